@@ -1,0 +1,151 @@
+// Package cloudtrail reads CloudTrail activity from its sources (log files,
+// S3, the LookupEvents API, Athena) and decodes the STS assume-role calls that
+// sentinel-check classifies.
+package cloudtrail
+
+import (
+	"context"
+	"time"
+)
+
+// The event names that open a role session.
+const (
+	EventSourceSTS                 = "sts.amazonaws.com"
+	EventAssumeRole                = "AssumeRole"
+	EventAssumeRoleWithSAML        = "AssumeRoleWithSAML"
+	EventAssumeRoleWithWebIdentity = "AssumeRoleWithWebIdentity"
+)
+
+// AssumeRoleEventNames lists the event names that open a role session.
+var AssumeRoleEventNames = []string{EventAssumeRole, EventAssumeRoleWithSAML, EventAssumeRoleWithWebIdentity}
+
+// IsAssumeRole reports whether an eventSource/eventName pair is a role session.
+func IsAssumeRole(source, name string) bool {
+	if source != EventSourceSTS {
+		return false
+	}
+	switch name {
+	case EventAssumeRole, EventAssumeRoleWithSAML, EventAssumeRoleWithWebIdentity:
+		return true
+	}
+	return false
+}
+
+// Where the SourceIdentity of an event came from.
+const (
+	SourceIdentityFromRequest = "request" // requestParameters.sourceIdentity
+	SourceIdentityFromCaller  = "caller"  // userIdentity.sessionContext.sourceIdentity (role chaining)
+)
+
+// Event is one decoded sts:AssumeRole* call. Values are untrusted input
+// copied from CloudTrail: formatters must escape them.
+type Event struct {
+	EventID            string    `json:"eventID"`
+	EventName          string    `json:"eventName"`
+	EventTime          time.Time `json:"eventTime"`
+	AWSRegion          string    `json:"awsRegion,omitempty"`
+	RecipientAccountID string    `json:"recipientAccountId,omitempty"`
+	// RoleArn is the target role: requestParameters.roleArn.
+	RoleArn         string `json:"roleArn,omitempty"`
+	RoleSessionName string `json:"roleSessionName,omitempty"`
+	// SourceIdentity is requestParameters.sourceIdentity or, when absent, the
+	// caller's userIdentity.sessionContext.sourceIdentity.
+	SourceIdentity     string `json:"sourceIdentity,omitempty"`
+	SourceIdentityFrom string `json:"sourceIdentityFrom,omitempty"`
+	CallerArn          string `json:"callerArn,omitempty"`
+	SourceIPAddress    string `json:"sourceIPAddress,omitempty"`
+	UserAgent          string `json:"userAgent,omitempty"`
+	AssumedRoleArn     string `json:"assumedRoleArn,omitempty"`
+	// AccessKeyID is the issued key id, already shortened (ASIA…WXYZ) by the
+	// decoder: a full key id never leaves it.
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	ErrorCode   string `json:"errorCode,omitempty"`
+	// Origin names where the event was read (file path, S3 key, API page).
+	Origin string `json:"-"`
+}
+
+// Failed reports whether the call was refused (it opened no session).
+func (e *Event) Failed() bool { return e.ErrorCode != "" }
+
+// ShortenKeyID keeps the first four and the last four characters of an
+// access key id so that it can be correlated but never used.
+func ShortenKeyID(id string) string {
+	if id == "" {
+		return ""
+	}
+	if len(id) <= 8 {
+		return "…"
+	}
+	return id[:4] + "…" + id[len(id)-4:]
+}
+
+// Query narrows what a source reads. Sources may read more (the window is
+// applied again when events are collected) but never less.
+type Query struct {
+	Start, End time.Time
+	Regions    []string // empty = all
+	Accounts   []string // empty = all
+}
+
+// Stats counts what a source read and skipped: nothing is dropped silently.
+type Stats struct {
+	Source         string `json:"source"`
+	Kind           string `json:"kind"` // files | s3 | lookup | athena
+	Files          int64  `json:"files"`
+	FilesSkipped   int64  `json:"files_skipped"`
+	Pages          int64  `json:"pages"`
+	Bytes          int64  `json:"bytes"`
+	Records        int64  `json:"records"`
+	RecordsSkipped int64  `json:"records_skipped"`
+	// AssumeRole counts the assume-role records decoded (before dedup and window).
+	AssumeRole   int64  `json:"assume_role_records"`
+	Requests     int64  `json:"requests,omitempty"`
+	Retries      int64  `json:"retries,omitempty"`
+	Unreadable   int64  `json:"unreadable"`
+	BytesScanned int64  `json:"bytes_scanned,omitempty"` // Athena
+	QueryID      string `json:"query_id,omitempty"`      // Athena
+	// Skipped lists why files or records were passed over (digest files,
+	// non-CloudTrail JSON, unreadable sources when skipping was asked for).
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// Skip records one passed-over item with the reason.
+type Skip struct {
+	Item   string `json:"item"`
+	Reason string `json:"reason"`
+}
+
+// Add folds o into s.
+func (s *Stats) Add(o Stats) {
+	s.Files += o.Files
+	s.FilesSkipped += o.FilesSkipped
+	s.Pages += o.Pages
+	s.Bytes += o.Bytes
+	s.Records += o.Records
+	s.RecordsSkipped += o.RecordsSkipped
+	s.AssumeRole += o.AssumeRole
+	s.Requests += o.Requests
+	s.Retries += o.Retries
+	s.Unreadable += o.Unreadable
+	s.BytesScanned += o.BytesScanned
+	s.Skipped = append(s.Skipped, o.Skipped...)
+}
+
+// Source is one place CloudTrail events come from. Read calls emit for
+// every assume-role event it decodes (successful or failed, possibly
+// duplicated, possibly outside the window); emit may be called from several
+// goroutines at once. A source that cannot be read whole returns an error
+// that names it (see SourceError).
+type Source interface {
+	Name() string
+	Read(ctx context.Context, q Query, emit func(Event)) (Stats, error)
+}
+
+// SourceError is an unreadable source: a file, an object, a page, an API.
+type SourceError struct {
+	Source string // what could not be read, e.g. a path or s3://bucket/key
+	Err    error
+}
+
+func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e *SourceError) Unwrap() error { return e.Err }

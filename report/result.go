@@ -1,0 +1,112 @@
+// Package report renders a check run's result: text, json, sarif, markdown
+// and GitHub workflow annotations, one formatter per file.
+package report
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/sessions"
+)
+
+// The six categories of a session event.
+const (
+	CategoryTracked               = "tracked"
+	CategoryNoSourceIdentity      = "no_source_identity"
+	CategoryForeignSourceIdentity = "foreign_source_identity"
+	CategoryOrphaned              = "orphaned"
+	CategoryRevoked               = "revoked"
+	CategoryExpired               = "expired"
+)
+
+// Categories lists the six categories in their stable order.
+var Categories = []string{
+	CategoryTracked, CategoryNoSourceIdentity, CategoryForeignSourceIdentity,
+	CategoryOrphaned, CategoryRevoked, CategoryExpired,
+}
+
+// Result is everything a formatter needs. Values copied from CloudTrail are
+// untrusted: each formatter escapes them for its medium.
+type Result struct {
+	Tool     Tool
+	Window   Window
+	Profiles []ProfileReport
+	Findings []checks.Finding // sorted: severity, check id, profile, role
+	Sources  Sources
+	Summary  Summary
+
+	// Rules are the registered checks' metadata with the severity in force
+	// (SARIF rules[]), in registry order.
+	Rules []checks.Meta
+	// BaseDir is the directory SARIF and annotation paths are relative to.
+	BaseDir string
+	// PolicySources holds each policy file's bytes (for snippets).
+	PolicySources map[string][]byte
+	// Diagnostics are the policy's warnings (errors stop a run before here).
+	Diagnostics hcl.Diagnostics
+}
+
+// Tool names the producer.
+type Tool struct {
+	Name           string
+	Version        string
+	InformationURI string
+}
+
+// Window is the time window checked, [Start, End).
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// ProfileReport is one profile's numbers; the JSON names are a contract.
+type ProfileReport struct {
+	Profile        string         `json:"profile"`
+	Roles          []string       `json:"roles"` // role_arns patterns
+	Required       bool           `json:"required"`
+	Sessions       int            `json:"sessions"`
+	Tracked        int            `json:"tracked"`
+	Untracked      int            `json:"untracked"`
+	ComplianceRate float64        `json:"compliance_rate"`
+	HasGap         bool           `json:"has_gap"`
+	ByCategory     map[string]int `json:"by_category"` // all six keys, always
+	DeniedAttempts int            `json:"denied_attempts"`
+	// FirstEvent and LastEvent bound the profile's sessions (zero when none).
+	FirstEvent time.Time `json:"first_event,omitzero"`
+	LastEvent  time.Time `json:"last_event,omitzero"`
+}
+
+// Sources counts what was read from every source.
+type Sources struct {
+	CloudTrail []cloudtrail.Stats `json:"cloudtrail"`
+	Sessions   []sessions.Stats   `json:"sessions"`
+	Totals     SourceTotals       `json:"totals"`
+}
+
+// SourceTotals adds the sources up and says what happened to each event.
+type SourceTotals struct {
+	Files          int64 `json:"files"`
+	FilesSkipped   int64 `json:"files_skipped"`
+	Pages          int64 `json:"pages"`
+	Records        int64 `json:"records"`
+	RecordsSkipped int64 `json:"records_skipped"`
+	Unreadable     int64 `json:"unreadable"`
+	// AssumeRoleEvents = Duplicates + OutsideWindow + Failed + Sessions.
+	AssumeRoleEvents int64 `json:"assume_role_events"`
+	Duplicates       int64 `json:"duplicates"`
+	OutsideWindow    int64 `json:"outside_window"`
+	Failed           int64 `json:"failed"` // errorCode set: denied attempts
+	Sessions         int64 `json:"sessions"`
+	SessionRecords   int64 `json:"session_records"`
+}
+
+// Summary is the run's verdict in numbers.
+type Summary struct {
+	RequiredProfiles       int `json:"required_profiles"`
+	FullyCompliantProfiles int `json:"fully_compliant_profiles"`
+	ProfilesWithGaps       int `json:"profiles_with_gaps"`
+	Findings               int `json:"findings"`
+}
