@@ -9,24 +9,22 @@ import (
 
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/internal/classify"
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
-// The six categories of a session event.
+// The six categories of a session event (defined by the classification).
 const (
-	CategoryTracked               = "tracked"
-	CategoryNoSourceIdentity      = "no_source_identity"
-	CategoryForeignSourceIdentity = "foreign_source_identity"
-	CategoryOrphaned              = "orphaned"
-	CategoryRevoked               = "revoked"
-	CategoryExpired               = "expired"
+	CategoryTracked               = classify.CategoryTracked
+	CategoryNoSourceIdentity      = classify.CategoryNoSourceIdentity
+	CategoryForeignSourceIdentity = classify.CategoryForeignSourceIdentity
+	CategoryOrphaned              = classify.CategoryOrphaned
+	CategoryRevoked               = classify.CategoryRevoked
+	CategoryExpired               = classify.CategoryExpired
 )
 
 // Categories lists the six categories in their stable order.
-var Categories = []string{
-	CategoryTracked, CategoryNoSourceIdentity, CategoryForeignSourceIdentity,
-	CategoryOrphaned, CategoryRevoked, CategoryExpired,
-}
+var Categories = classify.Categories
 
 // Result is everything a formatter needs. Values copied from CloudTrail are
 // untrusted: each formatter escapes them for its medium.
@@ -47,6 +45,14 @@ type Result struct {
 	PolicySources map[string][]byte
 	// Diagnostics are the policy's warnings (errors stop a run before here).
 	Diagnostics hcl.Diagnostics
+
+	// Category is SARIF's automationDetails.id, GitHub code scanning's
+	// category; empty means DefaultCategory.
+	Category string
+	// FailOn is the lowest severity that fails the run (--fail-on): it
+	// decides the PASS/FAIL verdict that text and markdown print. Empty
+	// means error; SeverityNone never fails.
+	FailOn checks.Severity
 }
 
 // Tool names the producer.
@@ -57,10 +63,7 @@ type Tool struct {
 }
 
 // Window is the time window checked, [Start, End).
-type Window struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-}
+type Window = classify.Window
 
 // ProfileReport is one profile's numbers; the JSON names are a contract.
 type ProfileReport struct {

@@ -1,0 +1,87 @@
+package checks
+
+import (
+	"sort"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+)
+
+// HelpBase is where each check's documentation lives (README anchors).
+const HelpBase = "https://github.com/sentinel-check/sentinel-check/blob/main/docs/checks.md#"
+
+// Context is what a check sees: the classified activity and its settings.
+type Context struct {
+	Analysis *classify.Analysis
+	// MinCompliance is the check block's min_compliance (default 100).
+	MinCompliance float64
+	// SourceProblems describe sources that could not be read whole and were
+	// skipped on request (--skip-unreadable); SC2002 reports them.
+	SourceProblems []string
+}
+
+// Check is one check: metadata plus a run function. Run returns findings
+// with Profile, Role, Message, Range, Related and Events set; the engine
+// fills in the check id, name and the severity in force.
+type Check interface {
+	Meta() Meta
+	Run(ctx *Context) []Finding
+}
+
+// registry is the one list of checks, in the order they are documented.
+var registry = []Check{
+	untrackedSession{},
+	revokedSessionUse{},
+	deniedAccess{},
+	brokerBypass{},
+	approvalBypass{},
+	unmappedRole{},
+	noData{},
+	policyError{},
+}
+
+// All returns the registered checks in registry order.
+func All() []Check { return append([]Check(nil), registry...) }
+
+// Lookup finds a check by id (SC1001) or name (untracked-session).
+func Lookup(nameOrID string) (Check, bool) {
+	for _, c := range registry {
+		m := c.Meta()
+		if m.ID == nameOrID || m.Name == nameOrID {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Names returns every check id and name, sorted: what a check block's
+// label may be.
+func Names() []string {
+	var out []string
+	for _, c := range registry {
+		m := c.Meta()
+		out = append(out, m.ID, m.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SortFindings orders findings deterministically: severity (most severe
+// first), check id, profile, role, message.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.CheckID != b.CheckID {
+			return a.CheckID < b.CheckID
+		}
+		if a.Profile != b.Profile {
+			return a.Profile < b.Profile
+		}
+		if a.Role != b.Role {
+			return a.Role < b.Role
+		}
+		return a.Message < b.Message
+	})
+}

@@ -1,0 +1,47 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+)
+
+type untrackedSession struct{}
+
+func (untrackedSession) Meta() Meta {
+	return Meta{
+		ID:               "SC1001",
+		Name:             "untracked-session",
+		Title:            "Role sessions that must be tracked by the broker were not tracked",
+		DefaultSeverity:  SeverityError,
+		HelpURL:          HelpBase + "sc1001-untracked-session",
+		Tags:             []string{"security", "access-control", "broker"},
+		SecuritySeverity: "8.0",
+		Precision:        "high",
+		Doc: `A rule with effect ` + "`require_server_session`" + ` matched these sessions, so each one had to carry the broker's SourceIdentity **and** match a live record in the broker's session table. Some did not: they were opened without a SourceIdentity, with a SourceIdentity that is not the broker's, with a broker identity but no session record (orphaned), or on a revoked or expired record.
+
+The profile fails when its compliance rate (tracked ÷ sessions) is below the check's ` + "`min_compliance`" + ` (default 100).
+
+**How to fix**: find who opened the sessions (the event ids are in the finding), take away their direct ` + "`sts:AssumeRole`" + ` path (trust policy, SCP or permission boundary requiring ` + "`sts:SourceIdentity`" + `), and send them through the credential server.`,
+	}
+}
+
+func (untrackedSession) Run(ctx *Context) []Finding {
+	var out []Finding
+	for _, p := range ctx.Analysis.Profiles {
+		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
+			return e.Effect() == policyhcl.EffectRequireServerSession && e.Category != classify.CategoryTracked
+		})
+		if len(bad) == 0 || p.ComplianceRate() >= ctx.MinCompliance {
+			continue
+		}
+		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s were not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
+			p.Profile.Name, len(bad), plural(len(p.Sessions), "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
+		if ctx.MinCompliance < 100 {
+			msg += fmt.Sprintf(" (min_compliance %.1f%%)", ctx.MinCompliance)
+		}
+		out = append(out, profileFinding(p.Profile, bad, msg, "requires a tracked server session"))
+	}
+	return out
+}

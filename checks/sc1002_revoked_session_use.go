@@ -1,0 +1,41 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+)
+
+type revokedSessionUse struct{}
+
+func (revokedSessionUse) Meta() Meta {
+	return Meta{
+		ID:               "SC1002",
+		Name:             "revoked-session-use",
+		Title:            "Role sessions were opened on a revoked or expired broker session",
+		DefaultSeverity:  SeverityError,
+		HelpURL:          HelpBase + "sc1002-revoked-session-use",
+		Tags:             []string{"security", "access-control", "broker", "revocation"},
+		SecuritySeverity: "8.5",
+		Precision:        "high",
+		Doc: `The session's SourceIdentity (or user, profile and time) matched a record in the broker's session table, but the record had been revoked (its ` + "`updated_at`" + ` is the revocation time) or had expired before the session was opened. Someone kept using credentials, or a SourceIdentity, after the broker stopped vouching for them.
+
+**How to fix**: treat it as an incident. Find the caller in the event (` + "`userIdentity.arn`" + `, ` + "`sourceIPAddress`" + `), revoke the role's active sessions (` + "`aws iam put-role-policy`" + ` with an ` + "`aws:TokenIssueTime`" + ` condition), and check why the broker's revocation did not stop it.`,
+	}
+}
+
+func (revokedSessionUse) Run(ctx *Context) []Finding {
+	var out []Finding
+	for _, p := range ctx.Analysis.Profiles {
+		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
+			return e.Category == classify.CategoryRevoked || e.Category == classify.CategoryExpired
+		})
+		if len(bad) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("%s: %s %s used a broker session that was no longer live: %s%s; revoke the role's active sessions and find who held the credentials",
+			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), breakdown(bad), example(bad))
+		out = append(out, profileFinding(p.Profile, bad, msg, "matched these sessions"))
+	}
+	return out
+}

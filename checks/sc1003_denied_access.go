@@ -1,0 +1,50 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+)
+
+type deniedAccess struct{}
+
+func (deniedAccess) Meta() Meta {
+	return Meta{
+		ID:               "SC1003",
+		Name:             "denied-access",
+		Title:            "Role sessions succeeded that the policy denies",
+		DefaultSeverity:  SeverityError,
+		HelpURL:          HelpBase + "sc1003-denied-access",
+		Tags:             []string{"security", "access-control"},
+		SecuritySeverity: "7.5",
+		Precision:        "high",
+		Doc: `The first rule that matched these sessions has effect ` + "`deny`" + `, or no rule matched at all (the policy's default is deny), yet the ` + "`sts:AssumeRole`" + ` call succeeded. Rules are evaluated in file order against the session's profile, the user from its SourceIdentity, its time and mode ` + "`server`" + `.
+
+**How to fix**: if the access is legitimate, add a rule above the deny that allows it; otherwise remove the path that made it possible (trust policy, leaked credentials) and review what the session did.`,
+	}
+}
+
+func (deniedAccess) Run(ctx *Context) []Finding {
+	var out []Finding
+	for _, p := range ctx.Analysis.Profiles {
+		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
+			return e.Effect() == policyhcl.EffectDeny
+		})
+		if len(bad) == 0 {
+			continue
+		}
+		defaulted := len(selectEvents(bad, func(e *classify.Event) bool { return e.Rule == nil }))
+		why := "a deny rule"
+		switch {
+		case defaulted == len(bad):
+			why = "no rule (default deny)"
+		case defaulted > 0:
+			why = fmt.Sprintf("a deny rule or, for %d of them, no rule (default deny)", defaulted)
+		}
+		msg := fmt.Sprintf("%s: %s %s succeeded although the policy denies them (%s)%s; remove the access path or add a rule that allows it",
+			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), why, example(bad))
+		out = append(out, profileFinding(p.Profile, bad, msg, "denies these sessions"))
+	}
+	return out
+}

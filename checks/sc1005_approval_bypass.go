@@ -1,0 +1,53 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+)
+
+type approvalBypass struct{}
+
+func (approvalBypass) Meta() Meta {
+	return Meta{
+		ID:               "SC1005",
+		Name:             "approval-bypass",
+		Title:            "Role sessions that need an approval carried no approval id",
+		DefaultSeverity:  SeverityWarning,
+		HelpURL:          HelpBase + "sc1005-approval-bypass",
+		Tags:             []string{"security", "access-control", "approval"},
+		SecuritySeverity: "6.0",
+		Precision:        "high",
+		Doc: `A rule with effect ` + "`require_approval`" + ` matched these sessions, so each had to carry a broker SourceIdentity whose ` + "`approval`" + ` part is an approval id. They carried no broker identity, the older 3-part form (which has no approval part), or ` + "`direct`" + `.
+
+**How to fix**: make sure the broker's approval workflow is enabled for the profile and that users request access instead of assuming the role directly.`,
+	}
+}
+
+func (approvalBypass) Run(ctx *Context) []Finding {
+	var out []Finding
+	for _, p := range ctx.Analysis.Profiles {
+		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
+			return e.Effect() == policyhcl.EffectRequireApproval && !(e.Broker && e.Identity.HasApproval())
+		})
+		if len(bad) == 0 {
+			continue
+		}
+		var none, legacy, direct int
+		for _, e := range bad {
+			switch {
+			case !e.Broker:
+				none++
+			case e.Identity.Legacy || e.Identity.Approval == "":
+				legacy++
+			default:
+				direct++
+			}
+		}
+		msg := fmt.Sprintf("%s: %s %s had no approval id (%d without a broker identity, %d in the 3-part form, %d direct)%s; access to this profile needs an approved request",
+			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), none, legacy, direct, example(bad))
+		out = append(out, profileFinding(p.Profile, bad, msg, "requires an approval"))
+	}
+	return out
+}

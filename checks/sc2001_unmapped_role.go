@@ -1,0 +1,67 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+)
+
+type unmappedRole struct{}
+
+func (unmappedRole) Meta() Meta {
+	return Meta{
+		ID:               "SC2001",
+		Name:             "unmapped-role",
+		Title:            "Role sessions went into a role of the policy's accounts that no profile covers",
+		DefaultSeverity:  SeverityNote,
+		HelpURL:          HelpBase + "sc2001-unmapped-role",
+		Tags:             []string{"security", "coverage"},
+		SecuritySeverity: "3.0",
+		Precision:        "medium",
+		Doc: `Sessions were opened into a role in one of the accounts the policy names (literal account ids in ` + "`role_arns`" + `), but no ` + "`profile`" + ` block's ` + "`role_arns`" + ` matches the role, so no rule could judge them. One finding per role.
+
+**How to fix**: add the role to the right profile's ` + "`role_arns`" + ` (globs such as ` + "`arn:aws:iam::111122223333:role/prod-*`" + ` work), or a profile of its own.`,
+	}
+}
+
+func (unmappedRole) Run(ctx *Context) []Finding {
+	a := ctx.Analysis
+	if len(a.Policy.Profiles) == 0 {
+		return nil
+	}
+	accounts := map[string]bool{}
+	for _, id := range a.Policy.AccountIDs() {
+		accounts[id] = true
+	}
+	byRole := map[string][]*classify.Event{}
+	for _, e := range a.Unmapped {
+		if accounts[roleAccount(e.RoleArn)] {
+			byRole[e.RoleArn] = append(byRole[e.RoleArn], e)
+		}
+	}
+	roles := make([]string, 0, len(byRole))
+	for r := range byRole {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	first := a.Policy.Profiles[0]
+	var out []Finding
+	for _, role := range roles {
+		evs := byRole[role]
+		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
+			role, plural(len(evs), "session", "sessions"), span(evs), roleAccount(role), example(evs))
+		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs)})
+	}
+	return out
+}
+
+// roleAccount returns the account id of arn:PARTITION:iam::ACCOUNT:role/NAME.
+func roleAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}

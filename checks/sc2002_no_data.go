@@ -1,0 +1,56 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+)
+
+type noData struct{}
+
+func (noData) Meta() Meta {
+	return Meta{
+		ID:               "SC2002",
+		Name:             "no-data",
+		Title:            "A profile that requires tracking had no events, or a source could not be read whole",
+		DefaultSeverity:  SeverityWarning,
+		HelpURL:          HelpBase + "sc2002-no-data",
+		Tags:             []string{"security", "coverage"},
+		SecuritySeverity: "4.0",
+		Precision:        "medium",
+		Doc: `Either a profile whose rules demand tracked sessions had no session events in the window, or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
+
+**How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
+	}
+}
+
+func (noData) Run(ctx *Context) []Finding {
+	a := ctx.Analysis
+	var out []Finding
+	for _, p := range a.Profiles {
+		if !p.Required || len(p.Sessions) > 0 {
+			continue
+		}
+		msg := fmt.Sprintf("%s: requires tracked sessions but had no session events between %s and %s; check that the CloudTrail source covers its accounts and regions",
+			p.Profile.Name, stamp(a.Window.Start), stamp(a.Window.End))
+		if len(p.Failed) > 0 {
+			msg += fmt.Sprintf(" (%s were refused)", plural(len(p.Failed), "attempt", "attempts"))
+		}
+		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
+	}
+	if len(ctx.SourceProblems) > 0 {
+		f := Finding{Message: fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
+			plural(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; "))}
+		if len(a.Policy.Profiles) > 0 {
+			f.Range = a.Policy.Profiles[0].Range
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}

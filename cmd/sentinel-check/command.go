@@ -1,0 +1,552 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/internal/engine"
+	"github.com/sentinel-check/sentinel-check/internal/timewindow"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/report"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0 // no finding at or above --fail-on
+	ExitFindings = 1 // findings at or above --fail-on (fmt --check: files would change)
+	ExitUsage    = 2 // bad usage or a policy with errors
+	ExitSource   = 3 // a source could not be read
+)
+
+// Command is the CLI with its streams, so tests can run it end to end.
+type Command struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock (nil = time.Now).
+	Now func() time.Time
+	// Env overrides how AWS sources are opened (tests point it at local servers).
+	Env *engine.Env
+}
+
+const usage = `sentinel-check proves that role sessions into AWS went through the credential broker.
+
+Usage:
+  sentinel-check check    [--policy PATH]... [--cloudtrail SRC]... [--sessions SRC]...
+                          [--since 7d|RFC3339] [--until ...] [--region R]... [--account ID]...
+                          [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
+                          [--base-dir DIR] [--skip-unreadable]
+  sentinel-check validate [--policy PATH]... [--format text|sarif|json[=FILE]]...
+  sentinel-check fmt      [--check] [PATH]...
+  sentinel-check checks   list the checks
+  sentinel-check version
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read.
+Run 'sentinel-check COMMAND -h' for a command's flags.
+`
+
+// Main runs the command line and returns the exit code.
+func (c Command) Main(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprint(c.Stderr, usage)
+		return ExitUsage
+	}
+	switch args[1] {
+	case "check":
+		return c.check(args[2:])
+	case "validate":
+		return c.validate(args[2:])
+	case "fmt":
+		return c.fmt(args[2:])
+	case "checks":
+		return c.listChecks()
+	case "version", "--version", "-v":
+		fmt.Fprintf(c.Stdout, "sentinel-check %s\n", engine.Version)
+		return ExitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(c.Stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(c.Stderr, "sentinel-check: unknown command %q: use check, validate, fmt, checks or version\n\n%s", args[1], usage)
+	return ExitUsage
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func (c Command) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("sentinel-check "+name, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	return fs
+}
+
+// parse parses flags; it returns an exit code when the caller must stop.
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, true
+		}
+		return ExitUsage, true
+	}
+	return 0, false
+}
+
+func (c Command) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c Command) check(args []string) int {
+	fs := c.flagSet("check")
+	var policies, trails, sess, regions, accounts, profiles, formats multi
+	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
+	fs.Var(&trails, "cloudtrail", "CloudTrail source: PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE (repeatable)")
+	fs.Var(&sess, "sessions", "session records: FILE (JSON, JSON Lines, DynamoDB export) or dynamodb://TABLE (default: the policy's session_table blocks)")
+	since := fs.String("since", "", "start of the window: a duration back from now (7d, 36h) or RFC 3339 (default 7d)")
+	until := fs.String("until", "", "end of the window: a duration back from now or RFC 3339 (default now)")
+	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region)")
+	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
+	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs)")
+	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown, github (repeatable; default text)")
+	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
+	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: the repository root)")
+	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
+	workers := fs.Int("workers", 0, "files decoded in parallel (default: number of CPUs)")
+	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
+	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
+	if code, stop := parse(fs, args); stop {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError(fmt.Errorf("unexpected argument %q: check takes only flags", fs.Arg(0)))
+	}
+	fail, err := parseFailOn(*failOn)
+	if err != nil {
+		return c.usageError(err)
+	}
+	outs, err := parseFormats(formats)
+	if err != nil {
+		return c.usageError(err)
+	}
+	start, end, err := timewindow.Parse(*since, *until, c.now())
+	if err != nil {
+		return c.usageError(err)
+	}
+	pol, code := c.loadPolicy(policies)
+	if pol == nil {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	env := c.Env
+	if env == nil {
+		env = &engine.Env{}
+	}
+	env.Regions, env.Accounts = regions, accounts
+	if len(regions) > 0 && regions[0] != "all" {
+		env.Region = regions[0]
+	}
+	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, SkipUnreadable: *skip}
+
+	opts := engine.Options{
+		Policy: pol, Start: start, End: end, Profiles: profiles,
+		BaseDir: resolveBaseDir(*baseDir), SkipUnreadable: *skip, Category: *category,
+		Query: cloudtrail.Query{Regions: regions, Accounts: accounts},
+	}
+	if len(trails) == 0 {
+		for _, ct := range pol.CloudTrail {
+			src, err := engine.OpenCloudTrail(ctx, relativeTo(ct.Source, ct.DeclRange.Filename), ct, env)
+			if err != nil {
+				return c.runError(err)
+			}
+			opts.CloudTrail = append(opts.CloudTrail, src)
+		}
+	}
+	for _, t := range trails {
+		src, err := engine.OpenCloudTrail(ctx, t, nil, env)
+		if err != nil {
+			return c.runError(err)
+		}
+		opts.CloudTrail = append(opts.CloudTrail, src)
+	}
+	if len(sess) == 0 {
+		for _, st := range pol.SessionTables {
+			store, err := engine.OpenSessionTable(ctx, st, env)
+			if err != nil {
+				return c.runError(err)
+			}
+			opts.Sessions = append(opts.Sessions, engine.SessionSource{Table: st.Name, Store: store})
+		}
+	}
+	for _, s := range sess {
+		store, err := engine.OpenSessions(ctx, s, env)
+		if err != nil {
+			return c.runError(err)
+		}
+		opts.Sessions = append(opts.Sessions, engine.SessionSource{Store: store})
+	}
+
+	res, err := engine.Run(ctx, opts)
+	if err != nil {
+		return c.runError(err)
+	}
+	if code := c.writeOutputs(res, outs); code != ExitOK {
+		return code
+	}
+	if fail != checks.SeverityNone && engine.MaxSeverity(res.Findings).Rank() >= fail.Rank() && len(res.Findings) > 0 {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+func (c Command) validate(args []string) int {
+	fs := c.flagSet("validate")
+	var policies, formats multi
+	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
+	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json or sarif (repeatable; default text)")
+	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
+	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
+	if code, stop := parse(fs, args); stop {
+		return code
+	}
+	policies = append(policies, fs.Args()...)
+	outs, err := parseFormats(formats)
+	if err != nil {
+		return c.usageError(err)
+	}
+	paths, err := policyPaths(policies)
+	if err != nil {
+		return c.usageError(err)
+	}
+	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names()})
+	res := &report.Result{
+		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
+		BaseDir:  resolveBaseDir(*baseDir),
+		Rules:    engine.RuleMetas(nil),
+		Findings: checks.FromDiagnostics(diags),
+		Category: *category,
+	}
+	res.Summary.Findings = len(res.Findings)
+	if pol != nil {
+		res.PolicySources = pol.Sources
+	}
+	textOnly := true
+	for _, o := range outs {
+		if o.name != "text" || o.file != "" {
+			textOnly = false
+		}
+	}
+	if len(diags) > 0 {
+		c.writeDiagnostics(pol, diags)
+	}
+	if !textOnly {
+		var keep []output
+		for _, o := range outs {
+			if o.name != "text" {
+				keep = append(keep, o)
+			}
+		}
+		if code := c.writeOutputs(res, keep); code != ExitOK {
+			return code
+		}
+	}
+	if diags.HasErrors() {
+		return ExitUsage
+	}
+	if pol != nil && textOnly {
+		fmt.Fprintf(c.Stdout, "policy is valid: %d files, %d profiles, %d rules, %d session tables\n",
+			len(pol.Files), len(pol.Profiles), len(pol.Rules), len(pol.SessionTables))
+	}
+	return ExitOK
+}
+
+func (c Command) fmt(args []string) int {
+	fs := c.flagSet("fmt")
+	checkOnly := fs.Bool("check", false, "do not write; list files that are not formatted and exit 1 if any")
+	if code, stop := parse(fs, args); stop {
+		return code
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		var err error
+		if paths, err = policyPaths(nil); err != nil {
+			return c.usageError(err)
+		}
+	}
+	files, err := expandHCL(paths)
+	if err != nil {
+		return c.usageError(err)
+	}
+	changed := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+			return ExitUsage
+		}
+		out, diags := policyhcl.Format(f, src)
+		if diags.HasErrors() {
+			fmt.Fprintf(c.Stderr, "sentinel-check: %s has syntax errors; fix them before formatting:\n", f)
+			_ = policyhcl.WriteDiagnostics(c.Stderr, nil, diags, 100, false)
+			return ExitUsage
+		}
+		if bytes.Equal(src, out) {
+			continue
+		}
+		changed++
+		fmt.Fprintln(c.Stdout, f)
+		if *checkOnly {
+			continue
+		}
+		if err := writeFileAtomic(f, out); err != nil {
+			fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+			return ExitUsage
+		}
+	}
+	if *checkOnly && changed > 0 {
+		fmt.Fprintf(c.Stderr, "sentinel-check: %d of %d files are not formatted; run 'sentinel-check fmt' to fix them\n", changed, len(files))
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+func (c Command) listChecks() int {
+	for _, ch := range checks.All() {
+		m := ch.Meta()
+		fmt.Fprintf(c.Stdout, "%s  %-20s %-8s %s\n", m.ID, m.Name, m.DefaultSeverity, m.Title)
+	}
+	return ExitOK
+}
+
+// loadPolicy loads the policy and prints its diagnostics; nil means stop
+// with the returned code.
+func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, int) {
+	paths, err := policyPaths(paths)
+	if err != nil {
+		return nil, c.usageError(err)
+	}
+	pol, diags, err := engine.LoadPolicy(paths)
+	if len(diags) > 0 {
+		c.writeDiagnostics(pol, diags)
+	}
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "sentinel-check: the policy has %d errors; nothing was checked\n", countErrors(diags))
+		return nil, ExitUsage
+	}
+	return pol, ExitOK
+}
+
+func (c Command) writeDiagnostics(pol *policyhcl.Policy, diags hcl.Diagnostics) {
+	var files map[string]*hcl.File
+	if pol != nil {
+		files = pol.HCLFiles
+	}
+	_ = policyhcl.WriteDiagnostics(c.Stderr, files, diags, 100, false)
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}
+
+// policyPaths applies the default policy location.
+func policyPaths(paths []string) ([]string, error) {
+	if len(paths) > 0 {
+		return paths, nil
+	}
+	for _, p := range []string{".sentinel-check.hcl", ".sentinel-check"} {
+		if _, err := os.Stat(p); err == nil {
+			return []string{p}, nil
+		}
+	}
+	return nil, errors.New("no policy: pass --policy FILE or FOLDER, or create .sentinel-check.hcl or .sentinel-check/ in the current directory")
+}
+
+// expandHCL lists the .hcl files of paths (folders are not searched recursively).
+func expandHCL(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(p, "*.hcl"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+type output struct{ name, file string }
+
+func parseFormats(fs []string) ([]output, error) {
+	if len(fs) == 0 {
+		return []output{{name: "text"}}, nil
+	}
+	var out []output
+	stdout := 0
+	for _, f := range fs {
+		name, file, _ := strings.Cut(f, "=")
+		if _, ok := report.Lookup(name); !ok {
+			return nil, fmt.Errorf("unknown format %q: use %s, optionally as FORMAT=FILE", name, strings.Join(report.Names(), ", "))
+		}
+		if file == "" {
+			if strings.Contains(f, "=") {
+				return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
+			}
+			stdout++
+		}
+		out = append(out, output{name: name, file: file})
+	}
+	if stdout > 1 {
+		return nil, errors.New("more than one --format writes to stdout; give all but one a file: --format json=report.json")
+	}
+	return out, nil
+}
+
+func parseFailOn(s string) (checks.Severity, error) {
+	switch sev := checks.Severity(s); sev {
+	case checks.SeverityError, checks.SeverityWarning, checks.SeverityNote, checks.SeverityNone:
+		return sev, nil
+	}
+	return "", fmt.Errorf("--fail-on %q: use error, warning, note or none", s)
+}
+
+func (c Command) writeOutputs(res *report.Result, outs []output) int {
+	for _, o := range outs {
+		f, _ := report.Lookup(o.name)
+		if o.file == "" {
+			if err := f(c.Stdout, res); err != nil {
+				fmt.Fprintf(c.Stderr, "sentinel-check: writing %s output: %v\n", o.name, err)
+				return ExitSource
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		if err := f(&buf, res); err != nil {
+			fmt.Fprintf(c.Stderr, "sentinel-check: writing %s output: %v\n", o.name, err)
+			return ExitSource
+		}
+		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
+			fmt.Fprintf(c.Stderr, "sentinel-check: writing %s: %v\n", o.file, err)
+			return ExitSource
+		}
+	}
+	return ExitOK
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, with mode 0644.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".sentinel-check-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// resolveBaseDir defaults to the repository root (the nearest folder with
+// .git), else the current directory.
+func resolveBaseDir(dir string) string {
+	if dir != "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			return abs
+		}
+		return dir
+	}
+	if ws := os.Getenv("GITHUB_WORKSPACE"); ws != "" {
+		return ws
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := wd; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return wd
+		}
+		d = parent
+	}
+}
+
+// relativeTo resolves a cloudtrail block's relative path against the
+// folder of the policy file that declares it; URLs pass unchanged.
+func relativeTo(src, policyFile string) string {
+	if src == "" || strings.Contains(src, ":") || filepath.IsAbs(src) || policyFile == "" {
+		return src
+	}
+	return filepath.Join(filepath.Dir(policyFile), src)
+}
+
+func (c Command) usageError(err error) int {
+	fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+	return ExitUsage
+}
+
+// runError maps an error from opening or reading sources to an exit code.
+func (c Command) runError(err error) int {
+	var ue *engine.UsageError
+	var pe *engine.PolicyError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+		return ExitUsage
+	case errors.As(err, &pe):
+		_ = policyhcl.WriteDiagnostics(c.Stderr, pe.Files, pe.Diags, 100, false)
+		return ExitUsage
+	}
+	fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+	return ExitSource
+}

@@ -1,0 +1,390 @@
+// Package engine runs a check: it opens the sources, collects and
+// de-duplicates the events of the window, classifies them, runs the checks
+// and assembles the report. It prints nothing.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/report"
+	"github.com/sentinel-check/sentinel-check/sessions"
+)
+
+// Version is the tool's version, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+// InformationURI is the tool's home page.
+const InformationURI = "https://github.com/sentinel-check/sentinel-check"
+
+// Options configure one run.
+type Options struct {
+	Policy     *policyhcl.Policy
+	CloudTrail []cloudtrail.Source // at least one
+	Sessions   []SessionSource     // none: no broker identity can be tracked
+	Start, End time.Time
+	// Profiles limits the report to these profiles (globs); empty = all.
+	Profiles []string
+	BaseDir  string
+	// SkipUnreadable turns a source that cannot be read into an SC2002
+	// finding instead of a failed run.
+	SkipUnreadable bool
+	Query          cloudtrail.Query // regions, accounts; Start/End are set from the window
+	Category       string           // SARIF automationDetails.id
+}
+
+// SessionSource is a store of session records and the session_table it
+// serves ("" = every table).
+type SessionSource struct {
+	Table string
+	Store sessions.Store
+}
+
+// SourceError is a source that could not be read: exit code 3.
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e *SourceError) Error() string {
+	return fmt.Sprintf("cannot read %s: %v", e.Source, e.Err)
+}
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// UsageError is a bad flag or a missing input: exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// PolicyError carries the policy's error diagnostics: exit code 2.
+type PolicyError struct {
+	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
+}
+
+func (e *PolicyError) Error() string { return e.Diags.Error() }
+
+// LoadPolicy reads policy files and folders, checking check labels against
+// the registry. Errors come back as a *PolicyError.
+func LoadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics, error) {
+	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names()})
+	if diags.HasErrors() {
+		var files map[string]*hcl.File
+		if pol != nil {
+			files = pol.HCLFiles
+		}
+		return pol, diags, &PolicyError{Diags: diags, Files: files}
+	}
+	return pol, diags, nil
+}
+
+// Run performs a check and returns its result.
+func Run(ctx context.Context, o Options) (*report.Result, error) {
+	if o.Policy == nil {
+		return nil, &UsageError{errors.New("no policy loaded")}
+	}
+	if len(o.CloudTrail) == 0 {
+		return nil, &UsageError{errors.New("no CloudTrail source: pass --cloudtrail PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE, or add a cloudtrail block to the policy")}
+	}
+	window := classify.Window{Start: o.Start.UTC(), End: o.End.UTC()}
+	q := o.Query
+	q.Start, q.End = window.Start, window.End
+
+	var problems []string
+	col := newCollector(window)
+	var ctStats []cloudtrail.Stats
+	for _, src := range o.CloudTrail {
+		st, err := src.Read(ctx, q, col.add)
+		if st.Source == "" {
+			st.Source = src.Name()
+		}
+		if err != nil {
+			if !o.SkipUnreadable || ctx.Err() != nil {
+				return nil, sourceError(src.Name(), err)
+			}
+			st.Unreadable++
+			st.Skipped = append(st.Skipped, cloudtrail.Skip{Item: src.Name(), Reason: err.Error()})
+		}
+		if st.Unreadable > 0 {
+			problems = append(problems, fmt.Sprintf("%s: %d unreadable", st.Source, st.Unreadable))
+		}
+		ctStats = append(ctStats, st)
+	}
+	events := col.events()
+
+	recs, sessStats, err := loadSessions(ctx, o, events, window)
+	if err != nil {
+		return nil, err
+	}
+
+	a := classify.Classify(o.Policy, window, events, recs, len(o.Sessions) > 0)
+	findings := runChecks(o.Policy, a, problems)
+
+	res := &report.Result{
+		Tool:          report.Tool{Name: "sentinel-check", Version: Version, InformationURI: InformationURI},
+		Window:        window,
+		BaseDir:       o.BaseDir,
+		PolicySources: o.Policy.Sources,
+		Rules:         ruleMetas(o.Policy),
+		Category:      o.Category,
+	}
+	keep := profileFilter(o.Profiles)
+	for _, p := range a.Profiles {
+		if !keep(p.Profile.Name) {
+			continue
+		}
+		res.Profiles = append(res.Profiles, profileReport(p))
+	}
+	for _, f := range findings {
+		if f.Profile == "" || keep(f.Profile) {
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	checks.SortFindings(res.Findings)
+	res.Sources = report.Sources{CloudTrail: ctStats, Sessions: sessStats}
+	res.Sources.Totals = totals(ctStats, sessStats, col)
+	res.Summary = summary(res)
+	return res, nil
+}
+
+func sourceError(name string, err error) error {
+	var se *SourceError
+	if errors.As(err, &se) {
+		return se
+	}
+	var ce *cloudtrail.SourceError
+	if errors.As(err, &ce) {
+		return &SourceError{Source: ce.Source, Err: ce.Err}
+	}
+	return &SourceError{Source: name, Err: err}
+}
+
+// collector gathers events from concurrent sources: it removes duplicates
+// by eventID and applies the window, counting both.
+type collector struct {
+	mu      sync.Mutex
+	window  classify.Window
+	seen    map[string]struct{}
+	evs     []cloudtrail.Event
+	total   int64
+	dups    int64
+	outside int64
+	failed  int64
+}
+
+func newCollector(w classify.Window) *collector {
+	return &collector{window: w, seen: make(map[string]struct{})}
+}
+
+func (c *collector) add(ev cloudtrail.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total++
+	if ev.EventID != "" {
+		if _, dup := c.seen[ev.EventID]; dup {
+			c.dups++
+			return
+		}
+		c.seen[ev.EventID] = struct{}{}
+	}
+	if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
+		c.outside++
+		return
+	}
+	if ev.Failed() {
+		c.failed++
+	}
+	c.evs = append(c.evs, ev)
+}
+
+func (c *collector) events() []cloudtrail.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.evs
+}
+
+// loadSessions reads the session stores, asking each only for what the
+// events need, and indexes the records.
+func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w classify.Window) (classify.Records, []sessions.Stats, error) {
+	recs := classify.Records{Tables: map[string]*sessions.Index{}}
+	if len(o.Sessions) == 0 {
+		return recs, nil, nil
+	}
+	q := sessions.Query{Start: w.Start, End: w.End}
+	for _, p := range o.Policy.Profiles {
+		q.Profiles = append(q.Profiles, p.Name)
+	}
+	seen := map[string]bool{}
+	for _, ev := range events {
+		if ev.SourceIdentity != "" && !seen[ev.SourceIdentity] {
+			seen[ev.SourceIdentity] = true
+			q.SourceIdentities = append(q.SourceIdentities, ev.SourceIdentity)
+		}
+	}
+	sort.Strings(q.SourceIdentities)
+	var stats []sessions.Stats
+	for _, s := range o.Sessions {
+		rs, st, err := s.Store.Load(ctx, q)
+		if st.Source == "" {
+			st.Source = s.Store.Name()
+		}
+		stats = append(stats, st)
+		if err != nil {
+			return recs, stats, sourceError(s.Store.Name(), err)
+		}
+		ix := sessions.NewIndex(rs)
+		if s.Table == "" {
+			recs.Default = ix
+		} else {
+			recs.Tables[s.Table] = ix
+		}
+	}
+	return recs, stats, nil
+}
+
+// runChecks runs every enabled check with its settings from the policy.
+func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems []string) []checks.Finding {
+	var out []checks.Finding
+	for _, c := range checks.All() {
+		m := c.Meta()
+		enabled, sev, minc := settings(pol, m)
+		if !enabled {
+			continue
+		}
+		ctx := &checks.Context{Analysis: a, MinCompliance: minc, SourceProblems: problems}
+		for _, f := range c.Run(ctx) {
+			f.CheckID, f.Check, f.Severity = m.ID, m.Name, sev
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// settings reads a check's block: enabled, severity in force, min_compliance.
+func settings(pol *policyhcl.Policy, m checks.Meta) (bool, checks.Severity, float64) {
+	enabled, sev, minc := true, m.DefaultSeverity, 100.0
+	if cc := pol.CheckConfig(m.ID, m.Name); cc != nil {
+		if cc.Enabled != nil {
+			enabled = *cc.Enabled
+		}
+		if cc.Severity != "" {
+			sev = checks.Severity(cc.Severity)
+		}
+		if cc.MinCompliance != nil {
+			minc = *cc.MinCompliance
+		}
+	}
+	return enabled, sev, minc
+}
+
+// ruleMetas lists every check's metadata with the severity in force.
+func ruleMetas(pol *policyhcl.Policy) []checks.Meta {
+	var out []checks.Meta
+	for _, c := range checks.All() {
+		m := c.Meta()
+		if pol != nil {
+			_, m.DefaultSeverity, _ = settings(pol, m)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// RuleMetas is ruleMetas for callers outside a run (validate).
+func RuleMetas(pol *policyhcl.Policy) []checks.Meta { return ruleMetas(pol) }
+
+func profileFilter(globs []string) func(string) bool {
+	if len(globs) == 0 {
+		return func(string) bool { return true }
+	}
+	var gs []policyhcl.Glob
+	for _, g := range globs {
+		if pg, err := policyhcl.NewGlob(g); err == nil {
+			gs = append(gs, pg)
+		}
+	}
+	return func(name string) bool { return policyhcl.MatchAny(gs, name) }
+}
+
+func profileReport(p *classify.Profile) report.ProfileReport {
+	pr := report.ProfileReport{
+		Profile:        p.Profile.Name,
+		Required:       p.Required,
+		Sessions:       len(p.Sessions),
+		Tracked:        p.Tracked,
+		Untracked:      len(p.Sessions) - p.Tracked,
+		ComplianceRate: p.ComplianceRate(),
+		HasGap:         p.HasGap,
+		ByCategory:     map[string]int{},
+		DeniedAttempts: len(p.Failed),
+		Roles:          []string{},
+	}
+	for _, g := range p.Profile.RoleArns {
+		pr.Roles = append(pr.Roles, g.Pattern)
+	}
+	for _, c := range classify.Categories {
+		pr.ByCategory[c] = p.ByCategory[c]
+	}
+	pr.FirstEvent, pr.LastEvent = classify.Span(p.Sessions)
+	return pr
+}
+
+func totals(ct []cloudtrail.Stats, ss []sessions.Stats, c *collector) report.SourceTotals {
+	var t report.SourceTotals
+	for _, s := range ct {
+		t.Files += s.Files
+		t.FilesSkipped += s.FilesSkipped
+		t.Pages += s.Pages
+		t.Records += s.Records
+		t.RecordsSkipped += s.RecordsSkipped
+		t.Unreadable += s.Unreadable
+	}
+	for _, s := range ss {
+		t.SessionRecords += s.Records
+		t.RecordsSkipped += s.RecordsSkipped
+	}
+	t.AssumeRoleEvents = c.total
+	t.Duplicates = c.dups
+	t.OutsideWindow = c.outside
+	t.Failed = c.failed
+	t.Sessions = int64(len(c.evs)) - c.failed
+	return t
+}
+
+func summary(r *report.Result) report.Summary {
+	s := report.Summary{Findings: len(r.Findings)}
+	for _, p := range r.Profiles {
+		if p.Required {
+			s.RequiredProfiles++
+			if !p.HasGap {
+				s.FullyCompliantProfiles++
+			}
+		}
+		if p.HasGap {
+			s.ProfilesWithGaps++
+		}
+	}
+	return s
+}
+
+// MaxSeverity is the most severe finding's severity ("" when none).
+func MaxSeverity(fs []checks.Finding) checks.Severity {
+	var max checks.Severity
+	for _, f := range fs {
+		if f.Severity.Rank() > max.Rank() {
+			max = f.Severity
+		}
+	}
+	return max
+}

@@ -1,0 +1,63 @@
+package timewindow
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		since, until string
+		start, end   time.Time
+		err          string
+	}{
+		{"", "", now.Add(-7 * 24 * time.Hour), now, ""},
+		{"7d", "", now.Add(-7 * 24 * time.Hour), now, ""},
+		{"36h", "", now.Add(-36 * time.Hour), now, ""},
+		{"2w", "", now.Add(-14 * 24 * time.Hour), now, ""},
+		{"1d12h", "", now.Add(-36 * time.Hour), now, ""},
+		{"90m", "1h", now.Add(-90 * time.Minute), now.Add(-time.Hour), ""},
+		{"2026-11-20T08:00:00+01:00", "2026-11-21", time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
+		{"", "2026-11-21T00:00:00Z", time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
+		{"1h", "2h", time.Time{}, time.Time{}, "window is empty"},
+		{"yesterday", "", time.Time{}, time.Time{}, `--since: "yesterday" is neither a duration`},
+		{"7x", "", time.Time{}, time.Time{}, "neither a duration"},
+		{"0d", "", time.Time{}, time.Time{}, "neither a duration"},
+		{"999999999999999w", "", time.Time{}, time.Time{}, "neither a duration"},
+		{"", "soon", time.Time{}, time.Time{}, "--until:"},
+	}
+	for _, tt := range tests {
+		start, end, err := Parse(tt.since, tt.until, now)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Parse(%q, %q) error = %v, want %q", tt.since, tt.until, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Parse(%q, %q): %v", tt.since, tt.until, err)
+			continue
+		}
+		if !start.Equal(tt.start) || !end.Equal(tt.end) {
+			t.Errorf("Parse(%q, %q) = %v, %v; want %v, %v", tt.since, tt.until, start, end, tt.start, tt.end)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"7d", "36h", "1d12h", "2026-11-20T08:00:00Z", "2026-11-20", "", "9223372036854775807s", "1w1w1w"} {
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, since, until string) {
+		start, end, err := Parse(since, until, now)
+		if err == nil && !start.Before(end) {
+			t.Fatalf("Parse(%q, %q) accepted an empty window %v..%v", since, until, start, end)
+		}
+		if err != nil && err.Error() == "" {
+			t.Fatal("empty error message")
+		}
+	})
+}
