@@ -1,0 +1,13 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+)
+
+func openAthena(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, env *Env) (cloudtrail.Source, error) {
+	return nil, &UsageError{fmt.Errorf("%s: the Athena source is not available yet", spec)}
+}
