@@ -8,9 +8,6 @@ import (
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
-
-
-
 func openDynamo(ctx context.Context, table, region string, env *Env) (sessions.Store, error) {
 	awsCfg, err := env.AWS(ctx)
 	if err != nil {
