@@ -54,6 +54,7 @@ type Query struct {
 	Start, End       time.Time
 	Profiles         []string // the profiles whose records are needed
 	SourceIdentities []string // identities seen in events, where a store can look them up
+	IDs              []string // record ids known in advance, fetched by key (BatchGetItem)
 }
 
 // Stats counts what a store read and skipped.

@@ -1,0 +1,78 @@
+package sessions
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Every error a Store's Load returns means the session source could not be
+// read whole (exit code 3 in the CLI). Two types carry the details:
+//
+//   - *SourceError: a file that cannot be opened or is not valid JSON, with
+//     the line where reading stopped;
+//   - *AccessError: AWS refused or could not find what the store needs
+//     (access denied, table missing, credentials expired or rejected). It
+//     names the IAM action and the resource, so the message says what to
+//     grant or fix.
+//
+// Use errors.As to tell them apart.
+
+// SourceError is a session source that could not be read: a file, or an AWS
+// call that failed for a reason other than access.
+type SourceError struct {
+	Source string // path, or dynamodb://table
+	Line   int    // 1-based line of a file where reading stopped; 0 if none
+	Err    error
+}
+
+func (e *SourceError) Error() string {
+	if e.Line > 0 {
+		return e.Source + ":" + strconv.Itoa(e.Line) + ": " + e.Err.Error()
+	}
+	return e.Source + ": " + e.Err.Error()
+}
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// AccessProblem says why AWS refused a call.
+type AccessProblem int
+
+// Access problems.
+const (
+	AccessDenied       AccessProblem = iota + 1 // the caller lacks the IAM action
+	NotFound                                    // the table (or index) does not exist in the region
+	CredentialsExpired                          // the session token has expired
+	CredentialsInvalid                          // the keys are unknown or the signature is wrong
+)
+
+// AccessError is an AWS call refused for a reason the user can fix: a
+// missing IAM permission, a table that does not exist in the region, or
+// expired or invalid credentials.
+type AccessError struct {
+	Problem  AccessProblem
+	Action   string // the IAM action of the refused call, e.g. "dynamodb:Query"
+	Resource string // what it was called on, e.g. `table "sentinel-sessions"`
+	Region   string
+	Code     string // the AWS error code, e.g. AccessDeniedException
+	Err      error
+}
+
+func (e *AccessError) Error() string {
+	switch e.Problem {
+	case AccessDenied:
+		return fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table and its indexes for these credentials",
+			e.Action, e.Resource, e.Region, e.Code, e.Action)
+	case NotFound:
+		return fmt.Sprintf("%s not found in region %s (%s): check the table name and the region (--region or the session_table block's region)",
+			e.Resource, e.Region, e.Code)
+	case CredentialsExpired:
+		return fmt.Sprintf("AWS credentials have expired (%s on %s: %s): refresh them (e.g. aws sso login) and run again",
+			e.Action, e.Resource, e.Code)
+	case CredentialsInvalid:
+		return fmt.Sprintf("AWS credentials were rejected (%s on %s: %s): check the profile or the AWS_* environment variables",
+			e.Action, e.Resource, e.Code)
+	}
+	return fmt.Sprintf("%s on %s in region %s failed: %v", e.Action, e.Resource, e.Region, e.Err)
+}
+
+func (e *AccessError) Unwrap() error { return e.Err }

@@ -1,0 +1,338 @@
+package sessions
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wantFixture is what every testdata/ format holds.
+var wantFixture = []Record{
+	{
+		ID: "3f1c7a2e-0001", User: "alice", Profile: "prod-admin", ServerInstanceID: "srv-1", Status: "active",
+		StartedAt:      time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC),
+		LastAccessAt:   time.Date(2025, 3, 10, 9, 45, 12, 123456789, time.UTC),
+		ExpiresAt:      time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC),
+		RequestCount:   3,
+		SourceIdentity: "sentinel:alice:direct:0a1b2c3d",
+		CreatedAt:      time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC),
+		UpdatedAt:      time.Date(2025, 3, 10, 9, 45, 12, 123456789, time.UTC),
+		TTL:            1741683600,
+	},
+	{
+		ID: "3f1c7a2e-0002", User: "bob", Profile: "prod-admin", ServerInstanceID: "srv-1", Status: "revoked",
+		StartedAt:     time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC), // written as 11:00+01:00
+		LastAccessAt:  time.Date(2025, 3, 10, 10, 20, 0, 0, time.UTC),
+		ExpiresAt:     time.Date(2025, 3, 10, 11, 0, 0, 0, time.UTC),
+		RequestCount:  12,
+		CreatedAt:     time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC),
+		UpdatedAt:     time.Date(2025, 3, 10, 10, 30, 0, 500000000, time.UTC),
+		RevokedBy:     "carol",
+		RevokedReason: "left the team",
+	},
+}
+
+func TestFileStoreFormats(t *testing.T) {
+	gz := filepath.Join(t.TempDir(), "export.json.gz")
+	writeGzip(t, gz, readFile(t, "testdata/export.json"))
+	for _, path := range []string{
+		"testdata/records.json",
+		"testdata/records.jsonl",
+		"testdata/export.json",
+		"testdata/scan.json",
+		gz,
+	} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			s := NewFileStore(path)
+			if s.Name() != path {
+				t.Errorf("Name() = %q, want %q", s.Name(), path)
+			}
+			recs, st, err := s.Load(context.Background(), Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(recs, wantFixture) {
+				t.Errorf("records:\n got %+v\nwant %+v", recs, wantFixture)
+			}
+			want := Stats{Source: path, Kind: "file", Records: 2}
+			if !reflect.DeepEqual(st, want) {
+				t.Errorf("stats = %+v, want %+v", st, want)
+			}
+		})
+	}
+}
+
+func TestFileStoreBadInput(t *testing.T) {
+	type skip struct{ item, reason string } // substrings
+	tests := []struct {
+		name    string
+		content string
+		wantErr string // substring of the error; "" = no error
+		line    int    // the error's line
+		ids     []string
+		skips   []skip
+	}{
+		{name: "empty file", content: ""},
+		{name: "white space only", content: " \n\t\n"},
+		{name: "empty array", content: "[]", ids: nil},
+		{name: "byte order mark", content: "\uFEFF[{\"id\":\"a\"}]", ids: []string{"a"}},
+		{name: "truncated array", content: "[\n{\"id\":\"a\"},\n{\"id\":\"b\"", wantErr: "ends in the middle of a JSON value", line: 3},
+		{name: "truncated array after comma", content: "[\n{\"id\":\"a\"},\n", wantErr: "ends in the middle", line: 3},
+		{name: "garbage inside array", content: "[\n{\"id\":\"a\"},\n{\"id\":\"b\"} x\n]", wantErr: "malformed JSON", line: 3},
+		{name: "garbage after leading blank lines", content: "\n\n  [{\"id\":\"a\"},\n {\"id\":\"b\"} x]", wantErr: "malformed JSON", line: 4},
+		{name: "data after the array", content: "[{\"id\":\"a\"}]\n{\"id\":\"b\"}", wantErr: "unexpected data after the JSON array", line: 2},
+		{name: "non-JSON line", content: "{\"id\":\"a\"}\n{\"id\":\"b\"}\nnot json\n{\"id\":\"c\"}", wantErr: "malformed JSON", line: 3},
+		{name: "truncated line", content: "{\"id\":\"a\"}\n{\"id\":\"b\",\"user\":", wantErr: "ends in the middle", line: 2},
+		{name: "not JSON at all", content: "id,user\na,alice\n", wantErr: "not a session file", line: 1},
+		{name: "not JSON after blank lines", content: "\n\n  hello", wantErr: "not a session file", line: 3},
+		{
+			name:    "records skipped with reasons",
+			content: "{\"id\":\"a\"}\n{\"user\":\"alice\"}\n{\"id\":\"c\",\"started_at\":\"yesterday\"}\n{\"id\":7}\n[1]\n{\"id\":\"f\",\"request_count\":\"many\"}\n{\"id\":\"g\",\"user\":42}\n{\"id\":\"\"}\n{\"id\":\"i\",\"expires_at\":1741683600}\n",
+			ids:     []string{"a"},
+			skips: []skip{
+				{"x:2", "no id attribute"},
+				{"x:3", `started_at "yesterday" is not an RFC 3339 time`},
+				{"x:4", "id is a number, want a string"},
+				{"x:5", "not an object but an array"},
+				{"x:6", `request_count "many" is not a whole number`},
+				{"x:7", "user is a number, want a string"},
+				{"x:8", "id is empty"},
+				{"x:9", "expires_at is a number, want an RFC 3339 time string"},
+			},
+		},
+		{
+			name:    "array elements skipped with line and position",
+			content: "[\n  {\"id\":\"a\"},\n  \"b\",\n  {\"id\":\"c\", \"created_at\":\"2025-13-01T00:00:00Z\"}\n]",
+			ids:     []string{"a"},
+			skips: []skip{
+				{"x:3 (element 2)", "not an object but a string"},
+				{"x:4 (element 3)", "created_at"},
+			},
+		},
+		{
+			name:    "export lines skipped",
+			content: "{\"Item\":{\"id\":{\"S\":\"a\"}}}\n{\"Item\":{\"user\":{\"S\":\"alice\"}}}\n{\"Item\":{\"id\":\"c\"}}\n{\"Item\":[]}\n{\"Item\":{\"id\":{\"N\":\"4\"}}}\n{\"Item\":{\"id\":{\"S\":\"f\"},\"request_count\":{\"N\":\"2.5\"}}}\n",
+			ids:     []string{"a"},
+			skips: []skip{
+				{"x:2", "no id attribute"},
+				{"x:3", `attribute "id" is not a DynamoDB attribute value`},
+				{"x:4", "Item is not an object"},
+				{"x:5", "id is a number"},
+				{"x:6", `request_count "2.5" is not a whole number`},
+			},
+		},
+		{
+			name:    "duplicate id: the later record wins",
+			content: "{\"id\":\"a\",\"user\":\"old\"}\n{\"id\":\"b\"}\n{\"id\":\"a\",\"user\":\"new\"}\n",
+			ids:     []string{"a", "b"},
+			skips:   []skip{{"x:1", `id "a" appears again at x:3`}},
+		},
+		{
+			name:    "numbers as strings and nulls accepted",
+			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"extra\":{\"x\":1}}\n",
+			ids:     []string{"a"},
+		},
+		{
+			name:    "scan output with a bad item",
+			content: "{\"Items\":[{\"id\":{\"S\":\"a\"}},{\"user\":{\"S\":\"x\"}}],\"Count\":2}",
+			ids:     []string{"a"},
+			skips:   []skip{{"x:1 (Items[1])", "no id attribute"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var st Stats
+			recs, err := readRecords(context.Background(), strings.NewReader(tc.content), "x", &st)
+			if tc.wantErr != "" {
+				var se *SourceError
+				if !errors.As(err, &se) {
+					t.Fatalf("error = %v, want a *SourceError containing %q", err, tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), tc.wantErr) || se.Line != tc.line || se.Source != "x" {
+					t.Fatalf("error = %q (line %d), want %q at line %d", err, se.Line, tc.wantErr, tc.line)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range recs {
+				ids = append(ids, r.ID)
+			}
+			if !reflect.DeepEqual(ids, tc.ids) {
+				t.Errorf("ids = %q, want %q", ids, tc.ids)
+			}
+			if st.Records != int64(len(tc.ids)) || st.RecordsSkipped != int64(len(tc.skips)) || len(st.Skipped) != len(tc.skips) {
+				t.Fatalf("stats = %+v, want %d records and %d skipped", st, len(tc.ids), len(tc.skips))
+			}
+			for i, want := range tc.skips {
+				got := st.Skipped[i]
+				if got.Item != want.item || !strings.Contains(got.Reason, want.reason) {
+					t.Errorf("skip %d = %+v, want item %q with reason containing %q", i, got, want.item, want.reason)
+				}
+			}
+		})
+	}
+}
+
+func TestFileStoreValues(t *testing.T) {
+	var st Stats
+	recs, err := readRecords(context.Background(), strings.NewReader(`{"id":"a","request_count":"3","ttl":1.7e9,"user":null,"expires_at":"","status":"active"}`), "x", &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Record{{ID: "a", RequestCount: 3, TTL: 1700000000, Status: "active"}}
+	if !reflect.DeepEqual(recs, want) {
+		t.Fatalf("got %+v, want %+v", recs, want)
+	}
+}
+
+func TestFileStoreUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.json")
+	_, _, err := NewFileStore(missing).Load(context.Background(), Query{})
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != missing || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("error = %v, want a *SourceError for %s wrapping ErrNotExist", err, missing)
+	}
+
+	// A truncated gzip file is reported as such, not as truncated JSON.
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(bytes.Repeat(readFile(t, "testdata/export.json"), 50))
+	_ = zw.Close()
+	trunc := filepath.Join(dir, "trunc.json.gz")
+	if err := os.WriteFile(trunc, buf.Bytes()[:buf.Len()/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = NewFileStore(trunc).Load(context.Background(), Query{})
+	if err == nil || !strings.Contains(err.Error(), "gzip data is truncated") || !strings.HasPrefix(err.Error(), trunc+":") {
+		t.Fatalf("error = %v, want a truncated gzip error naming %s", err, trunc)
+	}
+
+	// A gzip header alone is not a valid file either.
+	bad := filepath.Join(dir, "bad.gz")
+	if err := os.WriteFile(bad, []byte{0x1f, 0x8b, 0x00}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = NewFileStore(bad).Load(context.Background(), Query{}); err == nil || !strings.Contains(err.Error(), "gzip") {
+		t.Fatalf("error = %v, want a gzip error", err)
+	}
+}
+
+// Skipped records are all counted, but only the first ones are listed.
+func TestFileStoreSkipListCapped(t *testing.T) {
+	var sb strings.Builder
+	for i := 0; i < 250; i++ {
+		sb.WriteString("{\"user\":\"nobody\"}\n")
+	}
+	var st Stats
+	if _, err := readRecords(context.Background(), strings.NewReader(sb.String()), "x", &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.RecordsSkipped != 250 || len(st.Skipped) != maxSkipList {
+		t.Fatalf("skipped %d, listed %d; want 250 and %d", st.RecordsSkipped, len(st.Skipped), maxSkipList)
+	}
+}
+
+func TestCapReader(t *testing.T) {
+	c := &capReader{r: strings.NewReader("0123456789"), left: 10}
+	if b, err := readAll(c); err != nil || string(b) != "0123456789" {
+		t.Fatalf("exactly at the cap: %q, %v", b, err)
+	}
+	c = &capReader{r: strings.NewReader("0123456789x"), left: 10}
+	var ce *capError
+	if _, err := readAll(c); !errors.As(err, &ce) {
+		t.Fatalf("over the cap: error = %v, want a capError", err)
+	}
+}
+
+func readAll(r interface{ Read([]byte) (int, error) }) ([]byte, error) {
+	var out []byte
+	buf := make([]byte, 3)
+	for {
+		n, err := r.Read(buf)
+		out = append(out, buf[:n]...)
+		if err != nil {
+			if err.Error() == "EOF" {
+				return out, nil
+			}
+			return out, err
+		}
+	}
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeGzip(t testing.TB, path string, data []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzFileStore(f *testing.F) {
+	for _, p := range []string{"testdata/records.json", "testdata/records.jsonl", "testdata/export.json", "testdata/scan.json"} {
+		f.Add(readFile(f, p))
+	}
+	for _, s := range []string{"", "[", "[]", "{", "{\"Item\":{}}", "\uFEFF[{\"id\":\"a\"}]", "[{\"id\":\"a\"}] x", "{\"Items\":[1,{\"id\":{\"S\":\"x\"}}]}", "{\"id\":\"a\",\"started_at\":\"2025-01-01T00:00:00Z\"}\n\"x\"\n"} {
+		f.Add([]byte(s))
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"Item":{"id":{"S":"a"}}}`))
+	_ = zw.Close()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var st Stats
+		recs, err := readRecords(context.Background(), bytes.NewReader(data), "fuzz", &st)
+		if err != nil {
+			var se *SourceError
+			if !errors.As(err, &se) || se.Source != "fuzz" {
+				t.Fatalf("error %v is not a *SourceError naming the input", err)
+			}
+			return
+		}
+		if st.Records != int64(len(recs)) {
+			t.Fatalf("stats count %d records, returned %d", st.Records, len(recs))
+		}
+		if int64(len(st.Skipped)) > st.RecordsSkipped {
+			t.Fatalf("%d skips listed but %d counted", len(st.Skipped), st.RecordsSkipped)
+		}
+		seen := make(map[string]bool)
+		for _, r := range recs {
+			if r.ID == "" || seen[r.ID] {
+				t.Fatalf("record with empty or duplicate id %q", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		// Whatever was read can be indexed and looked up.
+		ix := NewIndex(recs)
+		for _, r := range recs {
+			ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: r.SourceIdentity, User: r.User, Profile: r.Profile, Time: r.StartedAt})
+		}
+	})
+}

@@ -1,0 +1,250 @@
+package sessions
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+
+// at is t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// rec is a record of alice on prod-admin from t0 to t0+1h unless changed.
+func rec(id string, opts ...func(*Record)) Record {
+	r := Record{
+		ID: id, User: "alice", Profile: "prod-admin", Status: StatusActive,
+		StartedAt: t0, ExpiresAt: at(time.Hour), LastAccessAt: at(30 * time.Minute),
+		CreatedAt: t0, UpdatedAt: t0,
+	}
+	for _, o := range opts {
+		o(&r)
+	}
+	return r
+}
+
+func withSI(si string) func(*Record) { return func(r *Record) { r.SourceIdentity = si } }
+func revokedAt(t time.Time) func(*Record) {
+	return func(r *Record) { r.Status = StatusRevoked; r.UpdatedAt = t }
+}
+func span(start, end time.Time) func(*Record) {
+	return func(r *Record) { r.StartedAt, r.CreatedAt, r.ExpiresAt, r.LastAccessAt = start, start, end, start }
+}
+func user(u, p string) func(*Record) { return func(r *Record) { r.User, r.Profile = u, p } }
+
+const si1 = "sentinel:alice:direct:0000aaaa"
+
+func TestLookup(t *testing.T) {
+	q := func(si string, tm time.Time) MatchQuery {
+		return MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod-admin", Time: tm}
+	}
+	tests := []struct {
+		name    string
+		recs    []Record
+		mode    string
+		q       MatchQuery
+		want    Outcome
+		wantID  string
+		comment string
+	}{
+		// source_identity
+		{name: "si live inside span", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "si live before start", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-time.Hour)), want: Live, wantID: "a"},
+		{name: "si live at end+5min", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute)), want: Live, wantID: "a"},
+		{name: "si expired at end+5min+1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute+1)), want: Expired, wantID: "a"},
+		{name: "si end is last_access when later", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.LastAccessAt = at(3 * time.Hour) })}, mode: ModeSourceIdentity, q: q(si1, at(3*time.Hour+4*time.Minute)), want: Live, wantID: "a"},
+		{name: "si revoked after revocation", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(20*time.Minute+1)), want: Revoked, wantID: "a"},
+		{name: "si revoked: event at revocation time is live", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(20*time.Minute)), want: Live, wantID: "a"},
+		{name: "si revoked: event before revocation is live", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(5*time.Minute)), want: Live, wantID: "a"},
+		{name: "si revoked wins over expired", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(5*time.Hour)), want: Revoked, wantID: "a"},
+		{name: "si revoked status in capitals", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)), func(r *Record) { r.Status = "REVOKED" })}, mode: ModeSourceIdentity, q: q(si1, at(30*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "si revoked before event but before expiry, expired record too", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute))), rec("b", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(30*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "si other identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q("sentinel:alice:direct:0000bbbb", at(10*time.Minute)), want: NoRecord},
+		{name: "si empty identity never matches", recs: []Record{rec("a")}, mode: ModeSourceIdentity, q: q("", at(10*time.Minute)), want: NoRecord},
+		{name: "si ignores user and profile", recs: []Record{rec("a", withSI(si1), user("bob", "dev"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "si prefers live over expired", recs: []Record{rec("old", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("new", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "new"},
+		{name: "si prefers live over revoked", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("l", withSI(si1), span(at(-2*time.Hour), at(2*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "l"},
+		{name: "si prefers revoked over expired", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("r", withSI(si1), revokedAt(at(time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "r"},
+		{name: "si two live: latest start", recs: []Record{rec("x", withSI(si1), span(at(-time.Hour), at(time.Hour))), rec("y", withSI(si1), span(at(-30*time.Minute), at(time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "y"},
+		{name: "si two live same start: smallest id", recs: []Record{rec("z", withSI(si1)), rec("m", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "m"},
+		{name: "si two expired: latest start", recs: []Record{rec("e1", withSI(si1), span(at(-9*time.Hour), at(-8*time.Hour))), rec("e2", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e2"},
+		{name: "si record without end expires 5 min after start", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(6*time.Minute)), want: Expired, wantID: "a"},
+
+		// user_profile_window
+		{name: "window live inside", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window at start-5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(-5*time.Minute)), want: Live, wantID: "a"},
+		{name: "window before start-5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(-5*time.Minute-1)), want: NoRecord},
+		{name: "window at end+5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+5*time.Minute)), want: Live, wantID: "a"},
+		{name: "window after end+5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+5*time.Minute+1)), want: NoRecord},
+		{name: "window end extended by last_access", recs: []Record{rec("a", func(r *Record) { r.LastAccessAt = at(2 * time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(2*time.Hour+5*time.Minute)), want: Live, wantID: "a"},
+		{name: "window start from created_at when started_at absent", recs: []Record{rec("a", func(r *Record) { r.StartedAt = time.Time{}; r.CreatedAt = at(-time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(-64*time.Minute)), want: Live, wantID: "a"},
+		{name: "window created_at ignored when started_at set", recs: []Record{rec("a", func(r *Record) { r.CreatedAt = at(-time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(-30*time.Minute)), want: NoRecord},
+		{name: "window other user", recs: []Record{rec("a", user("bob", "prod-admin"))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: NoRecord},
+		{name: "window other profile", recs: []Record{rec("a", user("alice", "dev"))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: NoRecord},
+		{name: "window empty user matches nothing", recs: []Record{rec("a", user("", "prod-admin"))}, mode: ModeUserProfileWindow, q: MatchQuery{Profile: "prod-admin", Time: at(10 * time.Minute)}, want: NoRecord},
+		{name: "window also matches records with an identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeUserProfileWindow, q: q("sentinel:alice:direct:ffffffff", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window revoked before event", recs: []Record{rec("a", revokedAt(at(5*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "window revoked after event", recs: []Record{rec("a", revokedAt(at(15*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window status expired but inside span", recs: []Record{rec("a", func(r *Record) { r.Status = StatusExpired })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window prefers live over revoked", recs: []Record{rec("r", revokedAt(at(time.Minute))), rec("l", span(at(-time.Hour), at(time.Hour)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "l"},
+		{name: "window record without end covers its start only", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(6*time.Minute)), want: NoRecord},
+
+		// auto
+		{name: "auto identity record by identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "auto identity record not by window", recs: []Record{rec("a", withSI(si1))}, mode: ModeAuto, q: q("sentinel:alice:direct:0000bbbb", at(10*time.Minute)), want: NoRecord},
+		{name: "auto record without identity by window", recs: []Record{rec("a")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "auto record without identity outside window", recs: []Record{rec("a")}, mode: ModeAuto, q: q(si1, at(2*time.Hour)), want: NoRecord},
+		{name: "auto empty mode is auto", recs: []Record{rec("a")}, mode: "", q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "auto mixed: revoked identity record, live window record", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "w"},
+		{name: "auto mixed: expired identity record, no window record", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("w", user("bob", "prod-admin"))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e"},
+		{name: "auto mixed: expired identity record, revoked window record", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("w", revokedAt(at(time.Minute)))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "w"},
+		{name: "auto no identity on event, window record", recs: []Record{rec("a")}, mode: ModeAuto, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+
+		{name: "unknown mode matches nothing", recs: []Record{rec("a", withSI(si1))}, mode: "fuzzy", q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "no records", mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewIndex(tc.recs).Lookup(tc.mode, tc.q)
+			if m.Outcome != tc.want {
+				t.Fatalf("outcome = %v, want %v", m.Outcome, tc.want)
+			}
+			switch {
+			case tc.want == NoRecord && m.Record != nil:
+				t.Fatalf("record %q returned with no_record", m.Record.ID)
+			case tc.want != NoRecord && (m.Record == nil || m.Record.ID != tc.wantID):
+				t.Fatalf("record = %+v, want id %q", m.Record, tc.wantID)
+			}
+		})
+	}
+}
+
+func TestLookupNilIndex(t *testing.T) {
+	var ix *Index
+	if m := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: si1, User: "alice", Time: t0}); m.Outcome != NoRecord || m.Record != nil {
+		t.Fatalf("nil index matched %+v", m)
+	}
+	if ix.Len() != 0 {
+		t.Fatal("nil index has records")
+	}
+}
+
+// The index keeps its own copy: changing the caller's slice does not change
+// what matches.
+func TestIndexCopiesRecords(t *testing.T) {
+	recs := []Record{rec("a", withSI(si1))}
+	ix := NewIndex(recs)
+	recs[0].Status = StatusRevoked
+	recs[0].UpdatedAt = t0
+	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si1, Time: at(time.Minute)}); m.Outcome != Live {
+		t.Fatalf("outcome = %v after changing the input slice, want live", m.Outcome)
+	}
+}
+
+// bruteLookup is the specification of Lookup, written the slow way.
+func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
+	var best Match
+	for i := range recs {
+		r := &recs[i]
+		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
+			!q.Time.Before(recordStart(r).Add(-MatchSlack)) && !q.Time.After(recordEnd(r).Add(MatchSlack))
+		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity
+		var cand bool
+		switch mode {
+		case ModeSourceIdentity:
+			cand = bySI
+		case ModeUserProfileWindow:
+			cand = inWindow
+		case ModeAuto:
+			cand = bySI || (r.SourceIdentity == "" && inWindow)
+		}
+		if !cand {
+			continue
+		}
+		o := outcomeAt(r, q.Time)
+		if best.Record == nil || better(r, o, best.Record, best.Outcome) {
+			best = Match{Record: r, Outcome: o}
+		}
+	}
+	return best
+}
+
+// The interval tree finds exactly what a scan of every record finds.
+func TestLookupMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	users := []string{"alice", "bob", "carol"}
+	profiles := []string{"prod-admin", "dev"}
+	var recs []Record
+	for i := 0; i < 600; i++ {
+		start := at(time.Duration(rng.Intn(72*60)) * time.Minute)
+		r := Record{
+			ID:        fmt.Sprintf("r%04d", i),
+			User:      users[rng.Intn(len(users))],
+			Profile:   profiles[rng.Intn(len(profiles))],
+			Status:    StatusActive,
+			StartedAt: start, CreatedAt: start,
+			ExpiresAt:    start.Add(time.Duration(1+rng.Intn(12*60)) * time.Minute),
+			LastAccessAt: start.Add(time.Duration(rng.Intn(14*60)) * time.Minute),
+		}
+		switch rng.Intn(4) {
+		case 0:
+			r.Status, r.UpdatedAt = StatusRevoked, start.Add(time.Duration(rng.Intn(600))*time.Minute)
+		case 1:
+			r.StartedAt = time.Time{}
+		}
+		if rng.Intn(2) == 0 {
+			r.SourceIdentity = fmt.Sprintf("sentinel:%s:direct:%08x", r.User, rng.Intn(200))
+		}
+		recs = append(recs, r)
+	}
+	ix := NewIndex(recs)
+	for i := 0; i < 20000; i++ {
+		q := MatchQuery{
+			SourceIdentity: fmt.Sprintf("sentinel:%s:direct:%08x", users[rng.Intn(len(users))], rng.Intn(220)),
+			User:           users[rng.Intn(len(users))],
+			Profile:        profiles[rng.Intn(len(profiles))],
+			Time:           at(time.Duration(rng.Intn(90*60*60)) * time.Second),
+		}
+		for _, mode := range []string{ModeAuto, ModeSourceIdentity, ModeUserProfileWindow} {
+			got, want := ix.Lookup(mode, q), bruteLookup(ix.recs, mode, q)
+			if got.Outcome != want.Outcome || got.Record != want.Record {
+				t.Fatalf("%s %+v: got %v %v, want %v %v", mode, q, got.Outcome, id(got.Record), want.Outcome, id(want.Record))
+			}
+		}
+	}
+}
+
+func id(r *Record) string {
+	if r == nil {
+		return "<nil>"
+	}
+	return r.ID
+}
+
+// A million records of one user and profile: a lookup must not scan them.
+func BenchmarkLookupWindow(b *testing.B) {
+	const n = 1_000_000
+	recs := make([]Record, n)
+	for i := range recs {
+		start := at(time.Duration(i) * time.Minute)
+		recs[i] = Record{ID: fmt.Sprint(i), User: "alice", Profile: "prod-admin", StartedAt: start, ExpiresAt: start.Add(time.Hour)}
+	}
+	ix := NewIndex(recs)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		q := MatchQuery{User: "alice", Profile: "prod-admin", Time: at(time.Duration(i%n) * time.Minute)}
+		if ix.Lookup(ModeAuto, q).Outcome != Live {
+			b.Fatal("no match")
+		}
+	}
+}
+
+func TestOutcomeString(t *testing.T) {
+	for o, want := range map[Outcome]string{NoRecord: "no_record", Live: "live", Revoked: "revoked", Expired: "expired", Outcome(9): "unknown"} {
+		if got := o.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", o, got, want)
+		}
+	}
+}
