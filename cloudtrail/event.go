@@ -45,7 +45,9 @@ type Event struct {
 	EventTime          time.Time `json:"eventTime"`
 	AWSRegion          string    `json:"awsRegion,omitempty"`
 	RecipientAccountID string    `json:"recipientAccountId,omitempty"`
-	// RoleArn is the target role: requestParameters.roleArn.
+	// RoleArn is the target role: requestParameters.roleArn. For a failed
+	// call without it, the role that errorMessage names ("… on resource:
+	// arn:aws:iam::…:role/x"), or "".
 	RoleArn         string `json:"roleArn,omitempty"`
 	RoleSessionName string `json:"roleSessionName,omitempty"`
 	// SourceIdentity is requestParameters.sourceIdentity or, when absent, the

@@ -1,8 +1,10 @@
 package sessions
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Every error a Store's Load returns means the session source could not be
@@ -60,8 +62,13 @@ type AccessError struct {
 func (e *AccessError) Error() string {
 	switch e.Problem {
 	case AccessDenied:
-		return fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table and its indexes for these credentials",
+		msg := fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table and its indexes for these credentials",
 			e.Action, e.Resource, e.Region, e.Code, e.Action)
+		var api interface{ ErrorMessage() string }
+		if errors.As(e.Err, &api) && api.ErrorMessage() != "" {
+			msg += " (AWS: " + clip300(api.ErrorMessage()) + ")"
+		}
+		return msg
 	case NotFound:
 		return fmt.Sprintf("%s not found in region %s (%s): check the table name and the region (--region or the session_table block's region)",
 			e.Resource, e.Region, e.Code)
@@ -76,3 +83,12 @@ func (e *AccessError) Error() string {
 }
 
 func (e *AccessError) Unwrap() error { return e.Err }
+
+// clip300 shortens an AWS message to one readable line.
+func clip300(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}

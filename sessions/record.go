@@ -65,7 +65,10 @@ type Stats struct {
 	RecordsSkipped int64  `json:"records_skipped"`
 	Pages          int64  `json:"pages,omitempty"`
 	Requests       int64  `json:"requests,omitempty"`
-	Skipped        []Skip `json:"skipped,omitempty"`
+	// Method says how a DynamoDB table was read: "query gsi-profile", or
+	// "scan (why the index could not serve)".
+	Method  string `json:"method,omitempty"`
+	Skipped []Skip `json:"skipped,omitempty"`
 }
 
 // Skip is a record passed over, with the reason (e.g. line 12: not an object).

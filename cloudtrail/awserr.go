@@ -1,0 +1,242 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// DocsIAM is where the minimal read-only IAM policies are documented.
+const DocsIAM = "docs/aws.md"
+
+// AWSCall describes an AWS request for error messages: what was being read
+// and the IAM action the request needs.
+type AWSCall struct {
+	// Source names what was being read, e.g. s3://bucket/prefix,
+	// s3://bucket/key, lookup:eu-west-1 or dynamodb://table. It becomes
+	// the SourceError's Source.
+	Source string
+	// Action is the IAM action the request needs, e.g. s3:ListBucket,
+	// cloudtrail:LookupEvents, dynamodb:Query.
+	Action string
+	// Resource names what the request was made on, for messages: `bucket
+	// "trail-logs"`, `table "sentinel-sessions"`. Empty: Source is used.
+	Resource string
+	// Region is the AWS region the request went to, if known.
+	Region string
+}
+
+// AWSError turns an error of an AWS SDK call into a *SourceError whose
+// message says what went wrong and what to do: an access denial names the
+// missing IAM action, a missing bucket or table is named, expired or invalid
+// credentials say how to refresh them, exhausted throttling retries say so.
+// The SDK's error stays reachable with errors.As (smithy.APIError,
+// *retry.MaxAttemptsError, …). A nil error stays nil; a cancelled context
+// is returned unchanged.
+func AWSError(c AWSCall, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var se *SourceError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &SourceError{Source: c.Source, Err: &awsError{msg: c.message(err), err: err}}
+}
+
+// awsError is an actionable message over the SDK's error.
+type awsError struct {
+	msg string
+	err error
+}
+
+func (e *awsError) Error() string { return e.msg }
+func (e *awsError) Unwrap() error { return e.err }
+
+// Error codes by what they mean.
+var (
+	accessDeniedCodes = codes("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+		"Forbidden", "AuthorizationError", "UnauthorizedException", "AllAccessDisabled",
+		"InsufficientPermissionsException")
+	expiredCodes = codes("ExpiredToken", "ExpiredTokenException", "RequestExpired",
+		"TokenRefreshRequired", "InvalidToken")
+	invalidCredentialCodes = codes("InvalidClientTokenId", "UnrecognizedClientException",
+		"InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthFailure", "InvalidSignatureException",
+		"IncompleteSignature", "MissingAuthenticationToken", "MissingAuthenticationTokenException")
+	notFoundCodes = codes("NoSuchBucket", "NotFound", "ResourceNotFoundException",
+		"TrailNotFoundException", "EntityNotFoundException", "NoSuchKey")
+)
+
+func codes(cs ...string) map[string]bool {
+	m := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		m[c] = true
+	}
+	return m
+}
+
+func (c AWSCall) what() string {
+	if c.Resource != "" {
+		return c.Resource
+	}
+	return c.Source
+}
+
+func (c AWSCall) where() string {
+	if c.Region == "" {
+		return ""
+	}
+	return " in " + c.Region
+}
+
+// message builds the actionable text for err.
+func (c AWSCall) message(err error) string {
+	var tokenErr *ssocreds.InvalidTokenError
+	if errors.As(err, &tokenErr) {
+		return "the AWS SSO session has expired or is invalid; run `aws sso login` with the same AWS_PROFILE and try again"
+	}
+	var regionErr *aws.MissingRegionError
+	if errors.As(err, &regionErr) {
+		return "no AWS region is set; pass --region or set AWS_REGION (or a region in the AWS profile)"
+	}
+	if isCredentialLookup(err) {
+		return fmt.Sprintf("no usable AWS credentials were found (%s); set AWS_PROFILE (run `aws sso login` for an SSO profile), "+
+			"export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or in GitHub Actions run aws-actions/configure-aws-credentials "+
+			"with OIDC (permissions: id-token: write) before sentinel-check", innermost(err))
+	}
+
+	code, apiMsg := "", ""
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code, apiMsg = apiErr.ErrorCode(), clipMessage(apiErr.ErrorMessage())
+	}
+	status := 0
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	detail := code
+	if apiMsg != "" && apiMsg != code {
+		detail = code + ": " + apiMsg
+	}
+	var maxErr *retry.MaxAttemptsError
+	exhausted := errors.As(err, &maxErr)
+
+	switch {
+	case accessDeniedCodes[code] || (code == "" && status == http.StatusForbidden) ||
+		(code != "" && status == http.StatusForbidden && !expiredCodes[code] && !invalidCredentialCodes[code]):
+		if detail == "" {
+			detail = "HTTP 403"
+		}
+		action := c.Action
+		if action == "" {
+			action = "the action"
+		}
+		return fmt.Sprintf("access denied (%s): the AWS identity in use lacks the IAM permission %s on %s%s; "+
+			"grant it (%s lists the minimal read-only policy for each source)", detail, action, c.what(), c.where(), DocsIAM)
+	case expiredCodes[code]:
+		return fmt.Sprintf("the AWS credentials have expired (%s); refresh them: run `aws sso login` for an SSO profile, "+
+			"renew the session of AWS_PROFILE, or in GitHub Actions run aws-actions/configure-aws-credentials again before sentinel-check", detail)
+	case invalidCredentialCodes[code]:
+		return fmt.Sprintf("the AWS credentials are not valid (%s); check AWS_PROFILE and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, "+
+			"or run `aws sso login` for an SSO profile", detail)
+	case notFoundCodes[code] || (code == "" && status == http.StatusNotFound):
+		if detail == "" {
+			detail = "HTTP 404"
+		}
+		return fmt.Sprintf("%s does not exist%s (%s); check the name and the region (--region, AWS_REGION)", c.what(), c.where(), detail)
+	case exhausted && (retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary):
+		return fmt.Sprintf("AWS kept throttling %s%s: still refused after %d attempts (%s); another program may be calling "+
+			"the same API in this account and region, run again later", actionOr(c.Action), c.where(), maxErr.Attempt, detail)
+	case code != "":
+		return fmt.Sprintf("%s%s failed (%s)", actionOr(c.Action), c.where(), detail)
+	}
+	if status != 0 {
+		return fmt.Sprintf("%s%s failed with HTTP %d: %s", actionOr(c.Action), c.where(), status, innermost(err))
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.As(err, new(*net.OpError)) || errors.As(err, new(*net.DNSError)) {
+		return fmt.Sprintf("cannot reach AWS for %s%s (%s); check the network, the region and AWS_ENDPOINT_URL", actionOr(c.Action), c.where(), innermost(err))
+	}
+	return fmt.Sprintf("%s%s failed: %s", actionOr(c.Action), c.where(), innermost(err))
+}
+
+func actionOr(a string) string {
+	if a == "" {
+		return "the AWS request"
+	}
+	return a
+}
+
+// isCredentialLookup reports whether err comes from finding credentials,
+// before any request was sent.
+func isCredentialLookup(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "failed to retrieve credentials") ||
+		strings.Contains(s, "failed to refresh cached credentials") ||
+		strings.Contains(s, "no EC2 IMDS role found")
+}
+
+// innermost is the message of the deepest error in the chain: the SDK's
+// outer layers repeat the operation name and the request id.
+func innermost(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return clipMessage(err.Error())
+		}
+		err = next
+	}
+}
+
+// clipMessage bounds a message from AWS and keeps it on one line.
+func clipMessage(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const limit = 300
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit]) + "…"
+	}
+	return s
+}
+
+// attemptHook is a finalize middleware that runs before every attempt of a
+// request, retries included, after the SDK's retry loop and before signing.
+type attemptHook struct {
+	before func(ctx context.Context) error
+}
+
+func (attemptHook) ID() string { return "sentinelCheckAttempt" }
+
+func (h attemptHook) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+	middleware.FinalizeOutput, middleware.Metadata, error,
+) {
+	if err := h.before(ctx); err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+	}
+	return next.HandleFinalize(ctx, in)
+}
+
+// withAttemptHook returns an API option that calls before ahead of every
+// attempt (the first one and each retry).
+func withAttemptHook(before func(ctx context.Context) error) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		hook := attemptHook{before: before}
+		if _, ok := stack.Finalize.Get("Signing"); ok {
+			return stack.Finalize.Insert(hook, "Signing", middleware.Before)
+		}
+		return stack.Finalize.Add(hook, middleware.After)
+	}
+}

@@ -1,0 +1,337 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const invictusDir = "testdata/real/invictus-ir_aws_dataset/CloudTrail"
+
+// readAll reads a source and returns its events sorted by origin and id.
+func readAll(t *testing.T, src Source) ([]Event, Stats, error) {
+	t.Helper()
+	var mu sync.Mutex
+	var evs []Event
+	st, err := src.Read(context.Background(), Query{}, func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	})
+	sortEvents(evs)
+	return evs, st, err
+}
+
+func sortEvents(evs []Event) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		if evs[i].Origin != evs[j].Origin {
+			return evs[i].Origin < evs[j].Origin
+		}
+		return evs[i].EventID < evs[j].EventID
+	})
+}
+
+func TestInvictusDataset(t *testing.T) {
+	evs, st, err := readAll(t, NewFileSource([]string{invictusDir}, FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 55 || st.FilesSkipped != 0 || st.Unreadable != 0 || st.Records != 2900 || st.AssumeRole != 49 || st.RecordsSkipped != 0 {
+		t.Errorf("stats %+v, want 55 files, 2,900 records, 49 assume-role", st)
+	}
+	var ok, failed int
+	for _, e := range evs {
+		if e.Failed() {
+			failed++
+			if e.ErrorCode != "AccessDenied" {
+				t.Errorf("failed event %s has errorCode %q", e.EventID, e.ErrorCode)
+			}
+		} else {
+			ok++
+			if e.RoleArn == "" || e.AccessKeyID == "" || e.RoleSessionName == "" {
+				t.Errorf("successful event %s lacks fields: %+v", e.EventID, e)
+			}
+		}
+		if e.SourceIdentity != "" {
+			t.Errorf("event %s has SourceIdentity %q; the dataset has none", e.EventID, e.SourceIdentity)
+		}
+		if !strings.HasPrefix(e.RoleArn, "arn:aws:iam::123837392027:role/") {
+			t.Errorf("event %s: RoleArn %q", e.EventID, e.RoleArn)
+		}
+		if e.EventTime.Before(time.Date(2023, 7, 10, 11, 42, 0, 0, time.UTC)) || e.EventTime.After(time.Date(2023, 7, 10, 12, 38, 0, 0, time.UTC)) {
+			t.Errorf("event %s at %v, outside the capture", e.EventID, e.EventTime)
+		}
+	}
+	if ok != 36 || failed != 13 {
+		t.Errorf("%d successful and %d failed, want 36 and 13", ok, failed)
+	}
+}
+
+func TestInvictusEveryFileMatchesTheReference(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(invictusDir, "*.json"))
+	if err != nil || len(files) != 55 {
+		t.Fatalf("%d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range [][]byte{data, gzipBytes(t, data)} {
+			evs, st, err := decode(d, f, FileOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			compareWithReference(t, d, f, evs, st)
+		}
+	}
+}
+
+func TestTrailDiscoverAssumeRole(t *testing.T) {
+	path := "testdata/real/traildiscover/AssumeRole.json.cloudtrail"
+	evs, st, err := readAll(t, NewFileSource([]string{path}, FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 1 || st.Records != 1 || len(evs) != 1 {
+		t.Fatalf("stats %+v, %d events", st, len(evs))
+	}
+	e := evs[0]
+	want := Event{
+		EventID:            "74291117-984f-4ac2-bffc-0dd438b58e6f",
+		EventName:          "AssumeRole",
+		EventTime:          time.Date(2024, 8, 18, 9, 9, 31, 0, time.UTC),
+		AWSRegion:          "us-east-1",
+		RecipientAccountID: "111111111111",
+		RoleArn:            "arn:aws:iam::111111111111:role/TrailDiscover",
+		CallerArn:          "arn:aws:iam::111111111111:user/TrailDiscover",
+		SourceIPAddress:    "0.0.0.0",
+		UserAgent:          e.UserAgent,
+		ErrorCode:          "AccessDenied",
+		Origin:             path,
+	}
+	if !reflect.DeepEqual(e, want) || !strings.HasPrefix(e.UserAgent, "aws-cli/2.17.32") {
+		t.Errorf("event\n got %+v\nwant %+v", e, want)
+	}
+	// The other samples are STS calls that open no role session, in both
+	// export shapes (array and single object).
+	others, err := filepath.Glob("testdata/real/traildiscover/*.cloudtrail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, st, err = readAll(t, NewFileSource(others, FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 6 || st.Records != 6 || st.AssumeRole != 1 || len(evs) != 1 {
+		t.Errorf("stats %+v, %d events", st, len(evs))
+	}
+	for _, f := range others {
+		data, _ := os.ReadFile(f)
+		evs, st, err := decode(data, f, FileOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareWithReference(t, data, f, evs, st)
+	}
+}
+
+// writeFile writes data under dir, creating folders.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFileSourceFolder(t *testing.T) {
+	dir := t.TempDir()
+	doc := recordsDoc(t, assumeRole(), otherRecord("x"))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/a.json.gz", gzipBytes(t, doc))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/c.JSON.GZ", gzipBytes(t, recordsDoc(t, set(assumeRole(), "eventID", "c1"))))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz", gzipBytes(t, []byte(`{"digestS3Object":"x"}`)))
+	writeFile(t, dir, "notes.txt", []byte("hello"))
+	writeFile(t, dir, "plain.gz", gzipBytes(t, doc))
+	writeFile(t, dir, "config.json", []byte(`{"name":"x"}`))
+	writeFile(t, dir, "contentdigest.json", []byte(`{"digestPublicKeyFingerprint":"x","logFiles":[]}`))
+	// A link loop, a second link to a folder already read, and a dangling link
+	// with a log file's name.
+	if err := os.Symlink("..", filepath.Join(dir, "AWSLogs", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "AWSLogs"), filepath.Join(dir, "again")); err != nil {
+		t.Fatal(err)
+	}
+
+	evs, st, err := readAll(t, NewFileSource([]string{dir}, FileOptions{Workers: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 3 || st.Records != 4 || st.AssumeRole != 3 || len(evs) != 3 {
+		t.Errorf("stats %+v, %d events", st, len(evs))
+	}
+	// digest by path, digest by content, notes.txt, plain.gz, config.json
+	if st.FilesSkipped != 5 || st.Unreadable != 0 {
+		t.Errorf("FilesSkipped = %d, Unreadable = %d, want 5 and 0", st.FilesSkipped, st.Unreadable)
+	}
+	reasons := map[string]string{}
+	for _, s := range st.Skipped {
+		reasons[strings.TrimPrefix(s.Item, dir+"/")] = s.Reason
+	}
+	for item, want := range map[string]string{
+		"notes.txt":          reasonNotJSONName,
+		"plain.gz":           reasonNotJSONName,
+		"config.json":        reasonNotTrail,
+		"contentdigest.json": reasonDigest,
+		"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz": reasonDigest,
+	} {
+		if reasons[item] != want {
+			t.Errorf("Skipped[%s] = %q, want %q", item, reasons[item], want)
+		}
+	}
+	if r := reasons["AWSLogs/loop"]; !strings.Contains(r, "already read") {
+		t.Errorf("the link loop is not reported: %q", r)
+	}
+	if r := reasons["again"]; !strings.Contains(r, "already read") {
+		t.Errorf("the second link is not reported: %q", r)
+	}
+	if !sort.SliceIsSorted(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item }) {
+		t.Error("Skipped is not sorted")
+	}
+
+	// A file named explicitly is read whatever its name.
+	_, st, err = readAll(t, NewFileSource([]string{filepath.Join(dir, "plain.gz")}, FileOptions{}))
+	if err != nil || st.Files != 1 || st.AssumeRole != 1 {
+		t.Errorf("explicit file: %+v %v", st, err)
+	}
+	// The same file twice is read once.
+	p := filepath.Join(dir, "plain.gz")
+	_, st, err = readAll(t, NewFileSource([]string{p, p}, FileOptions{}))
+	if err != nil || st.Files != 1 || st.FilesSkipped != 1 || st.AssumeRole != 1 {
+		t.Errorf("same file twice: %+v %v", st, err)
+	}
+}
+
+func TestFileSourceWorkersAgree(t *testing.T) {
+	one, st1, err := readAll(t, NewFileSource([]string{invictusDir}, FileOptions{Workers: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, st4, err := readAll(t, NewFileSource([]string{invictusDir}, FileOptions{Workers: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(one, many) || !reflect.DeepEqual(st1, st4) {
+		t.Error("1 and 4 workers disagree")
+	}
+}
+
+func TestFileSourceUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.json", recordsDoc(t, assumeRole()))
+	trunc := gzipBytes(t, recordsDoc(t, assumeRole(), otherRecord("x")))
+	bad := writeFile(t, dir, "bad.json.gz", trunc[:len(trunc)-10])
+	dangling := filepath.Join(dir, "dangling.json")
+	if err := os.Symlink(filepath.Join(dir, "nowhere.json"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a named pipe here: %v", err)
+	}
+	missing := filepath.Join(dir, "missing.json")
+
+	for _, tc := range []struct {
+		path string
+		want string
+	}{
+		{bad, "gzip stream is truncated"},
+		{dangling, "cannot open"},
+		{fifo, "is a named pipe, not a regular file"},
+		{missing, "no such file"},
+	} {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				evs, st, err := readAll(t, NewFileSource([]string{good, tc.path}, FileOptions{}))
+				var se *SourceError
+				if !errors.As(err, &se) || se.Source != tc.path || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("err = %v, want a *SourceError naming %s with %q", err, tc.path, tc.want)
+				}
+				_ = evs
+				_ = st
+				_, st, err = readAll(t, NewFileSource([]string{good, tc.path}, FileOptions{SkipUnreadable: true}))
+				if err != nil {
+					t.Errorf("with SkipUnreadable: %v", err)
+				}
+				if st.Files != 1 || st.Unreadable != 1 || st.AssumeRole != 1 || len(st.Skipped) != 1 ||
+					st.Skipped[0].Item != tc.path || !strings.Contains(st.Skipped[0].Reason, tc.want) {
+					t.Errorf("with SkipUnreadable: %+v", st)
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("reading hung")
+			}
+		})
+	}
+
+	// In a folder, the pipe and the dangling link are unreadable too.
+	_, st, err := readAll(t, NewFileSource([]string{dir}, FileOptions{SkipUnreadable: true}))
+	if err != nil || st.Unreadable != 3 || st.Files != 1 {
+		t.Errorf("folder: %+v %v", st, err)
+	}
+}
+
+func TestFileSourcePermissionDenied(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode; the named pipe and dangling link cases cover unreadable files")
+	}
+	dir := t.TempDir()
+	p := writeFile(t, dir, "secret.json", recordsDoc(t))
+	if err := os.Chmod(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := readAll(t, NewFileSource([]string{p}, FileOptions{}))
+	if err == nil || !strings.Contains(err.Error(), "grant read access") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestFileSourceCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := NewFileSource([]string{invictusDir}, FileOptions{}).Read(ctx, Query{}, func(Event) {})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestFileSourceFailsOnFirstFileInOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d"} {
+		writeFile(t, dir, n+".json", []byte("not json "+n))
+	}
+	_, _, err := readAll(t, NewFileSource([]string{dir}, FileOptions{Workers: 4}))
+	var se *SourceError
+	if !errors.As(err, &se) || filepath.Base(se.Source) != "a.json" {
+		t.Errorf("err = %v, want the first file's", err)
+	}
+}

@@ -1,0 +1,366 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// FieldError is an assume-role record that cannot be used because a field
+// is missing or has the wrong type. Readers count such a record as skipped,
+// with this error as the reason; they never drop it silently.
+type FieldError struct {
+	EventID string // the record's eventID, when it could be read
+	Field   string // JSON path of the field, e.g. requestParameters.roleArn
+	Problem string // e.g. "is a string, want an object"
+}
+
+func (e *FieldError) Error() string {
+	s := e.Field + " " + e.Problem
+	if e.EventID != "" {
+		s = "event " + clip(e.EventID) + ": " + s
+	}
+	return s
+}
+
+// clip quotes an untrusted value for a message and bounds its length.
+func clip(s string) string {
+	const limit = 64
+	if len(s) > limit {
+		return strconv.Quote(s[:limit]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// stsMarker and assumeRoleMarker are the bytes every assume-role record
+// holds, unless it spells them with \u escapes (which the scanner flags).
+var (
+	stsMarker        = []byte(EventSourceSTS)
+	assumeRoleMarker = []byte(EventAssumeRole)
+)
+
+// mayBeAssumeRole is the prefilter: it reports whether a record whose raw
+// JSON is rec could be an sts assume-role call. It is exact in one direction:
+// a record for which it reports false is never one.
+func mayBeAssumeRole(rec []byte, flags int) bool {
+	if flags&flagUEscape != 0 {
+		return true
+	}
+	return bytes.Contains(rec, stsMarker) && bytes.Contains(rec, assumeRoleMarker)
+}
+
+var scannerPool = sync.Pool{New: func() any { return new(scanner) }}
+
+// DecodeRecord decodes one JSON CloudTrail record, for example the
+// CloudTrailEvent string of a LookupEvents result. ok reports whether the
+// record is an sts assume-role call (AssumeRole, AssumeRoleWithSAML or
+// AssumeRoleWithWebIdentity), successful or failed. An error with ok false
+// means raw is not a JSON object; an error with ok true is a *FieldError: the
+// record is an assume-role call whose fields cannot be used. Keys match
+// exactly (CloudTrail's spelling); when a key repeats, the last one counts.
+func DecodeRecord(raw []byte) (ev Event, ok bool, err error) {
+	s := scannerPool.Get().(*scanner)
+	defer scannerPool.Put(s)
+	i := skipSpace(raw, 0)
+	if i >= len(raw) {
+		return Event{}, false, errors.New("record is empty; want a JSON object")
+	}
+	if raw[i] != '{' {
+		return Event{}, false, fmt.Errorf("record is %s; want a JSON object", kindOf(raw[i]))
+	}
+	end, _, err := s.value(raw, i)
+	if err != nil {
+		return Event{}, false, recordSyntaxError(err, end)
+	}
+	if j := skipSpace(raw, end); j < len(raw) {
+		return Event{}, false, fmt.Errorf("invalid JSON at byte %d of the record: data after the object", j)
+	}
+	return decodeObject(s, raw[i:end])
+}
+
+func recordSyntaxError(err error, off int) error {
+	var se *syntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON at byte %d of the record: %s", se.off, se.msg)
+	}
+	return fmt.Errorf("invalid JSON at byte %d of the record: %w", off, err)
+}
+
+// rawValue is one member value of an object: its bytes and string flags.
+type rawValue struct {
+	b     []byte
+	flags int
+}
+
+func (v rawValue) present() bool { return len(v.b) > 0 && v.b[0] != 'n' }
+
+// members calls fn for every member of the valid JSON object obj.
+func members(s *scanner, obj []byte, fn func(key []byte, v rawValue)) error {
+	i := skipSpace(obj, 1)
+	if i < len(obj) && obj[i] == '}' {
+		return nil
+	}
+	for i < len(obj) {
+		if obj[i] != '"' {
+			return &syntaxError{i, "want an object key"}
+		}
+		ks := i
+		j, kf, err := scanString(obj, i+1)
+		if err != nil {
+			return err
+		}
+		i = skipSpace(obj, j)
+		if i >= len(obj) || obj[i] != ':' {
+			return &syntaxError{i, "want a colon after an object key"}
+		}
+		i = skipSpace(obj, i+1)
+		end, vf, err := s.value(obj, i)
+		if err != nil {
+			return err
+		}
+		if kf&flagEscape != 0 {
+			fn([]byte(unquote(obj[ks:j], kf)), rawValue{obj[i:end], vf})
+		} else {
+			fn(obj[ks+1:j-1], rawValue{obj[i:end], vf})
+		}
+		i = skipSpace(obj, end)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+			continue
+		}
+		return nil
+	}
+	return nil
+}
+
+// unquote returns the string a valid JSON string literal q (quotes included)
+// stands for, with the same result as encoding/json (invalid UTF-8 becomes
+// U+FFFD).
+func unquote(q []byte, flags int) string {
+	inner := q[1 : len(q)-1]
+	if flags&flagEscape == 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var s string
+	if err := json.Unmarshal(q, &s); err != nil {
+		// q was validated by the scanner; keep what can be kept.
+		return string(bytes.ToValidUTF8(inner, []byte("\uFFFD")))
+	}
+	return s
+}
+
+// recordFields are the raw members of a record that the decoder reads.
+type recordFields struct {
+	eventSource, eventName, eventID, eventTime, awsRegion, recipientAccountID rawValue
+	sourceIPAddress, userAgent, errorCode, errorMessage                       rawValue
+	userIdentity, requestParameters, responseElements                         rawValue
+}
+
+// decodeObject decodes a record whose bytes are a valid JSON object.
+func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
+	var f recordFields
+	err := members(s, obj, func(key []byte, v rawValue) {
+		switch string(key) {
+		case "eventSource":
+			f.eventSource = v
+		case "eventName":
+			f.eventName = v
+		case "eventID":
+			f.eventID = v
+		case "eventTime":
+			f.eventTime = v
+		case "awsRegion":
+			f.awsRegion = v
+		case "recipientAccountId":
+			f.recipientAccountID = v
+		case "sourceIPAddress":
+			f.sourceIPAddress = v
+		case "userAgent":
+			f.userAgent = v
+		case "errorCode":
+			f.errorCode = v
+		case "errorMessage":
+			f.errorMessage = v
+		case "userIdentity":
+			f.userIdentity = v
+		case "requestParameters":
+			f.requestParameters = v
+		case "responseElements":
+			f.responseElements = v
+		}
+	})
+	if err != nil {
+		return Event{}, false, recordSyntaxError(err, 0)
+	}
+	// Only a record whose eventSource and eventName are the strings of an
+	// assume-role call is one; anything else is some other record.
+	if !isString(f.eventSource) || !isString(f.eventName) {
+		return Event{}, false, nil
+	}
+	source, name := unquote(f.eventSource.b, f.eventSource.flags), unquote(f.eventName.b, f.eventName.flags)
+	if !IsAssumeRole(source, name) {
+		return Event{}, false, nil
+	}
+	d := fieldDecoder{s: s}
+	ev := Event{EventName: name}
+	ev.EventID = d.str(f.eventID, "eventID")
+	d.eventID = ev.EventID
+	if d.err == nil && ev.EventID == "" {
+		d.fail("eventID", "is missing")
+	}
+	ev.EventTime = d.time(f.eventTime, "eventTime")
+	ev.AWSRegion = d.str(f.awsRegion, "awsRegion")
+	ev.RecipientAccountID = d.str(f.recipientAccountID, "recipientAccountId")
+	ev.SourceIPAddress = d.str(f.sourceIPAddress, "sourceIPAddress")
+	ev.UserAgent = d.str(f.userAgent, "userAgent")
+	ev.ErrorCode = d.str(f.errorCode, "errorCode")
+
+	ui := d.pick(f.userIdentity, "userIdentity", "arn", "sessionContext")
+	ev.CallerArn = d.str(ui[0], "userIdentity.arn")
+	sc := d.pick(ui[1], "userIdentity.sessionContext", "sourceIdentity")
+	callerIdentity := d.str(sc[0], "userIdentity.sessionContext.sourceIdentity")
+	rp := d.pick(f.requestParameters, "requestParameters", "roleArn", "roleSessionName", "sourceIdentity")
+	ev.RoleArn = d.str(rp[0], "requestParameters.roleArn")
+	ev.RoleSessionName = d.str(rp[1], "requestParameters.roleSessionName")
+	requestIdentity := d.str(rp[2], "requestParameters.sourceIdentity")
+	re := d.pick(f.responseElements, "responseElements", "credentials", "assumedRoleUser")
+	cr := d.pick(re[0], "responseElements.credentials", "accessKeyId")
+	// Only the shortened key id is ever kept; the secret and token are not read.
+	ev.AccessKeyID = ShortenKeyID(d.str(cr[0], "responseElements.credentials.accessKeyId"))
+	au := d.pick(re[1], "responseElements.assumedRoleUser", "arn")
+	ev.AssumedRoleArn = d.str(au[0], "responseElements.assumedRoleUser.arn")
+	if ev.ErrorCode != "" && ev.RoleArn == "" {
+		// A refused call often has no requestParameters; the role it asked
+		// for is named in the message ("… on resource: arn:aws:iam::…:role/x").
+		ev.RoleArn = roleFromErrorMessage(d.str(f.errorMessage, "errorMessage"))
+	}
+	switch {
+	case requestIdentity != "":
+		ev.SourceIdentity, ev.SourceIdentityFrom = requestIdentity, SourceIdentityFromRequest
+	case callerIdentity != "":
+		ev.SourceIdentity, ev.SourceIdentityFrom = callerIdentity, SourceIdentityFromCaller
+	}
+	if d.err == nil && ev.ErrorCode == "" && ev.RoleArn == "" {
+		d.fail("requestParameters.roleArn", "is missing from a successful call")
+	}
+	if d.err != nil {
+		return ev, true, d.err
+	}
+	return ev, true, nil
+}
+
+// roleFromErrorMessage returns the role ARN an AccessDenied message names
+// after "on resource: ", or "".
+func roleFromErrorMessage(msg string) string {
+	const marker = "on resource: "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	arn := msg[i+len(marker):]
+	if j := strings.IndexAny(arn, " \t\n\r\"'"); j >= 0 {
+		arn = arn[:j]
+	}
+	if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
+		return ""
+	}
+	return arn
+}
+
+func isString(v rawValue) bool { return len(v.b) > 0 && v.b[0] == '"' }
+
+// fieldDecoder reads typed fields and keeps the first problem.
+type fieldDecoder struct {
+	s       *scanner
+	eventID string
+	err     *FieldError
+}
+
+func (d *fieldDecoder) fail(field, problem string) {
+	if d.err == nil {
+		d.err = &FieldError{EventID: d.eventID, Field: field, Problem: problem}
+	}
+}
+
+// str reads an optional string field: absent and null read as "".
+func (d *fieldDecoder) str(v rawValue, field string) string {
+	if !v.present() {
+		return ""
+	}
+	if v.b[0] != '"' {
+		d.fail(field, "is "+kindOf(v.b[0])+", want a string")
+		return ""
+	}
+	return unquote(v.b, v.flags)
+}
+
+func (d *fieldDecoder) time(v rawValue, field string) time.Time {
+	if !v.present() {
+		d.fail(field, "is missing")
+		return time.Time{}
+	}
+	if v.b[0] != '"' {
+		d.fail(field, "is "+kindOf(v.b[0])+", want an RFC 3339 time string")
+		return time.Time{}
+	}
+	s := unquote(v.b, v.flags)
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		d.fail(field, "is "+clip(s)+", not an RFC 3339 time such as 2024-05-01T12:00:00Z")
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// pick returns the members named keys of an optional object field (absent
+// and null have none), in the order of keys; when a key repeats, the last one
+// counts.
+func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValue {
+	var out [3]rawValue
+	if !v.present() {
+		return out
+	}
+	if v.b[0] != '{' {
+		d.fail(field, "is "+kindOf(v.b[0])+", want an object")
+		return out
+	}
+	if err := members(d.s, v.b, func(key []byte, val rawValue) {
+		for k, name := range keys {
+			if string(key) == name {
+				out[k] = val
+			}
+		}
+	}); err != nil {
+		d.fail(field, "is not valid JSON: "+err.Error())
+	}
+	return out
+}
+
+// lookupInner returns the unquoted CloudTrailEvent string of a LookupEvents
+// result object obj (valid JSON). found is false when obj has no such member.
+func lookupInner(s *scanner, obj []byte) (inner []byte, found bool, err error) {
+	var v rawValue
+	if err := members(s, obj, func(key []byte, val rawValue) {
+		if string(key) == "CloudTrailEvent" {
+			v = val
+		}
+	}); err != nil {
+		return nil, false, err
+	}
+	if len(v.b) == 0 {
+		return nil, false, nil
+	}
+	if v.b[0] != '"' {
+		return nil, true, fmt.Errorf("CloudTrailEvent is %s, want a string holding a JSON record", kindOf(v.b[0]))
+	}
+	if v.flags&flagEscape == 0 {
+		return v.b[1 : len(v.b)-1], true, nil
+	}
+	return []byte(unquote(v.b, v.flags)), true, nil
+}

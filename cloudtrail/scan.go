@@ -1,0 +1,361 @@
+package cloudtrail
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+)
+
+// This file holds a validating JSON scanner over byte slices. It finds where
+// a value ends without building it, checks the whole JSON grammar on the way
+// (the same grammar encoding/json accepts), and notes whether any string used
+// a \u escape, which the assume-role prefilter needs to stay exact.
+
+// maxDepth is the deepest nesting accepted, the same limit as encoding/json.
+const maxDepth = 10000
+
+// errShort means the data ended inside a value: more input is needed.
+var errShort = errors.New("unexpected end of JSON data")
+
+// syntaxError is invalid JSON at an offset of the scanned slice.
+type syntaxError struct {
+	off int
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+// Flags a scan reports about the strings it passed.
+const (
+	flagEscape  = 1 << iota // some string holds a backslash escape
+	flagUEscape             // some string holds a \u escape
+)
+
+// scanner keeps the nesting stack between calls so that scanning allocates
+// nothing in the steady state.
+type scanner struct {
+	stack []byte
+}
+
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+)
+
+// stringSpecial marks the bytes of x that end a run of plain string bytes:
+// a quote, a backslash or a control character. Only the lowest marked byte
+// is exact (borrows may mark bytes above it), which is all the caller uses.
+func stringSpecial(x uint64) uint64 {
+	q := x ^ (swarOnes * '"')
+	s := x ^ (swarOnes * '\\')
+	m := ((q - swarOnes) &^ q) | ((s - swarOnes) &^ s) | ((x - swarOnes*0x20) &^ x)
+	return m & swarHighs
+}
+
+// scanString scans a string whose opening quote is at b[i-1] and returns the
+// offset just past its closing quote.
+func scanString(b []byte, i int) (int, int, error) {
+	flags := 0
+	for {
+		for i+8 <= len(b) {
+			if m := stringSpecial(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(b) {
+			return i, flags, errShort
+		}
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, flags, nil
+		case c == '\\':
+			if i+1 >= len(b) {
+				return i, flags, errShort
+			}
+			flags |= flagEscape
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				flags |= flagUEscape
+				for k := i + 2; k < i+6; k++ {
+					if k >= len(b) {
+						return k, flags, errShort
+					}
+					if !isHex(b[k]) {
+						return k, flags, &syntaxError{k, fmt.Sprintf("invalid character %s in \\u escape", quoteByte(b[k]))}
+					}
+				}
+				i += 6
+			default:
+				return i + 1, flags, &syntaxError{i + 1, fmt.Sprintf("invalid escape \\%s in string", quoteByte(b[i+1]))}
+			}
+		case c < 0x20:
+			return i, flags, &syntaxError{i, fmt.Sprintf("invalid control character %s in string", quoteByte(c))}
+		default:
+			i++
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// quoteByte shows a byte for an error message.
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf("0x%02x", c)
+}
+
+// scanNumber scans a JSON number starting at b[i]. A number is only known to
+// end at the next byte that cannot continue it, so it reports errShort when
+// the slice ends first.
+func scanNumber(b []byte, i int) (int, error) {
+	if b[i] == '-' {
+		i++
+		if i >= len(b) {
+			return i, errShort
+		}
+	}
+	switch c := b[i]; {
+	case c == '0':
+		i++
+	case '1' <= c && c <= '9':
+		i++
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		return i, &syntaxError{i, fmt.Sprintf("invalid character %s in number", quoteByte(c))}
+	}
+	if i >= len(b) {
+		return i, errShort
+	}
+	if b[i] == '.' {
+		i++
+		if i >= len(b) {
+			return i, errShort
+		}
+		if !isDigit(b[i]) {
+			return i, &syntaxError{i, fmt.Sprintf("invalid character %s after decimal point in number", quoteByte(b[i]))}
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i >= len(b) {
+			return i, errShort
+		}
+	}
+	if b[i] == 'e' || b[i] == 'E' {
+		i++
+		if i >= len(b) {
+			return i, errShort
+		}
+		if b[i] == '+' || b[i] == '-' {
+			i++
+			if i >= len(b) {
+				return i, errShort
+			}
+		}
+		if !isDigit(b[i]) {
+			return i, &syntaxError{i, fmt.Sprintf("invalid character %s in exponent of number", quoteByte(b[i]))}
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i >= len(b) {
+			return i, errShort
+		}
+	}
+	return i, nil
+}
+
+func scanLiteral(b []byte, i int, lit string) (int, error) {
+	for k := 0; k < len(lit); k++ {
+		if i+k >= len(b) {
+			return i + k, errShort
+		}
+		if b[i+k] != lit[k] {
+			return i + k, &syntaxError{i + k, fmt.Sprintf("invalid character %s in literal %s", quoteByte(b[i+k]), lit)}
+		}
+	}
+	return i + len(lit), nil
+}
+
+// Scanner states.
+const (
+	stValue = iota // a value must follow
+	stKey          // an object key must follow
+	stAfter        // a value ended: a comma, a closing bracket or the end
+)
+
+// value scans the JSON value that starts at b[i] (no leading space) and
+// returns the offset just past it and the string flags. It returns errShort
+// when b ends inside the value and a *syntaxError for invalid JSON. A number
+// at the top level ends at the end of b only when more data could not follow;
+// callers only scan objects and arrays at the top level.
+func (s *scanner) value(b []byte, i int) (int, int, error) {
+	flags := 0
+	st := s.stack[:0]
+	state := stValue
+	for {
+		if state == stAfter && len(st) == 0 {
+			s.stack = st
+			return i, flags, nil
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			s.stack = st
+			return i, flags, errShort
+		}
+		c := b[i]
+		switch state {
+		case stKey:
+			if c != '"' {
+				s.stack = st
+				return i, flags, &syntaxError{i, fmt.Sprintf("invalid character %s looking for beginning of object key string", quoteByte(c))}
+			}
+			j, f, err := scanString(b, i+1)
+			flags |= f
+			if err != nil {
+				s.stack = st
+				return j, flags, err
+			}
+			i = skipSpace(b, j)
+			if i >= len(b) {
+				s.stack = st
+				return i, flags, errShort
+			}
+			if b[i] != ':' {
+				s.stack = st
+				return i, flags, &syntaxError{i, fmt.Sprintf("invalid character %s after object key", quoteByte(b[i]))}
+			}
+			i++
+			state = stValue
+		case stValue:
+			switch {
+			case c == '"':
+				j, f, err := scanString(b, i+1)
+				flags |= f
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				i = j
+				state = stAfter
+			case c == '{' || c == '[':
+				if len(st) >= maxDepth {
+					s.stack = st
+					return i, flags, &syntaxError{i, fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
+				}
+				st = append(st, c)
+				i = skipSpace(b, i+1)
+				if i >= len(b) {
+					s.stack = st
+					return i, flags, errShort
+				}
+				switch {
+				case c == '{' && b[i] == '}', c == '[' && b[i] == ']':
+					st = st[:len(st)-1]
+					i++
+					state = stAfter
+				case c == '{':
+					state = stKey
+				default:
+					state = stValue
+				}
+			case c == '-' || isDigit(c):
+				j, err := scanNumber(b, i)
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				i = j
+				state = stAfter
+			case c == 't':
+				j, err := scanLiteral(b, i, "true")
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				i = j
+				state = stAfter
+			case c == 'f':
+				j, err := scanLiteral(b, i, "false")
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				i = j
+				state = stAfter
+			case c == 'n':
+				j, err := scanLiteral(b, i, "null")
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				i = j
+				state = stAfter
+			default:
+				s.stack = st
+				return i, flags, &syntaxError{i, fmt.Sprintf("invalid character %s looking for beginning of value", quoteByte(c))}
+			}
+		case stAfter:
+			top := st[len(st)-1]
+			switch {
+			case c == ',':
+				i++
+				if top == '{' {
+					state = stKey
+				} else {
+					state = stValue
+				}
+			case c == '}' && top == '{', c == ']' && top == '[':
+				st = st[:len(st)-1]
+				i++
+			default:
+				s.stack = st
+				if top == '{' {
+					return i, flags, &syntaxError{i, fmt.Sprintf("invalid character %s after object key:value pair", quoteByte(c))}
+				}
+				return i, flags, &syntaxError{i, fmt.Sprintf("invalid character %s after array element", quoteByte(c))}
+			}
+		}
+	}
+}
+
+// kindOf names the JSON type of the value starting with c, for messages.
+func kindOf(c byte) string {
+	switch {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || isDigit(c):
+		return "a number"
+	}
+	return "not JSON"
+}

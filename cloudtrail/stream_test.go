@@ -1,0 +1,306 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDecodeStreamShapes(t *testing.T) {
+	ar := assumeRole()
+	failed := set(set(set(assumeRole(), "requestParameters", nil), "errorCode", "AccessDenied"), "eventID", "failed-1")
+	oneRecord := mustJSON(t, ar)
+	tests := []struct {
+		name       string
+		data       []byte
+		wantEvents int
+		want       Stats // Files, FilesSkipped, Records, RecordsSkipped, AssumeRole
+		reason     string
+	}{
+		{
+			name:       "records",
+			data:       recordsDoc(t, otherRecord("a"), ar, otherRecord("b"), failed),
+			wantEvents: 2, want: Stats{Files: 1, Records: 4, AssumeRole: 2},
+		},
+		{
+			name:       "records gzipped",
+			data:       gzipBytes(t, recordsDoc(t, otherRecord("a"), ar, otherRecord("b"), failed)),
+			wantEvents: 2, want: Stats{Files: 1, Records: 4, AssumeRole: 2},
+		},
+		{
+			name: "records, pretty printed, Records not first",
+			data: []byte("\n{ \"Version\" : [1, {\"x\": null}],\n  \"Records\" : [\n  " + string(oneRecord) + " ,\n" +
+				string(mustJSON(t, otherRecord("x"))) + "\n ] , \"after\": true }\n\n"),
+			wantEvents: 1, want: Stats{Files: 1, Records: 2, AssumeRole: 1},
+		},
+		{name: "empty records", data: []byte(`{"Records":[]}`), want: Stats{Files: 1}},
+		{
+			name:       "lookup-events output",
+			data:       lookupDoc(t, ar, otherRecord("o"), failed),
+			wantEvents: 2, want: Stats{Files: 1, Records: 3, AssumeRole: 2},
+		},
+		{
+			name:       "lookup-events output gzipped",
+			data:       gzipBytes(t, lookupDoc(t, ar)),
+			wantEvents: 1, want: Stats{Files: 1, Records: 1, AssumeRole: 1},
+		},
+		{
+			name:       "bare array of records",
+			data:       mustJSON(t, []any{ar, otherRecord("o")}),
+			wantEvents: 1, want: Stats{Files: 1, Records: 2, AssumeRole: 1},
+		},
+		{
+			name:       "bare array of lookup results",
+			data:       []byte(strings.TrimSuffix(strings.TrimPrefix(string(lookupDoc(t, ar, failed)), `{"Events":`), `,"NextToken":"tok"}`)),
+			wantEvents: 2, want: Stats{Files: 1, Records: 2, AssumeRole: 2},
+		},
+		{name: "single record", data: oneRecord, wantEvents: 1, want: Stats{Files: 1, Records: 1, AssumeRole: 1}},
+		{name: "single other record", data: mustJSON(t, otherRecord("o")), want: Stats{Files: 1, Records: 1}},
+		{
+			name: "digest file",
+			data: []byte(`{"awsAccountId":"111122223333","digestStartTime":"2024-05-01T11:00:00Z","digestS3Bucket":"b","digestS3Object":"AWSLogs/x","digestPublicKeyFingerprint":"ab","logFiles":[]}`),
+			want: Stats{FilesSkipped: 1}, reason: reasonDigest,
+		},
+		{name: "other JSON", data: []byte(`{"name":"package","version":"1.0.0"}`), want: Stats{FilesSkipped: 1}, reason: reasonNotTrail},
+		{name: "empty object", data: []byte(`{}`), want: Stats{FilesSkipped: 1}, reason: reasonNotTrail},
+		{
+			name:       "an assume-role record with a bad field is skipped, the rest is read",
+			data:       recordsDoc(t, ar, set(assumeRole(), "requestParameters", "oops"), otherRecord("x")),
+			wantEvents: 1, want: Stats{Files: 1, Records: 3, RecordsSkipped: 1, AssumeRole: 1},
+			reason: `event "3f1c0d4e-0000-4000-8000-000000000001": requestParameters is a string, want an object`,
+		},
+		{
+			name:       "invalid UTF-8 inside a string is replaced, as encoding/json does",
+			data:       bytes.Replace(recordsDoc(t, ar), []byte("alice-session"), []byte("alice\xff-session"), 1),
+			wantEvents: 1, want: Stats{Files: 1, Records: 1, AssumeRole: 1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, st, err := decode(tt.data, "dir/file.json", FileOptions{})
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if len(evs) != tt.wantEvents {
+				t.Errorf("%d events, want %d", len(evs), tt.wantEvents)
+			}
+			got := Stats{Files: st.Files, FilesSkipped: st.FilesSkipped, Records: st.Records, RecordsSkipped: st.RecordsSkipped, AssumeRole: st.AssumeRole}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("stats = %+v, want %+v", got, tt.want)
+			}
+			if st.Bytes != int64(len(tt.data)) {
+				t.Errorf("Bytes = %d, want %d", st.Bytes, len(tt.data))
+			}
+			if tt.reason != "" {
+				if len(st.Skipped) != 1 || st.Skipped[0].Reason != tt.reason || !strings.HasPrefix(st.Skipped[0].Item, "dir/file.json") {
+					t.Errorf("Skipped = %+v, want one entry naming the file with reason %q", st.Skipped, tt.reason)
+				}
+			} else if len(st.Skipped) != 0 {
+				t.Errorf("Skipped = %+v, want none", st.Skipped)
+			}
+			for _, e := range evs {
+				if e.Origin != "dir/file.json" {
+					t.Errorf("Origin = %q", e.Origin)
+				}
+			}
+			compareWithReference(t, tt.data, "dir/file.json", evs, st)
+		})
+	}
+}
+
+// compareWithReference checks DecodeStream's result against the plain
+// encoding/json decoder.
+func compareWithReference(t *testing.T, data []byte, origin string, evs []Event, st Stats) {
+	t.Helper()
+	ref, err := refDecode(data, origin)
+	if err != nil {
+		t.Fatalf("reference decoder failed: %v", err)
+	}
+	got := Stats{Files: st.Files, FilesSkipped: st.FilesSkipped, Records: st.Records, RecordsSkipped: st.RecordsSkipped, AssumeRole: st.AssumeRole}
+	if !reflect.DeepEqual(got, ref.stats) {
+		t.Errorf("stats %+v, reference %+v", got, ref.stats)
+	}
+	if len(evs) == 0 && len(ref.events) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(evs, ref.events) {
+		t.Errorf("events differ from the reference decoder's:\n got %+v\nwant %+v", evs, ref.events)
+	}
+}
+
+func TestDecodeStreamSkipDetailsAreBounded(t *testing.T) {
+	var recs []map[string]any
+	for range maxSkipDetails + 5 {
+		recs = append(recs, set(assumeRole(), "eventTime", 5))
+	}
+	_, st, err := decode(recordsDoc(t, recs...), "f.json", FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RecordsSkipped != maxSkipDetails+5 || len(st.Skipped) != maxSkipDetails+1 {
+		t.Fatalf("RecordsSkipped = %d, %d Skipped entries", st.RecordsSkipped, len(st.Skipped))
+	}
+	if last := st.Skipped[maxSkipDetails]; last.Reason != "5 more skipped records not listed" {
+		t.Errorf("last entry = %+v", last)
+	}
+	if first := st.Skipped[0]; first.Item != "f.json: Records[0]" {
+		t.Errorf("first entry = %+v, want the file and the record index", first)
+	}
+}
+
+// bigRecordReader yields {"Records":[{"a":"xxxx… of n bytes without holding them.
+type bigRecordReader struct {
+	head []byte
+	n    int64
+}
+
+func (r *bigRecordReader) Read(p []byte) (int, error) {
+	if len(r.head) > 0 {
+		k := copy(p, r.head)
+		r.head = r.head[k:]
+		return k, nil
+	}
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	k := int64(len(p))
+	if k > r.n {
+		k = r.n
+	}
+	for i := range p[:k] {
+		p[i] = 'x'
+	}
+	r.n -= k
+	return int(k), nil
+}
+
+func TestDecodeStreamBadInput(t *testing.T) {
+	ar := mustJSON(t, assumeRole())
+	good := recordsDoc(t, otherRecord("a"), assumeRole())
+	gz := gzipBytes(t, good)
+	bomb := gzipBytes(t, append(append([]byte(`{"Records":[`), bytes.Repeat([]byte(" "), 3<<20)...), []byte(`]}`)...))
+	tests := []struct {
+		name string
+		data []byte
+		r    io.Reader // instead of data
+		opts FileOptions
+		want []string // substrings of the error
+	}{
+		{name: "truncated gzip", data: gz[:len(gz)/2], want: []string{"gzip stream is truncated"}},
+		{name: "gzip with a bad checksum", data: append(append([]byte{}, gz[:len(gz)-8]...), 0, 0, 0, 0, 0, 0, 0, 0), want: []string{"gzip stream is corrupt"}},
+		{name: "gzip header only", data: gz[:5], want: []string{"gzip header", "truncated"}},
+		{name: "gzip bomb", data: bomb, opts: FileOptions{MaxDecompressed: 1 << 20}, want: []string{"exceeds the cap", "1 MiB", "MaxDecompressed", "gzip bomb"}},
+		{name: "not JSON", data: []byte("hello, world"), want: []string{"invalid character 'h' at byte 0", "not a JSON object or array"}},
+		{name: "a JSON string", data: []byte(`"Records"`), want: []string{"document is a string"}},
+		{name: "Records not an array", data: []byte(`{"Records":{"eventID":"x"}}`), want: []string{"Records at byte 11 is an object, want an array"}},
+		{name: "record not an object", data: []byte(`{"Records":[` + string(ar) + `, "x"]}`), want: []string{"Records[1]", "is a string, want a record object"}},
+		{name: "record with a syntax error", data: []byte(`{"Records":[{"a":1},{"a":tru}]}`), want: []string{"Records[1] at byte 20", "invalid JSON at byte 28", "literal true"}},
+		{name: "truncated JSON", data: good[:len(good)-40], want: []string{"Records[1]", "unexpected end of data", "truncated"}},
+		{name: "truncated after a record", data: []byte(`{"Records":[{"a":1}`), want: []string{"unexpected end of data at byte 19", "truncated"}},
+		{name: "missing comma", data: []byte(`{"Records":[{"a":1} {"a":2}]}`), want: []string{"after Records[0], want a comma"}},
+		{name: "trailing comma", data: []byte(`{"Records":[{"a":1},]}`), want: []string{"Records[1]", "want a record object"}},
+		{name: "data after the document", data: append(append([]byte{}, good...), []byte(` {"Records":[]}`)...), want: []string{"after the JSON document"}},
+		{name: "empty file", data: nil, want: []string{"the file is empty"}},
+		{name: "only space", data: []byte(" \n\t "), want: []string{"the file is empty"}},
+		{name: "empty gzip", data: gzipBytes(t, nil), want: []string{"the file is empty"}},
+		{name: "non-UTF-8 bytes outside strings", data: []byte("{\"Records\":[\xff\xfe]}"), want: []string{"Records[0] at byte 12", "invalid character 0xff"}},
+		{name: "control character in a string", data: []byte("{\"Records\":[{\"a\":\"x\x01\"}]}"), want: []string{"Records[0]", "invalid control character 0x01"}},
+		{name: "huge record", data: []byte(`{"Records":[{"a":"` + strings.Repeat("x", 3<<20) + `"}]}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"Records[0] at byte 12 is larger than the record cap of 1 MiB", "MaxRecordBytes"}},
+		{
+			name: "100 MB single line with the default cap",
+			r:    &bigRecordReader{head: []byte(`{"Records":[{"a":"`), n: 100 << 20},
+			want: []string{"Records[0] at byte 12 is larger than the record cap of 64 MiB"},
+		},
+		{name: "single record over the cap", data: []byte(`{"eventID":"` + strings.Repeat("x", 2<<20) + `"}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"MaxRecordBytes"}},
+		{name: "second Records list", data: []byte(`{"Records":[],"Records":[]}`), want: []string{"second Records or Events member"}},
+		{name: "lookup event without CloudTrailEvent", data: []byte(`{"Events":[{"EventId":"x"}]}`), want: []string{"Events[0] at byte 11 has no CloudTrailEvent member"}},
+		{name: "CloudTrailEvent not JSON", data: []byte(`{"Events":[{"CloudTrailEvent":"{\"eventID\":"}]}`), want: []string{"Events[0]", "CloudTrailEvent is truncated JSON"}},
+		{name: "CloudTrailEvent not a string", data: []byte(`{"Events":[{"CloudTrailEvent":{}}]}`), want: []string{"Events[0]", "CloudTrailEvent is an object, want a string"}},
+		{name: "deep nesting", data: []byte(`{"Records":[{"a":` + strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1) + `}]}`), want: []string{"nesting deeper than 10000 levels"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r
+			if r == nil {
+				r = bytes.NewReader(tt.data)
+			}
+			emitted := 0
+			st, err := DecodeStream(r, "logs/bad.json.gz", tt.opts, func(Event) { emitted++ })
+			if err == nil {
+				t.Fatalf("no error; stats %+v", st)
+			}
+			var se *SourceError
+			if !errors.As(err, &se) || se.Source != "logs/bad.json.gz" {
+				t.Fatalf("err = %v (%T), want a *SourceError naming the file", err, err)
+			}
+			if !strings.HasPrefix(err.Error(), "logs/bad.json.gz: ") {
+				t.Errorf("message %q does not start with the file", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+			if emitted != 0 || st.Records != 0 || st.AssumeRole != 0 {
+				t.Errorf("an unreadable document emitted %d events and counted %d records", emitted, st.Records)
+			}
+		})
+	}
+}
+
+func TestDecodeStreamRecordAcrossBufferRefills(t *testing.T) {
+	// Records larger than the first buffer, and many small ones, so that
+	// records straddle refills and the buffer grows.
+	big := set(assumeRole(), "userAgent", strings.Repeat("u", docBufferSize+1000))
+	var recs []map[string]any
+	for i := range 3000 {
+		if i%500 == 7 {
+			recs = append(recs, big)
+			continue
+		}
+		recs = append(recs, otherRecord("id"))
+	}
+	data := recordsDoc(t, recs...)
+	for _, d := range [][]byte{data, gzipBytes(t, data)} {
+		n := 0
+		st, err := DecodeStream(iotestOneByteAtStart(d), "f", FileOptions{}, func(Event) { n++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Records != 3000 || st.AssumeRole != 6 || n != 6 {
+			t.Errorf("stats %+v", st)
+		}
+	}
+}
+
+// iotestOneByteAtStart returns a reader that yields short reads, so that
+// refills see partial data.
+func iotestOneByteAtStart(b []byte) io.Reader { return &shortReader{b: b} }
+
+type shortReader struct {
+	b []byte
+	i int
+}
+
+func (r *shortReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	r.i++
+	n := r.i%7000 + 1
+	if n > len(p) {
+		n = len(p)
+	}
+	if n > len(r.b) {
+		n = len(r.b)
+	}
+	copy(p, r.b[:n])
+	r.b = r.b[n:]
+	return n, nil
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package testsvc
+
+import "os/exec"
+
+func setDeathSignal(*exec.Cmd) {}

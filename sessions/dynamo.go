@@ -1,0 +1,456 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+)
+
+// The broker's table layout (SPEC §5).
+const (
+	ProfileIndex = "gsi-profile" // partition key profile, sort key created_at
+	keyAttribute = "id"
+)
+
+// Defaults of DynamoOptions.
+const (
+	DefaultSegments           = 4
+	DefaultMaxSessionDuration = 12 * time.Hour
+)
+
+// batchGetLimit is BatchGetItem's limit of keys per call.
+const batchGetLimit = 100
+
+// DynamoOptions configures a DynamoDB store.
+type DynamoOptions struct {
+	Table string // default DefaultTable
+	// Segments is the number of parallel Scan segments when the table has no
+	// usable gsi-profile index, and the number of profiles queried at once.
+	// Default 4.
+	Segments int
+	// MaxSessionDuration is the longest a broker session can last. A record
+	// created before the window can still cover events in it, so the lower
+	// bound on created_at is the window's start minus this. Default 12h.
+	MaxSessionDuration time.Duration
+}
+
+// NewDynamoStore reads the broker's session table with client.
+//
+// Load costs O(pages), never a request per event:
+//
+//   - one DescribeTable, to check the table and find its gsi-profile index;
+//   - per profile of the query, a Query of gsi-profile with created_at
+//     between the window's start minus MaxSessionDuration and its end (plus
+//     MatchSlack), paginated; profiles run in parallel;
+//   - when the index is missing, not ACTIVE or does not project all
+//     attributes, or the query names no profile: one parallel segmented Scan
+//     of the table with the same created_at bounds as a filter (records
+//     without created_at are kept);
+//   - BatchGetItem, 100 keys a call, for the ids in Query.IDs that the
+//     reads above did not return; unprocessed keys are retried with backoff.
+//
+// Stats count every request made and every page of items received. Errors
+// are *AccessError when AWS refused the call (denied, table not found,
+// credentials expired or invalid) and *SourceError otherwise.
+func NewDynamoStore(client *dynamodb.Client, opts DynamoOptions) Store {
+	if opts.Table == "" {
+		opts.Table = DefaultTable
+	}
+	if opts.Segments <= 0 {
+		opts.Segments = DefaultSegments
+	}
+	if opts.MaxSessionDuration <= 0 {
+		opts.MaxSessionDuration = DefaultMaxSessionDuration
+	}
+	return &dynamoStore{client: client, opts: opts}
+}
+
+type dynamoStore struct {
+	client *dynamodb.Client
+	opts   DynamoOptions
+}
+
+func (s *dynamoStore) Name() string { return "dynamodb://" + s.opts.Table }
+
+// dynamoLoad is the state of one Load.
+type dynamoLoad struct {
+	s        *dynamoStore
+	requests atomic.Int64
+	pages    atomic.Int64
+
+	mu   sync.Mutex
+	recs map[string]Record
+	st   Stats
+}
+
+func (s *dynamoStore) Load(ctx context.Context, q Query) ([]Record, Stats, error) {
+	l := &dynamoLoad{s: s, recs: make(map[string]Record), st: Stats{Source: s.Name(), Kind: "dynamodb"}}
+	err := l.load(ctx, q)
+	l.st.Requests = l.requests.Load()
+	l.st.Pages = l.pages.Load()
+	if err != nil {
+		return nil, l.st, err
+	}
+	out := make([]Record, 0, len(l.recs))
+	for _, r := range l.recs {
+		out = append(out, r)
+	}
+	sortRecords(out)
+	l.st.Records = int64(len(out))
+	return out, l.st, nil
+}
+
+func (l *dynamoLoad) load(ctx context.Context, q Query) error {
+	useIndex, why, err := l.describe(ctx)
+	if err != nil {
+		return err
+	}
+	lo, hi := l.createdBounds(q)
+	switch {
+	case len(q.Profiles) == 0:
+		l.st.Method = "scan (no profile asked for)"
+		err = l.scan(ctx, q, lo, hi)
+	case useIndex:
+		l.st.Method = "query " + ProfileIndex
+		err = l.queryProfiles(ctx, q.Profiles, lo, hi)
+		if isMissingIndex(err) {
+			l.st.Method = "scan (" + ProfileIndex + " rejected by the table)"
+			err = l.scan(ctx, q, lo, hi)
+		}
+	default:
+		l.st.Method = "scan (" + why + ")"
+		err = l.scan(ctx, q, lo, hi)
+	}
+	if err != nil {
+		return err
+	}
+	return l.batchGet(ctx, q.IDs)
+}
+
+// describe checks the table and says whether gsi-profile can serve the
+// reads, and if not, why.
+func (l *dynamoLoad) describe(ctx context.Context) (bool, string, error) {
+	l.requests.Add(1)
+	out, err := l.s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(l.s.opts.Table)})
+	if err != nil {
+		return false, "", l.fail("dynamodb:DescribeTable", l.tableName(), err)
+	}
+	if out.Table == nil {
+		return false, "", l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
+	}
+	for _, k := range out.Table.KeySchema {
+		if k.KeyType == types.KeyTypeHash && aws.ToString(k.AttributeName) != keyAttribute {
+			return false, "", &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
+				clip(aws.ToString(k.AttributeName)), keyAttribute)}
+		}
+	}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) != ProfileIndex {
+			continue
+		}
+		switch {
+		case g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive:
+			return false, fmt.Sprintf("%s is %s", ProfileIndex, strings.ToLower(string(g.IndexStatus))), nil
+		case aws.ToBool(g.Backfilling):
+			return false, ProfileIndex + " is backfilling", nil
+		case g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll:
+			return false, ProfileIndex + " does not project all attributes", nil
+		}
+		return true, "", nil
+	}
+	return false, "the table has no " + ProfileIndex + " index", nil
+}
+
+// createdBounds is the created_at range to read, as strings that compare
+// correctly with RFC 3339 UTC times whatever their fractional digits: the
+// window's start minus MaxSessionDuration and MatchSlack, rounded down to a
+// second and one second earlier; its end plus MatchSlack, one second later.
+// Empty strings when the query has no window.
+func (l *dynamoLoad) createdBounds(q Query) (string, string) {
+	if q.Start.IsZero() && q.End.IsZero() {
+		return "", ""
+	}
+	lo := q.Start.UTC().Add(-l.s.opts.MaxSessionDuration - MatchSlack).Truncate(time.Second).Add(-time.Second)
+	hi := q.End.UTC().Add(MatchSlack).Truncate(time.Second).Add(time.Second)
+	if q.End.IsZero() {
+		hi = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	}
+	return lo.Format(time.RFC3339), hi.Format(time.RFC3339)
+}
+
+// queryProfiles queries gsi-profile for each profile, several at once.
+func (l *dynamoLoad) queryProfiles(ctx context.Context, profiles []string, lo, hi string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(l.s.opts.Segments)
+	for _, p := range dedupe(profiles) {
+		g.Go(func() error { return l.queryProfile(ctx, p, lo, hi) })
+	}
+	return g.Wait()
+}
+
+func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) error {
+	in := &dynamodb.QueryInput{
+		TableName:                aws.String(l.s.opts.Table),
+		IndexName:                aws.String(ProfileIndex),
+		KeyConditionExpression:   aws.String("#p = :p"),
+		ExpressionAttributeNames: map[string]string{"#p": "profile"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": &types.AttributeValueMemberS{Value: profile},
+		},
+	}
+	if lo != "" {
+		in.KeyConditionExpression = aws.String("#p = :p AND #c BETWEEN :lo AND :hi")
+		in.ExpressionAttributeNames["#c"] = "created_at"
+		in.ExpressionAttributeValues[":lo"] = &types.AttributeValueMemberS{Value: lo}
+		in.ExpressionAttributeValues[":hi"] = &types.AttributeValueMemberS{Value: hi}
+	}
+	for {
+		l.requests.Add(1)
+		out, err := l.s.client.Query(ctx, in)
+		if err != nil {
+			return l.fail("dynamodb:Query", fmt.Sprintf("index %q of %s", ProfileIndex, l.tableName()), err)
+		}
+		l.pages.Add(1)
+		l.add(out.Items)
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// scan reads the whole table in parallel segments, keeping the records of
+// the query's profiles (all when it names none).
+func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
+	var want map[string]bool
+	if len(q.Profiles) > 0 {
+		want = make(map[string]bool, len(q.Profiles))
+		for _, p := range q.Profiles {
+			want[p] = true
+		}
+	}
+	segs := int32(l.s.opts.Segments)
+	g, ctx := errgroup.WithContext(ctx)
+	for seg := int32(0); seg < segs; seg++ {
+		g.Go(func() error {
+			in := &dynamodb.ScanInput{
+				TableName:     aws.String(l.s.opts.Table),
+				Segment:       aws.Int32(seg),
+				TotalSegments: aws.Int32(segs),
+			}
+			if lo != "" {
+				in.FilterExpression = aws.String("attribute_not_exists(#c) OR #c BETWEEN :lo AND :hi")
+				in.ExpressionAttributeNames = map[string]string{"#c": "created_at"}
+				in.ExpressionAttributeValues = map[string]types.AttributeValue{
+					":lo": &types.AttributeValueMemberS{Value: lo},
+					":hi": &types.AttributeValueMemberS{Value: hi},
+				}
+			}
+			for {
+				l.requests.Add(1)
+				out, err := l.s.client.Scan(ctx, in)
+				if err != nil {
+					return l.fail("dynamodb:Scan", l.tableName(), err)
+				}
+				l.pages.Add(1)
+				items := out.Items
+				if want != nil {
+					items = items[:0:0]
+					for _, it := range out.Items {
+						if p, ok := it["profile"].(*types.AttributeValueMemberS); ok && want[p.Value] {
+							items = append(items, it)
+						} else if !ok {
+							items = append(items, it) // let the decoder report it
+						}
+					}
+				}
+				l.add(items)
+				if len(out.LastEvaluatedKey) == 0 {
+					return nil
+				}
+				in.ExclusiveStartKey = out.LastEvaluatedKey
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// batchGet fetches the records of ids not read yet, 100 keys a call,
+// retrying unprocessed keys with exponential backoff.
+func (l *dynamoLoad) batchGet(ctx context.Context, ids []string) error {
+	var keys []map[string]types.AttributeValue
+	l.mu.Lock()
+	for _, id := range dedupe(ids) {
+		if _, ok := l.recs[id]; !ok && id != "" {
+			keys = append(keys, map[string]types.AttributeValue{keyAttribute: &types.AttributeValueMemberS{Value: id}})
+		}
+	}
+	l.mu.Unlock()
+	const maxAttempts = 8
+	for len(keys) > 0 {
+		n := min(len(keys), batchGetLimit)
+		pending := keys[:n]
+		keys = keys[n:]
+		backoff := 50 * time.Millisecond
+		for attempt := 1; len(pending) > 0; attempt++ {
+			if attempt > maxAttempts {
+				return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("dynamodb:BatchGetItem left %d keys unprocessed after %d attempts: the table is throttling reads; retry later or raise its read capacity", len(pending), maxAttempts)}
+			}
+			if attempt > 1 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(backoff):
+				}
+				backoff = min(2*backoff, 5*time.Second)
+			}
+			l.requests.Add(1)
+			out, err := l.s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+				RequestItems: map[string]types.KeysAndAttributes{l.s.opts.Table: {Keys: pending}},
+			})
+			if err != nil {
+				return l.fail("dynamodb:BatchGetItem", l.tableName(), err)
+			}
+			l.pages.Add(1)
+			l.add(out.Responses[l.s.opts.Table])
+			pending = out.UnprocessedKeys[l.s.opts.Table].Keys
+		}
+	}
+	return nil
+}
+
+// add decodes items and keeps their records; undecodable ones are skipped
+// with their reason.
+func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
+	type decoded struct {
+		r    Record
+		item string
+		err  error
+	}
+	ds := make([]decoded, 0, len(items))
+	for _, it := range items {
+		r, err := recordFromAttrs(sdkAttrs(it))
+		ds = append(ds, decoded{r: r, item: itemName(it), err: err})
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, d := range ds {
+		if d.err != nil {
+			l.st.addSkip(l.s.Name()+" "+d.item, skipReason(d.err))
+			continue
+		}
+		l.recs[d.r.ID] = d.r // the same item read twice is one record
+	}
+}
+
+// itemName names an item in a skip: its id when it has a string one.
+func itemName(it map[string]types.AttributeValue) string {
+	if id, ok := it[keyAttribute].(*types.AttributeValueMemberS); ok {
+		return fmt.Sprintf("item id=%q", clip(id.Value))
+	}
+	names := make([]string, 0, len(it))
+	for k := range it {
+		names = append(names, clip(k))
+	}
+	sort.Strings(names)
+	if len(names) > 5 {
+		names = append(names[:5], "…")
+	}
+	return "item without a string id (attributes " + strings.Join(names, ", ") + ")"
+}
+
+// sdkAttrs classifies the SDK's attribute values.
+func sdkAttrs(it map[string]types.AttributeValue) map[string]attr {
+	m := make(map[string]attr, len(it))
+	for k, v := range it {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			m[k] = attr{kind: kindString, s: v.Value}
+		case *types.AttributeValueMemberN:
+			m[k] = attr{kind: kindNumber, s: v.Value}
+		case *types.AttributeValueMemberNULL:
+			m[k] = attr{kind: kindNull}
+		case *types.AttributeValueMemberBOOL:
+			m[k] = attr{kind: kindBool}
+		default:
+			m[k] = attr{kind: kindOther}
+		}
+	}
+	return m
+}
+
+func (l *dynamoLoad) tableName() string { return fmt.Sprintf("table %q", l.s.opts.Table) }
+
+func (l *dynamoLoad) region() string {
+	if r := l.s.client.Options().Region; r != "" {
+		return r
+	}
+	return "(none set)"
+}
+
+// fail turns an SDK error into an *AccessError when the user can fix it by
+// granting, naming or refreshing something, else a *SourceError.
+func (l *dynamoLoad) fail(action, resource string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	ae := &AccessError{Action: action, Resource: resource, Region: l.region(), Err: err}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		ae.Code = api.ErrorCode()
+		switch ae.Code {
+		case "AccessDeniedException", "AccessDenied":
+			ae.Problem = AccessDenied
+		case "ResourceNotFoundException":
+			ae.Problem = NotFound
+			ae.Resource = l.tableName() // the table is what is missing
+		case "ExpiredTokenException", "ExpiredToken", "RequestExpired", "TokenRefreshRequired":
+			ae.Problem = CredentialsExpired
+		case "UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId", "MissingAuthenticationTokenException", "IncompleteSignatureException":
+			ae.Problem = CredentialsInvalid
+		}
+	} else if msg := strings.ToLower(err.Error()); strings.Contains(msg, "expired") && (strings.Contains(msg, "token") || strings.Contains(msg, "credential")) {
+		// Refreshing credentials failed before any call, e.g. an SSO session
+		// that has run out.
+		ae.Problem, ae.Code = CredentialsExpired, "credential refresh"
+	}
+	if ae.Problem != 0 {
+		return ae
+	}
+	return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("%s on %s in region %s failed: %w", action, resource, l.region(), err)}
+}
+
+// isMissingIndex reports whether a Query failed because the index does not
+// exist (it was removed after DescribeTable).
+func isMissingIndex(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	msg := strings.ToLower(api.ErrorMessage())
+	return (api.ErrorCode() == "ValidationException" || api.ErrorCode() == "ResourceNotFoundException") &&
+		strings.Contains(msg, "index")
+}
+
+func dedupe(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

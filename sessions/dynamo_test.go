@@ -1,0 +1,593 @@
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+)
+
+// counter counts the HTTP requests a client sends, by operation.
+type counter struct {
+	mu  sync.Mutex
+	ops map[string]int
+}
+
+func (c *counter) Do(req *http.Request) (*http.Response, error) {
+	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	c.mu.Lock()
+	if c.ops == nil {
+		c.ops = make(map[string]int)
+	}
+	c.ops[op]++
+	c.mu.Unlock()
+	return http.DefaultClient.Do(req)
+}
+
+func (c *counter) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.ops {
+		n += v
+	}
+	return n
+}
+
+func (c *counter) get(op string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ops[op]
+}
+
+func (c *counter) reset() {
+	c.mu.Lock()
+	c.ops = nil
+	c.mu.Unlock()
+}
+
+// newClient is a real DynamoDB client for endpoint whose requests are counted.
+func newClient(t *testing.T, endpoint string) (*dynamodb.Client, *counter) {
+	cnt := &counter{}
+	return dynamodb.NewFromConfig(testsvc.AWSConfig(t, endpoint), func(o *dynamodb.Options) { o.HTTPClient = cnt }), cnt
+}
+
+// tableOpts chooses how createTable builds the broker's table.
+type tableOpts struct {
+	noProfileIndex  bool
+	profileKeysOnly bool
+}
+
+// createTable creates the broker's table: key id, GSIs gsi-user,
+// gsi-status, gsi-profile and gsi-server-instance on created_at.
+func createTable(t *testing.T, c *dynamodb.Client, name string, o tableOpts) {
+	t.Helper()
+	gsi := func(name, hash string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{
+			IndexName: aws.String(name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("created_at"), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}
+	}
+	gsis := []types.GlobalSecondaryIndex{gsi("gsi-user", "user"), gsi("gsi-status", "status"), gsi("gsi-server-instance", "server_instance_id")}
+	attrs := []string{"id", "user", "status", "server_instance_id", "created_at"}
+	if !o.noProfileIndex {
+		p := gsi(ProfileIndex, "profile")
+		if o.profileKeysOnly {
+			p.Projection.ProjectionType = types.ProjectionTypeKeysOnly
+		}
+		gsis = append(gsis, p)
+		attrs = append(attrs, "profile")
+	}
+	var defs []types.AttributeDefinition
+	for _, a := range attrs {
+		defs = append(defs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
+	}
+	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:              aws.String(name),
+		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions:   defs,
+		GlobalSecondaryIndexes: gsis,
+		BillingMode:            types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("create table %s: %v", name, err)
+	}
+	waitActive(t, c, name)
+}
+
+func waitActive(t *testing.T, c *dynamodb.Client, name string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		out, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("table %s never became active", name)
+}
+
+// item is a record as the broker writes it, plus a padding attribute that
+// makes pages hold few items.
+func item(r Record, pad int) map[string]types.AttributeValue {
+	m := map[string]types.AttributeValue{}
+	s := func(k, v string) {
+		if v != "" {
+			m[k] = &types.AttributeValueMemberS{Value: v}
+		}
+	}
+	tm := func(k string, v time.Time) {
+		if !v.IsZero() {
+			m[k] = &types.AttributeValueMemberS{Value: v.UTC().Format(time.RFC3339Nano)}
+		}
+	}
+	s("id", r.ID)
+	s("user", r.User)
+	s("profile", r.Profile)
+	s("server_instance_id", r.ServerInstanceID)
+	s("status", r.Status)
+	s("source_identity", r.SourceIdentity)
+	s("revoked_by", r.RevokedBy)
+	s("revoked_reason", r.RevokedReason)
+	tm("started_at", r.StartedAt)
+	tm("last_access_at", r.LastAccessAt)
+	tm("expires_at", r.ExpiresAt)
+	tm("created_at", r.CreatedAt)
+	tm("updated_at", r.UpdatedAt)
+	m["request_count"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.RequestCount, 10)}
+	if r.TTL != 0 {
+		m["ttl"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.TTL, 10)}
+	}
+	if pad > 0 {
+		m["pad"] = &types.AttributeValueMemberS{Value: strings.Repeat("x", pad)}
+	}
+	return m
+}
+
+// put writes items with BatchWriteItem, 25 at a time.
+func put(t *testing.T, c *dynamodb.Client, table string, items []map[string]types.AttributeValue) {
+	t.Helper()
+	for len(items) > 0 {
+		n := min(25, len(items))
+		var reqs []types.WriteRequest
+		for _, it := range items[:n] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+		items = items[n:]
+		for len(reqs) > 0 {
+			out, err := c.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}})
+			if err != nil {
+				t.Fatalf("write to %s: %v", table, err)
+			}
+			reqs = out.UnprocessedItems[table]
+		}
+	}
+}
+
+// The scenario: a 7-day window, records of three profiles, some created
+// long before the window.
+var (
+	winStart = time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	winEnd   = winStart.Add(7 * 24 * time.Hour)
+)
+
+// scenario returns records and, per profile, the ids a load of the window
+// must return: created_at in [start − 12h − 5min, end + 5min].
+func scenario(n int) ([]Record, map[string][]string) {
+	profiles := []string{"prod-admin", "dev", "staging"}
+	want := map[string][]string{}
+	var recs []Record
+	for i := 0; i < n; i++ {
+		p := profiles[i%len(profiles)]
+		// from 2 days before the window to 1 day after, every ~37 minutes,
+		// with sub-second creation times.
+		created := winStart.Add(-48*time.Hour + time.Duration(i)*37*time.Minute + time.Duration(i%7)*123456789)
+		r := Record{
+			ID: fmt.Sprintf("rec-%05d", i), User: fmt.Sprintf("user%d", i%5), Profile: p,
+			ServerInstanceID: "srv-1", Status: StatusActive,
+			StartedAt: created, CreatedAt: created, UpdatedAt: created,
+			ExpiresAt: created.Add(time.Hour), LastAccessAt: created.Add(10 * time.Minute),
+			RequestCount: int64(i), SourceIdentity: fmt.Sprintf("sentinel:user%d:direct:%08x", i%5, i),
+		}
+		if i%10 == 0 {
+			r.Status, r.RevokedBy, r.RevokedReason = StatusRevoked, "admin", "test"
+		}
+		recs = append(recs, r)
+		lo := winStart.Add(-12*time.Hour - MatchSlack)
+		hi := winEnd.Add(MatchSlack)
+		if !created.Before(lo) && !created.After(hi) {
+			want[p] = append(want[p], r.ID)
+		}
+	}
+	return recs, want
+}
+
+func ids(rs []Record) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func wantIDs(want map[string][]string, profiles ...string) []string {
+	var out []string
+	for _, p := range profiles {
+		out = append(out, want[p]...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDynamoStore(t *testing.T) {
+	ep := testsvc.Dynalite(t)
+	c, cnt := newClient(t, ep)
+	ctx := context.Background()
+	recs, want := scenario(600)
+	items := make([]map[string]types.AttributeValue, len(recs))
+	for i, r := range recs {
+		items[i] = item(r, 0)
+	}
+	q := Query{Start: winStart, End: winEnd, Profiles: []string{"prod-admin", "dev"}}
+	// Tables that several subtests read.
+	createTable(t, c, "t-query", tableOpts{})
+	put(t, c, "t-query", items)
+	createTable(t, c, "t-noindex", tableOpts{noProfileIndex: true})
+	put(t, c, "t-noindex", items)
+
+	t.Run("query gsi-profile", func(t *testing.T) {
+		cnt.reset()
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %d records %v…, want %d", len(g), g[:min(5, len(g))], len(w))
+		}
+		// Every attribute survives the round trip.
+		byID := map[string]Record{}
+		for _, r := range recs {
+			byID[r.ID] = r
+		}
+		for _, r := range got {
+			if w := byID[r.ID]; !reflect.DeepEqual(r, w) {
+				t.Fatalf("record %s:\n got %+v\nwant %+v", r.ID, r, w)
+			}
+		}
+		if cnt.get("DescribeTable") != 1 || cnt.get("Query") != 2 || cnt.total() != 3 {
+			t.Errorf("requests %v, want 1 DescribeTable and 1 Query per profile", cnt.ops)
+		}
+		if st.Requests != int64(cnt.total()) || st.Pages != 2 || st.Records != int64(len(got)) || st.Method != "query gsi-profile" || st.Kind != "dynamodb" || st.Source != "dynamodb://t-query" {
+			t.Errorf("stats %+v", st)
+		}
+	})
+
+	t.Run("max session duration sets the lower bound", func(t *testing.T) {
+		got, _, err := NewDynamoStore(c, DynamoOptions{Table: "t-query", MaxSessionDuration: 30 * time.Hour}).Load(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w []string
+		for _, r := range recs {
+			if (r.Profile == "prod-admin" || r.Profile == "dev") && !r.CreatedAt.Before(winStart.Add(-30*time.Hour-MatchSlack)) && !r.CreatedAt.After(winEnd.Add(MatchSlack)) {
+				w = append(w, r.ID)
+			}
+		}
+		sort.Strings(w)
+		if g := ids(got); !reflect.DeepEqual(g, w) || len(w) <= len(wantIDs(want, "prod-admin", "dev")) {
+			t.Fatalf("got %d records, want %d", len(g), len(w))
+		}
+	})
+
+	t.Run("requests do not grow with events", func(t *testing.T) {
+		// Large items make the query paginate.
+		big := make([]map[string]types.AttributeValue, len(recs))
+		for i, r := range recs {
+			big[i] = item(r, 20_000)
+		}
+		createTable(t, c, "t-pages", tableOpts{})
+		put(t, c, "t-pages", big)
+		s := NewDynamoStore(c, DynamoOptions{Table: "t-pages"})
+		var counts []int
+		for _, events := range []int{10, 10_000} {
+			qq := q
+			for i := 0; i < events; i++ {
+				qq.SourceIdentities = append(qq.SourceIdentities, fmt.Sprintf("sentinel:user%d:direct:%08x", i%5, i))
+			}
+			cnt.reset()
+			got, st, err := s.Load(ctx, qq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+				t.Fatalf("%d events: got %d records, want %d", events, len(g), len(w))
+			}
+			if st.Requests != int64(cnt.total()) {
+				t.Fatalf("stats count %d requests, the client sent %d", st.Requests, cnt.total())
+			}
+			counts = append(counts, cnt.total())
+			t.Logf("%d events, %d records: %d requests (%v), %d pages", events, len(got), cnt.total(), cnt.ops, st.Pages)
+		}
+		if counts[0] != counts[1] {
+			t.Fatalf("requests grew with events: %d for 10, %d for 10,000", counts[0], counts[1])
+		}
+		if cnt.get("Query") <= 2 {
+			t.Fatalf("Query calls = %d: the items should span several pages per profile", cnt.get("Query"))
+		}
+	})
+
+	t.Run("scan when gsi-profile is missing", func(t *testing.T) {
+		cnt.reset()
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-noindex", Segments: 3}).Load(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %d records, want %d", len(g), len(w))
+		}
+		if cnt.get("Query") != 0 || cnt.get("Scan") != 3 || st.Method != "scan (the table has no gsi-profile index)" {
+			t.Errorf("requests %v, method %q; want 3 Scan segments and no Query", cnt.ops, st.Method)
+		}
+	})
+
+	t.Run("scan when gsi-profile holds keys only", func(t *testing.T) {
+		createTable(t, c, "t-keysonly", tableOpts{profileKeysOnly: true})
+		put(t, c, "t-keysonly", items)
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-keysonly"}).Load(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) || !strings.Contains(st.Method, "does not project all attributes") {
+			t.Fatalf("got %d records (want %d), method %q", len(g), len(w), st.Method)
+		}
+	})
+
+	t.Run("scan when no profile is asked for", func(t *testing.T) {
+		cnt.reset()
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, Query{Start: winStart, End: winEnd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) || cnt.get("Scan") != DefaultSegments {
+			t.Fatalf("got %d records (want %d), requests %v, method %q", len(g), len(w), cnt.ops, st.Method)
+		}
+	})
+
+	t.Run("batch get for known ids", func(t *testing.T) {
+		// 250 ids of records outside the window, 5 already read, 3 unknown.
+		var idsWanted []string
+		for _, r := range recs {
+			if !contains(want[r.Profile], r.ID) && len(idsWanted) < 250 {
+				idsWanted = append(idsWanted, r.ID)
+			}
+		}
+		if len(idsWanted) != 250 {
+			t.Fatalf("scenario has %d records outside the query, want 250", len(idsWanted))
+		}
+		inWindow := want["prod-admin"][:5]
+		qq := q
+		qq.IDs = append(append(append([]string{}, idsWanted...), inWindow...), "nope-1", "nope-2", "nope-3", idsWanted[0])
+		cnt.reset()
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, qq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := append(wantIDs(want, "prod-admin", "dev"), idsWanted...)
+		sort.Strings(w)
+		if g := ids(got); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %d records, want %d", len(g), len(w))
+		}
+		// 253 keys to fetch: 100 + 100 + 53.
+		if cnt.get("BatchGetItem") != 3 || st.Requests != int64(cnt.total()) {
+			t.Fatalf("requests %v (stats %d), want 3 BatchGetItem", cnt.ops, st.Requests)
+		}
+	})
+
+	t.Run("bad items are skipped with a reason", func(t *testing.T) {
+		createTable(t, c, "t-bad", tableOpts{})
+		good := item(recs[len(recs)/2], 0)
+		badTime := item(recs[len(recs)/2+3], 0)
+		badTime["started_at"] = &types.AttributeValueMemberS{Value: "last tuesday"}
+		badCount := item(recs[len(recs)/2+6], 0)
+		badCount["request_count"] = &types.AttributeValueMemberS{Value: "lots"}
+		put(t, c, "t-bad", []map[string]types.AttributeValue{good, badTime, badCount})
+		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-bad"}).Load(ctx, Query{Start: winStart, End: winEnd, Profiles: []string{"prod-admin", "dev", "staging"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || st.RecordsSkipped != 2 || len(st.Skipped) != 2 {
+			t.Fatalf("got %d records, stats %+v; want 1 record and 2 skipped", len(got), st)
+		}
+		reasons := st.Skipped[0].Item + " " + st.Skipped[0].Reason + " | " + st.Skipped[1].Item + " " + st.Skipped[1].Reason
+		for _, w := range []string{`started_at "last tuesday" is not an RFC 3339 time`, `request_count "lots" is not a whole number`, `item id="` + recs[len(recs)/2+3].ID + `"`} {
+			if !strings.Contains(reasons, w) {
+				t.Errorf("skips %q do not say %q", reasons, w)
+			}
+		}
+	})
+
+	t.Run("missing table", func(t *testing.T) {
+		_, _, err := NewDynamoStore(c, DynamoOptions{Table: "no-such-table"}).Load(ctx, q)
+		var ae *AccessError
+		if !errors.As(err, &ae) || ae.Problem != NotFound {
+			t.Fatalf("error = %v, want an *AccessError NotFound", err)
+		}
+		if w := `table "no-such-table" not found in region us-east-1`; !strings.Contains(err.Error(), w) {
+			t.Fatalf("error = %q, want it to say %q", err, w)
+		}
+	})
+
+	t.Run("wrong key schema", func(t *testing.T) {
+		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName:            aws.String("t-otherkey"),
+			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+			BillingMode:          types.BillingModePayPerRequest,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitActive(t, c, "t-otherkey")
+		_, _, err = NewDynamoStore(c, DynamoOptions{Table: "t-otherkey"}).Load(ctx, q)
+		var se *SourceError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), `partition key is "pk"`) {
+			t.Fatalf("error = %v, want a *SourceError about the partition key", err)
+		}
+	})
+
+	// A proxy in front of dynalite answers chosen operations with an error.
+	t.Run("errors", func(t *testing.T) {
+		tests := []struct {
+			name, table, op, code, msg string
+			problem                    AccessProblem
+			want                       string
+		}{
+			{"query denied", "t-query", "Query", "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/ci/x is not authorized to perform: dynamodb:Query", AccessDenied,
+				`dynamodb:Query on index "gsi-profile" of table "t-query" in region us-east-1 was denied (AccessDeniedException): allow the IAM action "dynamodb:Query"`},
+			{"describe denied", "t-query", "DescribeTable", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:DescribeTable"`},
+			{"scan denied", "t-noindex", "Scan", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:Scan"`},
+			{"batch get denied", "t-query", "BatchGetItem", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:BatchGetItem"`},
+			{"expired token", "t-query", "DescribeTable", "ExpiredTokenException", "The security token included in the request is expired", CredentialsExpired, "AWS credentials have expired"},
+			{"unknown key", "t-query", "Query", "UnrecognizedClientException", "The security token included in the request is invalid.", CredentialsInvalid, "AWS credentials were rejected"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				pc, _ := newClient(t, faultProxy(t, ep, map[string]fault{tc.op: {status: 400, code: tc.code, msg: tc.msg}}))
+				qq := q
+				qq.IDs = []string{"rec-00000"}
+				_, _, err := NewDynamoStore(pc, DynamoOptions{Table: tc.table}).Load(ctx, qq)
+				var ae *AccessError
+				if !errors.As(err, &ae) || ae.Problem != tc.problem || ae.Code != tc.code {
+					t.Fatalf("error = %v, want an *AccessError with problem %d and code %s", err, tc.problem, tc.code)
+				}
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("error = %q\nwant it to contain %q", err, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("credentials that cannot be refreshed", func(t *testing.T) {
+		cfg := testsvc.AWSConfig(t, ep)
+		cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("refresh cached SSO token failed: the SSO session has expired or is invalid")
+		})
+		_, _, err := NewDynamoStore(dynamodb.NewFromConfig(cfg), DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		var ae *AccessError
+		if !errors.As(err, &ae) || ae.Problem != CredentialsExpired || !strings.Contains(err.Error(), "AWS credentials have expired") {
+			t.Fatalf("error = %v, want expired credentials", err)
+		}
+	})
+
+	t.Run("index rejected by the table falls back to scan", func(t *testing.T) {
+		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"Query": {status: 400, code: "ValidationException", msg: "The table does not have the specified index: gsi-profile"}}))
+		got, st, err := NewDynamoStore(pc, DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) || st.Method != "scan (gsi-profile rejected by the table)" || pcnt.get("Scan") != DefaultSegments {
+			t.Fatalf("got %d records (want %d), method %q, requests %v", len(g), len(w), st.Method, pcnt.ops)
+		}
+	})
+
+	t.Run("unprocessed keys are retried", func(t *testing.T) {
+		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
+		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00000", "rec-00001", "rec-00002"}}
+		got, st, err := NewDynamoStore(pc, DynamoOptions{Table: "t-query"}).Load(ctx, qq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := append(wantIDs(want, "dev"), "rec-00000", "rec-00001", "rec-00002") // all created before the window
+		sort.Strings(w)
+		if g := ids(got); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %v, want %v", g, w)
+		}
+		if pcnt.get("BatchGetItem") != 3 || st.Requests != int64(pcnt.total()) {
+			t.Fatalf("requests %v, stats %d: want 2 unprocessed answers then 1 that succeeds", pcnt.ops, st.Requests)
+		}
+	})
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fault is how the proxy answers an operation: an error, or (unprocessed
+// > 0) that many BatchGetItem answers leaving every key unprocessed.
+type fault struct {
+	status      int
+	code, msg   string
+	unprocessed int
+}
+
+// faultProxy forwards to target except for the operations in faults.
+func faultProxy(t *testing.T, target string, faults map[string]fault) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+		mu.Lock()
+		f, ok := faults[op]
+		fakeUnprocessed := false
+		if ok && f.code == "" {
+			if f.unprocessed > 0 {
+				f.unprocessed--
+				faults[op] = f
+				fakeUnprocessed = true
+			} else {
+				ok = false
+			}
+		}
+		mu.Unlock()
+		switch {
+		case fakeUnprocessed:
+			body, _ := io.ReadAll(r.Body)
+			var in struct {
+				RequestItems map[string]json.RawMessage
+			}
+			_ = json.Unmarshal(body, &in)
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			_ = json.NewEncoder(w).Encode(map[string]any{"Responses": map[string][]any{}, "UnprocessedKeys": in.RequestItems})
+		case ok:
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(f.status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + f.code, "message": f.msg})
+		default:
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
