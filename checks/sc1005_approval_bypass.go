@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
@@ -45,8 +46,17 @@ func (approvalBypass) Run(ctx *Context) []Finding {
 				direct++
 			}
 		}
-		msg := fmt.Sprintf("%s: %s %s had no approval id (%d without a broker identity, %d in the 3-part form, %d direct)%s; access to this profile needs an approved request",
-			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), none, legacy, direct, example(bad))
+		var parts []string
+		for _, c := range []struct {
+			n    int
+			what string
+		}{{none, "without a broker identity"}, {legacy, "in the 3-part form"}, {direct, "direct"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			}
+		}
+		msg := fmt.Sprintf("%s: %s %s had no approval id (%s)%s; access to this profile needs an approved request",
+			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), strings.Join(parts, ", "), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires an approval"))
 	}
 	return out

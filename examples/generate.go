@@ -215,8 +215,13 @@ func main() {
 	sessions = append(sessions, revoked)
 	prodEvents = append(prodEvents, assume{t: t, account: prod, role: prodAdmin, sessionName: "sentinel-bob", si: "sentinel:bob:direct:0badc0de", callerKind: "AssumedRole", caller: "broker", ip: "10.20.0.15", agent: broker}.record())
 	// After hours: one approved, one direct (needs an approval).
-	prodEvents = append(prodEvents, assume{t: at(5, 21, 30), account: prod, role: prodAdmin, sessionName: "sentinel-erin", si: "sentinel:erin:4f2a9c1e:77aa0b12", callerKind: "AssumedRole", caller: "broker", ip: "10.20.0.15", agent: broker}.record())
-	prodEvents = append(prodEvents, assume{t: at(5, 23, 10), account: prod, role: prodAdmin, sessionName: "sentinel-dave", si: "sentinel:dave:direct:9e8d7c6b", callerKind: "AssumedRole", caller: "broker", ip: "10.20.0.15", agent: broker}.record())
+	for _, a := range []struct {
+		t        time.Time
+		user, si string
+	}{{at(5, 21, 30), "erin", "sentinel:erin:4f2a9c1e:77aa0b12"}, {at(5, 23, 10), "dave", "sentinel:dave:direct:9e8d7c6b"}} {
+		prodEvents = append(prodEvents, assume{t: a.t, account: prod, role: prodAdmin, sessionName: "sentinel-" + a.user, si: a.si, callerKind: "AssumedRole", caller: "broker", ip: "10.20.0.15", agent: broker}.record())
+		sessions = append(sessions, newSession(a.user, "prod-admin", a.si, a.t.Add(-time.Second), time.Hour))
+	}
 	// A refused attempt: counted as a denied attempt, not a session.
 	prodEvents = append(prodEvents, assume{t: at(5, 3, 2), account: prod, role: prodAdmin, callerKind: "IAMUser", caller: "intern", ip: "192.0.2.44", agent: laptop, errorCode: "AccessDenied"}.record())
 	// A role no profile covers.

@@ -83,6 +83,7 @@ func (e ev) record() map[string]any {
 	}
 	if e.errorCode != "" {
 		r["errorCode"] = e.errorCode
+		r["errorMessage"] = "User: arn:aws:iam::111122223333:user/u is not authorized to perform: sts:AssumeRole on resource: " + e.role
 		r["requestParameters"] = nil
 		return r
 	}

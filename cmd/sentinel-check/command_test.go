@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// run executes the CLI from the repository root, as the README does.
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	c := Command{Stdout: &out, Stderr: &errb, Now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
+	code = c.Main(append([]string{"sentinel-check"}, args...))
+	return code, out.String(), errb.String()
+}
+
+func chdirRoot(t *testing.T) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	t.Chdir(filepath.Join(wd, "..", ".."))
+}
+
+var exampleArgs = []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl",
+	"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--base-dir", "."}
+
+// golden compares got with testdata/NAME, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("cmd", "sentinel-check", "testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/sentinel-check -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run go test ./cmd/sentinel-check -update and review the diff):\n%s", name, got)
+	}
+}
+
+// versionRE hides the version so goldens survive releases.
+var versionRE = regexp.MustCompile(`"(semanticVersion|version)": "[^"]*"`)
+
+func TestExampleGolden(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	args := append(append([]string(nil), exampleArgs...),
+		"--format", "text",
+		"--format", "json="+filepath.Join(dir, "report.json"),
+		"--format", "sarif="+filepath.Join(dir, "report.sarif"),
+		"--format", "markdown="+filepath.Join(dir, "summary.md"),
+		"--format", "github="+filepath.Join(dir, "annotations.txt"))
+	code, stdout, stderr := run(t, args...)
+	if code != ExitFindings {
+		t.Fatalf("exit code %d, want %d (findings); stderr:\n%s", code, ExitFindings, stderr)
+	}
+	golden(t, "example.txt", stdout)
+	for _, f := range []string{"report.json", "report.sarif", "summary.md", "annotations.txt"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := os.Stat(filepath.Join(dir, f))
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want 0644", f, st.Mode().Perm())
+		}
+		golden(t, "example-"+f, versionRE.ReplaceAllString(string(b), `"$1": "X"`))
+	}
+
+	// The example's report is what the README promises.
+	var rep jsonReport
+	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"prod-admin":    "19/16 no_source_identity=1 orphaned=1 revoked=1 gap required denied=1 84.2%",
+		"prod-readonly": "0/0 required 100.0%",
+		"staging-dev":   "8/0 foreign_source_identity=1 no_source_identity=1 orphaned=6 0.0%",
+		"audit":         "2/0 no_source_identity=2 0.0%",
+		"ci-deploy":     "5/0 no_source_identity=5 0.0%",
+	}
+	for p, w := range want {
+		if got := rep.describe(p); got != w {
+			t.Errorf("%s: %s, want %s", p, got, w)
+		}
+	}
+	wantFindings := []string{"SC1001 prod-admin", "SC1002 prod-admin", "SC1004 staging-dev", "SC1005 prod-admin", "SC2001  arn:aws:iam::111122223333:role/LegacyAdmin", "SC2002 prod-readonly"}
+	if got := strings.Join(rep.findingSet(), "\n"); got != strings.Join(wantFindings, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, strings.Join(wantFindings, "\n"))
+	}
+	if strings.Contains(string(b), "SECRET") || strings.Contains(string(b), "EXAMPLE-SESSION-TOKEN") {
+		t.Error("the report contains a session token")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	badPolicy := filepath.Join(dir, "bad.hcl")
+	os.WriteFile(badPolicy, []byte("profile \"p\" {\n  role_arns = [\"arn:aws:iam::1:role/x\"]\n}\nrule \"r\" {\n  effect = \"requre_server\"\n}\n"), 0o644)
+	truncated := filepath.Join(dir, "trail", "cut.json.gz")
+	os.MkdirAll(filepath.Dir(truncated), 0o755)
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"Records":[{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole"}]}`))
+	w.Close()
+	os.WriteFile(truncated, gz.Bytes()[:gz.Len()-12], 0o644)
+	notJSON := filepath.Join(dir, "nojson", "x.json")
+	os.MkdirAll(filepath.Dir(notJSON), 0o755)
+	os.WriteFile(notJSON, []byte("this is not json"), 0o644)
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"no command", nil, ExitUsage, []string{"Usage:"}},
+		{"unknown command", []string{"chek"}, ExitUsage, []string{`unknown command "chek"`}},
+		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"flag provided but not defined: -nope"}},
+		{"bad fail-on", append(append([]string(nil), exampleArgs...), "--fail-on", "fatal"), ExitUsage, []string{`--fail-on "fatal": use error, warning, note or none`}},
+		{"bad format", append(append([]string(nil), exampleArgs...), "--format", "xml"), ExitUsage, []string{`unknown format "xml"`}},
+		{"two formats on stdout", append(append([]string(nil), exampleArgs...), "--format", "json", "--format", "text"), ExitUsage, []string{"more than one --format writes to stdout"}},
+		{"bad since", []string{"check", "--policy", "examples/policy.hcl", "--since", "last week"}, ExitUsage, []string{`--since: "last week" is neither a duration`}},
+		{"policy error", []string{"check", "--policy", badPolicy, "--cloudtrail", "examples/cloudtrail"}, ExitUsage, []string{"bad.hcl:5", "requre_server", "nothing was checked"}},
+		{"missing policy", []string{"check", "--policy", filepath.Join(dir, "nope.hcl")}, ExitUsage, []string{"nope.hcl"}},
+		{"missing trail", []string{"check", "--policy", "examples/policy.hcl", "--cloudtrail", filepath.Join(dir, "missing")}, ExitSource, []string{"missing"}},
+		{"truncated gzip", []string{"check", "--policy", "examples/policy.hcl", "--cloudtrail", filepath.Join(dir, "trail")}, ExitSource, []string{"cut.json.gz"}},
+		{"not json", []string{"check", "--policy", "examples/policy.hcl", "--cloudtrail", filepath.Join(dir, "nojson")}, ExitSource, []string{"x.json"}},
+		{"missing sessions file", append(append([]string(nil), exampleArgs[:3]...), "--sessions", filepath.Join(dir, "nope.jsonl")), ExitSource, []string{"nope.jsonl"}},
+		{"findings", exampleArgs, ExitFindings, nil},
+		{"fail-on none", append(append([]string(nil), exampleArgs...), "--fail-on", "none"), ExitOK, nil},
+		{"version", []string{"version"}, ExitOK, nil},
+		{"checks", []string{"checks"}, ExitOK, nil},
+		{"validate ok", []string{"validate", "--policy", "examples/policy.hcl"}, ExitOK, nil},
+		{"validate error", []string{"validate", "--policy", badPolicy}, ExitUsage, []string{"bad.hcl:5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestSkipUnreadable(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "broken.json"), []byte(`{"Records":[`), 0o644)
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := run(t, "check", "--policy", "examples/policy.hcl", "--cloudtrail", dir, "--cloudtrail", "examples/cloudtrail",
+		"--sessions", "examples/sessions.jsonl", "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+		"--skip-unreadable", "--format", "json="+out)
+	if code != ExitFindings {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	var rep jsonReport
+	json.Unmarshal(b, &rep)
+	found := false
+	for _, f := range rep.Findings {
+		if f.ID == "SC2002" && f.Profile == "" && strings.Contains(f.Message, "unreadable") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no SC2002 finding for the skipped file: %v", rep.findingSet())
+	}
+}
+
+func TestFmtCheck(t *testing.T) {
+	dir := t.TempDir()
+	ugly := filepath.Join(dir, "p.hcl")
+	os.WriteFile(ugly, []byte("profile \"p\" {\nrole_arns=[\"arn:aws:iam::1:role/x\"]\n}\n"), 0o644)
+	code, stdout, _ := run(t, "fmt", "--check", dir)
+	if code != ExitFindings || !strings.Contains(stdout, "p.hcl") {
+		t.Fatalf("fmt --check: exit %d, stdout %q", code, stdout)
+	}
+	if code, _, stderr := run(t, "fmt", dir); code != ExitOK {
+		t.Fatalf("fmt: exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := run(t, "fmt", "--check", dir); code != ExitOK || stdout != "" {
+		t.Fatalf("after fmt, fmt --check: exit %d, stdout %q", code, stdout)
+	}
+	b, _ := os.ReadFile(ugly)
+	if !strings.Contains(string(b), "  role_arns = [") {
+		t.Errorf("not formatted:\n%s", b)
+	}
+}
