@@ -213,16 +213,8 @@ func recordStart(r *Record) time.Time {
 }
 
 // recordEnd is when a record's window closes: max(expires_at,
-// last_access_at), never before its start. A record without an end time thus
-// covers only its start (± MatchSlack): an unbounded record would call
-// anything tracked.
-func recordEnd(r *Record) time.Time {
-	e, s := r.End(), recordStart(r)
-	if e.Before(s) {
-		return s
-	}
-	return e
-}
+// last_access_at). A record with neither covers nothing and is expired.
+func recordEnd(r *Record) time.Time { return r.End() }
 
 // intervals is a static interval tree: records sorted by window start, and
 // for the implicit balanced tree over that array (the root of [lo, hi) is

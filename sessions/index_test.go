@@ -70,7 +70,7 @@ func TestLookup(t *testing.T) {
 		{name: "si two live: latest start", recs: []Record{rec("x", withSI(si1), span(at(-time.Hour), at(time.Hour))), rec("y", withSI(si1), span(at(-30*time.Minute), at(time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "y"},
 		{name: "si two live same start: smallest id", recs: []Record{rec("z", withSI(si1)), rec("m", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "m"},
 		{name: "si two expired: latest start", recs: []Record{rec("e1", withSI(si1), span(at(-9*time.Hour), at(-8*time.Hour))), rec("e2", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e2"},
-		{name: "si record without end expires 5 min after start", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(6*time.Minute)), want: Expired, wantID: "a"},
+		{name: "si record without end is expired", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Expired, wantID: "a"},
 
 		// user_profile_window
 		{name: "window live inside", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
@@ -89,7 +89,7 @@ func TestLookup(t *testing.T) {
 		{name: "window revoked after event", recs: []Record{rec("a", revokedAt(at(15*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window status expired but inside span", recs: []Record{rec("a", func(r *Record) { r.Status = StatusExpired })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window prefers live over revoked", recs: []Record{rec("r", revokedAt(at(time.Minute))), rec("l", span(at(-time.Hour), at(time.Hour)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "l"},
-		{name: "window record without end covers its start only", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(6*time.Minute)), want: NoRecord},
+		{name: "window record without end covers nothing", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 
 		// auto
 		{name: "auto identity record by identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
