@@ -1,0 +1,129 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Values copied from CloudTrail (session names, user agents, role ARNs in
+// messages) are attacker-controlled. Every formatter passes them through
+// the functions below before they reach a terminal, a Markdown renderer or
+// the Actions runner.
+
+// Neutralize makes s safe to print on a terminal and to embed in a
+// one-line context: C0 and C1 control characters (ESC, CR, LF, BEL, TAB,
+// DEL, …), Unicode line and paragraph separators and bidirectional
+// overrides are rendered visibly as Go-style escapes (\x1b, \u202e), and
+// bytes that are not UTF-8 as \xNN. Everything else is kept.
+func Neutralize(s string) string {
+	if isPlainASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// isPlainASCII reports whether s has only printable ASCII.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isInvisibleControl reports the format characters that reorder or break
+// text where a reader cannot see it: bidi embeddings, overrides, isolates
+// and marks (the "Trojan Source" set), and the line/paragraph separators.
+func isInvisibleControl(r rune) bool {
+	switch {
+	case r == 0x061c, r == 0x200e, r == 0x200f:
+		return true
+	case r >= 0x202a && r <= 0x202e:
+		return true
+	case r >= 0x2066 && r <= 0x2069:
+		return true
+	case r == 0x2028, r == 0x2029:
+		return true
+	}
+	return false
+}
+
+// Clip shortens s to at most n bytes, cutting at a rune boundary and
+// marking the cut with "…" (counted in n). n below 4 clips to "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// EscapeData escapes a workflow command's data (the message after "::")
+// exactly as @actions/core's escapeData: % first, then CR and LF.
+func EscapeData(s string) string {
+	s = strings.ReplaceAll(s, "%", "%25")
+	s = strings.ReplaceAll(s, "\r", "%0D")
+	return strings.ReplaceAll(s, "\n", "%0A")
+}
+
+// EscapeProperty escapes a workflow command's property value (file=,
+// title=) exactly as @actions/core's escapeProperty: as data, and also
+// ':' and ','.
+func EscapeProperty(s string) string {
+	s = EscapeData(s)
+	s = strings.ReplaceAll(s, ":", "%3A")
+	return strings.ReplaceAll(s, ",", "%2C")
+}
+
+// markdownReplacer escapes what Markdown (GitHub Flavored, with tables and
+// math) would interpret: backslash first so no escape can be undone, the
+// table delimiter, link brackets, emphasis, code spans, headings, math, and
+// HTML as entities.
+var markdownReplacer = strings.NewReplacer(
+	`\`, `\\`,
+	"|", `\|`,
+	"`", "\\`",
+	"[", `\[`,
+	"]", `\]`,
+	"*", `\*`,
+	"_", `\_`,
+	"~", `\~`,
+	"#", `\#`,
+	"$", `\$`,
+	"<", "&lt;",
+	">", "&gt;",
+	"&", "&amp;",
+)
+
+// MarkdownText makes an untrusted value safe inside Markdown text and
+// table cells: control characters are neutralized (so no raw newline can
+// end a row) and Markdown syntax is escaped (so no value can add a cell,
+// a link, a heading or HTML).
+func MarkdownText(s string) string {
+	return markdownReplacer.Replace(Neutralize(s))
+}

@@ -1,0 +1,408 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+)
+
+func TestNeutralize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain ascii: a-b_c/d", "plain ascii: a-b_c/d"},
+		{"\x1b[31mred", `\x1b[31mred`},
+		{"a\r\nb", `a\x0d\x0ab`},
+		{"bell\a", `bell\x07`},
+		{"tab\there", `tab\x09here`},
+		{"del\x7f", `del\x7f`},
+		{"nul\x00", `nul\x00`},
+		{"c1 \u009b31m", `c1 \u009b31m`},
+		{"nel \u0085", `nel \u0085`},
+		{"\u202egnp.exe", `\u202egnp.exe`},
+		{"iso \u2066x\u2069", `iso \u2066x\u2069`},
+		{"marks \u200e\u200f\u061c", `marks \u200e\u200f\u061c`},
+		{"seps \u2028\u2029", `seps \u2028\u2029`},
+		{"bad \xff\xfe", `bad \xff\xfe`},
+		{"truncated \xe2\x82", `truncated \xe2\x82`},
+		{"unicode kept: é ü 日本 🔒 …", "unicode kept: é ü 日本 🔒 …"},
+		{"zero width joiner kept: 👩\u200d💻", "zero width joiner kept: 👩\u200d💻"},
+	}
+	for _, tt := range tests {
+		if got := Neutralize(tt.in); got != tt.want {
+			t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"日本語日本語", 8, "日…"}, // never cuts inside a rune
+		{"abc", 0, "…"},
+	}
+	for _, tt := range tests {
+		got := Clip(tt.in, tt.n)
+		if got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) is not valid UTF-8", tt.in, tt.n)
+		}
+	}
+}
+
+func TestMarkdownText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a|b", `a\|b`},
+		{`a\|b`, `a\\\|b`},
+		{"`code`", "\\`code\\`"},
+		{"[x](http://e)", `\[x\](http://e)`},
+		{"<b>&amp;", "&lt;b&gt;&amp;amp;"},
+		{"line\nnext", `line\\x0anext`},
+		{"*a* _b_ ~c~ #d $e$", `\*a\* \_b\_ \~c\~ \#d \$e\$`},
+	}
+	for _, tt := range tests {
+		if got := MarkdownText(tt.in); got != tt.want {
+			t.Errorf("MarkdownText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// unescapeData undoes the escaping as the Actions runner does
+// (ActionCommand.Unescape*: one Replace per mapping, %25 last).
+func unescapeData(s string) string {
+	for _, m := range [][2]string{{"%0D", "\r"}, {"%0A", "\n"}, {"%25", "%"}} {
+		s = strings.ReplaceAll(s, m[0], m[1])
+	}
+	return s
+}
+
+func unescapeProperty(s string) string {
+	for _, m := range [][2]string{{"%0D", "\r"}, {"%0A", "\n"}, {"%3A", ":"}, {"%2C", ","}, {"%25", "%"}} {
+		s = strings.ReplaceAll(s, m[0], m[1])
+	}
+	return s
+}
+
+func TestEscapeDataProperty(t *testing.T) {
+	tests := []struct{ in, data, prop string }{
+		{"plain", "plain", "plain"},
+		{"100%", "100%25", "100%25"},
+		{"a\r\nb", "a%0D%0Ab", "a%0D%0Ab"},
+		{"k:v,w", "k:v,w", "k%3Av%2Cw"},
+		{"%0A", "%250A", "%250A"},
+		{"::add-mask::x", "::add-mask::x", "%3A%3Aadd-mask%3A%3Ax"},
+	}
+	for _, tt := range tests {
+		if got := EscapeData(tt.in); got != tt.data {
+			t.Errorf("EscapeData(%q) = %q, want %q", tt.in, got, tt.data)
+		}
+		if got := EscapeProperty(tt.in); got != tt.prop {
+			t.Errorf("EscapeProperty(%q) = %q, want %q", tt.in, got, tt.prop)
+		}
+	}
+}
+
+// FuzzGitHubEscape: escaped data and properties never hold a raw CR or LF
+// (nor, for properties, ':' or ','), the runner's unescaping gives the
+// input back, and an annotation built from any message is one workflow
+// command on one line.
+func FuzzGitHubEscape(f *testing.F) {
+	for _, v := range hostileValues {
+		f.Add(v)
+	}
+	f.Add("%%0A%250D%3A%2C")
+	f.Fuzz(func(t *testing.T, s string) {
+		d := EscapeData(s)
+		if strings.ContainsAny(d, "\r\n") {
+			t.Fatalf("EscapeData(%q) = %q holds CR or LF", s, d)
+		}
+		if got := unescapeData(d); got != s {
+			t.Fatalf("unescape(EscapeData(%q)) = %q", s, got)
+		}
+		p := EscapeProperty(s)
+		if strings.ContainsAny(p, "\r\n:,") {
+			t.Fatalf("EscapeProperty(%q) = %q holds CR, LF, ':' or ','", s, p)
+		}
+		if got := unescapeProperty(p); got != s {
+			t.Fatalf("unescape(EscapeProperty(%q)) = %q", s, got)
+		}
+
+		a := annotation{kind: "error", loc: location{File: s, Line: 1, Column: 1}, title: s, message: s}
+		line := a.command()
+		if strings.ContainsAny(line, "\r\n") {
+			t.Fatalf("annotation for %q spans lines: %q", s, line)
+		}
+		props, _, ok := parseCommand(line)
+		if !ok {
+			t.Fatalf("annotation for %q does not parse: %q", s, line)
+		}
+		if props["title"] != Neutralize(Clip(s, ghMaxTitle)) || props["file"] != Neutralize(s) {
+			t.Fatalf("annotation for %q: properties %q", s, props)
+		}
+	})
+}
+
+var commandLine = regexp.MustCompile(`^::(error|warning|notice)( [^:]*)?::(.*)$`)
+
+// parseCommand parses a workflow command line as the runner does: the
+// properties end at the first "::"; each is key=value, separated by ",".
+func parseCommand(line string) (props map[string]string, data string, ok bool) {
+	m := commandLine.FindStringSubmatch(line)
+	if m == nil {
+		return nil, "", false
+	}
+	props = map[string]string{}
+	if m[2] != "" {
+		for _, kv := range strings.Split(strings.TrimPrefix(m[2], " "), ",") {
+			k, v, found := strings.Cut(kv, "=")
+			if !found || props[k] != "" {
+				return nil, "", false
+			}
+			switch k {
+			case "file", "line", "endLine", "col", "endColumn", "title":
+			default:
+				return nil, "", false
+			}
+			props[k] = unescapeProperty(v)
+		}
+	}
+	return props, unescapeData(m[3]), true
+}
+
+// forbidden are the runes no text, markdown or github output may carry
+// raw: they drive terminals or hide text.
+func forbiddenRune(r rune) bool {
+	return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isInvisibleControl(r)
+}
+
+// TestInjection renders the hostile values in every format and checks
+// that none can do harm in its medium.
+func TestInjection(t *testing.T) {
+	r := hostileResult()
+
+	t.Run("text", func(t *testing.T) {
+		out := string(render(t, "text", r))
+		checkNoForbidden(t, out)
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "::") {
+				t.Errorf("a line starts a workflow command: %q", line)
+			}
+		}
+	})
+
+	t.Run("github", func(t *testing.T) {
+		out := string(render(t, "github", r))
+		checkNoForbidden(t, out)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != len(r.Findings) { // 5 errors, 5 warnings, 6 notes: all shown
+			t.Errorf("%d lines for %d findings", len(lines), len(r.Findings))
+		}
+		for i, line := range lines {
+			props, data, ok := parseCommand(line)
+			if !ok {
+				t.Errorf("line %d is not one well-formed command: %q", i, line)
+				continue
+			}
+			if i < len(r.Findings) {
+				f := r.Findings[i]
+				if want := Neutralize(f.Message); data != want {
+					t.Errorf("line %d: message %q, want %q", i, data, want)
+				}
+				if props["file"] != "policies/prod.hcl" {
+					t.Errorf("line %d: file %q", i, props["file"])
+				}
+			}
+		}
+	})
+
+	t.Run("markdown", func(t *testing.T) {
+		out := string(render(t, "markdown", r))
+		checkNoForbidden(t, out)
+		if strings.ContainsAny(out, "<>") {
+			t.Error("markdown holds a raw < or >")
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(line, "|") {
+				for _, c := range []string{"[", "]", "`", "|"} {
+					if n := unescapedCount(line, c[0]); n > 0 {
+						t.Errorf("raw %s outside a table: %q", c, line)
+					}
+				}
+				continue
+			}
+			cells := unescapedCount(line, '|') - 1
+			if cells != 6 && cells != 8 { // the profile table, the sources table
+				t.Errorf("table row with %d cells: %q", cells, line)
+			}
+			for _, c := range []string{"[", "]", "`"} {
+				if n := unescapedCount(line, c[0]); n > 0 {
+					t.Errorf("raw %s in a table row: %q", c, line)
+				}
+			}
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		out := render(t, "json", r)
+		if !json.Valid(out) {
+			t.Fatal("invalid JSON")
+		}
+		for _, b := range out {
+			if b < 0x20 && b != '\n' {
+				t.Fatalf("raw control byte %#x in JSON", b)
+			}
+		}
+		var got struct {
+			Findings []struct {
+				Message, Role string
+				Events        []string
+			}
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range r.Findings {
+			// JSON carries the values exactly (each invalid byte becomes U+FFFD).
+			want := string([]rune(f.Message))
+			if got.Findings[i].Message != want || got.Findings[i].Role != string([]rune(f.Role)) {
+				t.Errorf("finding %d does not round-trip: %q", i, got.Findings[i].Message)
+			}
+			if len(f.Events) > 0 && got.Findings[i].Events[0] != string([]rune(f.Events[0])) {
+				t.Errorf("finding %d: event %q", i, got.Findings[i].Events[0])
+			}
+		}
+	})
+
+	t.Run("sarif", func(t *testing.T) {
+		out := render(t, "sarif", r)
+		log := decodeSARIF(t, out)
+		for _, res := range *log.Runs[0].Results {
+			checkNoForbidden(t, res.Message.Text)
+			for _, rl := range res.RelatedLocations {
+				checkNoForbidden(t, rl.Message.Text)
+			}
+			for k, v := range res.Properties {
+				checkNoForbidden(t, fmt.Sprint(k, v))
+			}
+		}
+		// Validity against SARIF and GitHub's rules: TestSARIFMultitool
+		// runs the multitool on hostile.sarif.
+	})
+}
+
+// unescapedCount counts c in line where no backslash escapes it.
+func unescapedCount(line string, c byte) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case c:
+			n++
+		}
+	}
+	return n
+}
+
+func checkNoForbidden(t *testing.T, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Errorf("output is not valid UTF-8: %q", Clip(s, 200))
+	}
+	for i, r := range s {
+		if forbiddenRune(r) {
+			t.Errorf("raw %U at byte %d: %q", r, i, Clip(s[max(0, i-40):], 80))
+			return
+		}
+	}
+}
+
+func TestGitHubCaps(t *testing.T) {
+	with := func(errors, warnings, notes int) *Result {
+		r := cleanResult()
+		add := func(n int, sev checks.Severity) {
+			for i := 0; i < n; i++ {
+				r.Findings = append(r.Findings, checks.Finding{CheckID: "SC1001", Check: "untracked-session", Severity: sev,
+					Profile: fmt.Sprintf("p%d", len(r.Findings)), Message: "m", Range: rangeProdAdmin})
+			}
+		}
+		add(errors, checks.SeverityError)
+		add(warnings, checks.SeverityWarning)
+		add(notes, checks.SeverityNote)
+		return r
+	}
+	tests := []struct {
+		e, w, n              int
+		shownE, shownW, shNo int
+		overflow             string
+	}{
+		{3, 0, 0, 3, 0, 0, ""},
+		{10, 10, 10, 10, 10, 10, ""},
+		{11, 0, 0, 10, 0, 0, "1 more findings not shown as annotations (1 error, 0 warnings, 0 notices;"},
+		{0, 0, 11, 0, 0, 9, "2 more findings not shown as annotations (0 errors, 0 warnings, 2 notices;"},
+		{50, 30, 20, 10, 10, 9, "71 more findings not shown as annotations (40 errors, 20 warnings, 11 notices;"},
+	}
+	for _, tt := range tests {
+		out := string(render(t, "github", with(tt.e, tt.w, tt.n)))
+		count := map[string]int{}
+		overflow := ""
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			props, data, ok := parseCommand(line)
+			if !ok {
+				t.Fatalf("bad line %q", line)
+			}
+			if props["file"] == "" {
+				overflow = data
+				continue
+			}
+			count[strings.SplitN(line[2:], " ", 2)[0]]++
+		}
+		if count["error"] != tt.shownE || count["warning"] != tt.shownW || count["notice"] != tt.shNo {
+			t.Errorf("%d/%d/%d findings: shown %v, want %d/%d/%d", tt.e, tt.w, tt.n, count, tt.shownE, tt.shownW, tt.shNo)
+		}
+		if (tt.overflow == "") != (overflow == "") || !strings.HasPrefix(overflow, tt.overflow) {
+			t.Errorf("%d/%d/%d findings: overflow notice %q, want prefix %q", tt.e, tt.w, tt.n, overflow, tt.overflow)
+		}
+		if tt.overflow != "" && !strings.HasSuffix(out, "report\n") {
+			t.Errorf("the overflow notice is not the last line:\n%s", out)
+		}
+		if notices := strings.Count("\n"+out, "\n::notice"); notices > MaxAnnotationsPerKind {
+			t.Errorf("%d notices printed, GitHub shows %d", notices, MaxAnnotationsPerKind)
+		}
+	}
+}
+
+func TestGitHubLocation(t *testing.T) {
+	r := gapsResult()
+	out := string(render(t, "github", r))
+	lines := strings.Split(out, "\n")
+	if want := "::error file=policies/prod.hcl,line=9,endLine=12,col=1,title=SC1001 untracked-session (prod-admin)::prod-admin: 2 of 20 sessions"; !strings.HasPrefix(lines[0], want) {
+		t.Errorf("first annotation %q, want prefix %q", lines[0], want)
+	}
+	// A one-line range has an end column; a finding without a range falls
+	// back to line 1 of the first policy file.
+	for _, want := range []string{
+		"::warning file=policies/prod.hcl,line=19,endLine=19,col=15,endColumn=52,title=policy warning%3A Overlapping role globs::",
+		"::warning file=policies/prod.hcl,line=1,col=1,title=SC2002 no-data::source s3://trail-bucket",
+	} {
+		if !strings.Contains(out, "\n"+want) {
+			t.Errorf("output lacks %q\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,509 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+)
+
+// repoRoot walks up from the package directory to go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// multitool returns the SARIF multitool that npm installs at the
+// repository root. A missing tool fails the test: SARIF that GitHub
+// rejects must never pass unnoticed.
+func multitool(t testing.TB) string {
+	t.Helper()
+	pkg, exe := map[string]string{
+		"linux": "sarif-multitool-linux", "darwin": "sarif-multitool-darwin", "windows": "sarif-multitool-win32",
+	}[runtime.GOOS], "Sarif.Multitool"
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	root := repoRoot(t)
+	bin := filepath.Join(root, "node_modules", "@microsoft", pkg, exe)
+	if pkg == "" {
+		t.Fatalf("the SARIF multitool has no build for %s", runtime.GOOS)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the SARIF multitool is not installed (%v): run `npm ci` in %s", err, root)
+	}
+	return bin
+}
+
+// validatorIssue is one problem the multitool reports.
+type validatorIssue struct {
+	Level, Rule, Text string
+}
+
+var validatorLine = regexp.MustCompile(`: (error|warning|note) ([A-Z]+[0-9]+): (.*)$`)
+
+// validateSARIF runs `Sarif.Multitool validate --rule-kind "Sarif;Gh"` on
+// file and returns what it reports: from its output log (levels) and its
+// console (texts). The tool exits 0 even when the log has errors.
+func validateSARIF(t testing.TB, file string) []validatorIssue {
+	t.Helper()
+	bin := multitool(t)
+	out := filepath.Join(t.TempDir(), "validation.sarif")
+	cmd := exec.Command(bin, "validate", "--rule-kind", "Sarif;Gh", "--max-file-size-in-kb", "512000", "--output", out, file)
+	// A .NET single-file app: without libicu it needs invariant globalization.
+	cmd.Env = append(os.Environ(), "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1")
+	console, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("SARIF multitool on %s: %v\n%s", file, err, console)
+	}
+	var issues []validatorIssue
+	for _, line := range strings.Split(string(console), "\n") {
+		if m := validatorLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			issues = append(issues, validatorIssue{Level: m[1], Rule: m[2], Text: m[3]})
+		}
+		if strings.Contains(line, ": error ") && validatorLine.FindStringSubmatch(strings.TrimSpace(line)) == nil {
+			issues = append(issues, validatorIssue{Level: "error", Rule: "console", Text: line})
+		}
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("SARIF multitool wrote no log for %s: %v\n%s", file, err, console)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Level  string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(raw, &log); err != nil {
+		t.Fatalf("read the multitool's log: %v", err)
+	}
+	logged := 0
+	for _, run := range log.Runs {
+		for _, r := range run.Results {
+			level := r.Level
+			if level == "" {
+				level = "warning" // SARIF's default
+			}
+			if level == "error" || level == "warning" {
+				logged++
+			}
+		}
+	}
+	console2 := 0
+	for _, is := range issues {
+		if is.Level == "error" || is.Level == "warning" {
+			console2++
+		}
+	}
+	if logged > console2 {
+		issues = append(issues, validatorIssue{Level: "error", Rule: "log",
+			Text: fmt.Sprintf("the validation log has %d errors and warnings, the console showed %d:\n%s", logged, console2, raw)})
+	}
+	return issues
+}
+
+// requireValid fails on every error and warning the validator reports.
+func requireValid(t *testing.T, file string) {
+	t.Helper()
+	for _, is := range validateSARIF(t, file) {
+		if is.Level == "note" {
+			t.Logf("%s: note %s: %s", file, is.Rule, is.Text)
+			continue
+		}
+		t.Errorf("%s: %s %s: %s", file, is.Level, is.Rule, is.Text)
+	}
+}
+
+func TestSARIFMultitool(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.sarif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found %d SARIF golden files, want at least 5", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireValid(t, abs)
+		})
+	}
+}
+
+// TestSARIFMultitoolCatchesErrors is the control: a result without a
+// location must be reported, or the validation above proves nothing.
+func TestSARIFMultitoolCatchesErrors(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(render(t, "sarif", gapsResult()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	run := doc["runs"].([]any)[0].(map[string]any)
+	res := run["results"].([]any)[0].(map[string]any)
+	delete(res, "locations")
+	broken, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "broken.sarif")
+	if err := os.WriteFile(file, broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errs := 0
+	for _, is := range validateSARIF(t, file) {
+		if is.Level == "error" {
+			errs++
+		}
+	}
+	if errs == 0 {
+		t.Fatal("the multitool reported no error for a result without a location")
+	}
+}
+
+// sarifLog is the part of a SARIF log the tests read.
+type sarifLog struct {
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name            string `json:"name"`
+				Version         string `json:"version"`
+				SemanticVersion string `json:"semanticVersion"`
+				InformationURI  string `json:"informationUri"`
+				Rules           []struct {
+					ID                   string `json:"id"`
+					Name                 string `json:"name"`
+					ShortDescription     struct{ Text string }
+					FullDescription      struct{ Text string }
+					Help                 struct{ Text, Markdown string }
+					HelpURI              string `json:"helpUri"`
+					DefaultConfiguration struct{ Level string }
+					Properties           map[string]any `json:"properties"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		AutomationDetails  struct{ ID string } `json:"automationDetails"`
+		OriginalURIBaseIDs map[string]any      `json:"originalUriBaseIds"`
+		Invocations        []struct {
+			ExecutionSuccessful        bool `json:"executionSuccessful"`
+			ToolExecutionNotifications []struct {
+				Level   string
+				Message struct{ Text string }
+			} `json:"toolExecutionNotifications"`
+		} `json:"invocations"`
+		Results *[]sarifResult `json:"results"`
+	} `json:"runs"`
+}
+
+type sarifResult struct {
+	RuleID    string `json:"ruleId"`
+	RuleIndex *int   `json:"ruleIndex"`
+	Level     string `json:"level"`
+	Message   struct{ Text string }
+	Locations []struct {
+		PhysicalLocation struct {
+			ArtifactLocation struct {
+				URI       string `json:"uri"`
+				URIBaseID string `json:"uriBaseId"`
+			} `json:"artifactLocation"`
+			Region struct {
+				StartLine, StartColumn, EndLine, EndColumn int
+			} `json:"region"`
+		} `json:"physicalLocation"`
+	} `json:"locations"`
+	RelatedLocations []struct {
+		ID      int `json:"id"`
+		Message struct{ Text string }
+	} `json:"relatedLocations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties"`
+}
+
+func decodeSARIF(t testing.TB, b []byte) sarifLog {
+	t.Helper()
+	var log sarifLog
+	if err := json.Unmarshal(b, &log); err != nil {
+		t.Fatalf("SARIF is not valid JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 {
+		t.Fatalf("want one run of SARIF 2.1.0, got version %q with %d runs", log.Version, len(log.Runs))
+	}
+	if log.Runs[0].Results == nil {
+		t.Fatal("the run has no results array")
+	}
+	return log
+}
+
+func TestSARIFContent(t *testing.T) {
+	r := gapsResult()
+	log := decodeSARIF(t, render(t, "sarif", r))
+	run := log.Runs[0]
+	d := run.Tool.Driver
+	if d.Name != "sentinel-check" || d.Version != "0.3.0" || d.SemanticVersion != "0.3.0" || d.InformationURI == "" {
+		t.Errorf("driver = %+v", d)
+	}
+	if len(d.Rules) != len(r.Rules) {
+		t.Fatalf("%d rules, want %d", len(d.Rules), len(r.Rules))
+	}
+	rule := d.Rules[0]
+	if rule.ID != "SC1001" || rule.Name != "UntrackedSession" || rule.DefaultConfiguration.Level != "error" ||
+		rule.Help.Markdown == "" || rule.Help.Text == "" || rule.HelpURI == "" || rule.FullDescription.Text == "" ||
+		rule.ShortDescription.Text != "Role sessions that must be tracked by the broker were not tracked." {
+		t.Errorf("rule 0 = %+v", rule)
+	}
+	if rule.Properties["security-severity"] != "8.0" || rule.Properties["precision"] != "high" ||
+		!strings.Contains(fmt.Sprint(rule.Properties["tags"]), "security") {
+		t.Errorf("rule 0 properties = %v", rule.Properties)
+	}
+	if run.AutomationDetails.ID != DefaultCategory {
+		t.Errorf("automationDetails.id = %q", run.AutomationDetails.ID)
+	}
+	if _, ok := run.OriginalURIBaseIDs["%SRCROOT%"]; !ok {
+		t.Errorf("originalUriBaseIds = %v", run.OriginalURIBaseIDs)
+	}
+	results := *run.Results
+	if len(results) != len(r.Findings) {
+		t.Fatalf("%d results, want %d", len(results), len(r.Findings))
+	}
+	for i, res := range results {
+		f := r.Findings[i]
+		if res.RuleID != f.CheckID || res.RuleIndex == nil || d.Rules[*res.RuleIndex].ID != f.CheckID {
+			t.Errorf("result %d: ruleId %q index %v, want %s", i, res.RuleID, res.RuleIndex, f.CheckID)
+		}
+		if res.Level != string(f.Severity) {
+			t.Errorf("result %d: level %q, want %q", i, res.Level, f.Severity)
+		}
+		if len(res.Locations) != 1 {
+			t.Fatalf("result %d has %d locations", i, len(res.Locations))
+		}
+		pl := res.Locations[0].PhysicalLocation
+		if pl.ArtifactLocation.URI != "policies/prod.hcl" || pl.ArtifactLocation.URIBaseID != "%SRCROOT%" {
+			t.Errorf("result %d: artifact %+v", i, pl.ArtifactLocation)
+		}
+		want := f.Range
+		if want.Filename == "" { // falls back to line 1 of the first policy file
+			want = hcl.Range{Start: hcl.Pos{Line: 1, Column: 1}}
+		}
+		if pl.Region.StartLine != want.Start.Line || pl.Region.StartColumn != want.Start.Column ||
+			pl.Region.EndLine != want.End.Line || pl.Region.EndColumn != want.End.Column {
+			t.Errorf("result %d: region %+v, want %v", i, pl.Region, want)
+		}
+		if len(res.RelatedLocations) != len(f.Related) {
+			t.Errorf("result %d: %d related locations, want %d", i, len(res.RelatedLocations), len(f.Related))
+		}
+		for j, rl := range res.RelatedLocations {
+			if rl.ID != j+1 || rl.Message.Text == "" {
+				t.Errorf("result %d related %d: %+v", i, j, rl)
+			}
+		}
+		if !regexp.MustCompile(`^[0-9a-f]{16}:[0-9]+$`).MatchString(res.PartialFingerprints["primaryLocationLineHash"]) {
+			t.Errorf("result %d: fingerprint %q", i, res.PartialFingerprints["primaryLocationLineHash"])
+		}
+		if f.Profile != "" && res.Properties["profile"] != f.Profile {
+			t.Errorf("result %d: properties %v", i, res.Properties)
+		}
+	}
+
+	r.Category = "sentinel-check/prod/"
+	if got := decodeSARIF(t, render(t, "sarif", r)).Runs[0].AutomationDetails.ID; got != "sentinel-check/prod/" {
+		t.Errorf("category override: automationDetails.id = %q", got)
+	}
+}
+
+func TestSARIFEmptyRun(t *testing.T) {
+	out := render(t, "sarif", cleanResult())
+	if !bytes.Contains(out, []byte(`"results": []`)) {
+		t.Errorf("a clean run lacks \"results\": []\n%s", out)
+	}
+	if len(*decodeSARIF(t, out).Runs[0].Results) != 0 {
+		t.Error("a clean run has results")
+	}
+}
+
+// TestSARIFUnknownCheck: a finding of a check missing from Rules still
+// resolves its ruleIndex.
+func TestSARIFUnknownCheck(t *testing.T) {
+	r := cleanResult()
+	r.Findings = []checks.Finding{{CheckID: "SC9999", Check: "made-up", Severity: checks.SeverityWarning, Profile: "dev", Message: "x"}}
+	log := decodeSARIF(t, render(t, "sarif", r))
+	res := (*log.Runs[0].Results)[0]
+	rules := log.Runs[0].Tool.Driver.Rules
+	if res.RuleIndex == nil || *res.RuleIndex >= len(rules) || rules[*res.RuleIndex].ID != "SC9999" {
+		t.Errorf("ruleIndex %v does not resolve to SC9999", res.RuleIndex)
+	}
+}
+
+func fingerprintOf(t *testing.T, r *Result) []string {
+	t.Helper()
+	var out []string
+	for _, res := range *decodeSARIF(t, render(t, "sarif", r)).Runs[0].Results {
+		out = append(out, res.PartialFingerprints["primaryLocationLineHash"])
+	}
+	return out
+}
+
+func TestFingerprintStability(t *testing.T) {
+	one := func(profile, role string, line int) *Result {
+		r := cleanResult()
+		r.Findings = []checks.Finding{{CheckID: "SC1001", Check: "untracked-session", Severity: checks.SeverityError,
+			Profile: profile, Role: role, Message: fmt.Sprintf("%s: message for line %d", profile, line),
+			Range: rng(line, 1, line+3, 2)}}
+		return r
+	}
+	base := fingerprintOf(t, one("prod-admin", "", 9))[0]
+	if got := fingerprintOf(t, one("prod-admin", "", 40))[0]; got != base {
+		t.Errorf("moving the profile block changed the fingerprint: %s -> %s", base, got)
+	}
+	if got := fingerprintOf(t, one("prod-readonly", "", 9))[0]; got == base {
+		t.Errorf("another profile has the same fingerprint %s", got)
+	}
+	if got := fingerprintOf(t, one("prod-admin", "arn:aws:iam::1:role/X", 9))[0]; got == base {
+		t.Errorf("another role has the same fingerprint %s", got)
+	}
+	// A different check on the same profile is another alert.
+	r := one("prod-admin", "", 9)
+	r.Findings[0].CheckID = "SC1004"
+	if got := fingerprintOf(t, r)[0]; got == base {
+		t.Errorf("another check has the same fingerprint %s", got)
+	}
+	// Reordering findings keeps each one's fingerprint; duplicates of one
+	// key are numbered, never merged.
+	g := gapsResult()
+	before := map[string]string{}
+	for i, fp := range fingerprintOf(t, g) {
+		before[g.Findings[i].CheckID+"/"+g.Findings[i].Profile+"/"+g.Findings[i].Role] = fp
+	}
+	for i, j := 0, len(g.Findings)-1; i < j; i, j = i+1, j-1 {
+		g.Findings[i], g.Findings[j] = g.Findings[j], g.Findings[i]
+	}
+	seen := map[string]bool{}
+	for i, fp := range fingerprintOf(t, g) {
+		key := g.Findings[i].CheckID + "/" + g.Findings[i].Profile + "/" + g.Findings[i].Role
+		if before[key] != fp {
+			t.Errorf("%s: fingerprint %s after reordering, %s before", key, fp, before[key])
+		}
+		if seen[fp] {
+			t.Errorf("fingerprint %s used twice", fp)
+		}
+		seen[fp] = true
+	}
+	dup := one("", "", 9)
+	dup.Findings = append(dup.Findings, dup.Findings[0])
+	fps := fingerprintOf(t, dup)
+	if fps[0] == fps[1] || !strings.HasSuffix(fps[0], ":1") || !strings.HasSuffix(fps[1], ":2") {
+		t.Errorf("two findings with one key: fingerprints %v, want :1 and :2", fps)
+	}
+}
+
+// TestSARIFCap runs 30,000 findings through the formatter: the run keeps
+// the first MaxSARIFResults (the most severe, as findings come sorted) and
+// says in a run-level notification how many it left out. The multitool's
+// GH1004 cannot check this (it is off by default and knows an old limit of
+// 1,000), so the count is asserted here; the shape of a capped run is
+// validated by the multitool through the capped.sarif golden file.
+func TestSARIFCap(t *testing.T) {
+	r := manyResult(30000)
+	out := render(t, "sarif", r)
+	log := decodeSARIF(t, out)
+	results := *log.Runs[0].Results
+	if len(results) != MaxSARIFResults {
+		t.Fatalf("%d results, want the cap %d", len(results), MaxSARIFResults)
+	}
+	// The most severe are kept, in order.
+	for _, i := range []int{0, MaxSARIFResults / 2, MaxSARIFResults - 1} {
+		if want := r.Findings[i].Message + "."; results[i].Message.Text != want || results[i].Level != string(r.Findings[i].Severity) {
+			t.Errorf("result %d: %s %q, want %s %q", i, results[i].Level, results[i].Message.Text, r.Findings[i].Severity, want)
+		}
+	}
+	var notes []string
+	for _, inv := range log.Runs[0].Invocations {
+		for _, n := range inv.ToolExecutionNotifications {
+			notes = append(notes, n.Level+": "+n.Message.Text)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "warning: 5000 of 30000 findings were left out of this run") {
+		t.Errorf("toolExecutionNotifications = %q", notes)
+	}
+	t.Logf("%d findings -> %d results, %d bytes of SARIF", len(r.Findings), len(results), len(out))
+}
+
+// TestSARIFCapOrder: with the cap lowered, unsorted findings still keep
+// the most severe, and a run exactly at the cap has no notification.
+func TestSARIFCapOrder(t *testing.T) {
+	sarifResultCap = 60
+	defer func() { sarifResultCap = MaxSARIFResults }()
+	r := manyResult(100) // 50 errors, 30 warnings, 20 notes
+	slices.Reverse(r.Findings)
+	log := decodeSARIF(t, render(t, "sarif", r))
+	levels := map[string]int{}
+	for _, res := range *log.Runs[0].Results {
+		levels[res.Level]++
+	}
+	if levels["error"] != 50 || levels["warning"] != 10 || levels["note"] != 0 {
+		t.Errorf("unsorted findings: kept %v, want the 50 errors and 10 warnings", levels)
+	}
+
+	r = manyResult(60)
+	log = decodeSARIF(t, render(t, "sarif", r))
+	if n := len(*log.Runs[0].Results); n != 60 {
+		t.Errorf("60 findings at a cap of 60 -> %d results", n)
+	}
+	if len(log.Runs[0].Invocations) != 1 || len(log.Runs[0].Invocations[0].ToolExecutionNotifications) != 0 {
+		t.Errorf("a run at the cap has notifications: %+v", log.Runs[0].Invocations)
+	}
+}
+
+// TestSARIFCappedGolden pins a capped run (the cap lowered to 5) so that
+// the multitool validates its notification with every other golden file.
+func TestSARIFCappedGolden(t *testing.T) {
+	sarifResultCap = 5
+	defer func() { sarifResultCap = MaxSARIFResults }()
+	r := manyResult(8)
+	r.Profiles = r.Profiles[:8]
+	checkGolden(t, "capped.sarif", render(t, "sarif", r))
+}
+
+func TestSARIFText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain."},
+		{"ends with a period.", "ends with a period."},
+		{"  spaced  ", "spaced."},
+		{"[click](1)", `\[click\](1).`},
+		{`a\[b]`, `a\\\[b\].`},
+		{"esc \x1b[0m", `esc \x1b\[0m.`},
+	}
+	for _, tt := range tests {
+		if got := sarifText(tt.in); got != tt.want {
+			t.Errorf("sarifText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
