@@ -151,7 +151,7 @@ func (c Command) check(args []string) int {
 	if err != nil {
 		return c.usageError(err)
 	}
-	pol, code := c.loadPolicy(policies)
+	pol, diags, code := c.loadPolicy(policies)
 	if pol == nil {
 		return code
 	}
@@ -170,8 +170,9 @@ func (c Command) check(args []string) int {
 
 	opts := engine.Options{
 		Policy: pol, Start: start, End: end, Profiles: profiles,
-		BaseDir: resolveBaseDir(*baseDir), SkipUnreadable: *skip, Category: *category,
-		Query: cloudtrail.Query{Regions: regions, Accounts: accounts},
+		BaseDir: resolveBaseDir(*baseDir), SkipUnreadable: *skip, Category: *category, FailOn: fail,
+		Diagnostics: diags,
+		Query:       cloudtrail.Query{Regions: regions, Accounts: accounts},
 	}
 	if len(trails) == 0 {
 		for _, ct := range pol.CloudTrail {
@@ -340,10 +341,10 @@ func (c Command) listChecks() int {
 
 // loadPolicy loads the policy and prints its diagnostics; nil means stop
 // with the returned code.
-func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, int) {
+func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics, int) {
 	paths, err := policyPaths(paths)
 	if err != nil {
-		return nil, c.usageError(err)
+		return nil, nil, c.usageError(err)
 	}
 	pol, diags, err := engine.LoadPolicy(paths)
 	if len(diags) > 0 {
@@ -351,9 +352,9 @@ func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, int) {
 	}
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "sentinel-check: the policy has %d errors; nothing was checked\n", countErrors(diags))
-		return nil, ExitUsage
+		return nil, nil, ExitUsage
 	}
-	return pol, ExitOK
+	return pol, diags, ExitOK
 }
 
 func (c Command) writeDiagnostics(pol *policyhcl.Policy, diags hcl.Diagnostics) {

@@ -41,6 +41,10 @@ type Options struct {
 	SkipUnreadable bool
 	Query          cloudtrail.Query // regions, accounts; Start/End are set from the window
 	Category       string           // SARIF automationDetails.id
+	// FailOn is the --fail-on severity: it decides the report's verdict.
+	FailOn checks.Severity
+	// Diagnostics are the policy's warnings, shown in the report.
+	Diagnostics hcl.Diagnostics
 }
 
 // SessionSource is a store of session records and the session_table it
@@ -138,6 +142,8 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		PolicySources: o.Policy.Sources,
 		Rules:         ruleMetas(o.Policy),
 		Category:      o.Category,
+		FailOn:        o.FailOn,
+		Diagnostics:   o.Diagnostics,
 	}
 	keep := profileFilter(o.Profiles)
 	for _, p := range a.Profiles {
