@@ -1,0 +1,97 @@
+package classify
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/sessions"
+)
+
+func TestRate(t *testing.T) {
+	tests := []struct {
+		part, whole int
+		want        float64
+	}{
+		{0, 0, 100}, {0, 5, 0}, {5, 5, 100}, {1, 3, 33.3}, {2, 3, 66.7}, {18, 20, 90},
+		{1999, 2000, 99.9}, {19999, 20000, 99.9}, {1, 2000, 0.1}, {1, 20000, 0},
+	}
+	for _, tt := range tests {
+		if got := Rate(tt.part, tt.whole); got != tt.want {
+			t.Errorf("Rate(%d, %d) = %v, want %v", tt.part, tt.whole, got, tt.want)
+		}
+	}
+}
+
+const policy = `
+profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
+rule "prod" {
+  effect   = "require_server_session"
+  profiles = ["prod"]
+}
+rule "rest" { effect = "allow" }
+`
+
+// TestClassifyOrderIndependent: the analysis does not depend on the order
+// in which sources delivered the events.
+func TestClassifyOrderIndependent(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(policy)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	base := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	var evs []cloudtrail.Event
+	var recs []sessions.Record
+	for i := range 200 {
+		ev := cloudtrail.Event{EventID: string(rune('a'+i%26)) + time.Duration(i).String(), EventTime: base.Add(time.Duration(i%7) * time.Minute), RoleArn: "arn:aws:iam::111122223333:role/Prod"}
+		switch i % 4 {
+		case 1:
+			ev.SourceIdentity = "sentinel:alice:direct:0000000" + string(rune('0'+i%10))
+		case 2:
+			ev.SourceIdentity = "foreign"
+		case 3:
+			ev.ErrorCode = "AccessDenied"
+		}
+		evs = append(evs, ev)
+	}
+	recs = append(recs, sessions.Record{ID: "r", User: "alice", Profile: "prod", Status: "active", SourceIdentity: "sentinel:alice:direct:00000001",
+		StartedAt: base.Add(-time.Hour), ExpiresAt: base.Add(time.Hour), CreatedAt: base.Add(-time.Hour)})
+	window := Window{Start: base.Add(-time.Hour), End: base.Add(time.Hour)}
+	recsIx := Records{Default: sessions.NewIndex(recs)}
+	want := Classify(pol, window, evs, recsIx, true)
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		shuffled := append([]cloudtrail.Event(nil), evs...)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		got := Classify(pol, window, shuffled, recsIx, true)
+		if !reflect.DeepEqual(summaryOf(got), summaryOf(want)) {
+			t.Fatalf("order changed the analysis:\n%v\n%v", summaryOf(got), summaryOf(want))
+		}
+	}
+	p := want.ByName("prod")
+	if len(p.Sessions) != 150 || len(p.Failed) != 50 {
+		t.Fatalf("sessions %d failed %d, want 150 and 50", len(p.Sessions), len(p.Failed))
+	}
+	if p.ByCategory[CategoryNoSourceIdentity] != 50 || p.ByCategory[CategoryForeignSourceIdentity] != 50 {
+		t.Errorf("by category %v", p.ByCategory)
+	}
+	if !p.Required || !p.HasGap {
+		t.Errorf("required %v has_gap %v, want both", p.Required, p.HasGap)
+	}
+}
+
+func summaryOf(a *Analysis) []string {
+	var out []string
+	for _, p := range a.Profiles {
+		for _, e := range p.Sessions {
+			out = append(out, p.Profile.Name+" "+e.EventID+" "+e.Category)
+		}
+		for _, e := range p.Failed {
+			out = append(out, p.Profile.Name+" failed "+e.EventID)
+		}
+	}
+	return out
+}
