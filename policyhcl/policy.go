@@ -1,6 +1,3 @@
-// Package policyhcl is the HCL policy language of sentinel-check: it parses
-// and validates policy files and evaluates requests against them. It knows
-// nothing of AWS.
 package policyhcl
 
 import (

@@ -1,0 +1,122 @@
+package policyhcl
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"aligns and indents", "rule \"r\" {\neffect=\"allow\"\n      profiles    =   [ \"a\",\"b\" ]\n}\n",
+			"rule \"r\" {\n  effect   = \"allow\"\n  profiles = [\"a\", \"b\"]\n}\n"},
+		{"one-line block with several arguments becomes multi-line",
+			"rule \"r\" {\n  effect = \"allow\"\n  time {\n    hours { start = \"08:00\"  end = \"20:00\" }\n  }\n}\n",
+			"rule \"r\" {\n  effect = \"allow\"\n  time {\n    hours {\n      start = \"08:00\"\n      end   = \"20:00\"\n    }\n  }\n}\n"},
+		{"one-line block with one argument stays", "profile \"p\" { role_arns = [\"x\"] }\n", "profile \"p\" { role_arns = [\"x\"] }\n"},
+		{"adds the final newline", "check \"SC1001\" {\n  enabled = true\n}", "check \"SC1001\" {\n  enabled = true\n}\n"},
+		{"drops trailing blank lines", "cloudtrail {\n  source = \"./logs\"\n}\n\n\n\n", "cloudtrail {\n  source = \"./logs\"\n}\n"},
+		{"keeps comments", "# policy\nrule \"r\" { # why\n  effect = \"deny\" # no\n}\n", "# policy\nrule \"r\" {        # why\n  effect = \"deny\" # no\n}\n"},
+		{"empty file", "", ""},
+		{"formats without checking meaning", "unknown_block {\nfoo=1\n}\n", "unknown_block {\n  foo = 1\n}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, diags := Format("p.hcl", []byte(tt.in))
+			if diags.HasErrors() {
+				t.Fatalf("Format: %v", diags)
+			}
+			if string(got) != tt.want {
+				t.Errorf("Format:\n%s\nwant:\n%s", got, tt.want)
+			}
+			again, _ := Format("p.hcl", got)
+			if !bytes.Equal(again, got) {
+				t.Errorf("Format is not idempotent:\n%s\nthen:\n%s", got, again)
+			}
+		})
+	}
+}
+
+func TestFormatSpecExampleLoadsTheSame(t *testing.T) {
+	out, diags := Format("policy.hcl", []byte(specExample))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	before := mustLoad(t, map[string]string{"policy.hcl": specExample})
+	after := mustLoad(t, map[string]string{"policy.hcl": string(out)})
+	bt, at := before.Rules[0].Time, after.Rules[0].Time
+	if len(before.Rules) != len(after.Rules) || !reflect.DeepEqual(bt.Days, at.Days) || bt.Start != at.Start || bt.End != at.End || bt.Location.String() != at.Location.String() {
+		t.Error("formatting changed the policy")
+	}
+	if !strings.Contains(string(out), "hours {\n      start = \"08:00\"\n      end   = \"20:00\"\n    }") {
+		t.Errorf("the one-line hours block was not expanded:\n%s", out)
+	}
+}
+
+func TestFormatRefusesSyntaxErrors(t *testing.T) {
+	src := []byte("rule \"r\" {\n  effect = \"allow\"\n  profiles = [\"a\" \"b\"]\n}\n")
+	out, diags := Format("bad.hcl", src)
+	if out != nil || !diags.HasErrors() {
+		t.Fatalf("Format = %q, %v; want no output and an error", out, diags)
+	}
+	if d := diags[0]; d.Subject == nil || d.Subject.Filename != "bad.hcl" || d.Subject.Start.Line != 3 {
+		t.Errorf("the error must point at bad.hcl line 3: %v", d.Subject)
+	}
+	if _, diags := Format("big.hcl", bytes.Repeat([]byte("#"), MaxFileSize+1)); !diags.HasErrors() {
+		t.Error("Format must refuse an oversized file")
+	}
+}
+
+func TestWriteDiagnostics(t *testing.T) {
+	src := "rule \"r\" {\n\teffect = \"é-alow\"\n}\n"
+	files := map[string]*hcl.File{"p.hcl": {Bytes: []byte(src)}}
+	start := strings.Index(src, `"é`)
+	end := start + len(`"é-alow"`)
+	subject := hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 2, Column: 11, Byte: start}, End: hcl.Pos{Line: 2, Column: 19, Byte: end}}
+	multi := hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 1, Column: 1, Byte: 0}, End: hcl.Pos{Line: 3, Column: 2, Byte: len(src) - 1}}
+	diags := hcl.Diagnostics{
+		{Severity: hcl.DiagError, Summary: "Invalid effect", Detail: "A long detail that will be wrapped at the given width because it goes on and on.", Subject: &subject},
+		{Severity: hcl.DiagWarning, Summary: "Whole block", Detail: "Only the first line is shown.", Subject: &multi},
+		{Severity: hcl.DiagError, Summary: "No range", Detail: "Cannot read policy path \"x\"."},
+		{Severity: hcl.DiagError, Summary: "Unknown file", Subject: &hcl.Range{Filename: "other.hcl", Start: hcl.Pos{Line: 4, Column: 2, Byte: 40}}},
+		{Severity: hcl.DiagError, Summary: "Escapes \x1b[31m", Detail: "are\x1b]0; dropped", Subject: &hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 9, Column: 1, Byte: 9999}}},
+	}
+	var b strings.Builder
+	if err := WriteDiagnostics(&b, files, diags, 40, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "p.hcl:2:11: error: Invalid effect\n" +
+		" 2 | \teffect = \"é-alow\"\n" +
+		"   | \t         ^~~~~~~~\n" +
+		"  A long detail that will be wrapped at\n" +
+		"  the given width because it goes on and\n" +
+		"  on.\n" +
+		"\n" +
+		"p.hcl:1:1: warning: Whole block\n" +
+		" 1 | rule \"r\" {\n" +
+		"   | ^~~~~~~~~~\n" +
+		"  Only the first line is shown.\n" +
+		"\n" +
+		"error: No range\n" +
+		"  Cannot read policy path \"x\".\n" +
+		"\n" +
+		"other.hcl:4:2: error: Unknown file\n" +
+		"\n" +
+		"p.hcl:9:1: error: Escapes ?[31m\n" +
+		"  are?]0; dropped\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if err := WriteDiagnostics(failingWriter{}, files, diags, 0, true); err == nil {
+		t.Error("a write error must be returned")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, bytes.ErrTooLarge }

@@ -1,0 +1,251 @@
+package policyhcl
+
+import (
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// FuzzLoad feeds arbitrary bytes as a policy file: loading, showing the
+// diagnostics, formatting and evaluating must never panic, and a policy
+// that loads without errors must behave consistently.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(specExample))
+	f.Add([]byte(evalPolicy))
+	f.Add([]byte(`rule "r" { effect = "allow"  profiles = ["p"] }`))
+	f.Add([]byte("rule \"r\" {\n  effect = \"deny\"\n  time {\n    hours { start = \"22:00\"  end = \"06:00\" }\n  }\n}\n"))
+	f.Add([]byte(`identity { pattern = "^(?P<user>[a-z]+)$" }`))
+	f.Add([]byte(`profile "a" { role_arns = ["arn:aws:iam::*:role/*"] }` + "\n" + `profile "b" { role_arns = ["*"] }`))
+	f.Add([]byte("x = [[[[[[1]]]]]]"))
+	f.Add([]byte("rule \"r\" {\n  effect = \"${\"allow\"}\"\n}"))
+	f.Add([]byte("\xff\xfe"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		p, diags := LoadSources(map[string][]byte{"fuzz.hcl": src}, Options{KnownChecks: knownChecks})
+		if p == nil {
+			t.Fatal("nil policy")
+		}
+		if err := WriteDiagnostics(io.Discard, p.HCLFiles, diags, 80, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diags {
+			if d.Subject != nil && (d.Subject.Start.Byte > len(src) || d.Subject.End.Byte > len(src) || d.Subject.Start.Byte > d.Subject.End.Byte) {
+				t.Fatalf("diagnostic %q has a range outside the file: %v", d.Summary, d.Subject)
+			}
+		}
+		if out, fd := Format("fuzz.hcl", src); !fd.HasErrors() {
+			if out2, fd2 := Format("fuzz.hcl", out); fd2.HasErrors() {
+				t.Fatalf("formatted output does not parse: %v\n%s", fd2, out)
+			} else if string(out2) != string(out) {
+				t.Fatalf("Format is not idempotent:\n%q\n%q", out, out2)
+			}
+		}
+		if diags.HasErrors() {
+			return
+		}
+		tm := time.Date(2024, 6, 5, 10, 0, 0, 0, time.UTC)
+		for _, pr := range p.Profiles {
+			for _, g := range pr.RoleArns {
+				if g.IsLiteral() {
+					if got := p.ProfileFor(g.Pattern); got == nil {
+						t.Fatalf("ProfileFor(%q) = nil, but profile %q lists it", g.Pattern, pr.Name)
+					}
+				}
+			}
+			req := Request{Profile: pr.Name, User: "alice", HasUser: true, Time: tm, Mode: ModeServer}
+			if r := p.Evaluate(req); r != nil && !r.Matches(req) {
+				t.Fatalf("Evaluate returned rule %q, which does not match", r.Name)
+			}
+			p.CanRequireSession(pr.Name)
+		}
+		p.AccountIDs()
+		p.ParseSourceIdentity("sentinel:alice:direct:0a1b2c3d")
+	})
+}
+
+// FuzzEvaluate compares Evaluate with a reference: regexp globs and a
+// time window computed from formatted local time.
+func FuzzEvaluate(f *testing.F) {
+	p := mustLoad(f, map[string]string{"p.hcl": evalPolicy + `
+rule "night" {
+  effect = "deny"
+  users  = ["night-?", "*owl"]
+  time {
+    days     = ["sat", "sun"]
+    hours    { start = "22:30"  end = "05:15" }
+    timezone = "America/New_York"
+  }
+}
+rule "fallback" {
+  effect   = "allow"
+  profiles = ["*"]
+  time { timezone = "Asia/Kathmandu" }
+}
+`})
+	f.Add("prod-admin", "alice", true, int64(1717581600), "server")
+	f.Add("prod-ro", "", false, int64(1717581600), "cli")
+	f.Add("break-glass", "bob", true, int64(0), "credential_process")
+	f.Add("dev", "night-x", true, int64(1718409600), "")
+	f.Add("", "owl", true, int64(-62135596800), "server")
+	f.Fuzz(func(t *testing.T, profile, user string, hasUser bool, unix int64, mode string) {
+		if unix < -1e11 || unix > 1e11 {
+			return
+		}
+		req := Request{Profile: profile, User: user, HasUser: hasUser, Time: time.Unix(unix, 0), Mode: mode}
+		got := p.Evaluate(req)
+		var want *Rule
+		for _, r := range p.Rules {
+			if refMatches(t, r, req) {
+				want = r
+				break
+			}
+		}
+		if got != want {
+			t.Fatalf("Evaluate(%+v) = %v, reference says %v", req, ruleName(got), ruleName(want))
+		}
+	})
+}
+
+func ruleName(r *Rule) string {
+	if r == nil {
+		return "<deny>"
+	}
+	return r.Name
+}
+
+func refMatches(t *testing.T, r *Rule, req Request) bool {
+	anyGlob := func(gs []Glob, s string) bool {
+		for _, g := range gs {
+			if globRef(t, g.Pattern).MatchString(s) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(r.Profiles) > 0 && !anyGlob(r.Profiles, req.Profile) {
+		return false
+	}
+	if len(r.Users) > 0 && !(req.HasUser && anyGlob(r.Users, req.User)) {
+		return false
+	}
+	if len(r.Modes) > 0 && !strings.Contains(","+strings.Join(r.Modes, ",")+",", ","+req.Mode+",") {
+		return false
+	}
+	if r.Time == nil {
+		return true
+	}
+	local := req.Time.In(r.Time.Location)
+	if len(r.Time.Days) > 0 {
+		day := strings.ToLower(local.Format("Monday"))
+		found := false
+		for _, d := range r.Time.Days {
+			if dayNames[d] == day {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if !r.Time.HasHours {
+		return true
+	}
+	hhmm := local.Format("15:04")
+	start, end := fmtClock(r.Time.Start), fmtClock(r.Time.End)
+	if start < end {
+		return hhmm >= start && hhmm < end
+	}
+	return hhmm >= start || hhmm < end
+}
+
+// FuzzParseSourceIdentity checks the default identity patterns against
+// their definition.
+func FuzzParseSourceIdentity(f *testing.F) {
+	for _, s := range []string{
+		"sentinel:alice:direct:0a1b2c3d", "sentinel.bob.deadbeef.01234567", "sentinel:alice:0a1b2c3d",
+		"sentinel:alice:direct:0a1b2c3", "", "sentinel:", "alice", "sentinel:a:direct:0a1b2c3d\n",
+	} {
+		f.Add(s)
+	}
+	custom := mustLoad(f, map[string]string{"p.hcl": `identity { pattern = "^corp/(?P<user>[^/]+)/(?P<request>[0-9]+)$" }`})
+	def4 := regexp.MustCompile(DefaultIdentityPattern)
+	def3 := regexp.MustCompile(LegacyIdentityPattern)
+	f.Fuzz(func(t *testing.T, si string) {
+		var nilPolicy *Policy
+		id, ok := nilPolicy.ParseSourceIdentity(si)
+		switch {
+		case def4.MatchString(si):
+			if !ok || id.Legacy || id.Raw != si || id.Approval == "" || id.User == "" || !strings.HasSuffix(si, id.Request) {
+				t.Fatalf("4-part %q parsed as %+v, %v", si, id, ok)
+			}
+			if id.HasApproval() != (id.Approval != "direct") {
+				t.Fatalf("HasApproval wrong for %+v", id)
+			}
+		case def3.MatchString(si):
+			if !ok || !id.Legacy || id.Approval != "" || id.HasApproval() || id.User == "" || !strings.HasSuffix(si, id.Request) {
+				t.Fatalf("3-part %q parsed as %+v, %v", si, id, ok)
+			}
+		default:
+			if ok {
+				t.Fatalf("%q is not the broker's but parsed as %+v", si, id)
+			}
+		}
+		cid, cok := custom.ParseSourceIdentity(si)
+		if cok != (strings.HasPrefix(si, "corp/") && regexp.MustCompile(`^corp/[^/]+/[0-9]+$`).MatchString(si)) {
+			t.Fatalf("custom pattern on %q: ok = %v", si, cok)
+		}
+		if cok && (cid.Legacy || "corp/"+cid.User+"/"+cid.Request != si) {
+			t.Fatalf("custom pattern on %q: %+v", si, cid)
+		}
+	})
+}
+
+// FuzzGlob compares Glob.Match with a regexp-based reference, and the
+// overlap search with both matchers.
+func FuzzGlob(f *testing.F) {
+	for _, s := range [][2]string{
+		{"arn:aws:iam::*:role/prod-*", "arn:aws:iam::111122223333:role/prod-admin"},
+		{"a?c", "aéc"},
+		{"*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaab"},
+		{"?*?", "x"},
+		{"*", "\xff"},
+		{"é*", "é\xff"},
+		{"x", "x"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		g, err := NewGlob(pattern)
+		if err != nil {
+			return
+		}
+		// regexp reads invalid UTF-8 bytes as U+FFFD; the glob compares
+		// bytes, so the two only agree when that cannot be confused.
+		if !utf8.ValidString(s) && strings.ContainsRune(pattern, utf8.RuneError) {
+			return
+		}
+		if got, want := g.Match(s), globRef(t, pattern).MatchString(s); got != want {
+			t.Fatalf("Glob(%q).Match(%q) = %v, reference %v", pattern, s, got, want)
+		}
+		// s as a pattern too: an overlap witness must match both.
+		h, err := NewGlob(s)
+		if err != nil || len(pattern) > 64 || len(s) > 64 {
+			return
+		}
+		w, ok := globsIntersect(pattern, s, -1, nil)
+		if ok && !(g.Match(w) && h.Match(w)) {
+			t.Fatalf("globsIntersect(%q, %q) witness %q does not match both", pattern, s, w)
+		}
+		if !ok && h.IsLiteral() && g.Match(s) {
+			t.Fatalf("globsIntersect(%q, %q) = false, but the literal matches", pattern, s)
+		}
+		if !ok && g.IsLiteral() && h.Match(pattern) {
+			t.Fatalf("globsIntersect(%q, %q) = false, but the literal matches", pattern, s)
+		}
+		if w5, ok5 := globsIntersect(pattern, s, arnColons, nil); ok5 && (!ok || strings.Count(w5, ":") != arnColons || !g.Match(w5) || !h.Match(w5)) {
+			t.Fatalf("globsIntersect(%q, %q, 5) witness %q is wrong", pattern, s, w5)
+		}
+	})
+}

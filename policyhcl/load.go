@@ -1,0 +1,238 @@
+package policyhcl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Options tune Load.
+type Options struct {
+	// KnownChecks are the check names and ids (e.g. "untracked-session",
+	// "SC1001") a check block may be labelled with. nil accepts any label.
+	KnownChecks []string
+}
+
+// Limits that keep a hostile or broken file from exhausting the machine.
+const (
+	// MaxFileSize is the largest policy file read, in bytes.
+	MaxFileSize = 1 << 20
+	// MaxNesting is the deepest bracket, brace or interpolation nesting
+	// accepted. The HCL parser recurses on nesting, so a deeper file is
+	// refused before it is parsed.
+	MaxNesting = 64
+	// MaxPatternLength caps identity patterns and globs, in bytes.
+	MaxPatternLength = 1024
+)
+
+// Load reads policy files and folders. A folder contributes its *.hcl
+// files (not recursive). All files are evaluated in the lexical order of
+// their full paths; a file named twice is read once. A missing path, an
+// unreadable file, or a folder without *.hcl files is an error diagnostic
+// naming it.
+//
+// The returned Policy is never nil. When the diagnostics hold errors it is
+// partial and only fit for showing the diagnostics (see HCLFiles).
+func Load(paths []string, opts Options) (*Policy, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	if len(paths) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No policy given",
+			Detail:   "No policy file or folder was given; name a .hcl file or a folder of .hcl files.",
+		})
+		return newPolicy(), diags
+	}
+	seen := map[string]bool{}
+	var names []string
+	addFile := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	for _, p := range paths {
+		clean := filepath.Clean(p)
+		info, err := os.Stat(clean)
+		if err != nil {
+			diags = append(diags, pathError("Policy path not found", "Cannot read policy path %q: %v. Name an existing .hcl file or a folder of .hcl files.", p, unwrapPathError(err)))
+			continue
+		}
+		if !info.IsDir() {
+			addFile(clean)
+			continue
+		}
+		entries, err := os.ReadDir(clean)
+		if err != nil {
+			diags = append(diags, pathError("Unreadable policy folder", "Cannot list policy folder %q: %v.", p, unwrapPathError(err)))
+			continue
+		}
+		n := 0
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
+				continue
+			}
+			addFile(filepath.Join(clean, e.Name()))
+			n++
+		}
+		if n == 0 {
+			diags = append(diags, pathError("No policy files in folder", "Policy folder %q has no .hcl files. Add a policy file ending in .hcl, or name the file itself.", p))
+		}
+	}
+	sort.Strings(names)
+	files := make([]namedSource, 0, len(names))
+	for _, name := range names {
+		src, err := readCapped(name)
+		if err != nil {
+			diags = append(diags, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err))
+			continue
+		}
+		files = append(files, namedSource{name, src})
+	}
+	p, d := load(files, opts)
+	return p, append(diags, d...)
+}
+
+// LoadSources is Load over in-memory files; the names are used in
+// diagnostics and the files are taken in lexical order of name.
+func LoadSources(files map[string][]byte, opts Options) (*Policy, hcl.Diagnostics) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	srcs := make([]namedSource, 0, len(names))
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		if len(files[name]) > MaxFileSize {
+			diags = append(diags, pathError("Policy file too large", "Policy file %q is %d bytes, more than the %d bytes allowed; split it into several files.", name, len(files[name]), MaxFileSize))
+			continue
+		}
+		srcs = append(srcs, namedSource{name, files[name]})
+	}
+	if len(files) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No policy given",
+			Detail:   "No policy file was given; a policy needs at least one file.",
+		})
+	}
+	p, d := load(srcs, opts)
+	return p, append(diags, d...)
+}
+
+type namedSource struct {
+	name string
+	src  []byte
+}
+
+func newPolicy() *Policy {
+	return &Policy{
+		Sources:  map[string][]byte{},
+		HCLFiles: map[string]*hcl.File{},
+		Identity: defaultIdentity(),
+	}
+}
+
+func pathError(summary, detail string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(detail, args...),
+	}
+}
+
+// unwrapPathError drops the *fs.PathError wrapper, whose text repeats the path.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func readCapped(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	if len(src) > MaxFileSize {
+		return nil, fmt.Errorf("file is larger than the %d bytes allowed; split it into several files", MaxFileSize)
+	}
+	return src, nil
+}
+
+// parsed is one parsed file.
+type parsed struct {
+	name  string
+	file  *hcl.File
+	diags hcl.Diagnostics
+	// text is what was parsed: the source, or its rewrite when it had
+	// one-line blocks with several arguments (see relaxSingleLineBlocks).
+	text []byte
+	// lines maps ranges of a rewritten text back to the source's lines
+	// and columns; nil when the source was parsed as it is.
+	lines *lineIndex
+}
+
+// parse checks the nesting depth, then parses one file. The file's Bytes
+// are always the original source.
+func parse(name string, src []byte) parsed {
+	if d := checkNesting(name, src); d != nil {
+		return parsed{name: name, file: &hcl.File{Body: hcl.EmptyBody(), Bytes: src}, diags: hcl.Diagnostics{d}, text: src}
+	}
+	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if !diags.HasErrors() {
+		return parsed{name: name, file: file, diags: diags, text: src}
+	}
+	mod := relaxSingleLineBlocks(name, src, diags)
+	if mod == nil {
+		return parsed{name: name, file: file, diags: diags, text: src}
+	}
+	file, diags = hclsyntax.ParseConfig(mod, name, hcl.InitialPos)
+	file.Bytes = src
+	li := newLineIndex(src)
+	li.fixDiags(diags, name)
+	return parsed{name: name, file: file, diags: diags, text: mod, lines: li}
+}
+
+// checkNesting refuses files nested deeper than MaxNesting, before the
+// recursive parser could exhaust the stack.
+func checkNesting(name string, src []byte) *hcl.Diagnostic {
+	tokens, _ := hclsyntax.LexConfig(src, name, hcl.InitialPos)
+	depth := 0
+	for _, t := range tokens {
+		switch t.Type {
+		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
+			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			depth++
+			if depth > MaxNesting {
+				r := t.Range
+				return &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Nesting too deep",
+					Detail:   fmt.Sprintf("This file nests brackets, braces or interpolations more than %d levels deep; a policy needs only a few. Flatten the expression.", MaxNesting),
+					Subject:  &r,
+				}
+			}
+		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenTemplateSeqEnd:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return nil
+}

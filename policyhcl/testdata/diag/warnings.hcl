@@ -1,0 +1,21 @@
+identity {
+  pattern = "sentinel:(?P<user>[a-z]+):(?P<request>[0-9a-f]{8})"
+}
+
+session_table "sessions" {}
+
+profile "prod" {
+  role_arns = ["arn:aws:iam::111122223333:user/alice"]
+}
+
+rule "catch-all" {
+  effect        = "require_server"
+  session_table = "sessions"
+}
+
+rule "never" {
+  effect = "require_approval"
+  time {
+    days = []
+  }
+}
