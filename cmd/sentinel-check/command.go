@@ -53,6 +53,8 @@ Usage:
   sentinel-check validate [--policy PATH]... [--format text|sarif|json[=FILE]]...
   sentinel-check fmt      [--check] [PATH]...
   sentinel-check checks   list the checks
+  sentinel-check athena-ddl --bucket B --account ID... [--org-id o-...] [--prefix P] [--region R]...
+                          print the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena
   sentinel-check version
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read.
@@ -74,6 +76,8 @@ func (c Command) Main(args []string) int {
 		return c.fmt(args[2:])
 	case "checks":
 		return c.listChecks()
+	case "athena-ddl":
+		return c.athenaDDL(args[2:])
 	case "version", "--version", "-v":
 		fmt.Fprintf(c.Stdout, "sentinel-check %s\n", engine.Version)
 		return ExitOK

@@ -1,0 +1,26 @@
+SELECT
+  eventid,
+  eventtime,
+  eventsource,
+  eventname,
+  awsregion,
+  recipientaccountid,
+  errorcode,
+  errormessage,
+  json_extract_scalar(requestparameters, '$.roleArn') AS role_arn,
+  json_extract_scalar(requestparameters, '$.roleSessionName') AS role_session_name,
+  json_extract_scalar(requestparameters, '$.sourceIdentity') AS request_source_identity,
+  useridentity.sessioncontext.sourceidentity AS caller_source_identity,
+  useridentity.arn AS caller_arn,
+  sourceipaddress,
+  useragent,
+  json_extract_scalar(responseelements, '$.assumedRoleUser.arn') AS assumed_role_arn,
+  json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
+FROM "logs"."trail"
+WHERE "dt" BETWEEN '2026/05/01' AND '2026/05/08'
+  AND eventsource = 'sts.amazonaws.com'
+  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND eventtime >= '2026-04-30T23:59:59Z'
+  AND eventtime < '2026-05-08T00:00:00Z'
+  AND "acct" IN ('111122223333')
+  AND recipientaccountid IN ('111122223333')

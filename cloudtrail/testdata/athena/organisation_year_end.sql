@@ -1,0 +1,28 @@
+SELECT
+  eventid,
+  eventtime,
+  eventsource,
+  eventname,
+  awsregion,
+  recipientaccountid,
+  errorcode,
+  errormessage,
+  json_extract_scalar(requestparameters, '$.roleArn') AS role_arn,
+  json_extract_scalar(requestparameters, '$.roleSessionName') AS role_session_name,
+  json_extract_scalar(requestparameters, '$.sourceIdentity') AS request_source_identity,
+  useridentity.sessioncontext.sourceidentity AS caller_source_identity,
+  useridentity.arn AS caller_arn,
+  sourceipaddress,
+  useragent,
+  json_extract_scalar(responseelements, '$.assumedRoleUser.arn') AS assumed_role_arn,
+  json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
+FROM "org_trail"."cloudtrail_logs"
+WHERE "timestamp" BETWEEN '2026/12/31' AND '2027/01/02'
+  AND eventsource = 'sts.amazonaws.com'
+  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND eventtime >= '2026-12-31T11:59:59Z'
+  AND eventtime < '2027-01-01T12:00:00Z'
+  AND "region" IN ('eu-west-1', 'us-east-1')
+  AND awsregion IN ('eu-west-1', 'us-east-1')
+  AND "account" IN ('111122223333', '444455556666')
+  AND recipientaccountid IN ('111122223333', '444455556666')

@@ -1,0 +1,26 @@
+SELECT
+  eventid,
+  eventtime,
+  eventsource,
+  eventname,
+  awsregion,
+  recipientaccountid,
+  errorcode,
+  errormessage,
+  json_extract_scalar(requestparameters, '$.roleArn') AS role_arn,
+  json_extract_scalar(requestparameters, '$.roleSessionName') AS role_session_name,
+  json_extract_scalar(requestparameters, '$.sourceIdentity') AS request_source_identity,
+  useridentity.sessioncontext.sourceidentity AS caller_source_identity,
+  useridentity.arn AS caller_arn,
+  sourceipaddress,
+  useragent,
+  json_extract_scalar(responseelements, '$.assumedRoleUser.arn') AS assumed_role_arn,
+  json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
+FROM "security"."cloudtrail_logs_pp"
+WHERE "timestamp" BETWEEN '2026/11/30' AND '2026/12/02'
+  AND eventsource = 'sts.amazonaws.com'
+  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND eventtime >= '2026-11-30T08:15:29Z'
+  AND eventtime < '2026-12-01T17:45:01Z'
+  AND "region" IN ('eu-west-1', 'us-east-1')
+  AND awsregion IN ('eu-west-1', 'us-east-1')
