@@ -27,11 +27,11 @@ func readAll(t *testing.T, src Source) ([]Event, Stats, error) {
 		evs = append(evs, e)
 		mu.Unlock()
 	})
-	sortEvents(evs)
+	sortByOriginAndID(evs)
 	return evs, st, err
 }
 
-func sortEvents(evs []Event) {
+func sortByOriginAndID(evs []Event) {
 	sort.SliceStable(evs, func(i, j int) bool {
 		if evs[i].Origin != evs[j].Origin {
 			return evs[i].Origin < evs[j].Origin

@@ -38,23 +38,6 @@ func clip(s string) string {
 	return strconv.Quote(s)
 }
 
-// stsMarker and assumeRoleMarker are the bytes every assume-role record
-// holds, unless it spells them with \u escapes (which the scanner flags).
-var (
-	stsMarker        = []byte(EventSourceSTS)
-	assumeRoleMarker = []byte(EventAssumeRole)
-)
-
-// mayBeAssumeRole is the prefilter: it reports whether a record whose raw
-// JSON is rec could be an sts assume-role call. It is exact in one direction:
-// a record for which it reports false is never one.
-func mayBeAssumeRole(rec []byte, flags int) bool {
-	if flags&flagUEscape != 0 {
-		return true
-	}
-	return bytes.Contains(rec, stsMarker) && bytes.Contains(rec, assumeRoleMarker)
-}
-
 var scannerPool = sync.Pool{New: func() any { return new(scanner) }}
 
 // DecodeRecord decodes one JSON CloudTrail record, for example the

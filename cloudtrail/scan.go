@@ -33,9 +33,87 @@ const (
 )
 
 // scanner keeps the nesting stack between calls so that scanning allocates
-// nothing in the steady state.
+// nothing in the steady state. When it scans a record (see record), it also
+// notes the record's own eventSource, eventName and CloudTrailEvent members.
 type scanner struct {
 	stack []byte
+
+	track   bool  // noting the members of the outermost object
+	pending int8  // the member whose value comes next (fieldSource, …)
+	keyEsc  bool  // an outermost key used an escape: the notes are not exact
+	wrapper bool  // the object has a CloudTrailEvent member
+	src     field // eventSource
+	name    field // eventName
+}
+
+// field is the value of a noted member: its span when it is a string.
+type field struct {
+	start, end int // -1 when absent or not a string
+	flags      int
+}
+
+const (
+	fieldSource = 1 + iota
+	fieldName
+)
+
+// record scans the object at b[i] like value and notes its eventSource and
+// eventName members (the last of repeated ones, as encoding/json keeps).
+func (s *scanner) record(b []byte, i int) (int, int, error) {
+	s.track, s.pending, s.keyEsc, s.wrapper = true, 0, false, false
+	s.src, s.name = field{-1, -1, 0}, field{-1, -1, 0}
+	end, flags, err := s.value(b, i)
+	s.track, s.pending = false, 0
+	return end, flags, err
+}
+
+// noteKey looks at a key of the outermost object.
+func (s *scanner) noteKey(key []byte, flags int) {
+	if flags&flagEscape != 0 {
+		s.keyEsc = true
+		return
+	}
+	switch string(key) {
+	case "eventSource":
+		s.pending = fieldSource
+	case "eventName":
+		s.pending = fieldName
+	case "CloudTrailEvent":
+		s.wrapper = true
+	}
+}
+
+func (s *scanner) noteValue(which int8, start, end, flags int) {
+	f := field{start, end, flags}
+	if which == fieldSource {
+		s.src = f
+	} else {
+		s.name = f
+	}
+}
+
+// mayBeAssumeRole tells, after record scanned rec, whether the record can
+// be an sts assume-role call. It is exact in one direction: a record for
+// which it reports false is not one (DecodeRecord would say ok=false); one
+// for which it reports true still needs DecodeRecord.
+func (s *scanner) mayBeAssumeRole(rec []byte) bool {
+	if s.keyEsc {
+		return true
+	}
+	if s.src.start < 0 || s.name.start < 0 {
+		return false
+	}
+	if s.src.flags&flagEscape == 0 && string(rec[s.src.start:s.src.end]) != `"`+EventSourceSTS+`"` {
+		return false
+	}
+	if s.name.flags&flagEscape == 0 {
+		switch string(rec[s.name.start:s.name.end]) {
+		case `"` + EventAssumeRole + `"`, `"` + EventAssumeRoleWithSAML + `"`, `"` + EventAssumeRoleWithWebIdentity + `"`:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 const (
@@ -238,6 +316,9 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 				s.stack = st
 				return j, flags, err
 			}
+			if s.track && len(st) == 1 {
+				s.noteKey(b[i+1:j-1], f)
+			}
 			i = skipSpace(b, j)
 			if i >= len(b) {
 				s.stack = st
@@ -250,6 +331,13 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 			i++
 			state = stValue
 		case stValue:
+			pending := s.pending
+			if pending != 0 {
+				s.pending = 0
+				if c != '"' {
+					s.noteValue(pending, -1, -1, 0)
+				}
+			}
 			switch {
 			case c == '"':
 				j, f, err := scanString(b, i+1)
@@ -257,6 +345,9 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 				if err != nil {
 					s.stack = st
 					return j, flags, err
+				}
+				if pending != 0 {
+					s.noteValue(pending, i, j, f)
 				}
 				i = j
 				state = stAfter

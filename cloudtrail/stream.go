@@ -2,7 +2,6 @@ package cloudtrail
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +32,9 @@ type FileOptions struct {
 	// SkipUnreadable counts an unreadable or corrupt file (Stats.Unreadable
 	// and a Stats.Skipped entry with the reason) instead of failing the read.
 	SkipUnreadable bool
+	// Progress receives the files (or objects) found and read and the
+	// records they held; nil reports nothing.
+	Progress Progress
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -355,16 +357,41 @@ func (d *docDecoder) need(what string) (byte, error) {
 	return c, nil
 }
 
-// scan scans the value (or, with str, the string body) starting at
-// buf[start], reading more data as needed. It returns the new index of start
-// and the end of the value.
-func (d *docDecoder) scan(start int, str bool, what string) (int, int, int, error) {
+// What scan scans.
+type scanMode int
+
+const (
+	modeAny    scanMode = iota // any value
+	modeString                 // a string (buf[start] is its quote)
+	modeRecord                 // a record object, noting its members (scanner.record)
+)
+
+// scan scans the value starting at buf[start], reading more data as needed.
+// It returns the new index of start and the end of the value.
+// what names the scanned value in errors; it is formatted only on an error.
+type what struct {
+	text string
+	sh   shape
+	idx  int
+}
+
+func (w what) String() string {
+	if w.text != "" {
+		return w.text
+	}
+	return w.sh.label(w.idx)
+}
+
+func (d *docDecoder) scan(start int, mode scanMode, w what) (int, int, int, error) {
 	for {
 		var end, flags int
 		var err error
-		if str {
+		switch mode {
+		case modeString:
 			end, flags, err = scanString(d.buf[:d.end], start+1)
-		} else {
+		case modeRecord:
+			end, flags, err = d.sc.record(d.buf[:d.end], start)
+		default:
 			end, flags, err = d.sc.value(d.buf[:d.end], start)
 		}
 		if err == nil {
@@ -372,17 +399,17 @@ func (d *docDecoder) scan(start int, str bool, what string) (int, int, int, erro
 		}
 		var se *syntaxError
 		if errors.As(err, &se) {
-			return start, end, flags, fmt.Errorf("%s at byte %d: invalid JSON at byte %d: %s", what, d.off(start), d.off(se.off), se.msg)
+			return start, end, flags, fmt.Errorf("%s at byte %d: invalid JSON at byte %d: %s", w, d.off(start), d.off(se.off), se.msg)
 		}
 		if int64(d.end-start) > d.maxRec {
-			return start, end, flags, fmt.Errorf("%s at byte %d is larger than the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", what, d.off(start), sizeString(d.maxRec))
+			return start, end, flags, fmt.Errorf("%s at byte %d is larger than the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", w, d.off(start), sizeString(d.maxRec))
 		}
 		if d.eof {
-			return start, end, flags, fmt.Errorf("%s at byte %d: unexpected end of data at byte %d; the file is truncated", what, d.off(start), d.off(d.end))
+			return start, end, flags, fmt.Errorf("%s at byte %d: unexpected end of data at byte %d; the file is truncated", w, d.off(start), d.off(d.end))
 		}
 		if start, err = d.fill(start); err != nil {
 			if errors.Is(err, errBufferLimit) {
-				return start, end, flags, fmt.Errorf("%s at byte %d: the document does not fit the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", what, d.off(start), sizeString(d.maxRec))
+				return start, end, flags, fmt.Errorf("%s at byte %d: the document does not fit the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", w, d.off(start), sizeString(d.maxRec))
 			}
 			return start, end, flags, err
 		}
@@ -439,7 +466,7 @@ func (d *docDecoder) object() error {
 		if c != '"' {
 			return fmt.Errorf("invalid character %s at byte %d, want an object key", quoteByte(c), d.off(d.pos))
 		}
-		start, end, kflags, err := d.scan(d.pos, true, "an object key")
+		start, end, kflags, err := d.scan(d.pos, modeString, what{text: "an object key"})
 		if err != nil {
 			return err
 		}
@@ -485,7 +512,7 @@ func (d *docDecoder) object() error {
 			case "eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent":
 				eventish = true
 			}
-			_, end, _, err := d.scan(d.pos, false, "the value of "+clip(key))
+			_, end, _, err := d.scan(d.pos, modeAny, what{text: "the value of " + clip(key)})
 			if err != nil {
 				return err
 			}
@@ -513,11 +540,10 @@ func (d *docDecoder) object() error {
 	case eventish:
 		d.stats.Files = 1
 		start := d.pin
-		_, flags, err := d.sc.value(d.buf[:d.pos], start)
-		if err != nil {
+		if _, _, err := d.sc.record(d.buf[:d.pos], start); err != nil {
 			return fmt.Errorf("the record at byte %d: %w", d.off(start), err)
 		}
-		if err := d.record(shapeSingle, 0, d.buf[start:d.pos], flags, start); err != nil {
+		if err := d.record(shapeSingle, 0, d.buf[:d.pos], start); err != nil {
 			return err
 		}
 	default:
@@ -550,12 +576,12 @@ func (d *docDecoder) array(sh shape) error {
 			}
 			return fmt.Errorf("%s at byte %d is %s, want a record object", sh.label(idx), d.off(d.pos), kindOf(c))
 		}
-		start, end, flags, err := d.scan(d.pos, false, sh.label(idx))
+		start, end, _, err := d.scan(d.pos, modeRecord, what{sh: sh, idx: idx})
 		if err != nil {
 			return err
 		}
 		d.pos = end
-		if err := d.record(sh, idx, d.buf[start:end], flags, start); err != nil {
+		if err := d.record(sh, idx, d.buf[:end], start); err != nil {
 			return err
 		}
 		if c, err = d.need("a comma or ']'"); err != nil {
@@ -573,13 +599,13 @@ func (d *docDecoder) array(sh shape) error {
 	}
 }
 
-var cloudTrailEventKey = []byte(`CloudTrailEvent`)
-
-// record handles one record object (valid JSON) found at buf[at].
-func (d *docDecoder) record(sh shape, idx int, rec []byte, flags int, at int) error {
+// record handles one record object (valid JSON) at buf[at:len(buf)], just
+// scanned by scanner.record, whose notes it uses; buf indexes match the
+// notes.
+func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
 	d.stats.Records++
-	if sh == shapeEvents || ((sh == shapeBare || sh == shapeSingle) &&
-		(flags&flagUEscape != 0 || bytes.Contains(rec, cloudTrailEventKey))) {
+	rec := buf[at:]
+	if sh == shapeEvents || (sh == shapeBare || sh == shapeSingle) && (d.sc.wrapper || d.sc.keyEsc) {
 		inner, found, err := lookupInner(&d.sc, rec)
 		if err != nil {
 			return fmt.Errorf("%s at byte %d: %w", sh.label(idx), d.off(at), err)
@@ -590,8 +616,12 @@ func (d *docDecoder) record(sh shape, idx int, rec []byte, flags int, at int) er
 		if sh == shapeEvents {
 			return fmt.Errorf("%s at byte %d has no CloudTrailEvent member; want the output of aws cloudtrail lookup-events", sh.label(idx), d.off(at))
 		}
+		// lookupInner scanned again without notes: take them anew.
+		if _, _, err := d.sc.record(buf, at); err != nil {
+			return fmt.Errorf("%s at byte %d: %w", sh.label(idx), d.off(at), err)
+		}
 	}
-	if !mayBeAssumeRole(rec, flags) {
+	if !d.sc.mayBeAssumeRole(buf) {
 		return nil
 	}
 	return d.decode(sh, idx, rec)
@@ -607,7 +637,7 @@ func (d *docDecoder) inner(sh shape, idx int, rec []byte, at int) error {
 		}
 		return fmt.Errorf("%s at byte %d: CloudTrailEvent is %s, want a JSON record object", sh.label(idx), d.off(at), what)
 	}
-	end, flags, err := d.sc.value(rec, i)
+	end, _, err := d.sc.record(rec, i)
 	if err == nil {
 		if j := skipSpace(rec, end); j < len(rec) {
 			err = &syntaxError{j, "data after the record"}
@@ -620,7 +650,7 @@ func (d *docDecoder) inner(sh shape, idx int, rec []byte, at int) error {
 		}
 		return fmt.Errorf("%s at byte %d: CloudTrailEvent is truncated JSON", sh.label(idx), d.off(at))
 	}
-	if !mayBeAssumeRole(rec[i:end], flags) {
+	if !d.sc.mayBeAssumeRole(rec) {
 		return nil
 	}
 	return d.decode(sh, idx, rec[i:end])

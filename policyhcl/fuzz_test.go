@@ -244,8 +244,19 @@ func FuzzGlob(f *testing.F) {
 		if !ok && g.IsLiteral() && h.Match(pattern) {
 			t.Fatalf("globsIntersect(%q, %q) = false, but the literal matches", pattern, s)
 		}
-		if w5, ok5 := globsIntersect(pattern, s, arnColons, nil); ok5 && (!ok || strings.Count(w5, ":") != arnColons || !g.Match(w5) || !h.Match(w5)) {
+		w5, ok5 := globsIntersect(pattern, s, arnColons, nil)
+		if ok5 && (!ok || strings.Count(w5, ":") != arnColons || !g.Match(w5) || !h.Match(w5)) {
 			t.Fatalf("globsIntersect(%q, %q, 5) witness %q is wrong", pattern, s, w5)
+		}
+		if !ok5 && h.IsLiteral() && g.Match(s) && strings.Count(s, ":") == arnColons {
+			t.Fatalf("globsIntersect(%q, %q, 5) = false, but the literal matches", pattern, s)
+		}
+		if ok && strings.Count(w, ":") == arnColons && !ok5 {
+			t.Fatalf("globsIntersect(%q, %q, 5) = false, but %q has five colons and matches both", pattern, s, w)
+		}
+		ga, gb := newGlobShape(pattern), newGlobShape(s)
+		if ok5 && quickDisjoint(&ga, &gb) {
+			t.Fatalf("quickDisjoint(%q, %q) = true, but %q matches both", pattern, s, w5)
 		}
 	})
 }

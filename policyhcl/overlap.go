@@ -19,6 +19,33 @@ func globsIntersect(a, b string, colons int, budget *int) (string, bool) {
 	if !affixesCompatible(a, b) {
 		return "", false
 	}
+	litA, litB := !strings.ContainsAny(a, "*?"), !strings.ContainsAny(b, "*?")
+	if litA || litB {
+		lit, other := a, b
+		if !litA {
+			lit, other = b, a
+		}
+		if (colons >= 0 && strings.Count(lit, ":") != colons) || !globMatch(other, lit) {
+			return "", false
+		}
+		return lit, true
+	}
+	if colons > 0 && strings.Count(a, ":") == colons && strings.Count(b, ":") == colons {
+		// Both patterns spell out every colon, so no wildcard can match
+		// one: the fields between colons must overlap one by one. This
+		// keeps the search small and lets the affix test reject most
+		// pairs of ARN globs in a field.
+		fa, fb := strings.Split(a, ":"), strings.Split(b, ":")
+		ws := make([]string, len(fa))
+		for i := range fa {
+			w, ok := globsIntersect(fa[i], fb[i], 0, budget)
+			if !ok {
+				return "", false
+			}
+			ws[i] = w
+		}
+		return strings.Join(ws, ":"), true
+	}
 	ra, rb := []rune(a), []rune(b)
 	nc := 1
 	if colons >= 0 {
@@ -117,16 +144,58 @@ func globsIntersect(a, b string, colons int, budget *int) (string, bool) {
 	return "", false
 }
 
+// globMatch matches s against a pattern that may not have passed NewGlob.
+func globMatch(pattern, s string) bool {
+	return Glob{Pattern: pattern, literal: !strings.ContainsAny(pattern, "*?")}.Match(s)
+}
+
 // affixesCompatible is a quick necessary condition for an overlap: the
 // literal text before the first wildcard of one pattern must be a prefix
 // of the other's, and likewise for the text after the last wildcard.
 func affixesCompatible(a, b string) bool {
-	pa, pb := literalPrefix(a), literalPrefix(b)
+	return affixesMatch(literalPrefix(a), literalPrefix(b), literalSuffix(a), literalSuffix(b))
+}
+
+func affixesMatch(pa, pb, sa, sb string) bool {
 	if !strings.HasPrefix(pa, pb) && !strings.HasPrefix(pb, pa) {
 		return false
 	}
-	sa, sb := literalSuffix(a), literalSuffix(b)
 	return strings.HasSuffix(sa, sb) || strings.HasSuffix(sb, sa)
+}
+
+// globShape holds what quickDisjoint needs of a pattern, computed once.
+type globShape struct {
+	pattern        string
+	prefix, suffix string
+	// per colon-separated field, when the pattern has exactly arnColons
+	fieldPrefix, fieldSuffix []string
+}
+
+func newGlobShape(p string) globShape {
+	s := globShape{pattern: p, prefix: literalPrefix(p), suffix: literalSuffix(p)}
+	if strings.Count(p, ":") == arnColons {
+		for _, f := range strings.Split(p, ":") {
+			s.fieldPrefix = append(s.fieldPrefix, literalPrefix(f))
+			s.fieldSuffix = append(s.fieldSuffix, literalSuffix(f))
+		}
+	}
+	return s
+}
+
+// quickDisjoint reports pairs that cannot overlap, without allocating:
+// most pairs of ARN globs differ in the literal text of some field.
+func quickDisjoint(a, b *globShape) bool {
+	if !affixesMatch(a.prefix, b.prefix, a.suffix, b.suffix) {
+		return true
+	}
+	if a.fieldPrefix != nil && b.fieldPrefix != nil {
+		for i := range a.fieldPrefix {
+			if !affixesMatch(a.fieldPrefix[i], b.fieldPrefix[i], a.fieldSuffix[i], b.fieldSuffix[i]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func literalPrefix(p string) string {
@@ -157,9 +226,15 @@ const overlapBudget = 50_000_000
 func (l *loader) overlaps() {
 	budget := overlapBudget
 	ps := l.p.Profiles
+	shapes := make([][]globShape, len(ps))
+	for i, p := range ps {
+		for _, g := range p.RoleArns {
+			shapes[i] = append(shapes[i], newGlobShape(g.Pattern))
+		}
+	}
 	for j := 1; j < len(ps); j++ {
 		for i := 0; i < j; i++ {
-			l.overlapPair(ps[i], ps[j], &budget)
+			l.overlapPair(ps[i], ps[j], shapes[i], shapes[j], &budget)
 			if budget < 0 {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
@@ -172,10 +247,15 @@ func (l *loader) overlaps() {
 	}
 }
 
-func (l *loader) overlapPair(first, later *Profile, budget *int) {
-	for bj, gb := range later.RoleArns {
-		for _, ga := range first.RoleArns {
-			w, ok := globsIntersect(ga.Pattern, gb.Pattern, arnColons, budget)
+func (l *loader) overlapPair(first, later *Profile, firstShapes, laterShapes []globShape, budget *int) {
+	for bj := range laterShapes {
+		sb := &laterShapes[bj]
+		for ai := range firstShapes {
+			sa := &firstShapes[ai]
+			if quickDisjoint(sa, sb) {
+				continue
+			}
+			w, ok := globsIntersect(sa.pattern, sb.pattern, arnColons, budget)
 			if *budget < 0 {
 				return
 			}
@@ -184,7 +264,7 @@ func (l *loader) overlapPair(first, later *Profile, budget *int) {
 			}
 			l.warnf(l.roleRanges[later][bj], "Overlapping role_arns",
 				"%q of profile %q overlaps %q of profile %q (%s): a role such as %q matches both. A role maps to the first profile in file order, so it belongs to %q. Make the patterns disjoint, or merge the profiles.",
-				gb.Pattern, later.Name, ga.Pattern, first.Name, l.pos(first.DeclRange), w, first.Name)
+				sb.pattern, later.Name, sa.pattern, first.Name, l.pos(first.DeclRange), w, first.Name)
 			return
 		}
 	}
