@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"sync"
 	"time"
@@ -123,6 +124,14 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		if st.Unreadable > 0 {
 			problems = append(problems, fmt.Sprintf("%s: %d unreadable", st.Source, st.Unreadable))
 		}
+		// An assume-role record whose fields cannot be used may be an
+		// untracked session: it is missing evidence, like an unreadable file.
+		if err == nil && st.RecordsSkipped > 0 {
+			if !o.SkipUnreadable {
+				return nil, unusableRecords(st)
+			}
+			problems = append(problems, fmt.Sprintf("%s: %d unusable assume-role records", st.Source, st.RecordsSkipped))
+		}
 		ctStats = append(ctStats, st)
 	}
 	events := col.events()
@@ -174,6 +183,27 @@ func sourceError(name string, err error) error {
 		return &SourceError{Source: ce.Source, Err: ce.Err}
 	}
 	return &SourceError{Source: name, Err: err}
+}
+
+// recordItemRE matches the Skipped items of single records: "file:
+// Records[3]", "file: Events[0]", "file: record [2]", "file: the record",
+// "lookup page event 4", "athena query row 7".
+var recordItemRE = regexp.MustCompile(`(: (Records|Events)\[\d+\]|: record \[\d+\]|: the record| event \d+| row \d+)$`)
+
+// unusableRecords is the error for a source whose assume-role records could
+// not all be used: it names the first such record.
+func unusableRecords(st cloudtrail.Stats) error {
+	what := fmt.Sprintf("%d assume-role records could not be used and may be untracked sessions", st.RecordsSkipped)
+	if st.RecordsSkipped == 1 {
+		what = "1 assume-role record could not be used and may be an untracked session"
+	}
+	const fix = "fix the records, or pass --skip-unreadable to report them as SC2002 and check the rest"
+	for _, sk := range st.Skipped {
+		if recordItemRE.MatchString(sk.Item) {
+			return &SourceError{Source: sk.Item, Err: fmt.Errorf("%s; %s; %s", sk.Reason, what, fix)}
+		}
+	}
+	return &SourceError{Source: st.Source, Err: fmt.Errorf("%s; %s", what, fix)}
 }
 
 // collector gathers events from concurrent sources: it removes duplicates
