@@ -171,6 +171,9 @@ func (c Command) check(args []string) int {
 		env.Region = regions[0]
 	}
 	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, SkipUnreadable: *skip}
+	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
+		env.Files.Progress = bar // only when stderr is a terminal
+	}
 
 	opts := engine.Options{
 		Policy: pol, Start: start, End: end, Profiles: profiles,
@@ -312,7 +315,7 @@ func (c Command) fmt(args []string) int {
 		out, diags := policyhcl.Format(f, src)
 		if diags.HasErrors() {
 			fmt.Fprintf(c.Stderr, "sentinel-check: %s has syntax errors; fix them before formatting:\n", f)
-			_ = policyhcl.WriteDiagnostics(c.Stderr, nil, diags, 100, false)
+			_ = policyhcl.WriteDiagnostics(c.Stderr, map[string]*hcl.File{f: {Bytes: src}}, diags, 100, false)
 			return ExitUsage
 		}
 		if bytes.Equal(src, out) {
