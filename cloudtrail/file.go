@@ -55,6 +55,10 @@ func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats
 	}
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
+	prog := progressOr(s.opts.Progress)
+	prog.Start(s.Name(), "files")
+	prog.Grow(int64(len(w.jobs)))
+	defer prog.Finish()
 
 	type result struct {
 		idx   int
@@ -105,6 +109,7 @@ func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats
 
 	var firstErr error
 	for r := range results {
+		prog.Add(1, r.stats.Records)
 		switch {
 		case r.err == nil:
 			st.Add(r.stats)

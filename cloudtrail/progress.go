@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Progress follows a long read: the file, S3 and LookupEvents sources report
@@ -75,6 +77,21 @@ type Bar struct {
 // NewBar returns a Bar drawing on w.
 func NewBar(w io.Writer) *Bar {
 	return &Bar{w: w}
+}
+
+// TerminalBar returns a Bar drawing on w when w is a terminal, as wide as
+// the terminal, and nil otherwise (a file, a pipe, a CI log): progress is
+// only shown to a person watching.
+func TerminalBar(w io.Writer) *Bar {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	b := NewBar(w)
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+		b.Width = cols - 1
+	}
+	return b
 }
 
 func (b *Bar) now() time.Time {

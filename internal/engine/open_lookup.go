@@ -2,12 +2,63 @@ package engine
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
+// openLookup opens lookup: (or lookup:REGION[,REGION…]). The regions read
+// are, in this order of precedence: those after "lookup:", the --region
+// flags, the cloudtrail block's regions, the SDK's region. "all" means every
+// region enabled in the account (account:ListRegions).
 func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, env *Env) (cloudtrail.Source, error) {
-	return nil, &UsageError{fmt.Errorf("%s: the LookupEvents source is not available yet", spec)}
+	var regions []string
+	for _, r := range strings.Split(strings.TrimPrefix(spec, "lookup:"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			regions = append(regions, r)
+		}
+	}
+	if len(regions) == 0 {
+		regions = env.Regions
+	}
+	if len(regions) == 0 && cfg != nil {
+		regions = cfg.Regions
+	}
+	awsCfg, err := env.AWS(ctx)
+	if err != nil {
+		return nil, &SourceError{Source: spec, Err: err}
+	}
+	if len(regions) == 0 {
+		if awsCfg.Region == "" {
+			return nil, &UsageError{errors.New("lookup: needs a region: pass --region REGION (repeatable) or --region all, or set AWS_REGION")}
+		}
+		regions = []string{awsCfg.Region}
+	}
+	var (
+		mu      sync.Mutex
+		clients = map[string]cloudtrail.LookupAPI{}
+	)
+	client := func(region string) cloudtrail.LookupAPI {
+		mu.Lock()
+		defer mu.Unlock()
+		if c, ok := clients[region]; ok {
+			return c
+		}
+		c := ctapi.NewFromConfig(awsCfg, func(o *ctapi.Options) { o.Region = region })
+		clients[region] = c
+		return c
+	}
+	return cloudtrail.NewLookupSource(client, regions, cloudtrail.LookupOptions{
+		SkipUnreadable: env.Files.SkipUnreadable,
+		Progress:       env.Files.Progress,
+		ListRegions: func(ctx context.Context) ([]string, error) {
+			return cloudtrail.ListEnabledRegions(ctx, account.NewFromConfig(awsCfg))
+		},
+	}), nil
 }

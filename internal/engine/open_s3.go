@@ -2,12 +2,41 @@ package engine
 
 import (
 	"context"
-	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
+// openS3 opens s3://BUCKET/PREFIX. Accounts and regions come from the
+// flags, else from the cloudtrail block. Requests go to the bucket's own
+// region (the source asks S3 for it) whatever region the SDK resolved.
 func openS3(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, env *Env) (cloudtrail.Source, error) {
-	return nil, &UsageError{fmt.Errorf("%s: the S3 source is not available yet", spec)}
+	bucket, prefix, err := cloudtrail.ParseS3URL(spec)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	awsCfg, err := env.AWS(ctx)
+	if err != nil {
+		return nil, &SourceError{Source: spec, Err: err}
+	}
+	// A custom endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3: MinIO,
+	// LocalStack, s3rver) rarely serves virtual-hosted buckets.
+	pathStyle := awsCfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		o.UsePathStyle = o.UsePathStyle || pathStyle
+	})
+	opts := cloudtrail.S3Options{Files: env.Files}
+	opts.Accounts, opts.Regions = env.Accounts, env.Regions
+	if cfg != nil {
+		if len(opts.Accounts) == 0 {
+			opts.Accounts = cfg.Accounts
+		}
+		if len(opts.Regions) == 0 {
+			opts.Regions = cfg.Regions
+		}
+	}
+	return cloudtrail.NewS3Source(client, bucket, prefix, opts), nil
 }

@@ -1,0 +1,821 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+)
+
+// DefaultDeliverySlack is how long after the window's end S3 day folders
+// are still listed: CloudTrail delivers a log file after the events it
+// holds (typically within 15 minutes), in the folder of its delivery day.
+const DefaultDeliverySlack = 24 * time.Hour
+
+// nameTimeMargin is how far before the window's start a log file may be
+// delivered (by the time in its name) and still be read. A file cannot hold
+// events later than its delivery; the margin covers the name's minute
+// precision and clock differences generously.
+const nameTimeMargin = time.Hour
+
+// S3Options tune the S3 source. The zero value is ready to use.
+type S3Options struct {
+	// Files configures decoding (size caps, SkipUnreadable, Progress); its
+	// Workers field is not used here, see InFlight.
+	Files FileOptions
+	// Progress receives the objects listed and read (nil: Files.Progress,
+	// else nothing).
+	Progress Progress
+	// InFlight bounds the objects downloaded and decoded at once, and the
+	// listings made at once; 0 means 2×GOMAXPROCS.
+	InFlight int
+	// Accounts and Regions keep only these accounts' and regions' folders
+	// (empty = all; "all" = all). The Query's Accounts and Regions apply too.
+	Accounts, Regions []string
+	// DeliverySlack is how long after the window's end day folders are still
+	// listed; 0 means DefaultDeliverySlack (one day).
+	DeliverySlack time.Duration
+}
+
+// s3API is the part of *s3.Client the source uses.
+type s3API interface {
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// ParseS3URL splits s3://bucket/prefix. The prefix may be empty.
+func ParseS3URL(spec string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(spec, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an S3 URL: want s3://BUCKET/PREFIX", spec)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("%q names no bucket: want s3://BUCKET/PREFIX, e.g. s3://my-trail-bucket/AWSLogs/", spec)
+	}
+	if strings.ContainsAny(bucket, " \t\n") {
+		return "", "", fmt.Errorf("bucket name %q holds spaces: want s3://BUCKET/PREFIX", bucket)
+	}
+	return bucket, prefix, nil
+}
+
+// NewS3Source reads CloudTrail log files from s3://bucket/prefix. prefix is
+// the trail's S3 key prefix (the folder that holds AWSLogs/) or any folder
+// inside the layout, such as AWSLogs/, AWSLogs/<account>/,
+// AWSLogs/<org-id>/<account>/CloudTrail/<region>/ or a year, month or day
+// folder below it.
+//
+// Read discovers the accounts (also under an organisation id) and regions
+// with delimited listings, then lists only the day folders
+// AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/ from the
+// window's first day to the day of its end plus DeliverySlack, for the
+// accounts and regions the filters keep. CloudTrail-Digest/ and other
+// folders beside CloudTrail/ are not read (each is listed in
+// Stats.Skipped). Objects are downloaded and decoded in parallel, at most
+// InFlight at once, each streamed into DecodeStream.
+//
+// Stats count the objects read (Files), passed over (FilesSkipped: log
+// files delivered long before the window, by the time in their name;
+// non-log objects), the bytes downloaded, the records decoded, and every
+// HTTP request sent (Requests, retries included) and retried (Retries).
+func NewS3Source(client *s3.Client, bucket, prefix string, opts S3Options) Source {
+	region := ""
+	if client != nil {
+		region = client.Options().Region
+	}
+	return newS3Source(client, region, bucket, prefix, opts)
+}
+
+func newS3Source(api s3API, region, bucket, prefix string, opts S3Options) *s3Source {
+	if opts.InFlight <= 0 {
+		opts.InFlight = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opts.DeliverySlack <= 0 {
+		opts.DeliverySlack = DefaultDeliverySlack
+	}
+	if opts.Progress == nil {
+		opts.Progress = opts.Files.Progress
+	}
+	opts.Files = opts.Files.WithDefaults()
+	return &s3Source{api: api, clientRegion: region, bucket: bucket, prefix: prefix, opts: opts}
+}
+
+type s3Source struct {
+	api          s3API
+	clientRegion string
+	bucket       string
+	prefix       string
+	opts         S3Options
+}
+
+func (s *s3Source) Name() string { return "s3://" + s.bucket + "/" + s.prefix }
+
+// Layout patterns.
+var (
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDPattern     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	yearPattern      = regexp.MustCompile(`^[0-9]{4}$`)
+	twoDigitPattern  = regexp.MustCompile(`^[0-9]{2}$`)
+	// The delivery time in a log file's name:
+	// <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
+	deliveryTimePattern = regexp.MustCompile(`_CloudTrail_[^_/]+_([0-9]{8}T[0-9]{4}Z)_[^_/]+$`)
+)
+
+// s3Layout is the part of the layout fixed by the prefix.
+type s3Layout struct {
+	root    string   // key prefix ending in "AWSLogs/"
+	org     string   // organisation id, if the prefix names it
+	account string   // account id, if the prefix names it
+	trail   bool     // the prefix reaches CloudTrail/
+	region  string   // region, if the prefix names it
+	date    []string // YYYY, MM, DD given by the prefix (0 to 3 of them)
+}
+
+// parseLayout reads what the prefix fixes of the CloudTrail key layout.
+func parseLayout(prefix string) (s3Layout, error) {
+	var segs []string
+	for _, s := range strings.Split(prefix, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	at := slices.Index(segs, "AWSLogs")
+	if at < 0 {
+		root := strings.Join(segs, "/")
+		if root != "" {
+			root += "/"
+		}
+		return s3Layout{root: root + "AWSLogs/"}, nil
+	}
+	l := s3Layout{root: strings.Join(segs[:at+1], "/") + "/"}
+	rest := segs[at+1:]
+	bad := func(what, got string) (s3Layout, error) {
+		return s3Layout{}, fmt.Errorf("the prefix does not follow CloudTrail's layout AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/: want %s, got %q", what, got)
+	}
+	i := 0
+	if i < len(rest) && orgIDPattern.MatchString(rest[i]) {
+		l.org = rest[i]
+		i++
+	}
+	if i < len(rest) {
+		if !accountIDPattern.MatchString(rest[i]) {
+			return bad("a 12-digit account id or an organisation id (o-…) after AWSLogs/", rest[i])
+		}
+		l.account = rest[i]
+		i++
+	}
+	if i < len(rest) {
+		if rest[i] != "CloudTrail" {
+			return bad("CloudTrail/ after the account id (digest and insight files hold no API calls)", rest[i])
+		}
+		l.trail = true
+		i++
+	}
+	if i < len(rest) {
+		l.region = rest[i]
+		i++
+	}
+	for _, p := range []*regexp.Regexp{yearPattern, twoDigitPattern, twoDigitPattern} {
+		if i >= len(rest) {
+			break
+		}
+		if !p.MatchString(rest[i]) {
+			return bad("a date folder YYYY/MM/DD after the region", rest[i])
+		}
+		l.date = append(l.date, rest[i])
+		i++
+	}
+	if i < len(rest) {
+		return bad("nothing after the day folder (give a folder, not a file)", rest[i])
+	}
+	return l, nil
+}
+
+// filter keeps names found in every non-empty list ("all" = no limit).
+type filter struct {
+	sets []map[string]bool
+	desc []string
+}
+
+func newFilter(lists ...[]string) filter {
+	var f filter
+	for _, l := range lists {
+		if len(l) == 0 || slices.Contains(l, "all") {
+			continue
+		}
+		m := map[string]bool{}
+		for _, v := range l {
+			m[v] = true
+		}
+		f.sets = append(f.sets, m)
+		f.desc = append(f.desc, strings.Join(l, ", "))
+	}
+	return f
+}
+
+func (f filter) keep(v string) bool {
+	for _, m := range f.sets {
+		if !m[v] {
+			return false
+		}
+	}
+	return true
+}
+
+func (f filter) active() bool { return len(f.sets) > 0 }
+
+// dayFolders lists the YYYY/MM/DD/ folders that can hold events of
+// [start, end): from start's day to the day of end plus slack.
+func dayFolders(start, end time.Time, slack time.Duration) []string {
+	if !end.After(start) {
+		return nil
+	}
+	day := func(t time.Time) time.Time {
+		t = t.UTC()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	first, last := day(start), day(end.Add(-time.Nanosecond).Add(slack))
+	var out []string
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format("2006/01/02/"))
+	}
+	return out
+}
+
+// s3Object is one object to read.
+type s3Object struct {
+	key  string
+	size int64
+}
+
+// s3Run is the state of one Read.
+type s3Run struct {
+	s        *s3Source
+	q        Query
+	region   string // region requests go to ("" = the client's)
+	accounts filter
+	regions  filter
+	prog     Progress
+
+	requests atomic.Int64
+	retries  atomic.Int64
+
+	mu    sync.Mutex
+	st    Stats
+	skips []Skip
+	// counts of objects passed over, by reason, summarised in one Skip each
+	early, other int64
+}
+
+// optFns returns the per-request options: the bucket's region and the
+// request counter. Call it once per API call.
+func (r *s3Run) optFns() func(*s3.Options) {
+	n := 0
+	hook := withAttemptHook(func(context.Context) error {
+		n++
+		r.requests.Add(1)
+		if n > 1 {
+			r.retries.Add(1)
+		}
+		return nil
+	})
+	region := r.region
+	return func(o *s3.Options) {
+		if region != "" {
+			o.Region = region
+		}
+		// Log files uploaded without a checksum are common: no warning each.
+		o.DisableLogOutputChecksumValidationSkipped = true
+		o.APIOptions = append(o.APIOptions, hook)
+	}
+}
+
+func (r *s3Run) url(key string) string { return "s3://" + r.s.bucket + "/" + key }
+
+func (r *s3Run) skip(item, reason string) {
+	r.mu.Lock()
+	r.skips = append(r.skips, Skip{Item: item, Reason: reason})
+	r.mu.Unlock()
+}
+
+func (r *s3Run) awsErr(action, key string, err error) error {
+	src := r.s.Name()
+	res := fmt.Sprintf("bucket %q", r.s.bucket)
+	if key != "" {
+		src = r.url(key)
+		res = fmt.Sprintf("the objects of bucket %q", r.s.bucket)
+	}
+	region := r.region
+	if region == "" {
+		region = r.s.clientRegion
+	}
+	return AWSError(AWSCall{Source: src, Action: action, Resource: res, Region: region}, err)
+}
+
+// Read lists and reads the log files of the window.
+func (s *s3Source) Read(ctx context.Context, q Query, emit func(Event)) (Stats, error) {
+	r := &s3Run{
+		s:        s,
+		q:        q,
+		accounts: newFilter(s.opts.Accounts, q.Accounts),
+		regions:  newFilter(s.opts.Regions, q.Regions),
+		prog:     progressOr(s.opts.Progress),
+	}
+	r.st = Stats{Source: s.Name(), Kind: "s3"}
+	r.prog.Start(s.Name(), "objects")
+	defer r.prog.Finish()
+	err := r.read(ctx, emit)
+	st := r.stats()
+	if err != nil {
+		if ctx.Err() != nil && !errors.As(err, new(*SourceError)) {
+			return st, fmt.Errorf("reading %s: %w", s.Name(), ctx.Err())
+		}
+		return st, err
+	}
+	return st, nil
+}
+
+func (r *s3Run) stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	st.Requests = r.requests.Load()
+	st.Retries = r.retries.Load()
+	st.Skipped = append(append([]Skip(nil), st.Skipped...), r.skips...)
+	if r.early > 0 {
+		st.Skipped = append(st.Skipped, Skip{Item: r.s.Name(), Reason: fmt.Sprintf(
+			"%d log files delivered more than %s before the window starts (by the time in their names): they cannot hold events of the window", r.early, nameTimeMargin)})
+	}
+	if r.other > 0 {
+		st.Skipped = append(st.Skipped, Skip{Item: r.s.Name(), Reason: fmt.Sprintf(
+			"%d objects in day folders that are not log files (not *.json or *.json.gz, or digest files)", r.other)})
+	}
+	sort.SliceStable(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item })
+	return st
+}
+
+func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
+	layout, err := parseLayout(r.s.prefix)
+	if err != nil {
+		return &SourceError{Source: r.s.Name(), Err: err}
+	}
+	if err := r.followBucketRegion(ctx); err != nil {
+		return err
+	}
+	regionPrefixes, err := r.discover(ctx, layout)
+	if err != nil {
+		return err
+	}
+	var folders []string
+	if !r.q.Start.IsZero() && !r.q.End.IsZero() {
+		days := dayFolders(r.q.Start, r.q.End, r.s.opts.DeliverySlack)
+		want := strings.Join(layout.date, "/")
+		for _, rp := range regionPrefixes {
+			for _, d := range days {
+				if strings.HasPrefix(d, want) {
+					folders = append(folders, rp+d)
+				}
+			}
+		}
+	} else {
+		// No window: read everything under the region folders.
+		for _, rp := range regionPrefixes {
+			folders = append(folders, rp+strings.Join(layout.date, "/"))
+		}
+	}
+	return r.listAndFetch(ctx, folders, emit)
+}
+
+// followBucketRegion asks the bucket's region (HeadBucket) and sends the
+// following requests there when it differs from the client's.
+func (r *s3Run) followBucketRegion(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		out, err := r.s.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &r.s.bucket}, r.optFns())
+		if err == nil {
+			if out.BucketRegion != nil && *out.BucketRegion != "" && *out.BucketRegion != r.s.clientRegion {
+				r.region = *out.BucketRegion
+			}
+			return nil
+		}
+		current := r.region
+		if current == "" {
+			current = r.s.clientRegion
+		}
+		if reg := bucketRegionHeader(err); reg != "" && reg != current && attempt == 0 {
+			r.region = reg
+			continue
+		}
+		if isCode(err, "NotFound", "NoSuchBucket") {
+			return &SourceError{Source: r.s.Name(), Err: &awsError{
+				msg: fmt.Sprintf("bucket %q does not exist (or is in another AWS partition); check the bucket name in %s", r.s.bucket, r.s.Name()),
+				err: err,
+			}}
+		}
+		return r.awsErr("s3:ListBucket", "", err)
+	}
+}
+
+// bucketRegionHeader is the x-amz-bucket-region header of an S3 error
+// response: S3 names the bucket's region when a request went elsewhere.
+func bucketRegionHeader(err error) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+func isCode(err error, codes ...string) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.ErrorCode())
+}
+
+// listDirs lists the sub-folders of prefix (a delimited listing); objects
+// directly in prefix are returned apart.
+func (r *s3Run) listDirs(ctx context.Context, prefix string) (dirs, objects []string, err error) {
+	in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &prefix, Delimiter: aws.String("/")}
+	seen := map[string]bool{}
+	for {
+		out, err := r.s.api.ListObjectsV2(ctx, in, r.optFns())
+		if err != nil {
+			return nil, nil, r.awsErr("s3:ListBucket", "", err)
+		}
+		for _, cp := range out.CommonPrefixes {
+			if cp.Prefix != nil {
+				dirs = append(dirs, *cp.Prefix)
+			}
+		}
+		for _, o := range out.Contents {
+			// Keys ending in "/" are folder markers (the S3 console's "create
+			// folder"): no content.
+			if o.Key != nil && !strings.HasSuffix(*o.Key, "/") {
+				objects = append(objects, *o.Key)
+			}
+		}
+		next, err := r.nextToken(prefix, out, seen)
+		if err != nil || next == nil {
+			return dirs, objects, err
+		}
+		in.ContinuationToken = next
+	}
+}
+
+// nextToken returns the continuation token of a listing page, nil at the
+// end, and an error when S3 repeats a token (a listing that would loop).
+func (r *s3Run) nextToken(prefix string, out *s3.ListObjectsV2Output, seen map[string]bool) (*string, error) {
+	if out.IsTruncated == nil || !*out.IsTruncated || out.NextContinuationToken == nil || *out.NextContinuationToken == "" {
+		return nil, nil
+	}
+	tok := *out.NextContinuationToken
+	if seen[tok] {
+		return nil, &SourceError{Source: r.url(prefix), Err: errors.New("S3 returned the same continuation token twice while listing; the listing would never end: run again, and report it if it persists")}
+	}
+	seen[tok] = true
+	return &tok, nil
+}
+
+// last is the final folder name of a prefix ending in "/".
+func last(prefix string) string {
+	p := strings.TrimSuffix(prefix, "/")
+	return p[strings.LastIndex(p, "/")+1:]
+}
+
+// discover returns the region folders to read:
+// <root>[<org>/]<account>/CloudTrail/<region>/.
+func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
+	accountPrefixes, err := r.accountPrefixes(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu      sync.Mutex
+		regions []string
+		found   = map[string]bool{}
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.s.opts.InFlight)
+	for _, ap := range accountPrefixes {
+		g.Go(func() error {
+			trail := ap + "CloudTrail/"
+			if !l.trail {
+				dirs, objs, err := r.listDirs(gctx, ap)
+				if err != nil {
+					return err
+				}
+				hasTrail := false
+				for _, d := range dirs {
+					switch last(d) {
+					case "CloudTrail":
+						hasTrail = true
+					case "CloudTrail-Digest":
+						r.skip(r.url(d), reasonDigest)
+					case "CloudTrail-Insight":
+						r.skip(r.url(d), "CloudTrail Insights events (no API calls)")
+					default:
+						r.skip(r.url(d), "not a CloudTrail log folder")
+					}
+				}
+				if len(objs) > 0 {
+					r.skip(r.url(ap), fmt.Sprintf("%d objects outside the CloudTrail layout", len(objs)))
+				}
+				if !hasTrail {
+					r.skip(r.url(ap), "no CloudTrail/ folder: no log files for this account")
+					return nil
+				}
+			}
+			var rps []string
+			if l.region != "" {
+				rps = []string{trail + l.region + "/"}
+				mu.Lock()
+				found[l.region] = true
+				mu.Unlock()
+			} else {
+				dirs, _, err := r.listDirs(gctx, trail)
+				if err != nil {
+					return err
+				}
+				rps = dirs
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, rp := range rps {
+				found[last(rp)] = true
+				if r.regions.keep(last(rp)) {
+					regions = append(regions, rp)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if len(regions) == 0 && r.regions.active() && len(found) > 0 {
+		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(
+			"no logs of the regions asked for (%s); the trail has logs of: %s; change --region or the cloudtrail block's regions",
+			strings.Join(r.regions.desc, "; "), strings.Join(sortedKeys(found), ", "))}
+	}
+	sort.Strings(regions)
+	return regions, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// accountPrefixes returns the account folders to read, <root>[<org>/]<account>/.
+func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, error) {
+	var candidates []string // account folders, before the account filter
+	switch {
+	case l.account != "":
+		p := l.root
+		if l.org != "" {
+			p += l.org + "/"
+		}
+		candidates = []string{p + l.account + "/"}
+	case l.org != "":
+		dirs, objs, err := r.listDirs(ctx, l.root+l.org+"/")
+		if err != nil {
+			return nil, err
+		}
+		candidates = r.accountsIn(dirs, objs, l.root+l.org+"/")
+	default:
+		dirs, objs, err := r.listDirs(ctx, l.root)
+		if err != nil {
+			return nil, err
+		}
+		var orgs []string
+		for _, d := range dirs {
+			if orgIDPattern.MatchString(last(d)) {
+				orgs = append(orgs, d)
+			}
+		}
+		candidates = r.accountsIn(dirs, objs, l.root)
+		results := make([][]string, len(orgs))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(r.s.opts.InFlight)
+		for i, o := range orgs {
+			g.Go(func() error {
+				dirs, objs, err := r.listDirs(gctx, o)
+				if err != nil {
+					return err
+				}
+				results[i] = r.accountsIn(dirs, objs, o)
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for _, res := range results {
+			candidates = append(candidates, res...)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(
+			"no CloudTrail log folders under s3://%s/%s: want AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ "+
+				"(or AWSLogs/<org-id>/<account>/… for an organisation trail); point at the trail's S3 prefix, the folder that holds AWSLogs/",
+			r.s.bucket, l.root)}
+	}
+	var out []string
+	var seen []string
+	for _, c := range candidates {
+		acct := last(c)
+		seen = append(seen, acct)
+		if r.accounts.keep(acct) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		slices.Sort(seen)
+		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(
+			"no logs of the accounts asked for (%s); the trail has logs of: %s; change --account or the cloudtrail block's accounts",
+			strings.Join(r.accounts.desc, "; "), strings.Join(slices.Compact(seen), ", "))}
+	}
+	return out, nil
+}
+
+// accountsIn keeps the account folders of a listing and notes the rest.
+func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
+	var out []string
+	for _, d := range dirs {
+		name := last(d)
+		switch {
+		case accountIDPattern.MatchString(name):
+			out = append(out, d)
+		case orgIDPattern.MatchString(name) && parent != "" && strings.HasSuffix(parent, "AWSLogs/"):
+			// read by the caller
+		default:
+			r.skip(r.url(d), "not an account folder (want a 12-digit account id or an organisation id)")
+		}
+	}
+	if len(objs) > 0 {
+		r.skip(r.url(parent), fmt.Sprintf("%d objects outside the CloudTrail layout", len(objs)))
+	}
+	return out
+}
+
+// listAndFetch lists the folders and reads their log files, InFlight
+// listings and InFlight downloads at a time.
+func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Event)) error {
+	g, gctx := errgroup.WithContext(ctx)
+	objects := make(chan s3Object, r.s.opts.InFlight)
+	g.Go(func() error {
+		defer close(objects)
+		lg, lctx := errgroup.WithContext(gctx)
+		lg.SetLimit(r.s.opts.InFlight)
+		for _, f := range folders {
+			lg.Go(func() error { return r.listFolder(lctx, f, objects) })
+		}
+		return lg.Wait()
+	})
+	for range r.s.opts.InFlight {
+		g.Go(func() error {
+			for o := range objects {
+				if err := r.fetch(gctx, o, emit); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// listFolder lists every object under a day folder and queues the log files.
+func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Object) error {
+	in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &folder}
+	seen := map[string]bool{}
+	earliest := r.q.Start.Add(-nameTimeMargin)
+	for {
+		page, err := r.s.api.ListObjectsV2(ctx, in, r.optFns())
+		if err != nil {
+			return r.awsErr("s3:ListBucket", "", err)
+		}
+		var queue []s3Object
+		for _, o := range page.Contents {
+			if o.Key == nil || strings.HasSuffix(*o.Key, "/") {
+				continue // a folder marker
+			}
+			key := *o.Key
+			name := key[strings.LastIndex(key, "/")+1:]
+			switch {
+			case isDigestPath(key) || !hasTrailName(name):
+				r.mu.Lock()
+				r.st.FilesSkipped++
+				r.other++
+				r.mu.Unlock()
+				continue
+			case !r.q.Start.IsZero() && deliveredBefore(name, earliest):
+				r.mu.Lock()
+				r.st.FilesSkipped++
+				r.early++
+				r.mu.Unlock()
+				continue
+			}
+			size := int64(0)
+			if o.Size != nil {
+				size = *o.Size
+			}
+			queue = append(queue, s3Object{key: key, size: size})
+		}
+		r.prog.Grow(int64(len(queue)))
+		for _, o := range queue {
+			select {
+			case out <- o:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		next, err := r.nextToken(folder, page, seen)
+		if err != nil || next == nil {
+			return err
+		}
+		in.ContinuationToken = next
+	}
+}
+
+// deliveredBefore reports whether a log file's name says it was delivered
+// before t. A name without a delivery time is never "before".
+func deliveredBefore(name string, t time.Time) bool {
+	m := deliveryTimePattern.FindStringSubmatch(strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".json"))
+	if m == nil {
+		return false
+	}
+	at, err := time.Parse("20060102T1504Z", m[1])
+	if err != nil {
+		return false
+	}
+	// The name has minute precision: the file was delivered before at+1min.
+	return at.Add(time.Minute).Before(t)
+}
+
+// fetch downloads one object and decodes it.
+func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
+	st, err := r.fetchObject(ctx, o, emit)
+	if err == nil {
+		r.mu.Lock()
+		r.st.Add(st)
+		r.mu.Unlock()
+		r.prog.Add(1, st.Records)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if !r.s.opts.Files.SkipUnreadable {
+		return err
+	}
+	r.mu.Lock()
+	r.st.Bytes += st.Bytes
+	r.st.Unreadable++
+	r.st.Skipped = append(r.st.Skipped, Skip{Item: r.url(o.key), Reason: unreadableReason(err)})
+	r.mu.Unlock()
+	r.prog.Add(1, 0)
+	return nil
+}
+
+func (r *s3Run) fetchObject(ctx context.Context, o s3Object, emit func(Event)) (Stats, error) {
+	out, err := r.s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.s.bucket, Key: &o.key}, r.optFns())
+	if err != nil {
+		if isCode(err, "NoSuchKey") {
+			return Stats{}, &SourceError{Source: r.url(o.key), Err: &awsError{
+				msg: "the object was deleted between listing and reading it (NoSuchKey); CloudTrail never deletes log files, " +
+					"so a lifecycle rule or another program removed it: run again, or pass --skip-unreadable to count it and go on",
+				err: err,
+			}}
+		}
+		return Stats{}, r.awsErr("s3:GetObject", o.key, err)
+	}
+	defer out.Body.Close()
+	st, err := DecodeStream(out.Body, r.url(o.key), r.s.opts.Files, emit)
+	if err != nil {
+		return st, err
+	}
+	// Drain what the decoder did not need so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(out.Body, 64<<10))
+	return st, nil
+}
+
+// compile-time check that the real client fits.
+var _ s3API = (*s3.Client)(nil)

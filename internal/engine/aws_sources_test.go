@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/cloudtrail/cloudtrailtest"
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/report"
+)
+
+const awsScenarioPolicy = `
+profile "prod-admin" {
+  role_arns = ["arn:aws:iam::111122223333:role/ProdAdmin"]
+}
+
+profile "ci-deploy" {
+  role_arns = ["arn:aws:iam::444455556666:role/GitHubDeploy"]
+}
+
+rule "prod-through-the-broker" {
+  effect   = "require_server"
+  profiles = ["prod-*"]
+}
+
+rule "ci" {
+  effect   = "allow"
+  profiles = ["ci-deploy"]
+}
+`
+
+// awsScenario is an organisation's activity over five days, recent enough
+// for LookupEvents (which only holds 90 days): production sessions with and
+// without the broker's identity, refused calls, a role no profile covers,
+// deployments from GitHub Actions, noise; in an account trail and an
+// organisation trail, two regions, log files delivered a few minutes after
+// their events (so the window's last minutes are in the next day's folder).
+// It returns the S3 objects, every record, and the window.
+func awsScenario(t *testing.T) (objs map[string][]byte, records []cloudtrailtest.Record, start, end time.Time) {
+	day0 := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6)
+	start, end = day0.Add(24*time.Hour+12*time.Hour), day0.Add(4*24*time.Hour)
+	objs = map[string][]byte{}
+	type folder struct{ org, account, region string }
+	folders := []folder{{"", "111122223333", "us-east-1"}, {"", "111122223333", "eu-west-1"}, {"o-abcdefghij", "444455556666", "eu-west-1"}}
+	n := 0
+	for _, f := range folders {
+		for day := range 6 {
+			for hour := 0; hour < 24; hour += 5 {
+				delivered := day0.AddDate(0, 0, day).Add(time.Duration(hour)*time.Hour + 7*time.Minute)
+				if hour == 20 {
+					delivered = delivered.Add(3*time.Hour + 55*time.Minute) // 00:02 the next day
+				}
+				var recs []cloudtrailtest.Record
+				for k := range 3 {
+					n++
+					at := delivered.Add(-time.Duration(3*k+4) * time.Minute)
+					a := cloudtrailtest.Assume{Time: at, Account: f.account, Region: f.region, Session: fmt.Sprintf("s%d", n)}
+					switch {
+					case f.account == "444455556666":
+						a.Name, a.Role = cloudtrail.EventAssumeRoleWithWebIdentity, "arn:aws:iam::444455556666:role/GitHubDeploy"
+					case n%11 == 0:
+						a.Role = "arn:aws:iam::111122223333:role/Forgotten"
+					case n%7 == 0:
+						a.Role, a.ErrorCode = "arn:aws:iam::111122223333:role/ProdAdmin", "AccessDenied"
+					case n%5 == 0:
+						a.Role = "arn:aws:iam::111122223333:role/ProdAdmin" // straight from a laptop
+					default:
+						a.Role, a.Identity = "arn:aws:iam::111122223333:role/ProdAdmin", fmt.Sprintf("sentinel:alice:direct:%08x", n)
+					}
+					recs = append(recs, a.Record())
+				}
+				recs = append(recs, cloudtrailtest.Noise(delivered.Add(-time.Minute), f.account, f.region))
+				records = append(records, recs...)
+				objs[cloudtrailtest.Key(f.org, f.account, f.region, delivered, fmt.Sprintf("u%d", n))] = cloudtrailtest.LogFile(t, recs...)
+			}
+			digestAt := day0.AddDate(0, 0, day).Add(time.Hour)
+			objs[cloudtrailtest.DigestKey(f.org, f.account, f.region, digestAt)] = cloudtrailtest.DigestFile(f.account, digestAt)
+		}
+	}
+	return objs, records, start, end
+}
+
+// awsRunJSON runs the check on one source and returns the JSON report
+// without its sources section.
+func awsRunJSON(t *testing.T, src cloudtrail.Source, start, end time.Time, q cloudtrail.Query) (map[string]any, cloudtrail.Stats) {
+	t.Helper()
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"policy.hcl": []byte(awsScenarioPolicy)}, policyhcl.Options{KnownChecks: checks.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: start, End: end, Query: q})
+	if err != nil {
+		t.Fatalf("%s: %v", src.Name(), err)
+	}
+	for i := range res.Findings {
+		res.Findings[i].Message = strings.ReplaceAll(res.Findings[i].Message, src.Name(), "SOURCE")
+	}
+	format, ok := report.Lookup("json")
+	if !ok {
+		t.Fatal("no json format")
+	}
+	var buf bytes.Buffer
+	if err := format(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "sources")
+	return doc, res.Sources.CloudTrail[0]
+}
+
+func s3rverEnv(endpoint string) *Env {
+	return &Env{LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return aws.Config{
+			Region:           "us-east-1",
+			Credentials:      credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", ""), // s3rver's built-in key pair
+			BaseEndpoint:     aws.String(endpoint),
+			RetryMaxAttempts: 3,
+		}, nil
+	}}
+}
+
+// The same activity read from a folder, from S3 and from LookupEvents gives
+// the same report.
+func TestAWSSourcesGiveTheSameReport(t *testing.T) {
+	objs, records, start, end := awsScenario(t)
+	ctx := context.Background()
+
+	// A folder.
+	dir := t.TempDir()
+	for k, v := range objs {
+		p := filepath.Join(dir, filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, v, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fileSrc, err := OpenCloudTrail(ctx, dir, nil, &Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, fileStats := awsRunJSON(t, fileSrc, start, end, cloudtrail.Query{})
+
+	// S3 (s3rver), through the engine's opener and the SDK's default client.
+	endpoint := testsvc.S3rver(t)
+	env := s3rverEnv(endpoint)
+	cfg, _ := env.AWS(ctx)
+	upload := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	})
+	if _, err := upload.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+		t.Fatal(err)
+	}
+	// s3rver 3.7.1 reports a folder in a delimited listing only when the
+	// folder directly holds an object: add the console's folder markers.
+	keys := map[string]bool{}
+	for k := range objs {
+		keys[k] = true
+		for i, c := range k {
+			if c == '/' {
+				keys[k[:i+1]] = true
+			}
+		}
+	}
+	for k := range keys {
+		if _, err := upload.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String(k), Body: bytes.NewReader(objs[k])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s3Src, err := OpenCloudTrail(ctx, "s3://org-trail/", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotS3, s3Stats := awsRunJSON(t, s3Src, start, end, cloudtrail.Query{})
+
+	// LookupEvents (a loopback server speaking its protocol).
+	srv := cloudtrailtest.NewLookupServer(t, records, cloudtrailtest.LookupServerOptions{})
+	lookupEnv := &Env{Regions: []string{"us-east-1", "eu-west-1"}, LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return testsvc.AWSConfig(t, srv.URL), nil
+	}}
+	lookupSrc, err := OpenCloudTrail(ctx, "lookup:", nil, lookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	gotLookup, lookupStats := awsRunJSON(t, lookupSrc, start, end, cloudtrail.Query{Regions: lookupEnv.Regions})
+	lookupWall := time.Since(began)
+
+	// The comparison means something: sessions, gaps and several checks.
+	profiles, _ := want["profiles"].([]any)
+	findings, _ := want["findings"].([]any)
+	if len(profiles) != 2 || len(findings) < 2 || !strings.Contains(fmt.Sprint(profiles), "denied_attempts:11") {
+		t.Fatalf("the scenario is too thin: %d profiles, %d findings\n%v", len(profiles), len(findings), want)
+	}
+	for name, got := range map[string]map[string]any{"s3": gotS3, "lookup": gotLookup} {
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.MarshalIndent(got, "", "  ")
+			w, _ := json.MarshalIndent(want, "", "  ")
+			t.Errorf("%s report differs from the folder's:\n%s\nwant:\n%s", name, g, w)
+		}
+	}
+	if srv.Throttled() != 0 {
+		t.Errorf("%d LookupEvents requests throttled", srv.Throttled())
+	}
+	if s3Stats.Files >= fileStats.Files || s3Stats.Files == 0 {
+		t.Errorf("S3 read %d log files of the %d in the trail; want only the window's days", s3Stats.Files, fileStats.Files)
+	}
+	t.Logf("%d records in %d log files; window %s..%s", len(records), fileStats.Files, start.Format(time.RFC3339), end.Format(time.RFC3339))
+	t.Logf("folder: %d files, %d assume-role records", fileStats.Files, fileStats.AssumeRole)
+	t.Logf("s3:     %d requests (%d objects read, %d skipped), %d assume-role records", s3Stats.Requests, s3Stats.Files, s3Stats.FilesSkipped, s3Stats.AssumeRole)
+	t.Logf("lookup: %d requests (%d pages, %d retries), %d assume-role records, %v", lookupStats.Requests, lookupStats.Pages, lookupStats.Retries, lookupStats.AssumeRole, lookupWall.Round(10*time.Millisecond))
+}
