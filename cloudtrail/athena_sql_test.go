@@ -238,3 +238,25 @@ func TestAthenaColumnsUnique(t *testing.T) {
 		}
 	}
 }
+
+// The query shown in docs/athena.md is the one the source sends.
+func TestAthenaDocsQuery(t *testing.T) {
+	doc, err := os.ReadFile("../docs/athena.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```sql\n")
+	shown, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/athena.md has no sql block")
+	}
+	sql, err := AthenaSQL("org_trail", "cloudtrail_logs", DefaultAthenaPartitions, Query{
+		Start: utc("2026-12-31T12:00:00Z"), End: utc("2027-01-01T12:00:00Z"),
+		Accounts: []string{"111122223333", "444455556666"}, Regions: []string{"eu-west-1", "us-east-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown != sql {
+		t.Errorf("docs/athena.md shows\n%s\nthe source sends\n%s", shown, sql)
+	}
+}

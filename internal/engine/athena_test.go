@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/internal/athenatest"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/report"
+	"github.com/sentinel-check/sentinel-check/sessions"
+)
+
+// The scenario lives with the Athena source's test data: a CloudTrail
+// bucket in both layouts, a policy and session records.
+const athenaData = "../../cloudtrail/testdata/athena"
+
+var (
+	athenaStart = time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)
+	athenaEnd   = time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+)
+
+func athenaServer(t *testing.T, o athenatest.Options) *athenatest.Server {
+	t.Helper()
+	rows, err := athenatest.LoadTrail(athenaData + "/trail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Table == nil {
+		o.Table = &athenatest.Table{Database: "org_trail", Name: "cloudtrail_logs", Rows: rows,
+			Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}
+	}
+	return athenatest.New(t, o)
+}
+
+// athenaEnv points the AWS SDK at the loopback server.
+func athenaEnv(endpoint string) *Env {
+	return &Env{LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return aws.Config{
+			Region:           "eu-west-1",
+			Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+			BaseEndpoint:     aws.String(endpoint),
+			RetryMaxAttempts: 2,
+		}, nil
+	}}
+}
+
+// runJSON runs the check on one CloudTrail source and returns the JSON
+// report without its sources, and the sources apart. The trail holds two
+// unusable assume-role records, so the run counts them (SkipUnreadable)
+// rather than failing; the source's name in the findings is replaced by
+// SOURCE.
+func runJSON(t *testing.T, src cloudtrail.Source) (map[string]any, map[string]any) {
+	t.Helper()
+	pol, _, err := LoadPolicy([]string{athenaData + "/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{
+		Policy:     pol,
+		CloudTrail: []cloudtrail.Source{src},
+		Sessions:   []SessionSource{{Store: sessions.NewFileStore(athenaData + "/sessions.json")}},
+		Start:      athenaStart, End: athenaEnd, BaseDir: athenaData,
+		SkipUnreadable: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range res.Findings {
+		res.Findings[i].Message = strings.ReplaceAll(res.Findings[i].Message, src.Name(), "SOURCE")
+	}
+	format, ok := report.Lookup("json")
+	if !ok {
+		t.Fatal("no json format")
+	}
+	var buf bytes.Buffer
+	if err := format(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	srcs, _ := m["sources"].(map[string]any)
+	delete(m, "sources")
+	return m, srcs
+}
+
+// The same scenario read through Athena gives the same report as read from
+// the files, apart from the sources block.
+func TestAthenaReportEqualsFileReport(t *testing.T) {
+	fileReport, _ := runJSON(t, cloudtrail.NewFileSource([]string{athenaData + "/trail"}, cloudtrail.FileOptions{}))
+
+	srv := athenaServer(t, athenatest.Options{QueuedPolls: 1, RunningPolls: 2, PageRows: 4})
+	env := athenaEnv(srv.URL)
+	src, err := OpenCloudTrail(context.Background(), "athena://security/org_trail.cloudtrail_logs?output=s3://athena-results/sentinel/", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	athenaReport, sources := runJSON(t, src)
+
+	a, _ := json.MarshalIndent(athenaReport, "", " ")
+	f, _ := json.MarshalIndent(fileReport, "", " ")
+	if !bytes.Equal(a, f) {
+		t.Fatalf("the reports differ\n--- athena\n%s\n--- files\n%s", a, f)
+	}
+	// The report is not trivially empty: it has findings and sessions.
+	if fs, _ := fileReport["findings"].([]any); len(fs) < 4 {
+		t.Fatalf("only %d findings; the scenario lost its content:\n%s", len(fs), f)
+	}
+	if !strings.Contains(string(f), "SOURCE: 2 unusable assume-role records") {
+		t.Errorf("the unusable records are not reported:\n%s", f)
+	}
+	ct, _ := sources["cloudtrail"].([]any)
+	if len(ct) != 1 {
+		t.Fatalf("sources: %v", sources)
+	}
+	st := ct[0].(map[string]any)
+	if st["kind"] != "athena" || st["source"] != "athena://security/org_trail.cloudtrail_logs" ||
+		!strings.HasPrefix(st["query_id"].(string), "5e1f0001-") || st["bytes_scanned"].(float64) <= 0 {
+		t.Errorf("athena source stats: %v", st)
+	}
+	if started := srv.Started(); len(started) != 1 || started[0].OutputLocation != "s3://athena-results/sentinel/" || started[0].WorkGroup != "security" {
+		t.Errorf("started: %+v", started)
+	}
+}
+
+// Without SkipUnreadable, the unusable records fail the run from either
+// source, naming the first one.
+func TestAthenaUnusableRowsFailTheRun(t *testing.T) {
+	srv := athenaServer(t, athenatest.Options{})
+	athenaSrc, err := OpenCloudTrail(context.Background(), "athena://primary/org_trail.cloudtrail_logs", nil, athenaEnv(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, _, err := LoadPolicy([]string{athenaData + "/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []cloudtrail.Source{cloudtrail.NewFileSource([]string{athenaData + "/trail"}, cloudtrail.FileOptions{}), athenaSrc} {
+		_, err = Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
+		var se *SourceError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "eventID is missing; 2 assume-role records could not be used") {
+			t.Errorf("%s: error %v", src.Name(), err)
+		}
+	}
+}
+
+// A FAILED query fails the run as a source error carrying Athena's reason.
+func TestAthenaFailedQuery(t *testing.T) {
+	srv := athenaServer(t, athenatest.Options{Fail: "HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://trail/AWSLogs/x.json.gz: Access Denied"})
+	src, err := OpenCloudTrail(context.Background(), "athena://primary/org_trail.cloudtrail_logs", nil, athenaEnv(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, _, err := LoadPolicy([]string{athenaData + "/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
+	var se *SourceError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %T %v, want a *SourceError", err, err)
+	}
+	for _, want := range []string{"athena://primary/org_trail.cloudtrail_logs", "HIVE_CANNOT_OPEN_SPLIT", "s3:GetObject"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+// The cloudtrail block's output_location, accounts and regions reach the
+// query; the Athena region can be set in the source.
+func TestOpenAthenaPolicyBlock(t *testing.T) {
+	srv := athenaServer(t, athenatest.Options{})
+	cfg := &policyhcl.CloudTrailConfig{Source: "athena://wg/org_trail.cloudtrail_logs", OutputLocation: "s3://results/q/",
+		Accounts: []string{"444455556666"}, Regions: []string{"eu-west-1"}}
+	src, err := OpenCloudTrail(context.Background(), cfg.Source+"?region=us-east-2&account_column=acct", cfg, athenaEnv(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = src.Read(context.Background(), cloudtrail.Query{Start: athenaStart, End: athenaEnd}, func(cloudtrail.Event) {})
+	started := srv.Started()
+	if len(started) != 1 {
+		t.Fatalf("started %v", started)
+	}
+	for _, want := range []string{`"acct" IN ('444455556666')`, `"region" IN ('eu-west-1')`, "recipientaccountid IN ('444455556666')"} {
+		if !strings.Contains(started[0].SQL, want) {
+			t.Errorf("SQL lacks %s:\n%s", want, started[0].SQL)
+		}
+	}
+	if started[0].OutputLocation != "s3://results/q/" || started[0].WorkGroup != "wg" {
+		t.Errorf("started %+v", started[0])
+	}
+}
+
+func TestParseAthenaSpec(t *testing.T) {
+	good := []struct {
+		spec                string
+		wg, db, table, out  string
+		region              string
+		ts, regCol, account string
+	}{
+		{spec: "athena://primary/security.cloudtrail_logs", wg: "primary", db: "security", table: "cloudtrail_logs", ts: "timestamp", regCol: "region", account: "account"},
+		{spec: "athena:///db.t", db: "db", table: "t", ts: "timestamp", regCol: "region", account: "account"},
+		{spec: "athena://sec-ops.v2/db.t?output=s3://res-bucket/athena/&region=eu-central-1", wg: "sec-ops.v2", db: "db", table: "t",
+			out: "s3://res-bucket/athena/", region: "eu-central-1", ts: "timestamp", regCol: "region", account: "account"},
+		{spec: "athena://wg/db.t?timestamp_column=dt&region_column=&account_column=", wg: "wg", db: "db", table: "t", ts: "dt"},
+	}
+	for _, g := range good {
+		as, err := parseAthenaSpec(g.spec)
+		if err != nil {
+			t.Errorf("%s: %v", g.spec, err)
+			continue
+		}
+		o := as.opts
+		if o.WorkGroup != g.wg || o.Database != g.db || o.Table != g.table || o.OutputLocation != g.out || as.region != g.region ||
+			o.Partitions.Timestamp != g.ts || o.Partitions.Region != g.regCol || o.Partitions.Account != g.account {
+			t.Errorf("%s: %+v %+v region %q", g.spec, o, *o.Partitions, as.region)
+		}
+	}
+	bad := []struct{ spec, want string }{
+		{"athena://primary", "use athena://WORKGROUP/DATABASE.TABLE"},
+		{"athena://primary/table", "use athena://WORKGROUP/DATABASE.TABLE"},
+		{"athena://primary/a.b.c", "use athena://WORKGROUP/DATABASE.TABLE"},
+		{`athena://primary/db.t"; DROP TABLE x`, "is not a plain name"},
+		{"athena://pri mary/db.t", "not an Athena workgroup name"},
+		{"athena://wg/db-1.t", `database "db-1"`},
+		{"athena://wg/db.t?output=/tmp/x", "not an S3 location"},
+		{"athena://wg/db.t?region=mars", "not an AWS region"},
+		{"athena://wg/db.t?timestamp_column=a'b", "not a plain column name"},
+		{"athena://wg/db.t?workgroup=x", `unknown option "workgroup"`},
+		{"athena://wg/db.t?output=s3://a-b/x&output=s3://a-b/y", "given 2 times"},
+	}
+	for _, b := range bad {
+		_, err := parseAthenaSpec(b.spec)
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: error %v, want %q", b.spec, err, b.want)
+		}
+	}
+}
+
+// Bad accounts, regions and output locations are usage errors (exit 2),
+// found before any AWS call.
+func TestOpenAthenaUsageErrors(t *testing.T) {
+	noAWS := &Env{LoadAWS: func(context.Context, string) (aws.Config, error) {
+		t.Fatal("the AWS configuration was loaded")
+		return aws.Config{}, nil
+	}}
+	tests := []struct {
+		name string
+		cfg  *policyhcl.CloudTrailConfig
+		env  *Env
+		want string
+	}{
+		{"account flag", nil, &Env{Accounts: []string{"1111'22223333"}, LoadAWS: noAWS.LoadAWS}, "not an AWS account id"},
+		{"region flag", nil, &Env{Regions: []string{"eu-west-1' OR 1=1"}, LoadAWS: noAWS.LoadAWS}, "not an AWS region name"},
+		{"block account", &policyhcl.CloudTrailConfig{Accounts: []string{"abc"}}, noAWS, "not an AWS account id"},
+		{"block output", &policyhcl.CloudTrailConfig{OutputLocation: "results/"}, noAWS, "output_location \"results/\" is not an S3 location"},
+		{"conflicting outputs", &policyhcl.CloudTrailConfig{OutputLocation: "s3://b-1/x/"}, noAWS, "differ"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := "athena://wg/db.t"
+			if tt.name == "conflicting outputs" {
+				spec += "?output=s3://b-2/y/"
+			}
+			_, err := OpenCloudTrail(context.Background(), spec, tt.cfg, tt.env)
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want a usage error saying %q", err, tt.want)
+			}
+		})
+	}
+}
