@@ -1,0 +1,140 @@
+package actiontest
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// repoRoot walks up from the package directory to go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+var (
+	cliOnce sync.Once
+	cliPath string
+	cliErr  error
+	cliOut  []byte
+	cliDir  string
+)
+
+// TestMain removes the CLI built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cliDir != "" {
+		os.RemoveAll(cliDir)
+	}
+	os.Exit(code)
+}
+
+// cli builds sentinel-check once for the package's tests.
+func cli(t testing.TB) string {
+	t.Helper()
+	root := repoRoot(t)
+	cliOnce.Do(func() {
+		cliDir, cliErr = os.MkdirTemp("", "sentinel-check-cli-")
+		if cliErr != nil {
+			return
+		}
+		cliPath = filepath.Join(cliDir, "sentinel-check")
+		cmd := exec.Command("go", "build", "-o", cliPath, "./cmd/sentinel-check")
+		cmd.Dir = root
+		cliOut, cliErr = cmd.CombinedOutput()
+	})
+	if cliErr != nil {
+		t.Fatalf("build sentinel-check: %v\n%s", cliErr, cliOut)
+	}
+	return cliPath
+}
+
+// copyTree copies the folder src to dst.
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sarifDoc is the part of a SARIF log the tests read.
+type sarifDoc struct {
+	Version string `json:"version"`
+	Runs    []struct {
+		AutomationDetails struct {
+			ID string `json:"id"`
+		} `json:"automationDetails"`
+		Results []sarifResult `json:"results"`
+	} `json:"runs"`
+}
+
+type sarifResult struct {
+	RuleID    string `json:"ruleId"`
+	Level     string `json:"level"`
+	Locations []struct {
+		PhysicalLocation struct {
+			ArtifactLocation struct {
+				URI string `json:"uri"`
+			} `json:"artifactLocation"`
+			Region struct {
+				StartLine int `json:"startLine"`
+			} `json:"region"`
+		} `json:"physicalLocation"`
+	} `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          struct {
+		Profile string `json:"profile"`
+		Role    string `json:"role"`
+	} `json:"properties"`
+}
+
+func readSARIF(t testing.TB, path string) *sarifDoc {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read the SARIF log: %v", err)
+	}
+	var doc sarifDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s is not JSON: %v", path, err)
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+		t.Fatalf("%s: version %q with %d runs, want SARIF 2.1.0 with one run", path, doc.Version, len(doc.Runs))
+	}
+	return &doc
+}
