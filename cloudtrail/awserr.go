@@ -136,6 +136,11 @@ func (c AWSCall) message(err error) string {
 	exhausted := errors.As(err, &maxErr)
 
 	switch {
+	case code == "RequestTimeTooSkewed" || (code == "InvalidSignatureException" && strings.Contains(apiMsg, "Signature expired")):
+		return fmt.Sprintf("AWS refused the request because this machine's clock is off (%s); set the clock right (NTP) and run again", detail)
+	case code == "InvalidObjectState":
+		return "the object is archived (InvalidObjectState: an S3 Glacier storage class): restore it (s3:RestoreObject), " +
+			"read a window whose logs are not archived, or query the trail with athena://"
 	case accessDeniedCodes[code] || (code == "" && status == http.StatusForbidden) ||
 		(code != "" && status == http.StatusForbidden && !expiredCodes[code] && !invalidCredentialCodes[code]):
 		if detail == "" {

@@ -57,6 +57,10 @@ func TestAWSError(t *testing.T) {
 			[]string{"no usable AWS credentials were found", "AWS_PROFILE", "id-token: write"}, nil},
 		{"network", sdkError("DynamoDB", "Query", 0, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
 			[]string{"cannot reach AWS for dynamodb:Query in eu-west-1", "connection refused", "AWS_ENDPOINT_URL"}, nil},
+		{"clock", sdkError("S3", "ListObjectsV2", 403, apiErr("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")),
+			[]string{"clock is off (RequestTimeTooSkewed", "NTP"}, []string{"access denied"}},
+		{"archived", sdkError("S3", "GetObject", 403, apiErr("InvalidObjectState", "The operation is not valid for the object's storage class")),
+			[]string{"is archived (InvalidObjectState", "restore it"}, []string{"access denied"}},
 		{"other code", sdkError("DynamoDB", "Query", 400, apiErr("ValidationException", "bad key")),
 			[]string{"dynamodb:Query in eu-west-1 failed (ValidationException: bad key)"}, nil},
 	} {

@@ -660,3 +660,50 @@ func TestDeliveredBefore(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLayout checks that any prefix is either refused or understood
+// whole: the layout it yields spells the prefix again.
+func FuzzParseLayout(f *testing.F) {
+	for _, s := range []string{"", "AWSLogs/", "logs/AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-1/2026/03/11/",
+		"AWSLogs//111122223333", "AWSLogs/o-abcdefghij/CloudTrail", "a/AWSLogs/b/AWSLogs", "AWSLogs/111122223333/CloudTrail/x/2026/1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, prefix string) {
+		l, err := parseLayout(prefix)
+		if err != nil {
+			return
+		}
+		if !strings.HasSuffix(l.root, "AWSLogs/") || len(l.date) > 3 || (l.account != "" && !accountIDPattern.MatchString(l.account)) {
+			t.Fatalf("%q: layout %+v", prefix, l)
+		}
+		var segs []string
+		for _, s := range strings.Split(prefix, "/") {
+			if s != "" {
+				segs = append(segs, s)
+			}
+		}
+		if !slices.Contains(segs, "AWSLogs") {
+			// The trail's own prefix: AWSLogs/ is below it.
+			if want := strings.Join(append(segs, "AWSLogs"), "/") + "/"; l.root != want || l.account != "" || l.trail {
+				t.Fatalf("%q: layout %+v, want only the root %q", prefix, l, want)
+			}
+			return
+		}
+		parts := []string{strings.TrimSuffix(l.root, "/")}
+		for _, p := range []string{l.org, l.account} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		if l.trail {
+			parts = append(parts, "CloudTrail")
+		}
+		if l.region != "" {
+			parts = append(parts, l.region)
+		}
+		parts = append(parts, l.date...)
+		if strings.Join(parts, "/") != strings.Join(segs, "/") {
+			t.Fatalf("%q: layout %+v spells %q", prefix, l, strings.Join(parts, "/"))
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -229,4 +230,54 @@ func TestAWSSourcesGiveTheSameReport(t *testing.T) {
 	t.Logf("folder: %d files, %d assume-role records", fileStats.Files, fileStats.AssumeRole)
 	t.Logf("s3:     %d requests (%d objects read, %d skipped), %d assume-role records", s3Stats.Requests, s3Stats.Files, s3Stats.FilesSkipped, s3Stats.AssumeRole)
 	t.Logf("lookup: %d requests (%d pages, %d retries), %d assume-role records, %v", lookupStats.Requests, lookupStats.Pages, lookupStats.Retries, lookupStats.AssumeRole, lookupWall.Round(10*time.Millisecond))
+}
+
+func TestOpenLookupRegions(t *testing.T) {
+	env := func(regions ...string) *Env {
+		return &Env{Regions: regions, LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, nil
+		}}
+	}
+	block := &policyhcl.CloudTrailConfig{Source: "lookup:", Regions: []string{"ap-south-1"}}
+	for _, tc := range []struct {
+		spec string
+		cfg  *policyhcl.CloudTrailConfig
+		env  *Env
+		want string
+	}{
+		{"lookup:", nil, env("eu-west-1", "us-east-1"), "lookup:eu-west-1,us-east-1"},
+		{"lookup:eu-central-1, eu-west-3", nil, env("eu-west-1"), "lookup:eu-central-1,eu-west-3"},
+		{"lookup:", block, env(), "lookup:ap-south-1"},
+		{"lookup:", block, env("all"), "lookup:all"},
+		{"lookup:", nil, env(), "lookup:us-east-1"},
+	} {
+		src, err := OpenCloudTrail(context.Background(), tc.spec, tc.cfg, tc.env)
+		if err != nil || src.Name() != tc.want {
+			t.Errorf("%q: %v %v, want %s", tc.spec, src, err, tc.want)
+		}
+	}
+	if _, err := OpenCloudTrail(context.Background(), "s3:///AWSLogs", nil, env()); !errors.As(err, new(*UsageError)) {
+		t.Errorf("s3:///AWSLogs: %v, want a usage error", err)
+	}
+}
+
+// An access denial is a source error (exit code 3) naming the IAM action.
+func TestAWSAccessDeniedIsASourceError(t *testing.T) {
+	_, records, start, end := awsScenario(t)
+	srv := cloudtrailtest.NewLookupServer(t, records, cloudtrailtest.LookupServerOptions{DenyAccess: true})
+	src, err := OpenCloudTrail(context.Background(), "lookup:eu-west-1", nil, &Env{LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return testsvc.AWSConfig(t, srv.URL), nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"policy.hcl": []byte(awsScenarioPolicy)}, policyhcl.Options{KnownChecks: checks.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, err = Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: start, End: end})
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != "lookup:eu-west-1" || !strings.Contains(err.Error(), "lacks the IAM permission cloudtrail:LookupEvents") {
+		t.Errorf("err = %v, want a *SourceError for lookup:eu-west-1 naming cloudtrail:LookupEvents", err)
+	}
 }
