@@ -22,19 +22,24 @@ import (
 // inline session policy, ~4 KB).
 func benchRecords(b *testing.B) map[string][]byte {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join(invictusDir, "218007301253_CloudTrail_us-east-1_20230710T1230Z_ZtUNbBkwAu98FPZb.json"))
+	files, err := filepath.Glob(filepath.Join(invictusDir, "*.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var doc struct{ Records []json.RawMessage }
-	if err := json.Unmarshal(data, &doc); err != nil {
-		b.Fatal(err)
-	}
 	out := map[string][]byte{"generated": mustJSON(b, assumeRole())}
-	for _, r := range doc.Records {
-		if _, ok, _ := DecodeRecord(r); ok && len(r) > 3000 {
-			out["real-with-policy"] = r
-			break
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var doc struct{ Records []json.RawMessage }
+		if err := json.Unmarshal(data, &doc); err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range doc.Records {
+			if ev, ok, _ := DecodeRecord(r); ok && !ev.Failed() && len(r) > 3000 {
+				out["real-with-policy"] = r
+			}
 		}
 	}
 	if len(out) != 2 {

@@ -124,16 +124,35 @@ const (
 // stringSpecial marks the bytes of x that end a run of plain string bytes:
 // a quote, a backslash or a control character. Only the lowest marked byte
 // is exact (borrows may mark bytes above it), which is all the caller uses.
+// x^0x02 maps the quote (0x22) to 0x20 and keeps control characters below
+// 0x20, so one "less than 0x21" test finds both.
 func stringSpecial(x uint64) uint64 {
-	q := x ^ (swarOnes * '"')
+	y := x ^ (swarOnes * 0x02)
 	s := x ^ (swarOnes * '\\')
-	m := ((q - swarOnes) &^ q) | ((s - swarOnes) &^ s) | ((x - swarOnes*0x20) &^ x)
-	return m & swarHighs
+	return ((y-swarOnes*0x21)&^y | (s-swarOnes)&^s) & swarHighs
 }
 
 // scanString scans a string whose opening quote is at b[i-1] and returns the
 // offset just past its closing quote.
 func scanString(b []byte, i int) (int, int, error) {
+	for i+8 <= len(b) {
+		m := stringSpecial(binary.LittleEndian.Uint64(b[i:]))
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		if b[i] == '"' {
+			return i + 1, 0, nil
+		}
+		break
+	}
+	return scanStringSlow(b, i)
+}
+
+// scanStringSlow is scanString past the plain prefix: escapes, control
+// characters and the end of the slice.
+func scanStringSlow(b []byte, i int) (int, int, error) {
 	flags := 0
 	for {
 		for i+8 <= len(b) {
@@ -298,12 +317,19 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 			s.stack = st
 			return i, flags, nil
 		}
-		i = skipSpace(b, i)
 		if i >= len(b) {
 			s.stack = st
 			return i, flags, errShort
 		}
 		c := b[i]
+		if c <= ' ' {
+			i = skipSpace(b, i)
+			if i >= len(b) {
+				s.stack = st
+				return i, flags, errShort
+			}
+			c = b[i]
+		}
 		switch state {
 		case stKey:
 			if c != '"' {
@@ -318,6 +344,34 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 			}
 			if s.track && len(st) == 1 {
 				s.noteKey(b[i+1:j-1], f)
+			}
+			if j+1 < len(b) && b[j] == ':' && b[j+1] == '"' {
+				// Fast path for the common "key":"value" member,
+				// followed by another key or the end of the object.
+				i = j + 1
+				pending := s.pending
+				s.pending = 0
+				j, f, err = scanString(b, i+1)
+				flags |= f
+				if err != nil {
+					s.stack = st
+					return j, flags, err
+				}
+				if pending != 0 {
+					s.noteValue(pending, i, j, f)
+				}
+				i = j
+				if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
+					i++
+					continue // state stays stKey
+				}
+				state = stAfter
+				continue
+			}
+			if j < len(b) && b[j] == ':' {
+				i = j + 1
+				state = stValue
+				continue
 			}
 			i = skipSpace(b, j)
 			if i >= len(b) {
@@ -421,6 +475,11 @@ func (s *scanner) value(b []byte, i int) (int, int, error) {
 			case c == '}' && top == '{', c == ']' && top == '[':
 				st = st[:len(st)-1]
 				i++
+				// Fast path: "},"key" continues the enclosing object.
+				if len(st) > 0 && st[len(st)-1] == '{' && i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
+					i++
+					state = stKey
+				}
 			default:
 				s.stack = st
 				if top == '{' {
