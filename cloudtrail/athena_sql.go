@@ -31,7 +31,7 @@ var DefaultAthenaPartitions = AthenaPartitions{Timestamp: "timestamp", Region: "
 // log file lands in the folder of its delivery day, up to about 15 minutes
 // after its events, so the window's last events can sit in the next day's
 // folder. The S3 source lists the same day folders.
-const athenaDaySlack = 24 * time.Hour
+const athenaDaySlack = DefaultDeliverySlack
 
 // athenaColumns are the columns the query returns, by alias, with the SQL
 // that computes each. They are the fields of an assume-role record the

@@ -96,7 +96,7 @@ func TestAthenaSQLGolden(t *testing.T) {
 }
 
 // The partition range covers the window's days plus a day of delivery
-// slack after the end.
+// slack after the end: the day folders the S3 source lists.
 func TestAthenaSQLDays(t *testing.T) {
 	tests := []struct{ start, end, from, to string }{
 		{"2026-11-30T23:00:00Z", "2026-12-01T00:00:00Z", "2026/11/30", "2026/12/01"},
@@ -114,6 +114,10 @@ func TestAthenaSQLDays(t *testing.T) {
 		want := `"timestamp" BETWEEN '` + tt.from + `' AND '` + tt.to + `'`
 		if !strings.Contains(sql, want) {
 			t.Errorf("%s..%s: want %s in\n%s", tt.start, tt.end, want, sql)
+		}
+		days := dayFolders(q.Start, q.End, DefaultDeliverySlack)
+		if first, last := strings.TrimSuffix(days[0], "/"), strings.TrimSuffix(days[len(days)-1], "/"); first != tt.from || last != tt.to {
+			t.Errorf("%s..%s: the S3 source lists %s..%s, the query reads %s..%s", tt.start, tt.end, first, last, tt.from, tt.to)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -49,7 +50,7 @@ func runAction(t *testing.T, with map[string]string, prepare func(ws string)) (*
 		}
 		in[k] = v
 	}
-	rn := &Runner{ActionPath: root, Workspace: ws, Temp: t.TempDir(), With: in}
+	rn := &Runner{ActionPath: root, Workspace: ws, Temp: runnerTemp(t), With: in}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	res, err := rn.Run(ctx, a)
@@ -75,6 +76,9 @@ func verdict(t *testing.T, res *Result) *StepResult {
 var annotation = regexp.MustCompile(`(?m)^::(error|warning|notice) file=examples/policy\.hcl,line=\d+,endLine=\d+,`)
 
 func TestActionExample(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Fatal("jq is not installed: install it (apt-get install -y jq); the action reads the findings count with it, as on GitHub's runners")
+	}
 	for _, soft := range []string{"false", "true"} {
 		t.Run("soft-fail="+soft, func(t *testing.T) {
 			with := map[string]string{"soft-fail": soft}

@@ -37,11 +37,31 @@ var (
 	cliDir  string
 )
 
-// TestMain removes the CLI built for the tests.
+var (
+	tempOnce sync.Once
+	tempDir  string
+	tempErr  error
+)
+
+// runnerTemp is RUNNER_TEMP for every run of the action in this package:
+// shared, so the action's go build finds its binary up to date and only
+// the first run links it (each run's reports go to a folder of its own).
+func runnerTemp(t testing.TB) string {
+	t.Helper()
+	tempOnce.Do(func() { tempDir, tempErr = os.MkdirTemp("", "sentinel-check-runner-") })
+	if tempErr != nil {
+		t.Fatal(tempErr)
+	}
+	return tempDir
+}
+
+// TestMain removes what the tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if cliDir != "" {
-		os.RemoveAll(cliDir)
+	for _, dir := range []string{cliDir, tempDir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
