@@ -24,25 +24,29 @@ const docsAction = "sentinel-check/sentinel-check@main"
 
 var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 
-// docsWorkflows returns the workflows in docs/github-action.md.
+// docsWorkflows returns the workflows shown in docs/github-action.md and
+// in the README.
 func docsWorkflows(t testing.TB, root string) []yamlSource {
 	t.Helper()
-	path := filepath.Join(root, "docs", "github-action.md")
-	md, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []yamlSource
-	for _, m := range yamlBlock.FindAllSubmatchIndex(md, -1) {
-		block := md[m[2]:m[3]]
-		if !strings.Contains(string(block), "\njobs:") {
-			continue
+	for _, name := range []string{"docs/github-action.md", "README.md"} {
+		md, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
 		}
-		line := strings.Count(string(md[:m[2]]), "\n") + 1
-		out = append(out, yamlSource{name: "docs/github-action.md", line: line, src: block})
-	}
-	if len(out) < 2 {
-		t.Fatalf("docs/github-action.md shows %d workflows, want the complete workflow and the pull-request one", len(out))
+		n := 0
+		for _, m := range yamlBlock.FindAllSubmatchIndex(md, -1) {
+			block := md[m[2]:m[3]]
+			if !strings.Contains(string(block), "\njobs:") {
+				continue
+			}
+			line := strings.Count(string(md[:m[2]]), "\n") + 1
+			out = append(out, yamlSource{name: name, line: line, src: block})
+			n++
+		}
+		if name == "docs/github-action.md" && n < 2 {
+			t.Fatalf("%s shows %d workflows, want the complete workflow and the pull-request one", name, n)
+		}
 	}
 	return out
 }
@@ -126,7 +130,7 @@ func TestActionsPinned(t *testing.T) {
 			}
 			at := fmt.Sprintf("%s:%d", s.name, s.line+v.Line-1)
 			uses := v.Value
-			if strings.HasPrefix(uses, "./") || (s.name == "docs/github-action.md" && uses == docsAction) {
+			if strings.HasPrefix(uses, "./") || (strings.HasSuffix(s.name, ".md") && uses == docsAction) {
 				return
 			}
 			count++
@@ -168,7 +172,7 @@ func TestHygieneChecksCatch(t *testing.T) {
 	}
 }
 
-// The docs' workflows are valid: actionlint checks them with the docs'
+// The workflows in the docs and the README are valid: actionlint checks them with the docs'
 // reference to this action resolved to the local action.yml, so their
 // inputs are checked against it.
 func TestDocsWorkflowsLint(t *testing.T) {
@@ -176,10 +180,10 @@ func TestDocsWorkflowsLint(t *testing.T) {
 	for _, s := range docsWorkflows(t, root) {
 		src := strings.ReplaceAll(string(s.src), "uses: "+docsAction, "uses: ./")
 		if src == string(s.src) {
-			t.Errorf("docs/github-action.md:%d: the workflow does not use %s", s.line, docsAction)
+			t.Errorf("%s:%d: the workflow does not use %s", s.name, s.line, docsAction)
 		}
 		for _, e := range lint(t, root, filepath.Join(root, ".github", "workflows", "docs-example.yml"), []byte(src)) {
-			t.Errorf("docs/github-action.md:%d:%d: %s [%s]", s.line+e.Line-1, e.Column, e.Message, e.Kind)
+			t.Errorf("%s:%d:%d: %s [%s]", s.name, s.line+e.Line-1, e.Column, e.Message, e.Kind)
 		}
 	}
 }
