@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	stdgzip "compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -217,6 +218,19 @@ func BenchmarkScanRecords(b *testing.B) {
 		}
 		if n == 0 {
 			b.Fatal("no assume-role record")
+		}
+	}
+}
+
+// BenchmarkFileSource reads the generated trail with the default workers;
+// MB/s are of decompressed JSON.
+func BenchmarkFileSource(b *testing.B) {
+	dir, sum := generatedTrail(b)
+	b.SetBytes(sum.RawBytes)
+	for b.Loop() {
+		st, err := NewFileSource([]string{dir}, FileOptions{}).Read(context.Background(), Query{}, func(Event) {})
+		if err != nil || st.Records != sum.Records {
+			b.Fatal(err, st.Records)
 		}
 	}
 }

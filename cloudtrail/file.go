@@ -49,7 +49,7 @@ type fileJob struct {
 // by time before they are read, and the caller applies the window.
 func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats, error) {
 	st := Stats{Source: s.Name(), Kind: "files"}
-	w := walker{visitedDirs: map[fileKey]bool{}, visitedFiles: map[fileKey]string{}}
+	w := walker{visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
 	for _, p := range s.paths {
 		w.walkTop(p)
 	}
@@ -225,6 +225,7 @@ type walker struct {
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
+	visitedPaths map[string]bool
 	visitedFiles map[fileKey]string
 }
 
@@ -282,12 +283,19 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit bool) {
 }
 
 func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
+	seen := false
 	if k, ok := keyOf(fi); ok {
-		if w.visitedDirs[k] {
-			w.skips = append(w.skips, Skip{Item: dir, Reason: "folder already read (a symbolic link loop or a second link to it)"})
-			return
-		}
+		seen = w.visitedDirs[k]
 		w.visitedDirs[k] = true
+	} else if real, err := filepath.EvalSymlinks(dir); err == nil {
+		// No device and inode here: the resolved path tells folders apart.
+		real = filepath.Clean(real)
+		seen = w.visitedPaths[real]
+		w.visitedPaths[real] = true
+	}
+	if seen {
+		w.skips = append(w.skips, Skip{Item: dir, Reason: "folder already read (a symbolic link loop or a second link to it)"})
+		return
 	}
 	if depth > maxWalkDepth {
 		w.unreadable(dir, fmt.Errorf("folders nested deeper than %d levels (a symbolic link loop?)", maxWalkDepth))

@@ -85,8 +85,10 @@ const (
 // bare array of records or of LookupEvents results; a single record object.
 // A digest file or a JSON object that is not CloudTrail is counted as a
 // skipped file. Records are streamed: memory holds one record at a time
-// (bounded by MaxRecordBytes), never the whole document, and only records
-// whose bytes can be an assume-role call are decoded.
+// (bounded by MaxRecordBytes), never the whole document. Every record is
+// checked to be valid JSON while its end is found, and the scan notes its
+// own eventSource and eventName members, so only the records that are sts
+// assume-role calls by those members are decoded further.
 //
 // A document is decoded whole or not at all: emit is called only after the
 // whole document was read, and an error (a *SourceError naming origin, the
@@ -113,7 +115,7 @@ func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)
 		defer gzipPool.Put(zr)
 		src = &gzipErrReader{zr}
 	}
-	src = &capReader{r: src, left: opts.MaxDecompressed, limit: opts.MaxDecompressed}
+	src = &capReader{r: src, left: opts.MaxDecompressed, limit: opts.MaxDecompressed, gzip: src != io.Reader(br)}
 
 	bp := bufPool.Get().(*[]byte)
 	d := &docDecoder{
@@ -200,6 +202,7 @@ type capReader struct {
 	r     io.Reader
 	left  int64
 	limit int64
+	gzip  bool
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
@@ -218,6 +221,9 @@ func (c *capReader) Read(p []byte) (int, error) {
 }
 
 func (c *capReader) err() error {
+	if !c.gzip {
+		return fmt.Errorf("%w of %s (MaxDecompressed): the file is larger; raise the cap if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
+	}
 	return fmt.Errorf("%w of %s (MaxDecompressed): the file may be a gzip bomb; raise the cap if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
 }
 

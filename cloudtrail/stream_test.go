@@ -193,6 +193,7 @@ func TestDecodeStreamBadInput(t *testing.T) {
 		{name: "gzip with a bad checksum", data: append(append([]byte{}, gz[:len(gz)-8]...), 0, 0, 0, 0, 0, 0, 0, 0), want: []string{"gzip stream is corrupt"}},
 		{name: "gzip header only", data: gz[:5], want: []string{"gzip header", "truncated"}},
 		{name: "gzip bomb", data: bomb, opts: FileOptions{MaxDecompressed: 1 << 20}, want: []string{"exceeds the cap", "1 MiB", "MaxDecompressed", "gzip bomb"}},
+		{name: "plain file over the cap", data: good, opts: FileOptions{MaxDecompressed: 100}, want: []string{"exceeds the cap of 100 bytes", "the file is larger"}},
 		{name: "not JSON", data: []byte("hello, world"), want: []string{"invalid character 'h' at byte 0", "not a JSON object or array"}},
 		{name: "a JSON string", data: []byte(`"Records"`), want: []string{"document is a string"}},
 		{name: "Records not an array", data: []byte(`{"Records":{"eventID":"x"}}`), want: []string{"Records at byte 11 is an object, want an array"}},
