@@ -770,9 +770,27 @@ func deliveredBefore(name string, t time.Time) bool {
 	return at.Add(time.Minute).Before(t)
 }
 
+// maxBodyAttempts bounds the downloads of one object whose body broke off
+// in the middle (a connection reset, a stall): DecodeStream emits nothing
+// from a failed attempt, so reading the object again is safe.
+const maxBodyAttempts = 3
+
 // fetch downloads one object and decodes it.
 func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
-	st, err := r.fetchObject(ctx, o, emit)
+	var st Stats
+	var err error
+	for attempt := 1; ; attempt++ {
+		st, err = r.fetchObject(ctx, o, emit)
+		var be *bodyError
+		if err == nil || ctx.Err() != nil || !errors.As(err, &be) {
+			break
+		}
+		if attempt == maxBodyAttempts {
+			err = &SourceError{Source: r.url(o.key), Err: fmt.Errorf("the download broke off %d times, the last after %d bytes (%w): the connection to S3 is unstable; run again", attempt, st.Bytes, be.err)}
+			break
+		}
+		r.retries.Add(1)
+	}
 	if err == nil {
 		r.mu.Lock()
 		r.st.Add(st)
@@ -808,7 +826,7 @@ func (r *s3Run) fetchObject(ctx context.Context, o s3Object, emit func(Event)) (
 		return Stats{}, r.awsErr("s3:GetObject", o.key, err)
 	}
 	defer out.Body.Close()
-	st, err := DecodeStream(out.Body, r.url(o.key), r.s.opts.Files, emit)
+	st, err := DecodeStream(bodyReader{out.Body}, r.url(o.key), r.s.opts.Files, emit)
 	if err != nil {
 		return st, err
 	}
@@ -819,3 +837,21 @@ func (r *s3Run) fetchObject(ctx context.Context, o s3Object, emit func(Event)) (
 
 // compile-time check that the real client fits.
 var _ s3API = (*s3.Client)(nil)
+
+// bodyError is a failure to read an object's body (the connection broke
+// off), as opposed to a problem with what the object holds.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "the download broke off: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// bodyReader marks the errors of an object's body as bodyErrors.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err}
+	}
+	return n, err
+}
