@@ -123,6 +123,24 @@ func (g *gen) when() time.Time {
 	return g.slot.Add(time.Duration(g.r.Int64N(300)) * time.Second)
 }
 
+// serviceRoles are service-linked roles: service, role name, session prefix.
+var serviceRoles = [][3]string{
+	{"rds.amazonaws.com", "AWSServiceRoleForRDS", "dbi-"},
+	{"ecs.amazonaws.com", "AWSServiceRoleForECS", "ecs-service-scheduler-"},
+	{"autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling", "AutoScaling-"},
+	{"elasticloadbalancing.amazonaws.com", "AWSServiceRoleForElasticLoadBalancing", "ElasticLoadBalancing-"},
+	{"config.amazonaws.com", "AWSServiceRoleForConfig", "AWSConfig-"},
+	{"guardduty.amazonaws.com", "AWSServiceRoleForAmazonGuardDuty", "GuardDuty-"},
+}
+
+// ssoSuffix is the stable suffix IAM Identity Center gives a permission
+// set's role in each account.
+var ssoSuffix = map[string]string{
+	ProdAccount:    "3c1f9a0b5d7e2846",
+	StagingAccount: "8e2d4b6a0c1f3957",
+	SandboxAccount: "5a7c9e1b3d2f4068",
+}
+
 var (
 	users  = []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "zoe"}
 	agents = []string{
@@ -606,14 +624,14 @@ func (g *gen) otherCall() {
 	var c call
 	switch p := g.r.IntN(100); {
 	case p < 55:
-		svc := g.oneOf(services)
-		c = call{name: "AssumeRole", kind: callerService, role: "arn:aws:iam::" + acct + ":role/aws-service-role/" + svc + "/AWSServiceRoleFor" + svc[:3], sessionName: svc[:3] + "-" + g.hex(8)}
+		sr := serviceRoles[g.r.IntN(len(serviceRoles))]
+		c = call{name: "AssumeRole", kind: callerService, role: "arn:aws:iam::" + acct + ":role/aws-service-role/" + sr[0] + "/" + sr[1], sessionName: sr[2] + g.hex(8)}
 	case p < 70 && acct == ProdAccount:
 		c = call{name: "AssumeRoleWithWebIdentity", role: "arn:aws:iam::" + acct + ":role/GitHubDeploy", sessionName: "GitHubActions"}
 	case p < 78:
 		c = call{name: "AssumeRole", kind: callerService, role: "arn:aws:iam::" + acct + ":role/SecurityAudit", sessionName: "audit-scan"}
 	case p < 85:
-		c = call{name: "AssumeRoleWithSAML", role: "arn:aws:iam::" + acct + ":role/AWSReservedSSO_ReadOnly_" + g.hex(16), sessionName: g.oneOf(users) + "@example.com"}
+		c = call{name: "AssumeRoleWithSAML", role: "arn:aws:iam::" + acct + ":role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_" + ssoSuffix[acct], sessionName: g.oneOf(users) + "@example.com"}
 	default:
 		c = call{name: "AssumeRole", kind: callerIAMUser, role: "arn:aws:iam::" + acct + ":role/LegacyAdmin", sessionName: "legacy-cron"}
 	}
