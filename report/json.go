@@ -118,7 +118,7 @@ func JSON(w io.Writer, r *Result) error {
 			ByCategory:     make(map[string]int, len(Categories)),
 			DeniedAttempts: p.DeniedAttempts,
 			Roles:          nonNil(p.Roles),
-			Verdict:        p.Verdict(),
+			Verdict:        r.ProfileVerdict(p),
 		}
 		for _, c := range Categories {
 			jp.ByCategory[c] = 0

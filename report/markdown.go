@@ -66,7 +66,7 @@ func writeMarkdown(w io.Writer, r *Result, budget int) error {
 			p := &r.Profiles[i]
 			row := fmt.Sprintf("| %s | %s | %d | %s%% (%d of %d) | %d | %s |\n",
 				MarkdownText(p.Profile), MarkdownText(Clip(strings.Join(p.Roles, ", "), mdMaxRoles)),
-				p.Sessions, p.Rate(), p.Tracked, p.Sessions, findings[p.Profile], p.Verdict())
+				p.Sessions, p.Rate(), p.Tracked, p.Sessions, findings[p.Profile], r.ProfileVerdict(p))
 			if body.Len()+len(row) > tableLeft {
 				fmt.Fprintf(&body, "\n… %d more profiles not shown; see the JSON report.\n", len(r.Profiles)-i)
 				break

@@ -80,7 +80,7 @@ func TestMarkdownVerdicts(t *testing.T) {
 	for _, want := range []string{
 		"| prod-admin | arn:aws:iam::111122223333:role/ProdAdmin | 20 | 90.0% (18 of 20) | 2 | GAP |",
 		"| prod-readonly | arn:aws:iam::111122223333:role/ProdReadOnly | 2500 | 99.9% (2499 of 2500) | 2 | GAP |",
-		"| dev | arn:aws:iam::444455556666:role/\\* | 12 | 0.0% (0 of 12) | 1 | NOT REQUIRED |",
+		"| dev | arn:aws:iam::444455556666:role/\\* | 12 | 0.0% (0 of 12) | 1 | FINDINGS |",
 		"| audit | arn:aws:iam::111122223333:role/Audit | 0 | 100.0% (0 of 0) | 1 | NO DATA |",
 		"## sentinel-check: FAIL — 8 findings (4 errors, 3 warnings, 1 note)",
 		"Window: 2025-03-03T00:00:00Z to 2025-03-10T00:00:00Z",

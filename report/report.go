@@ -145,6 +145,7 @@ const (
 	VerdictGap         = "GAP"
 	VerdictNoData      = "NO DATA"
 	VerdictNotRequired = "NOT REQUIRED"
+	VerdictFindings    = "FINDINGS"
 )
 
 // Verdict says how a profile stands on tracking: GAP when a session that
@@ -161,6 +162,24 @@ func (p *ProfileReport) Verdict() string {
 		return VerdictNoData
 	}
 	return VerdictPass
+}
+
+// ProfileVerdict is Verdict with the profile's findings taken into
+// account: a profile that needs no tracking but has an error or warning
+// finding (a bypass, a denied access) shows FINDINGS, never NOT REQUIRED or
+// PASS.
+func (r *Result) ProfileVerdict(p *ProfileReport) string {
+	v := p.Verdict()
+	if v == VerdictGap || v == VerdictNoData {
+		return v
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Profile == p.Profile && f.Severity.Rank() >= checks.SeverityWarning.Rank() {
+			return VerdictFindings
+		}
+	}
+	return v
 }
 
 // location is where a finding is shown, resolved for files relative to

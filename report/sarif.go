@@ -262,7 +262,13 @@ func uriReference(p string) string {
 // (check id, profile, role). Moving or editing the profile block keeps it,
 // so the alert stays the same one; another profile or role gets another.
 func fingerprintKey(f *checks.Finding) string {
-	h := sha256.Sum256([]byte(f.CheckID + "\x00" + f.Profile + "\x00" + f.Role))
+	key := f.CheckID + "\x00" + f.Profile + "\x00" + f.Role
+	if f.Profile == "" && f.Role == "" {
+		// Findings about no profile (policy errors, skipped sources) are
+		// told apart by what they say, not by their position in the list.
+		key += "\x00" + f.Message
+	}
+	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:8])
 }
 
