@@ -104,7 +104,14 @@ func Text(w io.Writer, r *Result) error {
 	if len(r.Sources.CloudTrail)+len(r.Sources.Sessions) > 0 {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		for _, s := range r.Sources.CloudTrail {
-			fmt.Fprintf(tw, "  cloudtrail\t%s\t%s\t%s\n", Neutralize(s.Kind), Neutralize(s.Source), cloudTrailCounts(s.Files, s.FilesSkipped, s.Pages, s.Records, s.RecordsSkipped, s.Unreadable))
+			counts := cloudTrailCounts(s.Files, s.FilesSkipped, s.Pages, s.Records, s.RecordsSkipped, s.Unreadable)
+			if s.Requests > 0 {
+				counts += fmt.Sprintf(", %d requests (%d retried)", s.Requests, s.Retries)
+			}
+			if s.QueryID != "" {
+				counts += fmt.Sprintf(", Athena query %s scanned %d bytes", Neutralize(s.QueryID), s.BytesScanned)
+			}
+			fmt.Fprintf(tw, "  cloudtrail\t%s\t%s\t%s\n", Neutralize(s.Kind), Neutralize(s.Source), counts)
 		}
 		for _, s := range r.Sources.Sessions {
 			fmt.Fprintf(tw, "  sessions\t%s\t%s\t%d records, %d skipped\n", Neutralize(s.Kind), Neutralize(s.Source), s.Records, s.RecordsSkipped)
