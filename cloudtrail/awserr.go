@@ -47,12 +47,20 @@ func AWSError(c AWSCall, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	var se *SourceError
 	if errors.As(err, &se) {
 		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The HTTP client's timeouts (no response headers, a stalled body)
+		// are deadlines too: name the source. A caller that set a deadline
+		// on its context still finds context.DeadlineExceeded in the chain.
+		return &SourceError{Source: c.Source, Err: &awsError{msg: fmt.Sprintf(
+			"%s%s got no answer in time (%s); the service or the network is slow: run again, or raise --aws-timeout",
+			actionOr(c.Action), c.where(), innermost(err)), err: err}}
 	}
 	return &SourceError{Source: c.Source, Err: &awsError{msg: c.message(err), err: err}}
 }

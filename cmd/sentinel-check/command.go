@@ -49,7 +49,7 @@ Usage:
   sentinel-check check    [--policy PATH]... [--cloudtrail SRC]... [--sessions SRC]...
                           [--since 7d|RFC3339] [--until ...] [--region R]... [--account ID]...
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
-                          [--base-dir DIR] [--skip-unreadable]
+                          [--base-dir DIR] [--skip-unreadable] [--aws-timeout 1m]
   sentinel-check validate [--policy PATH]... [--format text|sarif|json[=FILE]]...
   sentinel-check fmt      [--check] [PATH]...
   sentinel-check checks   list the checks
@@ -136,6 +136,7 @@ func (c Command) check(args []string) int {
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
 	workers := fs.Int("workers", 0, "files decoded in parallel (default: number of CPUs)")
 	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
+	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
 	if code, stop := parse(fs, args); stop {
 		return code
@@ -170,6 +171,10 @@ func (c Command) check(args []string) int {
 	if len(regions) > 0 && regions[0] != "all" {
 		env.Region = regions[0]
 	}
+	if *awsTimeout <= 0 {
+		return c.usageError(fmt.Errorf("--aws-timeout %v: want a positive duration such as 30s or 2m", *awsTimeout))
+	}
+	env.Timeout = *awsTimeout
 	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, SkipUnreadable: *skip}
 	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
 		env.Files.Progress = bar // only when stderr is a terminal

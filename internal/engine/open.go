@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -27,6 +28,9 @@ type Env struct {
 	Files cloudtrail.FileOptions
 	// LoadAWS loads the SDK configuration; nil = config.LoadDefaultConfig.
 	LoadAWS func(ctx context.Context, region string) (aws.Config, error)
+	// Timeout bounds how long an AWS request waits for a response, or for
+	// more of its body (0 = DefaultAWSTimeout).
+	Timeout time.Duration
 
 	once   sync.Once
 	awsCfg aws.Config
@@ -50,7 +54,13 @@ func (e *Env) AWS(ctx context.Context) (aws.Config, error) {
 		e.awsCfg, e.awsErr = load(ctx, e.Region)
 		if e.awsErr != nil {
 			e.awsErr = fmt.Errorf("loading the AWS configuration: %w; set AWS_PROFILE, AWS_REGION or credentials as for the AWS CLI", e.awsErr)
+			return
 		}
+		timeout := e.Timeout
+		if timeout <= 0 {
+			timeout = DefaultAWSTimeout
+		}
+		e.awsCfg.HTTPClient = withTimeouts(e.awsCfg.HTTPClient, timeout)
 	})
 	return e.awsCfg, e.awsErr
 }
