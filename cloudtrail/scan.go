@@ -8,9 +8,8 @@ import (
 )
 
 // This file holds a validating JSON scanner over byte slices. It finds where
-// a value ends without building it, checks the whole JSON grammar on the way
-// (the same grammar encoding/json accepts), and notes whether any string used
-// a \u escape, which the assume-role prefilter needs to stay exact.
+// a value ends without building it and checks the whole JSON grammar on the
+// way (the same grammar encoding/json accepts).
 
 // maxDepth is the deepest nesting accepted, the same limit as encoding/json.
 const maxDepth = 10000
@@ -28,8 +27,7 @@ func (e *syntaxError) Error() string { return e.msg }
 
 // Flags a scan reports about the strings it passed.
 const (
-	flagEscape  = 1 << iota // some string holds a backslash escape
-	flagUEscape             // some string holds a \u escape
+	flagEscape = 1 << iota // some string holds a backslash escape
 )
 
 // scanner keeps the nesting stack between calls so that scanning allocates
@@ -177,7 +175,6 @@ func scanStringSlow(b []byte, i int) (int, int, error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				flags |= flagUEscape
 				for k := i + 2; k < i+6; k++ {
 					if k >= len(b) {
 						return k, flags, errShort
