@@ -215,6 +215,7 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) e
 		in.ExpressionAttributeValues[":lo"] = &types.AttributeValueMemberS{Value: lo}
 		in.ExpressionAttributeValues[":hi"] = &types.AttributeValueMemberS{Value: hi}
 	}
+	seen := map[string]bool{}
 	for {
 		l.requests.Add(1)
 		out, err := l.s.client.Query(ctx, in)
@@ -225,6 +226,9 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) e
 		l.add(out.Items)
 		if len(out.LastEvaluatedKey) == 0 {
 			return nil
+		}
+		if err := l.nextPage(seen, out.LastEvaluatedKey, "querying index "+ProfileIndex); err != nil {
+			return err
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
@@ -257,6 +261,7 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
 					":hi": &types.AttributeValueMemberS{Value: hi},
 				}
 			}
+			seen := map[string]bool{}
 			for {
 				l.requests.Add(1)
 				out, err := l.s.client.Scan(ctx, in)
@@ -279,11 +284,48 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
 				if len(out.LastEvaluatedKey) == 0 {
 					return nil
 				}
+				if err := l.nextPage(seen, out.LastEvaluatedKey, fmt.Sprintf("scanning segment %d", seg)); err != nil {
+					return err
+				}
 				in.ExclusiveStartKey = out.LastEvaluatedKey
 			}
 		})
 	}
 	return g.Wait()
+}
+
+// nextPage fails when a page's LastEvaluatedKey was seen before: following
+// it would read the same pages for ever.
+func (l *dynamoLoad) nextPage(seen map[string]bool, key map[string]types.AttributeValue, what string) error {
+	k := keyString(key)
+	if seen[k] {
+		return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("DynamoDB returned the same LastEvaluatedKey twice while %s; following it would read the same pages for ever: run again, and report it if it persists", what)}
+	}
+	seen[k] = true
+	return nil
+}
+
+// keyString renders a DynamoDB key, its attributes in name order.
+func keyString(key map[string]types.AttributeValue) string {
+	names := make([]string, 0, len(key))
+	for n := range key {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		switch v := key[n].(type) {
+		case *types.AttributeValueMemberS:
+			fmt.Fprintf(&b, "%q=S%q;", n, v.Value)
+		case *types.AttributeValueMemberN:
+			fmt.Fprintf(&b, "%q=N%q;", n, v.Value)
+		case *types.AttributeValueMemberB:
+			fmt.Fprintf(&b, "%q=B%q;", n, v.Value)
+		default:
+			fmt.Fprintf(&b, "%q=%T%v;", n, v, v)
+		}
+	}
+	return b.String()
 }
 
 // batchGet fetches the records of ids not read yet, 100 keys a call,

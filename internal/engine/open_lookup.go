@@ -55,6 +55,9 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 		return c
 	}
 	return cloudtrail.NewLookupSource(client, regions, cloudtrail.LookupOptions{
+		// AWS_MAX_ATTEMPTS (max_attempts in the profile) bounds these
+		// attempts too, as it does every other AWS call.
+		MaxAttempts:    awsCfg.RetryMaxAttempts,
 		SkipUnreadable: env.Files.SkipUnreadable,
 		Progress:       env.Files.Progress,
 		ListRegions: func(ctx context.Context) ([]string, error) {
