@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -181,6 +182,14 @@ func sourceError(name string, err error) error {
 	var ce *cloudtrail.SourceError
 	if errors.As(err, &ce) {
 		return &SourceError{Source: ce.Source, Err: ce.Err}
+	}
+	var sse *sessions.SourceError
+	if errors.As(err, &sse) {
+		src := sse.Source
+		if sse.Line > 0 {
+			src += ":" + strconv.Itoa(sse.Line)
+		}
+		return &SourceError{Source: src, Err: sse.Err}
 	}
 	return &SourceError{Source: name, Err: err}
 }
