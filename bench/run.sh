@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Throughput benchmark of sentinel-check's file source (`make bench`).
+#
+# Generates (once, cached under bench/out/) a trail of at least 2 GiB of
+# uncompressed CloudTrail JSON with its session export, and a 4x larger one,
+# builds the binary, then measures on the same files:
+#   check     sentinel-check check over the trail (policy examples/policy.hcl)
+#   gunzip    decompressing the same files in Go and nothing else, with the
+#             same gzip library and the same number of workers (the floor)
+#   zcat      single-threaded zcat of the same files to /dev/null
+#   jq        zcat FILES | jq -c '.Records[] | select(...)': what a user
+#             would otherwise write to extract the assume-role events
+#   check-4x, gunzip-4x   the same on the 4x larger trail (memory growth)
+# Each timing line is the median of BENCH_REPS interleaved runs; the runs
+# are also checked to agree: records and assume-role events of the check,
+# the generator's summary and the jq pipeline must be the same.
+#
+# Settings (environment):
+#   BENCH_RECORDS   records of the 2 GiB trail (default 1750000, ~2.2 GB)
+#   BENCH_REPS      runs of each timing line (default 3)
+#   BENCH_JQ_REPS   runs of the jq pipeline, the slowest line (default BENCH_REPS)
+#   BENCH_LARGE     0 skips the 4x trail (default 1)
+#   BENCH_WORKERS   files decoded at once by check and gunzip (default: CPUs)
+#   BENCH_QUIET     before each run, wait up to this long for other processes
+#                   to leave the CPUs idle (default 10s; 0 does not wait)
+# The "others" column is the CPU time other processes used during a run: on
+# a shared machine, a run with a large figure there was slowed down by them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RECORDS=${BENCH_RECORDS:-1750000}
+REPS=${BENCH_REPS:-3}
+JQ_REPS=${BENCH_JQ_REPS:-$REPS}
+LARGE=${BENCH_LARGE:-1}
+WORKERS=${BENCH_WORKERS:-$(nproc)}
+QUIET=${BENCH_QUIET:-10s}
+OUT=bench/out
+BIN=$OUT/bin
+SINCE=2026-11-16T00:00:00Z # trailgen's default start and 7-day span
+UNTIL=2026-11-23T00:00:00Z
+JQ_FILTER='.Records[] | select(.eventSource == "sts.amazonaws.com" and (.eventName | test("^AssumeRole")))'
+
+for tool in go zcat jq; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "bench: $tool is not installed; install it (jq and zcat: apt-get install jq gzip) and run again" >&2
+    exit 1
+  fi
+done
+
+mkdir -p "$BIN"
+echo "== building"
+go build -o "$BIN/sentinel-check" ./cmd/sentinel-check
+go build -o "$BIN/trailgen" ./internal/trailgen/cmd/trailgen
+go build -o "$BIN/measure" ./bench/cmd/measure
+go build -o "$BIN/gunzipall" ./bench/cmd/gunzipall
+
+# A trail is cached under a name that holds its size and a hash of the
+# generator's source, so a changed generator writes a new one.
+GEN=$(find internal/trailgen -maxdepth 1 -name "*.go" ! -name "*_test.go" -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12)
+
+# trail N: prints the folder of a generated trail of N records.
+trail() {
+  local n=$1 dir="$OUT/trail-$1-$GEN"
+  if [ ! -s "$dir/summary.json" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    echo "== generating $n records into $dir" >&2
+    "$BIN/trailgen" -out "$dir/logs" -records "$n" -files $((n / 2000)) -seed 1 \
+      -sessions "$dir/sessions.jsonl" >"$dir/summary.tmp"
+    mv "$dir/summary.tmp" "$dir/summary.json"
+  fi
+  find "$dir/logs" -name '*.json.gz' -print0 | sort -z >"$dir/files0"
+  echo "$dir"
+}
+
+T1=$(trail "$RECORDS")
+RAW1=$(jq .raw_bytes "$T1/summary.json")
+if [ "$RAW1" -lt $((2 << 30)) ]; then
+  echo "bench: the trail holds $RAW1 bytes of JSON, less than 2 GiB; raise BENCH_RECORDS" >&2
+  exit 1
+fi
+TRAILS=("$T1")
+if [ "$LARGE" != 0 ]; then
+  T4=$(trail $((RECORDS * 4)))
+  TRAILS+=("$T4")
+fi
+# Remove trails of other sizes or generator versions.
+for d in "$OUT"/trail-*; do
+  keep=0
+  for t in "${TRAILS[@]}"; do [ "$d" = "$t" ] && keep=1; done
+  [ "$keep" = 1 ] || rm -rf "$d"
+done
+
+echo "== results equal the straightforward decoder's (go test -run Reference ./cloudtrail)"
+go test -count=1 -run Reference ./cloudtrail
+
+RES=$OUT/runs.tsv
+: >"$RES"
+M=("$BIN/measure" -o "$RES" -quiet "$QUIET")
+
+# check LABEL TRAIL: the whole check, its JSON report kept for the checks below.
+run_check() {
+  "${M[@]}" -label "$1" -- "$BIN/sentinel-check" check --policy examples/policy.hcl \
+    --cloudtrail "$2/logs" --sessions "$2/sessions.jsonl" --since "$SINCE" --until "$UNTIL" \
+    --workers "$WORKERS" --fail-on none --format "json=$2/check.json"
+}
+run_gunzip() {
+  "${M[@]}" -label "$1" -- "$BIN/gunzipall" -workers "$WORKERS" "$2/logs" >"$2/gunzip.txt"
+}
+
+for t in "${TRAILS[@]}"; do xargs -0 cat <"$t/files0" >/dev/null; done # warm the page cache
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date +%s)
+echo "== measuring: $REPS runs of each line ($JQ_REPS of jq), $WORKERS workers, load average $load_before"
+for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
+  echo "-- run $r" >&2
+  if ((r <= REPS)); then
+    run_gunzip gunzip "$T1"
+    run_check check "$T1"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    "${M[@]}" -label zcat -- sh -c 'xargs -0 zcat <"$1" >/dev/null' sh "$T1/files0"
+  fi
+  if ((r <= JQ_REPS)); then
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    "${M[@]}" -label jq -- bash -c 'set -o pipefail; xargs -0 zcat <"$1" | jq -c "$2" >"$3"' \
+      bash "$T1/files0" "$JQ_FILTER" "$OUT/jq.out"
+  fi
+  if [ "$LARGE" != 0 ] && ((r <= REPS)); then
+    run_gunzip gunzip-4x "$T4"
+    run_check check-4x "$T4"
+  fi
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The runs must agree with the generator and with each other.
+agree() {
+  local t=$1 want_rec want_ar
+  want_rec=$(jq .records "$t/summary.json")
+  want_ar=$(jq .assume_role "$t/summary.json")
+  local got
+  got=$(jq -r '.sources.totals | "\(.records) \(.assume_role_events) \(.outside_window) \(.records_skipped) \(.unreadable)"' "$t/check.json")
+  if [ "$got" != "$want_rec $want_ar 0 0 0" ]; then
+    echo "bench: check of $t read records, assume-role events, outside window, skipped, unreadable = $got; the generator wrote $want_rec records, $want_ar assume-role" >&2
+    exit 1
+  fi
+  got=$(cut -d' ' -f4 "$t/gunzip.txt")
+  if [ "$got" != "$(jq .raw_bytes "$t/summary.json")" ]; then
+    echo "bench: gunzipall decompressed $got bytes of $t, the generator wrote $(jq .raw_bytes "$t/summary.json")" >&2
+    exit 1
+  fi
+}
+agree "$T1"
+[ "$LARGE" = 0 ] || agree "$T4"
+jq_lines=$(wc -l <"$OUT/jq.out")
+if [ "$jq_lines" != "$(jq .assume_role "$T1/summary.json")" ]; then
+  echo "bench: the jq pipeline found $jq_lines assume-role events, sentinel-check $(jq .assume_role "$T1/summary.json")" >&2
+  exit 1
+fi
+
+# med LABEL COLUMN: the median of a column (2 wall, 3 cpu, 4 rss, 5 others'
+# cpu) over the runs.
+med() {
+  awk -F'\t' -v l="$1" -v c="$2" '$1 == l { print $c }' "$RES" | sort -n |
+    awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+spread() {
+  awk -F'\t' -v l="$1" '$1 == l { print $2 }' "$RES" | sort -n | awk '{ a[NR] = $1 } END { printf "%s-%s", a[1], a[NR] }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+gb() { awk -v b="$1" 'BEGIN { printf "%.2f GB", b / 1e9 }'; }
+echo
+echo "== sentinel-check throughput"
+echo "machine:  $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(go version | cut -d' ' -f3), $WORKERS workers"
+echo "load:     $load_before before, $load_after after ($(($(date +%s) - started)) s of runs)"
+echo "trail:    $(jq .files "$T1/summary.json") files, $(jq .records "$T1/summary.json") records, $(gb "$RAW1") JSON, $(gb "$(jq .bytes "$T1/summary.json")") gzipped, $(jq .assume_role "$T1/summary.json") assume-role events"
+if [ "$LARGE" != 0 ]; then
+  echo "4x trail: $(jq .files "$T4/summary.json") files, $(jq .records "$T4/summary.json") records, $(gb "$(jq .raw_bytes "$T4/summary.json")") JSON"
+fi
+echo
+printf '%-10s %8s %15s %8s %8s %9s\n' "" "wall s" "(min-max)" "CPU s" "RSS MB" "others s"
+labels=(check gunzip zcat jq)
+[ "$LARGE" = 0 ] || labels+=(check-4x gunzip-4x)
+for l in "${labels[@]}"; do
+  printf '%-10s %8s %15s %8s %8s %9s\n' "$l" "$(med "$l" 2)" "($(spread "$l"))" "$(med "$l" 3)" "$(med "$l" 4)" "$(med "$l" 5)"
+done
+echo
+c=$(med check 2)
+echo "check / gunzip floor:  $(ratio "$c" "$(med gunzip 2)")x wall, $(ratio "$(med check 3)" "$(med gunzip 3)")x CPU   (target <= 1.25x wall)"
+echo "check / zcat:          $(ratio "$c" "$(med zcat 2)")x wall   (target <= 1.25x)"
+echo "jq / check:            $(ratio "$(med jq 2)" "$c")x wall   (target >= 20x)"
+echo "check peak RSS:        $(med check 4) MB   (target < 150 MB)"
+if [ "$LARGE" != 0 ]; then
+  echo "check-4x / gunzip-4x:  $(ratio "$(med check-4x 2)" "$(med gunzip-4x 2)")x wall"
+  echo "RSS growth at 4x:      $(ratio "$(med check-4x 4)" "$(med check 4)")x ($(med check-4x 4) MB)   (target <= 1.10x)"
+fi
+echo "runs: $RES"
