@@ -222,9 +222,9 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 func (c *capReader) err() error {
 	if !c.gzip {
-		return fmt.Errorf("%w of %s (MaxDecompressed): the file is larger; raise the cap if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
+		return fmt.Errorf("%w of %s: the file is larger; raise it with --max-decompressed BYTES if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
 	}
-	return fmt.Errorf("%w of %s (MaxDecompressed): the file may be a gzip bomb; raise the cap if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
+	return fmt.Errorf("%w of %s: the file may be a gzip bomb; raise it with --max-decompressed BYTES if the file is genuine", ErrDecompressedCap, sizeString(c.limit))
 }
 
 func sizeString(n int64) string {
@@ -408,14 +408,14 @@ func (d *docDecoder) scan(start int, mode scanMode, w what) (int, int, int, erro
 			return start, end, flags, fmt.Errorf("%s at byte %d: invalid JSON at byte %d: %s", w, d.off(start), d.off(se.off), se.msg)
 		}
 		if int64(d.end-start) > d.maxRec {
-			return start, end, flags, fmt.Errorf("%s at byte %d is larger than the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", w, d.off(start), sizeString(d.maxRec))
+			return start, end, flags, fmt.Errorf("%s at byte %d is larger than the record cap of %s; raise it with --max-record-bytes BYTES if the file is genuine", w, d.off(start), sizeString(d.maxRec))
 		}
 		if d.eof {
 			return start, end, flags, fmt.Errorf("%s at byte %d: unexpected end of data at byte %d; the file is truncated", w, d.off(start), d.off(d.end))
 		}
 		if start, err = d.fill(start); err != nil {
 			if errors.Is(err, errBufferLimit) {
-				return start, end, flags, fmt.Errorf("%s at byte %d: the document does not fit the record cap of %s (MaxRecordBytes); raise the cap if the file is genuine", w, d.off(start), sizeString(d.maxRec))
+				return start, end, flags, fmt.Errorf("%s at byte %d: the document does not fit the record cap of %s; raise it with --max-record-bytes BYTES if the file is genuine", w, d.off(start), sizeString(d.maxRec))
 			}
 			return start, end, flags, err
 		}

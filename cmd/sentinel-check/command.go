@@ -136,6 +136,7 @@ func (c Command) check(args []string) int {
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
 	workers := fs.Int("workers", 0, "files decoded in parallel (default: number of CPUs)")
 	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
+	maxRecord := fs.Int64("max-record-bytes", 0, "largest single CloudTrail record in bytes (default 64 MiB)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
 	if code, stop := parse(fs, args); stop {
@@ -143,6 +144,9 @@ func (c Command) check(args []string) int {
 	}
 	if fs.NArg() > 0 {
 		return c.usageError(fmt.Errorf("unexpected argument %q: check takes only flags", fs.Arg(0)))
+	}
+	if *workers < 0 || *maxDecomp < 0 || *maxRecord < 0 {
+		return c.usageError(errors.New("--workers, --max-decompressed and --max-record-bytes must not be negative; 0 means the default"))
 	}
 	fail, err := parseFailOn(*failOn)
 	if err != nil {
@@ -175,7 +179,7 @@ func (c Command) check(args []string) int {
 		return c.usageError(fmt.Errorf("--aws-timeout %v: want a positive duration such as 30s or 2m", *awsTimeout))
 	}
 	env.Timeout = *awsTimeout
-	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, SkipUnreadable: *skip}
+	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, MaxRecordBytes: *maxRecord, SkipUnreadable: *skip}
 	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
 		env.Files.Progress = bar // only when stderr is a terminal
 	}

@@ -137,7 +137,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	events := col.events()
 
-	recs, sessStats, err := loadSessions(ctx, o, events, window)
+	recs, sessStats, err := loadSessions(ctx, o, events, window, &problems)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (c *collector) events() []cloudtrail.Event {
 
 // loadSessions reads the session stores, asking each only for what the
 // events need, and indexes the records.
-func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w classify.Window) (classify.Records, []sessions.Stats, error) {
+func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
 	recs := classify.Records{Tables: map[string]*sessions.Index{}}
 	if len(o.Sessions) == 0 {
 		return recs, nil, nil
@@ -284,10 +284,19 @@ func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w c
 		if st.Source == "" {
 			st.Source = s.Store.Name()
 		}
-		stats = append(stats, st)
 		if err != nil {
-			return recs, stats, sourceError(s.Store.Name(), err)
+			if !o.SkipUnreadable || ctx.Err() != nil {
+				stats = append(stats, st)
+				return recs, stats, sourceError(s.Store.Name(), err)
+			}
+			// Without its records every broker identity of the table is
+			// orphaned: the run can only look worse, never compliant.
+			st.Skipped = append(st.Skipped, sessions.Skip{Item: s.Store.Name(), Reason: err.Error()})
+			*problems = append(*problems, fmt.Sprintf("%s: unreadable session records (%v)", st.Source, err))
+			stats = append(stats, st)
+			continue
 		}
+		stats = append(stats, st)
 		ix := sessions.NewIndex(rs)
 		if s.Table == "" {
 			recs.Default = ix

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
@@ -61,6 +62,10 @@ func (e *Env) AWS(ctx context.Context) (aws.Config, error) {
 			timeout = DefaultAWSTimeout
 		}
 		e.awsCfg.HTTPClient = withTimeouts(e.awsCfg.HTTPClient, timeout)
+		// The SDK's own log lines (retried checksums, deprecations) would
+		// reach stderr unformatted; errors that matter come back as errors.
+		e.awsCfg.Logger = logging.Nop{}
+		e.awsCfg.ClientLogMode = 0
 	})
 	return e.awsCfg, e.awsErr
 }
