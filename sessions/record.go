@@ -51,10 +51,9 @@ func (r *Record) End() time.Time {
 // Query says which records a store must return at least. Stores may return
 // more; matching applies the exact rules.
 type Query struct {
-	Start, End       time.Time
-	Profiles         []string // the profiles whose records are needed
-	SourceIdentities []string // identities seen in events, where a store can look them up
-	IDs              []string // record ids known in advance, fetched by key (BatchGetItem)
+	Start, End time.Time
+	Profiles   []string // the profiles whose records are needed
+	IDs        []string // record ids known in advance, fetched by key (BatchGetItem)
 }
 
 // Stats counts what a store read and skipped.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -107,6 +106,23 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
 
+	// Session records do not depend on the events: they load while the
+	// trail is read.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type loaded struct {
+		recs     classify.Records
+		stats    []sessions.Stats
+		problems []string
+		err      error
+	}
+	sessDone := make(chan loaded, 1)
+	go func() {
+		var l loaded
+		l.recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
+		sessDone <- l
+	}()
+
 	var problems []string
 	col := newCollector(window)
 	var ctStats []cloudtrail.Stats
@@ -137,10 +153,12 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	events := col.events()
 
-	recs, sessStats, err := loadSessions(ctx, o, events, window, &problems)
-	if err != nil {
-		return nil, err
+	sl := <-sessDone
+	if sl.err != nil {
+		return nil, sl.err
 	}
+	recs, sessStats := sl.recs, sl.stats
+	problems = append(problems, sl.problems...)
 
 	a := classify.Classify(o.Policy, window, events, recs, len(o.Sessions) > 0)
 	findings := runChecks(o.Policy, a, problems)
@@ -259,9 +277,9 @@ func (c *collector) events() []cloudtrail.Event {
 	return c.evs
 }
 
-// loadSessions reads the session stores, asking each only for what the
-// events need, and indexes the records.
-func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
+// loadSessions reads the session stores (records of the policy's profiles
+// around the window) and indexes the records.
+func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
 	recs := classify.Records{Tables: map[string]*sessions.Index{}}
 	if len(o.Sessions) == 0 {
 		return recs, nil, nil
@@ -270,14 +288,6 @@ func loadSessions(ctx context.Context, o Options, events []cloudtrail.Event, w c
 	for _, p := range o.Policy.Profiles {
 		q.Profiles = append(q.Profiles, p.Name)
 	}
-	seen := map[string]bool{}
-	for _, ev := range events {
-		if ev.SourceIdentity != "" && !seen[ev.SourceIdentity] {
-			seen[ev.SourceIdentity] = true
-			q.SourceIdentities = append(q.SourceIdentities, ev.SourceIdentity)
-		}
-	}
-	sort.Strings(q.SourceIdentities)
 	var stats []sessions.Stats
 	for _, s := range o.Sessions {
 		rs, st, err := s.Store.Load(ctx, q)
