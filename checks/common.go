@@ -9,74 +9,61 @@ import (
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
-// maxEventIDs caps the event ids kept on one finding; the message and the
-// report's counts still cover every event.
-const maxEventIDs = 1000
-
 // maxRelated caps the rules shown as related locations of one finding.
 const maxRelated = 5
 
-// selectEvents returns the events of evs for which keep is true.
-func selectEvents(evs []*classify.Event, keep func(*classify.Event) bool) []*classify.Event {
-	var out []*classify.Event
-	for _, e := range evs {
-		if keep(e) {
-			out = append(out, e)
-		}
+// selected is the set of p's session events that the check sel selected
+// (an empty set when the classifier did not run sel).
+func selected(p *classify.Profile, sel classify.Selector) *classify.EventSet {
+	if set := p.Selected[sel]; set != nil {
+		return set
 	}
-	return out
+	return &classify.EventSet{}
 }
 
 // profileFinding builds a finding located at a profile block, with the
-// rules that matched evs as related locations.
-func profileFinding(p *policyhcl.Profile, evs []*classify.Event, msg string, why string) Finding {
-	f := Finding{Profile: p.Name, Message: msg, Range: p.Range, Events: eventIDs(evs)}
-	f.Related = ruleLocations(evs, why)
+// rules that matched the events of set as related locations.
+func profileFinding(p *policyhcl.Profile, set *classify.EventSet, msg string, why string) Finding {
+	f := Finding{Profile: p.Name, Message: msg, Range: p.Range, Events: eventIDs(set)}
+	f.Related = ruleLocations(set, why)
 	return f
 }
 
-// ruleLocations lists the distinct rules that matched evs, in policy order.
-func ruleLocations(evs []*classify.Event, why string) []Related {
-	seen := map[*policyhcl.Rule]bool{}
+// ruleLocations lists the distinct rules that matched the events of set,
+// in the order of the first event each matched.
+func ruleLocations(set *classify.EventSet, why string) []Related {
 	var out []Related
-	for _, e := range evs {
-		if e.Rule == nil || seen[e.Rule] || len(out) == maxRelated {
-			continue
+	for _, r := range set.Rules {
+		if len(out) == maxRelated {
+			break
 		}
-		seen[e.Rule] = true
-		out = append(out, Related{Range: e.Rule.DeclRange, Message: fmt.Sprintf("rule %q (effect %s) %s", e.Rule.Name, e.Rule.Effect, why)})
+		out = append(out, Related{Range: r.DeclRange, Message: fmt.Sprintf("rule %q (effect %s) %s", r.Name, r.Effect, why)})
 	}
 	return out
 }
 
-func eventIDs(evs []*classify.Event) []string {
-	ids := make([]string, 0, min(len(evs), maxEventIDs))
-	for _, e := range evs {
-		if len(ids) == maxEventIDs {
-			break
-		}
-		ids = append(ids, e.EventID)
-	}
-	return ids
+// eventIDs are the ids of the set's earliest events (at most
+// classify.MaxEventIDs), in time order.
+func eventIDs(set *classify.EventSet) []string {
+	return append(make([]string, 0, len(set.IDs)), set.IDs...)
 }
 
-// span says when evs happened: "at T" or "between A and B".
-func span(evs []*classify.Event) string {
-	first, last := classify.Span(evs)
-	if first.Equal(last) {
-		return "at " + stamp(first)
+// span says when the events of set happened: "at T" or "between A and B".
+func span(set *classify.EventSet) string {
+	if set.First.Equal(set.Last) {
+		return "at " + stamp(set.First)
 	}
-	return "between " + stamp(first) + " and " + stamp(last)
+	return "between " + stamp(set.First) + " and " + stamp(set.Last)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // example names one event for the reader to look up.
-func example(evs []*classify.Event) string {
-	if len(evs) == 0 || evs[0].EventID == "" {
+func example(set *classify.EventSet) string {
+	if len(set.IDs) == 0 || set.IDs[0] == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (e.g. event %s)", evs[0].EventID)
+	return fmt.Sprintf(" (e.g. event %s)", set.IDs[0])
 }
 
 // categoryPhrases describe each non-tracked category in a message.
@@ -88,12 +75,10 @@ var categoryPhrases = map[string]string{
 	classify.CategoryExpired:               "on an expired session",
 }
 
-// breakdown counts evs per category: "1 without SourceIdentity, 1 orphaned".
-func breakdown(evs []*classify.Event) string {
-	counts := map[string]int{}
-	for _, e := range evs {
-		counts[e.Category]++
-	}
+// breakdown counts the events of set per category: "1 without
+// SourceIdentity, 1 orphaned".
+func breakdown(set *classify.EventSet) string {
+	counts := set.ByCategory
 	var parts []string
 	for _, c := range classify.Categories {
 		if n := counts[c]; n > 0 && c != classify.CategoryTracked {

@@ -10,6 +10,8 @@ import (
 const HelpBase = "https://github.com/sentinel-check/sentinel-check/blob/main/docs/checks.md#"
 
 // Context is what a check sees: the classified activity and its settings.
+// A check that is a classify.Selector finds the events it selected in each
+// profile's Selected set, keyed by the check's value.
 type Context struct {
 	Analysis *classify.Analysis
 	// MinCompliance is the check block's min_compliance (default 100).
@@ -41,6 +43,19 @@ var registry = []Check{
 
 // All returns the registered checks in registry order.
 func All() []Check { return append([]Check(nil), registry...) }
+
+// Selectors returns the registered checks that judge session events one
+// by one (classify.Selector), in registry order: the classifier folds the
+// events each selects into the event set the check's Run reads.
+func Selectors() []classify.Selector {
+	var out []classify.Selector
+	for _, c := range registry {
+		if s, ok := c.(classify.Selector); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // Lookup finds a check by id (SC1001) or name (untracked-session).
 func Lookup(nameOrID string) (Check, bool) {

@@ -27,17 +27,21 @@ The profile fails when its compliance rate (tracked ÷ sessions) is below the ch
 	}
 }
 
-func (untrackedSession) Run(ctx *Context) []Finding {
+// Select picks the sessions whose rule demands a tracked session and that
+// were not tracked.
+func (untrackedSession) Select(e *classify.Event) (bool, string) {
+	return e.Effect() == policyhcl.EffectRequireServerSession && e.Category != classify.CategoryTracked, ""
+}
+
+func (c untrackedSession) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
-		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
-			return e.Effect() == policyhcl.EffectRequireServerSession && e.Category != classify.CategoryTracked
-		})
-		if len(bad) == 0 || p.ComplianceRate() >= ctx.MinCompliance {
+		bad := selected(p, c)
+		if bad.Count == 0 || p.ComplianceRate() >= ctx.MinCompliance {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s were not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, len(bad), plural(len(p.Sessions), "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, bad.Count, plural(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %.1f%%)", ctx.MinCompliance)
 		}

@@ -24,17 +24,20 @@ func (revokedSessionUse) Meta() Meta {
 	}
 }
 
-func (revokedSessionUse) Run(ctx *Context) []Finding {
+// Select picks the sessions that matched a revoked or expired record.
+func (revokedSessionUse) Select(e *classify.Event) (bool, string) {
+	return e.Category == classify.CategoryRevoked || e.Category == classify.CategoryExpired, ""
+}
+
+func (c revokedSessionUse) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
-		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
-			return e.Category == classify.CategoryRevoked || e.Category == classify.CategoryExpired
-		})
-		if len(bad) == 0 {
+		bad := selected(p, c)
+		if bad.Count == 0 {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %s %s used a broker session that was no longer live: %s%s; revoke the role's active sessions and find who held the credentials",
-			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "matched these sessions"))
 	}
 	return out

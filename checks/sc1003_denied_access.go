@@ -25,25 +25,38 @@ func (deniedAccess) Meta() Meta {
 	}
 }
 
-func (deniedAccess) Run(ctx *Context) []Finding {
+// tallyDefaultDeny marks a denied session that no rule matched.
+const tallyDefaultDeny = "default-deny"
+
+// Select picks the sessions the policy denies, tallying those that no
+// rule matched (the default deny).
+func (deniedAccess) Select(e *classify.Event) (bool, string) {
+	if e.Effect() != policyhcl.EffectDeny {
+		return false, ""
+	}
+	if e.Rule == nil {
+		return true, tallyDefaultDeny
+	}
+	return true, ""
+}
+
+func (c deniedAccess) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
-		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
-			return e.Effect() == policyhcl.EffectDeny
-		})
-		if len(bad) == 0 {
+		bad := selected(p, c)
+		if bad.Count == 0 {
 			continue
 		}
-		defaulted := len(selectEvents(bad, func(e *classify.Event) bool { return e.Rule == nil }))
+		defaulted := bad.Tallies[tallyDefaultDeny]
 		why := "a deny rule"
 		switch {
-		case defaulted == len(bad):
+		case defaulted == bad.Count:
 			why = "no rule (default deny)"
 		case defaulted > 0:
 			why = fmt.Sprintf("a deny rule or, for %d of them, no rule (default deny)", defaulted)
 		}
 		msg := fmt.Sprintf("%s: %s %s succeeded although the policy denies them (%s)%s; remove the access path or add a rule that allows it",
-			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), why, example(bad))
+			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), why, example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "denies these sessions"))
 	}
 	return out

@@ -25,17 +25,21 @@ func (brokerBypass) Meta() Meta {
 	}
 }
 
-func (brokerBypass) Run(ctx *Context) []Finding {
+// Select picks the sessions whose rule demands the broker's identity and
+// that carried none.
+func (brokerBypass) Select(e *classify.Event) (bool, string) {
+	return e.Effect() == policyhcl.EffectRequireServer && !e.Broker, ""
+}
+
+func (c brokerBypass) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
-		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
-			return e.Effect() == policyhcl.EffectRequireServer && !e.Broker
-		})
-		if len(bad) == 0 {
+		bad := selected(p, c)
+		if bad.Count == 0 {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %s %s bypassed the broker: %s%s; require the broker's SourceIdentity in the role's trust policy",
-			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires the broker's identity"))
 	}
 	return out

@@ -26,26 +26,37 @@ func (approvalBypass) Meta() Meta {
 	}
 }
 
-func (approvalBypass) Run(ctx *Context) []Finding {
+// Tallies of approval-bypass: what the session carried instead of an
+// approval id.
+const (
+	tallyNoBroker = "none"
+	tallyLegacy   = "legacy"
+	tallyDirect   = "direct"
+)
+
+// Select picks the sessions whose rule demands an approval and that
+// carried no approval id, tallied by what they carried instead.
+func (approvalBypass) Select(e *classify.Event) (bool, string) {
+	if e.Effect() != policyhcl.EffectRequireApproval || (e.Broker && e.Identity.HasApproval()) {
+		return false, ""
+	}
+	switch {
+	case !e.Broker:
+		return true, tallyNoBroker
+	case e.Identity.Legacy || e.Identity.Approval == "":
+		return true, tallyLegacy
+	}
+	return true, tallyDirect
+}
+
+func (c approvalBypass) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
-		bad := selectEvents(p.Sessions, func(e *classify.Event) bool {
-			return e.Effect() == policyhcl.EffectRequireApproval && !(e.Broker && e.Identity.HasApproval())
-		})
-		if len(bad) == 0 {
+		bad := selected(p, c)
+		if bad.Count == 0 {
 			continue
 		}
-		var none, legacy, direct int
-		for _, e := range bad {
-			switch {
-			case !e.Broker:
-				none++
-			case e.Identity.Legacy || e.Identity.Approval == "":
-				legacy++
-			default:
-				direct++
-			}
-		}
+		none, legacy, direct := bad.Tallies[tallyNoBroker], bad.Tallies[tallyLegacy], bad.Tallies[tallyDirect]
 		var parts []string
 		for _, c := range []struct {
 			n    int
@@ -56,7 +67,7 @@ func (approvalBypass) Run(ctx *Context) []Finding {
 			}
 		}
 		msg := fmt.Sprintf("%s: %s %s had no approval id (%s)%s; access to this profile needs an approved request",
-			p.Profile.Name, plural(len(bad), "session", "sessions"), span(bad), strings.Join(parts, ", "), example(bad))
+			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), strings.Join(parts, ", "), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires an approval"))
 	}
 	return out

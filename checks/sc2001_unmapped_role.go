@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/sentinel-check/sentinel-check/internal/classify"
 )
 
 type unmappedRole struct{}
@@ -35,23 +33,19 @@ func (unmappedRole) Run(ctx *Context) []Finding {
 	for _, id := range a.Policy.AccountIDs() {
 		accounts[id] = true
 	}
-	byRole := map[string][]*classify.Event{}
-	for _, e := range a.Unmapped {
-		if accounts[roleAccount(e.RoleArn)] {
-			byRole[e.RoleArn] = append(byRole[e.RoleArn], e)
+	var roles []string
+	for r := range a.Unmapped {
+		if accounts[roleAccount(r)] {
+			roles = append(roles, r)
 		}
-	}
-	roles := make([]string, 0, len(byRole))
-	for r := range byRole {
-		roles = append(roles, r)
 	}
 	sort.Strings(roles)
 	first := a.Policy.Profiles[0]
 	var out []Finding
 	for _, role := range roles {
-		evs := byRole[role]
+		evs := a.Unmapped[role]
 		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
-			role, plural(len(evs), "session", "sessions"), span(evs), roleAccount(role), example(evs))
+			role, plural(evs.Count, "session", "sessions"), span(evs), roleAccount(role), example(evs))
 		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs)})
 	}
 	return out

@@ -27,13 +27,13 @@ func (noData) Run(ctx *Context) []Finding {
 	a := ctx.Analysis
 	var out []Finding
 	for _, p := range a.Profiles {
-		if !p.Required || len(p.Sessions) > 0 {
+		if !p.Required || p.Sessions > 0 {
 			continue
 		}
 		msg := fmt.Sprintf("%s: requires tracked sessions but had no session events between %s and %s; check that the CloudTrail source covers its accounts and regions",
 			p.Profile.Name, stamp(a.Window.Start), stamp(a.Window.End))
-		if len(p.Failed) > 0 {
-			msg += fmt.Sprintf(" (%s were refused)", plural(len(p.Failed), "attempt", "attempts"))
+		if p.Failed > 0 {
+			msg += fmt.Sprintf(" (%s were refused)", plural(p.Failed, "attempt", "attempts"))
 		}
 		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
 	}

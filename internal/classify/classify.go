@@ -5,7 +5,6 @@ package classify
 
 import (
 	"math"
-	"sort"
 	"time"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
@@ -54,11 +53,16 @@ func (e *Event) Effect() policyhcl.Effect {
 	return e.Rule.Effect
 }
 
-// Profile is one profile's events and numbers.
+// Profile is one profile's numbers. Its events are not kept: each was
+// folded into the counts and into the event sets of the selectors.
 type Profile struct {
-	Profile    *policyhcl.Profile
-	Sessions   []*Event // successful session events, in time order
-	Failed     []*Event // failed attempts (errorCode set), in time order
+	Profile *policyhcl.Profile
+	// Sessions counts the successful session events; First and Last are
+	// the earliest and latest of their times (zero when there are none).
+	Sessions    int
+	First, Last time.Time
+	// Failed counts the failed attempts (errorCode set).
+	Failed     int
 	ByCategory map[string]int
 	Tracked    int
 	// Required: some event demanded a tracked session, or with no events
@@ -66,12 +70,15 @@ type Profile struct {
 	Required bool
 	// HasGap: some event that demanded a tracked session was not tracked.
 	HasGap bool
+	// Selected holds, per selector given to the classifier, the set of
+	// the profile's session events that it selected.
+	Selected map[Selector]*EventSet
 }
 
 // ComplianceRate is 100 × tracked / sessions with one decimal, 100 when
 // there are no sessions.
 func (p *Profile) ComplianceRate() float64 {
-	return Rate(p.Tracked, len(p.Sessions))
+	return Rate(p.Tracked, p.Sessions)
 }
 
 // Rate is 100 × part / whole rounded to one decimal, 100 when whole is 0.
@@ -92,8 +99,9 @@ type Analysis struct {
 	Policy   *policyhcl.Policy
 	Window   Window
 	Profiles []*Profile // policy order
-	// Unmapped holds successful sessions into roles no profile covers.
-	Unmapped []*Event
+	// Unmapped holds, per role ARN, the successful sessions into roles no
+	// profile covers.
+	Unmapped map[string]*EventSet
 	// UnmappedFailed counts failed attempts into roles no profile covers.
 	UnmappedFailed int
 	// SessionSource is false when no session records were configured, so
@@ -126,77 +134,147 @@ func (r Records) index(table string) *sessions.Index {
 	return r.Default
 }
 
-// Classify judges every event. events must already be de-duplicated and
-// inside the window. The result does not depend on the order of events.
-func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, recs Records, sessionSource bool) *Analysis {
-	a := &Analysis{Policy: pol, Window: window, SessionSource: sessionSource}
-	byProfile := make(map[*policyhcl.Profile]*Profile, len(pol.Profiles))
+// Selector picks the session events of a profile that one check judges.
+// Select reports whether e belongs to the set and, optionally, a tally:
+// a label counted in the set's Tallies (e.g. why the event was selected).
+// It must not keep e, and must be safe to call from several goroutines.
+type Selector interface {
+	Select(e *Event) (keep bool, tally string)
+}
+
+// Classifier judges events one at a time and folds each into its
+// profile's numbers and event sets, so memory does not grow with the
+// number of events. It is not safe for concurrent use: callers that add
+// events from several goroutines must serialise Add.
+type Classifier struct {
+	pol       *policyhcl.Policy
+	recs      Records
+	selectors []Selector
+	a         *Analysis
+	byProfile map[*policyhcl.Profile]*Profile
+	profileOf map[string]*policyhcl.Profile // role ARN -> profile, memoised
+}
+
+// NewClassifier returns a classifier for the window's events, matching
+// them against recs. Each profile gets one event set per selector.
+func NewClassifier(pol *policyhcl.Policy, window Window, recs Records, sessionSource bool, selectors ...Selector) *Classifier {
+	c := &Classifier{
+		pol:       pol,
+		recs:      recs,
+		selectors: selectors,
+		a:         &Analysis{Policy: pol, Window: window, SessionSource: sessionSource, Unmapped: map[string]*EventSet{}},
+		byProfile: make(map[*policyhcl.Profile]*Profile, len(pol.Profiles)),
+		profileOf: make(map[string]*policyhcl.Profile),
+	}
 	for _, p := range pol.Profiles {
-		pa := &Profile{Profile: p, ByCategory: make(map[string]int, len(Categories))}
-		for _, c := range Categories {
-			pa.ByCategory[c] = 0
+		pa := &Profile{Profile: p, ByCategory: make(map[string]int, len(Categories)), Selected: make(map[Selector]*EventSet, len(selectors))}
+		for _, cat := range Categories {
+			pa.ByCategory[cat] = 0
 		}
-		byProfile[p] = pa
-		a.Profiles = append(a.Profiles, pa)
+		for _, s := range selectors {
+			pa.Selected[s] = &EventSet{}
+		}
+		c.byProfile[p] = pa
+		c.a.Profiles = append(c.a.Profiles, pa)
 	}
-	profileOf := make(map[string]*policyhcl.Profile) // role ARN -> profile, memoised
-	for i := range events {
-		ev := &Event{Event: events[i]}
-		prof, seen := profileOf[ev.RoleArn]
-		if !seen {
-			prof = pol.ProfileFor(ev.RoleArn)
-			profileOf[ev.RoleArn] = prof
-		}
-		ev.Profile = prof
-		if ev.SourceIdentity != "" {
-			ev.Identity, ev.Broker = pol.ParseSourceIdentity(ev.SourceIdentity)
-		}
-		profName := ""
-		if prof != nil {
-			profName = prof.Name
-		}
-		ev.Rule = pol.Evaluate(policyhcl.Request{
-			Profile: profName,
-			User:    ev.Identity.User,
-			HasUser: ev.Broker && ev.Identity.User != "",
-			Time:    ev.EventTime,
-			Mode:    policyhcl.ModeServer,
-		})
-		if ev.Failed() {
-			if prof == nil {
-				a.UnmappedFailed++
-			} else {
-				byProfile[prof].Failed = append(byProfile[prof].Failed, ev)
-			}
-			continue
-		}
-		ev.Category, ev.Record = categorise(pol, ev, recs)
+	return c
+}
+
+// Add judges one event, which must already be de-duplicated and inside
+// the window. The classifier keeps nothing of ev but the numbers and up
+// to MaxEventIDs event ids per set.
+func (c *Classifier) Add(e cloudtrail.Event) {
+	pol := c.pol
+	ev := &Event{Event: e}
+	prof, seen := c.profileOf[ev.RoleArn]
+	if !seen {
+		prof = pol.ProfileFor(ev.RoleArn)
+		c.profileOf[ev.RoleArn] = prof
+	}
+	ev.Profile = prof
+	if ev.SourceIdentity != "" {
+		ev.Identity, ev.Broker = pol.ParseSourceIdentity(ev.SourceIdentity)
+	}
+	profName := ""
+	if prof != nil {
+		profName = prof.Name
+	}
+	ev.Rule = pol.Evaluate(policyhcl.Request{
+		Profile: profName,
+		User:    ev.Identity.User,
+		HasUser: ev.Broker && ev.Identity.User != "",
+		Time:    ev.EventTime,
+		Mode:    policyhcl.ModeServer,
+	})
+	if ev.Failed() {
 		if prof == nil {
-			a.Unmapped = append(a.Unmapped, ev)
-			continue
+			c.a.UnmappedFailed++
+		} else {
+			c.byProfile[prof].Failed++
 		}
-		pa := byProfile[prof]
-		pa.Sessions = append(pa.Sessions, ev)
-		pa.ByCategory[ev.Category]++
-		if ev.Category == CategoryTracked {
-			pa.Tracked++
+		return
+	}
+	ev.Category, ev.Record = categorise(pol, ev, c.recs)
+	if prof == nil {
+		set := c.a.Unmapped[ev.RoleArn]
+		if set == nil {
+			set = &EventSet{}
+			c.a.Unmapped[ev.RoleArn] = set
 		}
-		if ev.Effect() == policyhcl.EffectRequireServerSession {
-			pa.Required = true
-			if ev.Category != CategoryTracked {
-				pa.HasGap = true
-			}
+		set.add(ev, "")
+		return
+	}
+	pa := c.byProfile[prof]
+	if pa.Sessions == 0 || ev.EventTime.Before(pa.First) {
+		pa.First = ev.EventTime
+	}
+	if pa.Sessions == 0 || ev.EventTime.After(pa.Last) {
+		pa.Last = ev.EventTime
+	}
+	pa.Sessions++
+	pa.ByCategory[ev.Category]++
+	if ev.Category == CategoryTracked {
+		pa.Tracked++
+	}
+	if ev.Effect() == policyhcl.EffectRequireServerSession {
+		pa.Required = true
+		if ev.Category != CategoryTracked {
+			pa.HasGap = true
 		}
 	}
-	for _, pa := range a.Profiles {
-		sortEvents(pa.Sessions)
-		sortEvents(pa.Failed)
-		if len(pa.Sessions) == 0 && pol.CanRequireSession(pa.Profile.Name) {
-			pa.Required = true
+	for _, s := range c.selectors {
+		if keep, tally := s.Select(ev); keep {
+			pa.Selected[s].add(ev, tally)
 		}
 	}
-	sortEvents(a.Unmapped)
-	return a
+}
+
+// Analysis finishes the classification and returns it. Add must not be
+// called afterwards.
+func (c *Classifier) Analysis() *Analysis {
+	for _, pa := range c.a.Profiles {
+		if pa.Sessions == 0 && c.pol.CanRequireSession(pa.Profile.Name) {
+			pa.Required = true
+		}
+		for _, set := range pa.Selected {
+			set.finish()
+		}
+	}
+	for _, set := range c.a.Unmapped {
+		set.finish()
+	}
+	return c.a
+}
+
+// Classify judges every event: NewClassifier, Add for each, Analysis.
+// events must already be de-duplicated and inside the window. The result
+// does not depend on the order of events.
+func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, recs Records, sessionSource bool, selectors ...Selector) *Analysis {
+	c := NewClassifier(pol, window, recs, sessionSource, selectors...)
+	for i := range events {
+		c.Add(events[i])
+	}
+	return c.Analysis()
 }
 
 // categorise gives a successful session event its category and the record
@@ -240,24 +318,4 @@ func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, *sessio
 		return CategoryExpired, m.Record
 	}
 	return CategoryOrphaned, nil
-}
-
-// sortEvents orders events by time, then id, so output never depends on
-// the order sources delivered them in.
-func sortEvents(evs []*Event) {
-	sort.Slice(evs, func(i, j int) bool {
-		a, b := evs[i], evs[j]
-		if !a.EventTime.Equal(b.EventTime) {
-			return a.EventTime.Before(b.EventTime)
-		}
-		return a.EventID < b.EventID
-	})
-}
-
-// Span returns the first and last event time of evs (sorted), zero if empty.
-func Span(evs []*Event) (first, last time.Time) {
-	if len(evs) == 0 {
-		return
-	}
-	return evs[0].EventTime, evs[len(evs)-1].EventTime
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -61,19 +62,19 @@ func TestClassifyOrderIndependent(t *testing.T) {
 		StartedAt: base.Add(-time.Hour), ExpiresAt: base.Add(time.Hour), CreatedAt: base.Add(-time.Hour)})
 	window := Window{Start: base.Add(-time.Hour), End: base.Add(time.Hour)}
 	recsIx := Records{Default: sessions.NewIndex(recs)}
-	want := Classify(pol, window, evs, recsIx, true)
+	want := Classify(pol, window, evs, recsIx, true, all{})
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 5 {
 		shuffled := append([]cloudtrail.Event(nil), evs...)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		got := Classify(pol, window, shuffled, recsIx, true)
+		got := Classify(pol, window, shuffled, recsIx, true, all{})
 		if !reflect.DeepEqual(summaryOf(got), summaryOf(want)) {
 			t.Fatalf("order changed the analysis:\n%v\n%v", summaryOf(got), summaryOf(want))
 		}
 	}
 	p := want.ByName("prod")
-	if len(p.Sessions) != 150 || len(p.Failed) != 50 {
-		t.Fatalf("sessions %d failed %d, want 150 and 50", len(p.Sessions), len(p.Failed))
+	if p.Sessions != 150 || p.Failed != 50 {
+		t.Fatalf("sessions %d failed %d, want 150 and 50", p.Sessions, p.Failed)
 	}
 	if p.ByCategory[CategoryNoSourceIdentity] != 50 || p.ByCategory[CategoryForeignSourceIdentity] != 50 {
 		t.Errorf("by category %v", p.ByCategory)
@@ -83,15 +84,19 @@ func TestClassifyOrderIndependent(t *testing.T) {
 	}
 }
 
+// all selects every session event, tallied by category.
+type all struct{}
+
+func (all) Select(e *Event) (bool, string) { return true, e.Category }
+
 func summaryOf(a *Analysis) []string {
 	var out []string
 	for _, p := range a.Profiles {
-		for _, e := range p.Sessions {
-			out = append(out, p.Profile.Name+" "+e.EventID+" "+e.Category)
+		set := p.Selected[all{}]
+		for _, id := range set.IDs {
+			out = append(out, p.Profile.Name+" "+id)
 		}
-		for _, e := range p.Failed {
-			out = append(out, p.Profile.Name+" failed "+e.EventID)
-		}
+		out = append(out, fmt.Sprintf("%s sessions %d failed %d %v %v %v %v %v", p.Profile.Name, p.Sessions, p.Failed, p.First, p.Last, p.ByCategory, set.Tallies, set.Rules))
 	}
 	return out
 }

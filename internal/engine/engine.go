@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"regexp"
@@ -106,25 +107,31 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
 
-	// Session records do not depend on the events: they load while the
-	// trail is read.
+	// Each event is classified as it arrives and then dropped, so memory
+	// does not grow with the trail. Classifying needs the session records:
+	// they load while the sources open, and the first event waits for them.
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type loaded struct {
-		recs     classify.Records
 		stats    []sessions.Stats
 		problems []string
 		err      error
 	}
+	col := newCollector(ctx, window)
 	sessDone := make(chan loaded, 1)
 	go func() {
 		var l loaded
-		l.recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
+		var recs classify.Records
+		recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
+		if l.err != nil {
+			col.start(nil) // the run fails: events are only counted
+		} else {
+			col.start(classify.NewClassifier(o.Policy, window, recs, len(o.Sessions) > 0, checks.Selectors()...))
+		}
 		sessDone <- l
 	}()
 
 	var problems []string
-	col := newCollector(window)
 	var ctStats []cloudtrail.Stats
 	for _, src := range o.CloudTrail {
 		st, err := src.Read(ctx, q, col.add)
@@ -151,16 +158,13 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		}
 		ctStats = append(ctStats, st)
 	}
-	events := col.events()
-
 	sl := <-sessDone
 	if sl.err != nil {
 		return nil, sl.err
 	}
-	recs, sessStats := sl.recs, sl.stats
+	sessStats := sl.stats
 	problems = append(problems, sl.problems...)
-
-	a := classify.Classify(o.Policy, window, events, recs, len(o.Sessions) > 0)
+	a := col.analysis()
 	findings := runChecks(o.Policy, a, problems)
 
 	res := &report.Result{
@@ -233,33 +237,58 @@ func unusableRecords(st cloudtrail.Stats) error {
 	return &SourceError{Source: st.Source, Err: fmt.Errorf("%s; %s", what, fix)}
 }
 
-// collector gathers events from concurrent sources: it removes duplicates
-// by eventID and applies the window, counting both.
+// collector takes events from concurrent sources: it removes duplicates
+// by eventID and applies the window, counting both, and hands each kept
+// event to the classifier. Of an event it keeps only a 16-byte digest of
+// its id.
 type collector struct {
+	ctx     context.Context
+	ready   chan struct{} // closed by start
 	mu      sync.Mutex
 	window  classify.Window
-	seen    map[string]struct{}
-	evs     []cloudtrail.Event
+	cl      *classify.Classifier // nil: the session records failed to load
+	seen    map[[16]byte]struct{}
 	total   int64
 	dups    int64
 	outside int64
 	failed  int64
+	kept    int64
 }
 
-func newCollector(w classify.Window) *collector {
-	return &collector{window: w, seen: make(map[string]struct{})}
+func newCollector(ctx context.Context, w classify.Window) *collector {
+	return &collector{ctx: ctx, ready: make(chan struct{}), window: w, seen: make(map[[16]byte]struct{})}
+}
+
+// start lets add classify events with cl (nil: count them only).
+func (c *collector) start(cl *classify.Classifier) {
+	c.cl = cl
+	close(c.ready)
 }
 
 func (c *collector) add(ev cloudtrail.Event) {
+	select {
+	case <-c.ready:
+	default:
+		select {
+		case <-c.ready:
+		case <-c.ctx.Done():
+			return // the run is cancelled and fails
+		}
+	}
+	var key [16]byte
+	if ev.EventID != "" {
+		sum := sha256.Sum256([]byte(ev.EventID))
+		copy(key[:], sum[:])
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.total++
 	if ev.EventID != "" {
-		if _, dup := c.seen[ev.EventID]; dup {
+		if _, dup := c.seen[key]; dup {
 			c.dups++
 			return
 		}
-		c.seen[ev.EventID] = struct{}{}
+		c.seen[key] = struct{}{}
 	}
 	if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
 		c.outside++
@@ -268,13 +297,18 @@ func (c *collector) add(ev cloudtrail.Event) {
 	if ev.Failed() {
 		c.failed++
 	}
-	c.evs = append(c.evs, ev)
+	c.kept++
+	if c.cl != nil {
+		c.cl.Add(ev)
+	}
 }
 
-func (c *collector) events() []cloudtrail.Event {
+// analysis finishes the classification once every source is read.
+func (c *collector) analysis() *classify.Analysis {
+	<-c.ready
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.evs
+	return c.cl.Analysis()
 }
 
 // loadSessions reads the session stores (records of the policy's profiles
@@ -385,13 +419,13 @@ func profileReport(p *classify.Profile) report.ProfileReport {
 	pr := report.ProfileReport{
 		Profile:        p.Profile.Name,
 		Required:       p.Required,
-		Sessions:       len(p.Sessions),
+		Sessions:       p.Sessions,
 		Tracked:        p.Tracked,
-		Untracked:      len(p.Sessions) - p.Tracked,
+		Untracked:      p.Sessions - p.Tracked,
 		ComplianceRate: p.ComplianceRate(),
 		HasGap:         p.HasGap,
 		ByCategory:     map[string]int{},
-		DeniedAttempts: len(p.Failed),
+		DeniedAttempts: p.Failed,
 		Roles:          []string{},
 	}
 	for _, g := range p.Profile.RoleArns {
@@ -400,7 +434,7 @@ func profileReport(p *classify.Profile) report.ProfileReport {
 	for _, c := range classify.Categories {
 		pr.ByCategory[c] = p.ByCategory[c]
 	}
-	pr.FirstEvent, pr.LastEvent = classify.Span(p.Sessions)
+	pr.FirstEvent, pr.LastEvent = p.First, p.Last
 	return pr
 }
 
@@ -422,7 +456,7 @@ func totals(ct []cloudtrail.Stats, ss []sessions.Stats, c *collector) report.Sou
 	t.Duplicates = c.dups
 	t.OutsideWindow = c.outside
 	t.Failed = c.failed
-	t.Sessions = int64(len(c.evs)) - c.failed
+	t.Sessions = c.kept - c.failed
 	return t
 }
 

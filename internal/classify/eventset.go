@@ -1,0 +1,138 @@
+package classify
+
+import (
+	"sort"
+	"time"
+
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+)
+
+// MaxEventIDs caps the event ids an EventSet keeps: the earliest by
+// (time, id). Its counts still cover every event.
+const MaxEventIDs = 1000
+
+// EventSet is what is known of a set of session events once they are
+// gone: how many, when, their categories, the earliest ids and the rules
+// that matched them. Its content does not depend on the order in which
+// the events were added.
+type EventSet struct {
+	// Count is the number of events; First and Last the earliest and
+	// latest event time (zero when Count is 0).
+	Count       int
+	First, Last time.Time
+	// ByCategory counts the events per category.
+	ByCategory map[string]int
+	// Tallies counts the events per tally label their selector gave.
+	Tallies map[string]int
+	// IDs are the event ids of the earliest MaxEventIDs events, ordered by
+	// time, then id. Set by the classifier's Analysis.
+	IDs []string
+	// Rules are the distinct rules that matched the events, ordered by the
+	// earliest event each matched (by time, then id). Set by the
+	// classifier's Analysis.
+	Rules []*policyhcl.Rule
+
+	earliest  []eventKey // max-heap of the earliest MaxEventIDs keys
+	ruleFirst map[*policyhcl.Rule]eventKey
+}
+
+type eventKey struct {
+	t  time.Time
+	id string
+}
+
+func (k eventKey) less(o eventKey) bool {
+	if !k.t.Equal(o.t) {
+		return k.t.Before(o.t)
+	}
+	return k.id < o.id
+}
+
+func (s *EventSet) add(e *Event, tally string) {
+	if s.Count == 0 || e.EventTime.Before(s.First) {
+		s.First = e.EventTime
+	}
+	if s.Count == 0 || e.EventTime.After(s.Last) {
+		s.Last = e.EventTime
+	}
+	s.Count++
+	if s.ByCategory == nil {
+		s.ByCategory = map[string]int{}
+	}
+	s.ByCategory[e.Category]++
+	if tally != "" {
+		if s.Tallies == nil {
+			s.Tallies = map[string]int{}
+		}
+		s.Tallies[tally]++
+	}
+	k := eventKey{t: e.EventTime, id: e.EventID}
+	if e.Rule != nil {
+		if s.ruleFirst == nil {
+			s.ruleFirst = map[*policyhcl.Rule]eventKey{}
+		}
+		if f, ok := s.ruleFirst[e.Rule]; !ok || k.less(f) {
+			s.ruleFirst[e.Rule] = k
+		}
+	}
+	s.push(k)
+}
+
+// push keeps k if it is among the earliest MaxEventIDs keys.
+func (s *EventSet) push(k eventKey) {
+	h := s.earliest
+	if len(h) < MaxEventIDs {
+		h = append(h, k)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !h[p].less(h[i]) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		s.earliest = h
+		return
+	}
+	if !k.less(h[0]) {
+		return
+	}
+	h[0] = k
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[m].less(h[l]) {
+			m = l
+		}
+		if r < len(h) && h[m].less(h[r]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[m], h[i] = h[i], h[m]
+		i = m
+	}
+}
+
+// finish orders the kept ids and the rules.
+func (s *EventSet) finish() {
+	keys := s.earliest
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	s.IDs = make([]string, len(keys))
+	for i, k := range keys {
+		s.IDs[i] = k.id
+	}
+	s.earliest = nil
+	s.Rules = s.Rules[:0]
+	for r := range s.ruleFirst {
+		s.Rules = append(s.Rules, r)
+	}
+	sort.Slice(s.Rules, func(i, j int) bool {
+		a, b := s.ruleFirst[s.Rules[i]], s.ruleFirst[s.Rules[j]]
+		if a.less(b) || b.less(a) {
+			return a.less(b)
+		}
+		return s.Rules[i].Name < s.Rules[j].Name
+	})
+	s.ruleFirst = nil
+}
