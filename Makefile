@@ -15,8 +15,12 @@ demo: build
 test:
 	./scripts/test.sh
 
+# The JSON scanner's AVX2 path is built with GOEXPERIMENT=simd when the
+# toolchain has the experiment (the binary still checks the CPU).
+SIMD = $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo GOEXPERIMENT=simd)
+
 build:
-	$(GO) build -o bin/sentinel-check ./cmd/sentinel-check
+	$(SIMD) $(GO) build -o bin/sentinel-check ./cmd/sentinel-check
 
 bench:
 	./bench/run.sh

@@ -25,6 +25,8 @@
 #   BENCH_JQ_REPS   runs of the jq pipeline, the slowest line (default BENCH_REPS)
 #   BENCH_LARGE     0 skips the 4x trail (default 1)
 #   BENCH_WORKERS   files decoded at once by check and gunzip (default: CPUs)
+#   BENCH_SIMD      0 builds without GOEXPERIMENT=simd: the scalar JSON scanner
+#                   (default 1: the AVX2 scanner when the toolchain has it)
 #   BENCH_QUIET     before each run, wait up to this long for other processes
 #                   to leave the CPUs idle (default 10s; 0 does not wait)
 # The "others" column is the CPU time other processes used during a run: on
@@ -38,6 +40,7 @@ JQ_REPS=${BENCH_JQ_REPS:-$REPS}
 LARGE=${BENCH_LARGE:-1}
 WORKERS=${BENCH_WORKERS:-$(nproc)}
 QUIET=${BENCH_QUIET:-10s}
+SIMD=${BENCH_SIMD:-1}
 OUT=bench/out
 BIN=$OUT/bin
 SINCE=2026-11-16T00:00:00Z # trailgen's default start and 7-day span
@@ -52,7 +55,16 @@ for tool in go zcat jq; do
 done
 
 mkdir -p "$BIN"
-echo "== building"
+# The JSON scanner has an AVX2 path built with GOEXPERIMENT=simd; measure it
+# when the toolchain has the experiment (the binary still checks the CPU)
+# unless BENCH_SIMD=0.
+if [ "$SIMD" != 0 ] && GOEXPERIMENT=simd go list simd/archsimd >/dev/null 2>&1; then
+  export GOEXPERIMENT=simd
+  if grep -qw avx2 /proc/cpuinfo; then BUILD="GOEXPERIMENT=simd (the CPU has AVX2: vector scanner)"; else BUILD="GOEXPERIMENT=simd (the CPU has no AVX2: scalar scanner)"; fi
+else
+  BUILD="default (scalar scanner: BENCH_SIMD=0 or the toolchain has no GOEXPERIMENT=simd)"
+fi
+echo "== building: $BUILD"
 go build -o "$BIN/sentinel-check" ./cmd/sentinel-check
 go build -o "$BIN/trailgen" ./internal/trailgen/cmd/trailgen
 go build -o "$BIN/measure" ./bench/cmd/measure
@@ -188,6 +200,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 gb() { awk -v b="$1" 'BEGIN { printf "%.2f GB", b / 1e9 }'; }
 echo
 echo "== sentinel-check throughput"
+echo "build:    $BUILD"
 echo "machine:  $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(go version | cut -d' ' -f3), $WORKERS workers"
 echo "load:     $load_before before, $load_after after ($(($(date +%s) - started)) s of runs)"
 echo "trail:    $(jq .files "$T1/summary.json") files, $(jq .records "$T1/summary.json") records, $(gb "$RAW1") JSON, $(gb "$(jq .bytes "$T1/summary.json")") gzipped, $(jq .assume_role "$T1/summary.json") assume-role events"

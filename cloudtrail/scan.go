@@ -130,9 +130,10 @@ func stringSpecial(x uint64) uint64 {
 	return ((y-swarOnes*0x21)&^y | (s-swarOnes)&^s) & swarHighs
 }
 
-// scanString scans a string whose opening quote is at b[i-1] and returns the
-// offset just past its closing quote.
-func scanString(b []byte, i int) (int, int, error) {
+// scanStringSWAR scans a string whose opening quote is at b[i-1] and returns
+// the offset just past its closing quote, eight bytes at a step. It is
+// scanString where no vector instructions are available.
+func scanStringSWAR(b []byte, i int) (int, int, error) {
 	for i+8 <= len(b) {
 		m := stringSpecial(binary.LittleEndian.Uint64(b[i:]))
 		if m == 0 {
@@ -153,13 +154,7 @@ func scanString(b []byte, i int) (int, int, error) {
 func scanStringSlow(b []byte, i int) (int, int, error) {
 	flags := 0
 	for {
-		for i+8 <= len(b) {
-			if m := stringSpecial(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
+		i = skipPlain(b, i)
 		if i >= len(b) {
 			return i, flags, errShort
 		}
@@ -193,6 +188,19 @@ func scanStringSlow(b []byte, i int) (int, int, error) {
 			i++
 		}
 	}
+}
+
+// skipPlainSWAR returns the offset of the first byte at or after b[i] that
+// is a quote, a backslash or a control character, or one at most seven
+// bytes before the end of b when the bytes up to there are plain.
+func skipPlainSWAR(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := stringSpecial(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
 }
 
 func isHex(c byte) bool {
@@ -300,12 +308,14 @@ const (
 	stAfter        // a value ended: a comma, a closing bracket or the end
 )
 
-// value scans the JSON value that starts at b[i] (no leading space) and
+// valueScalar scans the JSON value that starts at b[i] (no leading space) and
 // returns the offset just past it and the string flags. It returns errShort
 // when b ends inside the value and a *syntaxError for invalid JSON. A number
 // at the top level ends at the end of b only when more data could not follow;
-// callers only scan objects and arrays at the top level.
-func (s *scanner) value(b []byte, i int) (int, int, error) {
+// callers only scan objects and arrays at the top level. scan_simd.go holds
+// a copy, valueVec, that differs only in how it scans strings: change both
+// (TestValueVectorIsValueScalar compares them).
+func (s *scanner) valueScalar(b []byte, i int) (int, int, error) {
 	flags := 0
 	st := s.stack[:0]
 	state := stValue
