@@ -128,7 +128,8 @@ func (ix *Index) Len() int {
 //
 // Each candidate's outcome at q.Time is Revoked when its status is revoked
 // and q.Time is after its revocation time (updated_at), else Expired when
-// q.Time is more than MatchSlack after its end, else Live. The best candidate
+// q.Time is more than MatchSlack after its end (or, for a record without an
+// end time, when its status is expired), else Live. The best candidate
 // wins: Live before Revoked before Expired, then the latest start, then the
 // smallest id. A nil Index matches nothing.
 func (ix *Index) Lookup(mode string, q MatchQuery) Match {
@@ -172,7 +173,16 @@ func outcomeAt(r *Record, t time.Time) Outcome {
 	if strings.EqualFold(r.Status, StatusRevoked) && t.After(r.UpdatedAt) {
 		return Revoked
 	}
-	if t.After(recordEnd(r).Add(MatchSlack)) {
+	end := recordEnd(r)
+	if end.IsZero() {
+		// A record without expires_at and last_access_at (matched by its
+		// source identity: it has no window) is as live as its status says.
+		if strings.EqualFold(r.Status, StatusExpired) {
+			return Expired
+		}
+		return Live
+	}
+	if t.After(end.Add(MatchSlack)) {
 		return Expired
 	}
 	return Live
