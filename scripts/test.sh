@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs the test services (dynalite, s3rver, the SARIF
-# multitool) from npm when they are missing, then vet and the Go tests.
+# multitool) from npm and the linters the Action's tests use (shellcheck, jq)
+# when they are missing, then gofmt, vet and the Go tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,20 @@ fi
 # npm does not run the multitool's install script (it only sets the execute bit).
 chmod +x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
+# The GitHub Action's tests lint its scripts with shellcheck and run them
+# (the action reads its report with jq). Install them with apt-get when we
+# can; otherwise those tests fail and say what to install.
+missing=()
+for tool in shellcheck jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} not found; install them (apt-get install ${missing[*]}, brew install ${missing[*]}) or the GitHub Action's tests fail" >&2
+  fi
+fi
+
+# shellcheck disable=SC2046 # the file list is meant to split into arguments
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2
