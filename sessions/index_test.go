@@ -72,7 +72,9 @@ func TestLookup(t *testing.T) {
 		{name: "si two expired: latest start", recs: []Record{rec("e1", withSI(si1), span(at(-9*time.Hour), at(-8*time.Hour))), rec("e2", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e2"},
 		{name: "si active record without end is live", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Live, wantID: "a"},
 		{name: "si expired record without end is expired", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt, r.Status = time.Time{}, time.Time{}, StatusExpired })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Expired, wantID: "a"},
-		{name: "si revoked record without end is revoked", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt, r.Status, r.UpdatedAt = time.Time{}, time.Time{}, StatusRevoked, at(0) })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Revoked, wantID: "a"},
+		{name: "si revoked record without end is revoked", recs: []Record{rec("a", withSI(si1), func(r *Record) {
+			r.ExpiresAt, r.LastAccessAt, r.Status, r.UpdatedAt = time.Time{}, time.Time{}, StatusRevoked, at(0)
+		})}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Revoked, wantID: "a"},
 		{name: "window: a record without end has no window", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 
 		// user_profile_window
