@@ -42,7 +42,7 @@ rule "prod-office-hours" {
   effect   = "require_server_session"
   profiles = ["prod-*"]
   time {
-    days     = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday"]
     hours {
       start = "07:00"
       end   = "20:00"

@@ -42,15 +42,33 @@ const (
 // The returned Policy is never nil. When the diagnostics hold errors it is
 // partial and only fit for showing the diagnostics (see HCLFiles).
 func Load(paths []string, opts Options) (*Policy, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
 	if len(paths) == 0 {
-		diags = append(diags, &hcl.Diagnostic{
+		return newPolicy(), hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No policy given",
 			Detail:   "No policy file or folder was given; name a .hcl file or a folder of .hcl files.",
-		})
-		return newPolicy(), diags
+		}}
 	}
+	names, diags := Files(paths)
+	files := make([]namedSource, 0, len(names))
+	for _, name := range names {
+		src, err := readCapped(name)
+		if err != nil {
+			diags = append(diags, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err))
+			continue
+		}
+		files = append(files, namedSource{name, src})
+	}
+	p, d := load(files, opts)
+	return p, append(diags, d...)
+}
+
+// Files lists the policy files that paths name: a file as given, a folder's
+// *.hcl files (not recursive), each once, in lexical order. A missing path,
+// an unreadable folder or a folder without .hcl files is an error
+// diagnostic that names it.
+func Files(paths []string) ([]string, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
 	seen := map[string]bool{}
 	var names []string
 	addFile := func(name string) {
@@ -88,17 +106,7 @@ func Load(paths []string, opts Options) (*Policy, hcl.Diagnostics) {
 		}
 	}
 	sort.Strings(names)
-	files := make([]namedSource, 0, len(names))
-	for _, name := range names {
-		src, err := readCapped(name)
-		if err != nil {
-			diags = append(diags, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err))
-			continue
-		}
-		files = append(files, namedSource{name, src})
-	}
-	p, d := load(files, opts)
-	return p, append(diags, d...)
+	return names, diags
 }
 
 // LoadSources is Load over in-memory files; the names are used in

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -310,9 +309,10 @@ func (c Command) fmt(args []string) int {
 			return c.usageError(err)
 		}
 	}
-	files, err := expandHCL(paths)
-	if err != nil {
-		return c.usageError(err)
+	files, diags := policyhcl.Files(paths)
+	if diags.HasErrors() {
+		_ = policyhcl.WriteDiagnostics(c.Stderr, nil, diags, 100, false)
+		return ExitUsage
 	}
 	changed := 0
 	for _, f := range files {
@@ -367,7 +367,7 @@ func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics,
 		c.writeDiagnostics(pol, diags)
 	}
 	if err != nil {
-		fmt.Fprintf(c.Stderr, "sentinel-check: the policy has %d errors; nothing was checked\n", countErrors(diags))
+		fmt.Fprintf(c.Stderr, "sentinel-check: the policy has %d errors; nothing was checked\n", len(diags.Errs()))
 		return nil, nil, ExitUsage
 	}
 	return pol, diags, ExitOK
@@ -381,16 +381,6 @@ func (c Command) writeDiagnostics(pol *policyhcl.Policy, diags hcl.Diagnostics) 
 	_ = policyhcl.WriteDiagnostics(c.Stderr, files, diags, 100, false)
 }
 
-func countErrors(diags hcl.Diagnostics) int {
-	n := 0
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			n++
-		}
-	}
-	return n
-}
-
 // policyPaths applies the default policy location.
 func policyPaths(paths []string) ([]string, error) {
 	if len(paths) > 0 {
@@ -402,28 +392,6 @@ func policyPaths(paths []string) ([]string, error) {
 		}
 	}
 	return nil, errors.New("no policy: pass --policy FILE or FOLDER, or create .sentinel-check.hcl or .sentinel-check/ in the current directory")
-}
-
-// expandHCL lists the .hcl files of paths (folders are not searched recursively).
-func expandHCL(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", p, err)
-		}
-		if !st.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		m, err := filepath.Glob(filepath.Join(p, "*.hcl"))
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(m)
-		out = append(out, m...)
-	}
-	return out, nil
 }
 
 type output struct{ name, file string }

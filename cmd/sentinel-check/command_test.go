@@ -212,3 +212,12 @@ func TestFmtCheck(t *testing.T) {
 		t.Errorf("not formatted:\n%s", b)
 	}
 }
+
+// TestExamplePolicyIsFormatted keeps the bundled policy canonical, as the
+// README tells users to keep theirs.
+func TestExamplePolicyIsFormatted(t *testing.T) {
+	chdirRoot(t)
+	if code, stdout, stderr := run(t, "fmt", "--check", "examples"); code != ExitOK {
+		t.Fatalf("fmt --check examples: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
