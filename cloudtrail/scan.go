@@ -441,24 +441,8 @@ func (s *scanner) valueScalar(b []byte, i int) (int, int, error) {
 				}
 				i = j
 				state = stAfter
-			case c == 't':
-				j, err := scanLiteral(b, i, "true")
-				if err != nil {
-					s.stack = st
-					return j, flags, err
-				}
-				i = j
-				state = stAfter
-			case c == 'f':
-				j, err := scanLiteral(b, i, "false")
-				if err != nil {
-					s.stack = st
-					return j, flags, err
-				}
-				i = j
-				state = stAfter
-			case c == 'n':
-				j, err := scanLiteral(b, i, "null")
+			case c == 't' || c == 'f' || c == 'n':
+				j, err := scanLiteral(b, i, literal(c))
 				if err != nil {
 					s.stack = st
 					return j, flags, err
@@ -515,4 +499,15 @@ func kindOf(c byte) string {
 		return "a number"
 	}
 	return "not JSON"
+}
+
+// literal is the JSON literal that starts with c ('t', 'f' or 'n').
+func literal(c byte) string {
+	switch c {
+	case 't':
+		return "true"
+	case 'f':
+		return "false"
+	}
+	return "null"
 }

@@ -254,24 +254,8 @@ func (s *scanner) valueVec(b []byte, i int) (int, int, error) {
 				}
 				i = j
 				state = stAfter
-			case c == 't':
-				j, err := scanLiteral(b, i, "true")
-				if err != nil {
-					s.stack = st
-					return j, flags, err
-				}
-				i = j
-				state = stAfter
-			case c == 'f':
-				j, err := scanLiteral(b, i, "false")
-				if err != nil {
-					s.stack = st
-					return j, flags, err
-				}
-				i = j
-				state = stAfter
-			case c == 'n':
-				j, err := scanLiteral(b, i, "null")
+			case c == 't' || c == 'f' || c == 'n':
+				j, err := scanLiteral(b, i, literal(c))
 				if err != nil {
 					s.stack = st
 					return j, flags, err
