@@ -439,14 +439,14 @@ func profileReport(p *classify.Profile) report.ProfileReport {
 }
 
 func totals(ct []cloudtrail.Stats, ss []sessions.Stats, c *collector) report.SourceTotals {
-	var t report.SourceTotals
+	var sum cloudtrail.Stats
 	for _, s := range ct {
-		t.Files += s.Files
-		t.FilesSkipped += s.FilesSkipped
-		t.Pages += s.Pages
-		t.Records += s.Records
-		t.RecordsSkipped += s.RecordsSkipped
-		t.Unreadable += s.Unreadable
+		s.Skipped = nil // only the counts are added up
+		sum.Add(s)
+	}
+	t := report.SourceTotals{
+		Files: sum.Files, FilesSkipped: sum.FilesSkipped, Pages: sum.Pages,
+		Records: sum.Records, RecordsSkipped: sum.RecordsSkipped, Unreadable: sum.Unreadable,
 	}
 	for _, s := range ss {
 		t.SessionRecords += s.Records
