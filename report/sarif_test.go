@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -16,130 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 )
-
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// multitool returns the SARIF multitool that npm installs at the
-// repository root. A missing tool fails the test: SARIF that GitHub
-// rejects must never pass unnoticed.
-func multitool(t testing.TB) string {
-	t.Helper()
-	pkg, exe := map[string]string{
-		"linux": "sarif-multitool-linux", "darwin": "sarif-multitool-darwin", "windows": "sarif-multitool-win32",
-	}[runtime.GOOS], "Sarif.Multitool"
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	root := repoRoot(t)
-	bin := filepath.Join(root, "node_modules", "@microsoft", pkg, exe)
-	if pkg == "" {
-		t.Fatalf("the SARIF multitool has no build for %s", runtime.GOOS)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("the SARIF multitool is not installed (%v): run `npm ci` in %s", err, root)
-	}
-	return bin
-}
-
-// validatorIssue is one problem the multitool reports.
-type validatorIssue struct {
-	Level, Rule, Text string
-}
-
-var validatorLine = regexp.MustCompile(`: (error|warning|note) ([A-Z]+[0-9]+): (.*)$`)
-
-// validateSARIF runs `Sarif.Multitool validate --rule-kind "Sarif;Gh"` on
-// file and returns what it reports: from its output log (levels) and its
-// console (texts). The tool exits 0 even when the log has errors.
-func validateSARIF(t testing.TB, file string) []validatorIssue {
-	t.Helper()
-	bin := multitool(t)
-	out := filepath.Join(t.TempDir(), "validation.sarif")
-	cmd := exec.Command(bin, "validate", "--rule-kind", "Sarif;Gh", "--max-file-size-in-kb", "512000", "--output", out, file)
-	// A .NET single-file app: without libicu it needs invariant globalization.
-	cmd.Env = append(os.Environ(), "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1")
-	console, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("SARIF multitool on %s: %v\n%s", file, err, console)
-	}
-	var issues []validatorIssue
-	for _, line := range strings.Split(string(console), "\n") {
-		if m := validatorLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			issues = append(issues, validatorIssue{Level: m[1], Rule: m[2], Text: m[3]})
-		}
-		if strings.Contains(line, ": error ") && validatorLine.FindStringSubmatch(strings.TrimSpace(line)) == nil {
-			issues = append(issues, validatorIssue{Level: "error", Rule: "console", Text: line})
-		}
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("SARIF multitool wrote no log for %s: %v\n%s", file, err, console)
-	}
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID string `json:"ruleId"`
-				Level  string `json:"level"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(raw, &log); err != nil {
-		t.Fatalf("read the multitool's log: %v", err)
-	}
-	logged := 0
-	for _, run := range log.Runs {
-		for _, r := range run.Results {
-			level := r.Level
-			if level == "" {
-				level = "warning" // SARIF's default
-			}
-			if level == "error" || level == "warning" {
-				logged++
-			}
-		}
-	}
-	console2 := 0
-	for _, is := range issues {
-		if is.Level == "error" || is.Level == "warning" {
-			console2++
-		}
-	}
-	if logged > console2 {
-		issues = append(issues, validatorIssue{Level: "error", Rule: "log",
-			Text: fmt.Sprintf("the validation log has %d errors and warnings, the console showed %d:\n%s", logged, console2, raw)})
-	}
-	return issues
-}
-
-// requireValid fails on every error and warning the validator reports.
-func requireValid(t *testing.T, file string) {
-	t.Helper()
-	for _, is := range validateSARIF(t, file) {
-		if is.Level == "note" {
-			t.Logf("%s: note %s: %s", file, is.Rule, is.Text)
-			continue
-		}
-		t.Errorf("%s: %s %s: %s", file, is.Level, is.Rule, is.Text)
-	}
-}
 
 func TestSARIFMultitool(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.sarif"))
@@ -155,7 +31,7 @@ func TestSARIFMultitool(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			requireValid(t, abs)
+			testsvc.RequireValidSARIF(t, abs)
 		})
 	}
 }
@@ -178,13 +54,7 @@ func TestSARIFMultitoolCatchesErrors(t *testing.T) {
 	if err := os.WriteFile(file, broken, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	errs := 0
-	for _, is := range validateSARIF(t, file) {
-		if is.Level == "error" {
-			errs++
-		}
-	}
-	if errs == 0 {
+	if testsvc.SARIFErrors(testsvc.ValidateSARIF(t, file)) == 0 {
 		t.Fatal("the multitool reported no error for a result without a location")
 	}
 }

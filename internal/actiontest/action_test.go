@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 )
 
 // The bundled example's window and what the check finds in it (see
@@ -29,7 +31,7 @@ const exampleFindings = 6
 // (an empty value removes an input).
 func runAction(t *testing.T, with map[string]string, prepare func(ws string)) (*Result, string) {
 	t.Helper()
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	a, err := LoadAction(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)

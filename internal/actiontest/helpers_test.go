@@ -8,26 +8,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-)
 
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+)
 
 var (
 	cliOnce sync.Once
@@ -69,7 +52,7 @@ func TestMain(m *testing.M) {
 // cli builds sentinel-check once for the package's tests.
 func cli(t testing.TB) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	cliOnce.Do(func() {
 		cliDir, cliErr = os.MkdirTemp("", "sentinel-check-cli-")
 		if cliErr != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+
 	"go.yaml.in/yaml/v4"
 )
 
@@ -93,7 +95,7 @@ func parseYAML(t *testing.T, s yamlSource) *yaml.Node {
 // No ${{ }} inside a script: a value expanded into shell source can
 // become shell code. Values go through env: instead.
 func TestNoExpressionsInScripts(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	runs := 0
 	for _, s := range shippedYAML(t, root) {
 		visit(parseYAML(t, s), func(k, v *yaml.Node) {
@@ -119,7 +121,7 @@ var (
 // Every action from another repository is pinned to a full commit SHA
 // with its release in a comment, and one action has one pin everywhere.
 func TestActionsPinned(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	pins := map[string]string{} // owner/repo -> sha and tag
 	where := map[string]string{}
 	count := 0
@@ -176,7 +178,7 @@ func TestHygieneChecksCatch(t *testing.T) {
 // reference to this action resolved to the local action.yml, so their
 // inputs are checked against it.
 func TestDocsWorkflowsLint(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	for _, s := range docsWorkflows(t, root) {
 		src := strings.ReplaceAll(string(s.src), "uses: "+docsAction, "uses: ./")
 		if src == string(s.src) {
@@ -212,7 +214,7 @@ func docsTable(t *testing.T, md, heading string) map[string]string {
 // The inputs and outputs tables match action.yml: every name, and the
 // inputs' defaults.
 func TestDocsTables(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	a, err := LoadAction(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+
 	"github.com/rhysd/actionlint"
 	"go.yaml.in/yaml/v4"
 )
@@ -70,7 +72,7 @@ func lint(t testing.TB, root, path string, content []byte) []*actionlint.Error {
 }
 
 func TestWorkflowsLint(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	for _, f := range workflowFiles(t, root) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			src, err := os.ReadFile(f)
@@ -149,7 +151,7 @@ func lintAction(t testing.TB, root string, src []byte) []string {
 }
 
 func TestActionLint(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	src, err := os.ReadFile(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +164,7 @@ func TestActionLint(t *testing.T) {
 // The control: the wrapping must let actionlint see the action's
 // mistakes, at the action's own line numbers.
 func TestActionLintCatches(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	src, err := os.ReadFile(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +275,7 @@ func checkScript(t *testing.T, script string, env map[string]string, firstLine i
 }
 
 func TestActionScripts(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	a, err := LoadAction(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)

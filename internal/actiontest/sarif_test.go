@@ -2,14 +2,14 @@ package actiontest
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 )
 
 // runCLI runs the built sentinel-check and returns its exit code and
@@ -33,7 +33,7 @@ func runCLI(t *testing.T, dir string, args ...string) (int, string) {
 // session records, and returns the SARIF log's path.
 func checkExample(t *testing.T, policy string) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	dir := filepath.Dir(policy)
 	out := filepath.Join(dir, "out.sarif")
 	code, console := runCLI(t, dir, "check", "--policy", policy,
@@ -91,7 +91,7 @@ func fingerprints(t *testing.T, doc *sarifDoc) (map[findingKey]string, map[findi
 // Fingerprints identify (check, profile, role), not lines: reordering the
 // policy's unrelated blocks and shifting every line keeps every alert.
 func TestSARIFFingerprintsSurviveReordering(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	orig, err := os.ReadFile(filepath.Join(root, "examples", "policy.hcl"))
 	if err != nil {
 		t.Fatal(err)
@@ -136,95 +136,9 @@ func TestSARIFFingerprintsSurviveReordering(t *testing.T) {
 	}
 }
 
-// multitool returns the SARIF multitool that npm installs at the
-// repository root. Missing, the test fails: SARIF that GitHub rejects must
-// never pass unnoticed.
-func multitool(t *testing.T) string {
-	t.Helper()
-	pkg := map[string]string{"linux": "sarif-multitool-linux", "darwin": "sarif-multitool-darwin"}[runtime.GOOS]
-	if pkg == "" {
-		t.Fatalf("the SARIF multitool has no build for %s", runtime.GOOS)
-	}
-	root := repoRoot(t)
-	bin := filepath.Join(root, "node_modules", "@microsoft", pkg, "Sarif.Multitool")
-	if st, err := os.Stat(bin); err != nil || st.Mode()&0o111 == 0 {
-		t.Fatalf("the SARIF multitool is missing or not executable at %s: run npm ci in %s (and chmod +x it, as scripts/test.sh does)", bin, root)
-	}
-	return bin
-}
-
-var consoleIssue = regexp.MustCompile(`: (error|warning) ([A-Z]+\d+): (.*)$`)
-
-// validateSARIF runs `Sarif.Multitool validate --rule-kind "Sarif;Gh"`
-// (GitHub's ingestion rules included) and returns its errors and
-// warnings, from the console and from its output log. The tool exits 0
-// even when it finds errors.
-func validateSARIF(t *testing.T, file string) (errs, warnings []string) {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "validation.sarif")
-	cmd := exec.Command(multitool(t), "validate", "--rule-kind", "Sarif;Gh", "--output", out, file)
-	cmd.Env = append(os.Environ(), "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1")
-	console, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("SARIF multitool on %s: %v\n%s", file, err, console)
-	}
-	for _, line := range strings.Split(string(console), "\n") {
-		if m := consoleIssue.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			if m[1] == "error" {
-				errs = append(errs, m[2]+": "+m[3])
-			} else {
-				warnings = append(warnings, m[2]+": "+m[3])
-			}
-		} else if strings.Contains(line, ": error ") {
-			errs = append(errs, line)
-		}
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("the SARIF multitool wrote no log for %s: %v\n%s", file, err, console)
-	}
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID  string `json:"ruleId"`
-				Level   string `json:"level"`
-				Message struct {
-					Text string `json:"text"`
-				} `json:"message"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(raw, &log); err != nil {
-		t.Fatalf("read the multitool's log: %v", err)
-	}
-	logged := 0
-	for _, run := range log.Runs {
-		for _, r := range run.Results {
-			if r.Level == "error" || r.Level == "" { // SARIF's default level is warning; count it as a problem too
-				logged++
-			}
-		}
-	}
-	if logged > len(errs) {
-		errs = append(errs, fmt.Sprintf("the validation log has %d errors, the console showed %d:\n%s", logged, len(errs), raw))
-	}
-	return errs, warnings
-}
-
-func requireValidSARIF(t *testing.T, file string) {
-	t.Helper()
-	errs, warnings := validateSARIF(t, file)
-	for _, e := range errs {
-		t.Errorf("%s: %s", filepath.Base(file), e)
-	}
-	for _, w := range warnings {
-		t.Errorf("%s: warning %s", filepath.Base(file), w)
-	}
-}
-
 // What check and validate write is SARIF that GitHub accepts.
 func TestSARIFMultitool(t *testing.T) {
-	root := repoRoot(t)
+	root := testsvc.RepoRoot(t)
 	t.Run("check", func(t *testing.T) {
 		dir := t.TempDir()
 		policy := filepath.Join(dir, "policy.hcl")
@@ -239,7 +153,7 @@ func TestSARIFMultitool(t *testing.T) {
 		if n := len(readSARIF(t, out).Runs[0].Results); n != exampleFindings {
 			t.Fatalf("%d results, want %d", n, exampleFindings)
 		}
-		requireValidSARIF(t, out)
+		testsvc.RequireValidSARIF(t, out)
 	})
 	t.Run("validate", func(t *testing.T) {
 		dir := t.TempDir()
@@ -276,7 +190,7 @@ rule "r" {
 				t.Errorf("an SC0001 result is not at its diagnostic in policy.hcl: %+v", r.Locations)
 			}
 		}
-		requireValidSARIF(t, out)
+		testsvc.RequireValidSARIF(t, out)
 	})
 }
 
@@ -285,7 +199,7 @@ rule "r" {
 func TestSARIFMultitoolCatchesErrors(t *testing.T) {
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "policy.hcl")
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "policy.hcl"))
+	b, err := os.ReadFile(filepath.Join(testsvc.RepoRoot(t), "examples", "policy.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +224,7 @@ func TestSARIFMultitoolCatchesErrors(t *testing.T) {
 	if err := os.WriteFile(file, broken, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if errs, _ := validateSARIF(t, file); len(errs) == 0 {
+	if testsvc.SARIFErrors(testsvc.ValidateSARIF(t, file)) == 0 {
 		t.Fatal("the multitool reported no error for a result without a location")
 	}
 }
