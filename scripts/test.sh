@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] || [ ! -d node_modules/dynalite ] || [ ! -d node_modules/s3rver ]; then
+if [ ! -f node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] || [ ! -d node_modules/dynalite ] || [ ! -d node_modules/s3rver ]; then
   npm ci --no-audit --no-fund --ignore-scripts
 fi
 # No package's install script runs (--ignore-scripts): the multitool's only sets
