@@ -12,7 +12,8 @@
 #   zcat      single-threaded zcat of the same files to /dev/null
 #   jq        zcat FILES | jq -c '.Records[] | select(...)': what a user
 #             would otherwise write to extract the assume-role events
-#   check-4x, gunzip-4x   the same on the 4x larger trail (memory growth)
+#   check-4x, read-4x, gunzip-4x   the same on the 4x larger trail (memory
+#             growth: of the whole check, and of the file source alone)
 # Each line is run BENCH_REPS times, interleaved with the others; the table
 # shows the fastest run (with the CPU other processes used meanwhile) and
 # the median, and the ratios use both. The runs are also checked to agree:
@@ -149,6 +150,7 @@ for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
   if [ "$LARGE" != 0 ] && ((r <= REPS)); then
     run_gunzip gunzip-4x "$T4"
     run_check check-4x "$T4"
+    run_read read-4x "$T4"
   fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -210,7 +212,7 @@ fi
 echo
 printf '%-10s %8s %9s %8s %9s %8s\n' "" "wall s" "median s" "CPU s" "others s" "peak RSS"
 labels=(check read gunzip zcat jq)
-[ "$LARGE" = 0 ] || labels+=(check-4x gunzip-4x)
+[ "$LARGE" = 0 ] || labels+=(check-4x read-4x gunzip-4x)
 for l in "${labels[@]}"; do
   printf '%-10s %8s %9s %8s %9s %5s MB\n' "$l" "$(best "$l" 2)" "$(med "$l")" "$(best "$l" 3)" "$(best "$l" 5)" "$(peak "$l")"
 done
@@ -224,5 +226,6 @@ echo "check peak RSS:        $(peak check) MB   (target < 150 MB)"
 if [ "$LARGE" != 0 ]; then
   echo "check-4x / gunzip-4x:  $(ratio "$(best check-4x 2)" "$(best gunzip-4x 2)")x wall (medians $(ratio "$(med check-4x)" "$(med gunzip-4x)")x)"
   echo "RSS growth at 4x:      $(ratio "$(peak check-4x)" "$(peak check)")x ($(peak check-4x) MB)   (target <= 1.10x)"
+  echo "read RSS growth at 4x: $(ratio "$(peak read-4x)" "$(peak read)")x ($(peak read-4x) MB)   (the file source alone: the streaming part)"
 fi
 echo "runs: $RES"
