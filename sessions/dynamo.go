@@ -89,26 +89,22 @@ type dynamoLoad struct {
 	requests atomic.Int64
 	pages    atomic.Int64
 
-	mu   sync.Mutex
-	recs map[string]Record
+	mu   sync.Mutex // guards b and st
+	b    *IndexBuilder
+	base int // b.Len() when the load started
 	st   Stats
 }
 
-func (s *dynamoStore) Load(ctx context.Context, q Query) ([]Record, Stats, error) {
-	l := &dynamoLoad{s: s, recs: make(map[string]Record), st: Stats{Source: s.Name(), Kind: "dynamodb"}}
+func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats, error) {
+	l := &dynamoLoad{s: s, b: b, base: b.Len(), st: Stats{Source: s.Name(), Kind: "dynamodb"}}
 	err := l.load(ctx, q)
 	l.st.Requests = l.requests.Load()
 	l.st.Pages = l.pages.Load()
 	if err != nil {
-		return nil, l.st, err
+		return l.st, err
 	}
-	out := make([]Record, 0, len(l.recs))
-	for _, r := range l.recs {
-		out = append(out, r)
-	}
-	sortRecords(out)
-	l.st.Records = int64(len(out))
-	return out, l.st, nil
+	l.st.Records = int64(b.Len() - l.base)
+	return l.st, nil
 }
 
 func (l *dynamoLoad) load(ctx context.Context, q Query) error {
@@ -334,7 +330,7 @@ func (l *dynamoLoad) batchGet(ctx context.Context, ids []string) error {
 	var keys []map[string]types.AttributeValue
 	l.mu.Lock()
 	for _, id := range dedupe(ids) {
-		if _, ok := l.recs[id]; !ok && id != "" {
+		if id != "" && !l.b.Has(id) {
 			keys = append(keys, map[string]types.AttributeValue{keyAttribute: &types.AttributeValueMemberS{Value: id}})
 		}
 	}
@@ -382,7 +378,8 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	}
 	ds := make([]decoded, 0, len(items))
 	for _, it := range items {
-		r, err := recordFromAttrs(sdkAttrs(it))
+		a := sdkAttrs(it)
+		r, err := recordFromAttrs(&a)
 		ds = append(ds, decoded{r: r, item: itemName(it), err: err})
 	}
 	l.mu.Lock()
@@ -392,7 +389,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 			l.st.addSkip(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue
 		}
-		l.recs[d.r.ID] = d.r // the same item read twice is one record
+		l.b.Add(d.r) // the same item read twice is one record
 	}
 }
 
@@ -413,23 +410,23 @@ func itemName(it map[string]types.AttributeValue) string {
 }
 
 // sdkAttrs classifies the SDK's attribute values.
-func sdkAttrs(it map[string]types.AttributeValue) map[string]attr {
-	m := make(map[string]attr, len(it))
+func sdkAttrs(it map[string]types.AttributeValue) attrs {
+	var a attrs
 	for k, v := range it {
 		switch v := v.(type) {
 		case *types.AttributeValueMemberS:
-			m[k] = attr{kind: kindString, s: v.Value}
+			a.setAttr(k, attr{kind: kindString, s: v.Value})
 		case *types.AttributeValueMemberN:
-			m[k] = attr{kind: kindNumber, s: v.Value}
+			a.setAttr(k, attr{kind: kindNumber, s: v.Value})
 		case *types.AttributeValueMemberNULL:
-			m[k] = attr{kind: kindNull}
+			a.setAttr(k, attr{kind: kindNull})
 		case *types.AttributeValueMemberBOOL:
-			m[k] = attr{kind: kindBool}
+			a.setAttr(k, attr{kind: kindBool})
 		default:
-			m[k] = attr{kind: kindOther}
+			a.setAttr(k, attr{kind: kindOther})
 		}
 	}
-	return m
+	return a
 }
 
 func (l *dynamoLoad) tableName() string { return fmt.Sprintf("table %q", l.s.opts.Table) }

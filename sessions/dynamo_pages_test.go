@@ -37,7 +37,7 @@ func TestDynamoRepeatedLastEvaluatedKey(t *testing.T) {
 		{Start: now.Add(-time.Hour), End: now},                             // Scan
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, _, err := store.Load(ctx, q)
+		_, _, err := loadAll(ctx, store, q)
 		cancel()
 		var se *SourceError
 		if !errors.As(err, &se) || se.Source != "dynamodb://t" || !strings.Contains(err.Error(), "same LastEvaluatedKey twice") {

@@ -260,7 +260,7 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("query gsi-profile", func(t *testing.T) {
 		cnt.reset()
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query"}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,7 +286,7 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("max session duration sets the lower bound", func(t *testing.T) {
-		got, _, err := NewDynamoStore(c, DynamoOptions{Table: "t-query", MaxSessionDuration: 30 * time.Hour}).Load(ctx, q)
+		got, _, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query", MaxSessionDuration: 30 * time.Hour}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestDynamoStore(t *testing.T) {
 		for range 2 {
 			qq := q
 			cnt.reset()
-			got, st, err := s.Load(ctx, qq)
+			got, st, err := loadAll(ctx, s, qq)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -344,7 +344,7 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("scan when gsi-profile is missing", func(t *testing.T) {
 		cnt.reset()
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-noindex", Segments: 3}).Load(ctx, q)
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-noindex", Segments: 3}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,7 +359,7 @@ func TestDynamoStore(t *testing.T) {
 	t.Run("scan when gsi-profile holds keys only", func(t *testing.T) {
 		createTable(t, c, "t-keysonly", tableOpts{profileKeysOnly: true})
 		put(t, c, "t-keysonly", items)
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-keysonly"}).Load(ctx, q)
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-keysonly"}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +370,7 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("scan when no profile is asked for", func(t *testing.T) {
 		cnt.reset()
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, Query{Start: winStart, End: winEnd})
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query"}), Query{Start: winStart, End: winEnd})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +394,7 @@ func TestDynamoStore(t *testing.T) {
 		qq := q
 		qq.IDs = append(append(append([]string{}, idsWanted...), inWindow...), "nope-1", "nope-2", "nope-3", idsWanted[0])
 		cnt.reset()
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, qq)
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -417,7 +417,7 @@ func TestDynamoStore(t *testing.T) {
 		badCount := item(recs[len(recs)/2+6], 0)
 		badCount["request_count"] = &types.AttributeValueMemberS{Value: "lots"}
 		put(t, c, "t-bad", []map[string]types.AttributeValue{good, badTime, badCount})
-		got, st, err := NewDynamoStore(c, DynamoOptions{Table: "t-bad"}).Load(ctx, Query{Start: winStart, End: winEnd, Profiles: []string{"prod-admin", "dev", "staging"}})
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-bad"}), Query{Start: winStart, End: winEnd, Profiles: []string{"prod-admin", "dev", "staging"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +433,7 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("missing table", func(t *testing.T) {
-		_, _, err := NewDynamoStore(c, DynamoOptions{Table: "no-such-table"}).Load(ctx, q)
+		_, _, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "no-such-table"}), q)
 		var ae *AccessError
 		if !errors.As(err, &ae) || ae.Problem != NotFound {
 			t.Fatalf("error = %v, want an *AccessError NotFound", err)
@@ -454,7 +454,7 @@ func TestDynamoStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitActive(t, c, "t-otherkey")
-		_, _, err = NewDynamoStore(c, DynamoOptions{Table: "t-otherkey"}).Load(ctx, q)
+		_, _, err = loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-otherkey"}), q)
 		var se *SourceError
 		if !errors.As(err, &se) || !strings.Contains(err.Error(), `partition key is "pk"`) {
 			t.Fatalf("error = %v, want a *SourceError about the partition key", err)
@@ -481,7 +481,7 @@ func TestDynamoStore(t *testing.T) {
 				pc, _ := newClient(t, faultProxy(t, ep, map[string]fault{tc.op: {status: 400, code: tc.code, msg: tc.msg}}))
 				qq := q
 				qq.IDs = []string{"rec-00000"}
-				_, _, err := NewDynamoStore(pc, DynamoOptions{Table: tc.table}).Load(ctx, qq)
+				_, _, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: tc.table}), qq)
 				var ae *AccessError
 				if !errors.As(err, &ae) || ae.Problem != tc.problem || ae.Code != tc.code {
 					t.Fatalf("error = %v, want an *AccessError with problem %d and code %s", err, tc.problem, tc.code)
@@ -498,7 +498,7 @@ func TestDynamoStore(t *testing.T) {
 		cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{}, errors.New("refresh cached SSO token failed: the SSO session has expired or is invalid")
 		})
-		_, _, err := NewDynamoStore(dynamodb.NewFromConfig(cfg), DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		_, _, err := loadAll(ctx, NewDynamoStore(dynamodb.NewFromConfig(cfg), DynamoOptions{Table: "t-query"}), q)
 		var ae *AccessError
 		if !errors.As(err, &ae) || ae.Problem != CredentialsExpired || !strings.Contains(err.Error(), "AWS credentials have expired") {
 			t.Fatalf("error = %v, want expired credentials", err)
@@ -507,7 +507,7 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("index rejected by the table falls back to scan", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"Query": {status: 400, code: "ValidationException", msg: "The table does not have the specified index: gsi-profile"}}))
-		got, st, err := NewDynamoStore(pc, DynamoOptions{Table: "t-query"}).Load(ctx, q)
+		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -519,7 +519,7 @@ func TestDynamoStore(t *testing.T) {
 	t.Run("unprocessed keys are retried", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
 		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00000", "rec-00001", "rec-00002"}}
-		got, st, err := NewDynamoStore(pc, DynamoOptions{Table: "t-query"}).Load(ctx, qq)
+		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}

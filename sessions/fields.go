@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -36,10 +35,83 @@ func (k attrKind) String() string {
 	return "a map, list, set or binary value"
 }
 
-// attr is one attribute value: its kind and, for strings and numbers, its text.
+// attr is one attribute value: its kind and, for strings and numbers, its
+// text. set is false for an attribute the record does not have.
 type attr struct {
 	kind attrKind
 	s    string
+	set  bool
+}
+
+// field is one of the attributes a Record is built from.
+type field int
+
+const (
+	fID field = iota
+	fUser
+	fProfile
+	fServerInstanceID
+	fStatus
+	fSourceIdentity
+	fRevokedBy
+	fRevokedReason
+	fStartedAt
+	fLastAccessAt
+	fExpiresAt
+	fCreatedAt
+	fUpdatedAt
+	fRequestCount
+	fTTL
+	numFields
+)
+
+// fieldOf is the field an attribute name stands for; false for an
+// attribute a Record does not read.
+func fieldOf(name string) (field, bool) {
+	switch name {
+	case "id":
+		return fID, true
+	case "user":
+		return fUser, true
+	case "profile":
+		return fProfile, true
+	case "server_instance_id":
+		return fServerInstanceID, true
+	case "status":
+		return fStatus, true
+	case "source_identity":
+		return fSourceIdentity, true
+	case "revoked_by":
+		return fRevokedBy, true
+	case "revoked_reason":
+		return fRevokedReason, true
+	case "started_at":
+		return fStartedAt, true
+	case "last_access_at":
+		return fLastAccessAt, true
+	case "expires_at":
+		return fExpiresAt, true
+	case "created_at":
+		return fCreatedAt, true
+	case "updated_at":
+		return fUpdatedAt, true
+	case "request_count":
+		return fRequestCount, true
+	case "ttl":
+		return fTTL, true
+	}
+	return 0, false
+}
+
+// attrs are the attributes of one record that a Record reads, by field.
+type attrs [numFields]attr
+
+// setAttr records the attribute name, when a Record reads it.
+func (a *attrs) setAttr(name string, v attr) {
+	if f, ok := fieldOf(name); ok {
+		v.set = true
+		a[f] = v
+	}
 }
 
 // maxFieldLen bounds the text of one attribute in a skip reason.
@@ -48,12 +120,12 @@ const maxFieldLen = 64
 // recordFromAttrs builds a Record from a record's attributes. The error is a
 // reason to skip the record: id missing or not a string, a time that is not
 // RFC 3339, a value of the wrong type. Unknown attributes are ignored.
-func recordFromAttrs(m map[string]attr) (Record, error) {
+func recordFromAttrs(m *attrs) (Record, error) {
 	var r Record
 	var errs []error
-	str := func(name string, dst *string) {
-		a, ok := m[name]
-		if !ok || a.kind == kindNull {
+	str := func(f field, name string, dst *string) {
+		a := m[f]
+		if !a.set || a.kind == kindNull {
 			return
 		}
 		if a.kind != kindString {
@@ -62,9 +134,9 @@ func recordFromAttrs(m map[string]attr) (Record, error) {
 		}
 		*dst = a.s
 	}
-	tm := func(name string, dst *time.Time) {
-		a, ok := m[name]
-		if !ok || a.kind == kindNull || (a.kind == kindString && a.s == "") {
+	tm := func(f field, name string, dst *time.Time) {
+		a := m[f]
+		if !a.set || a.kind == kindNull || (a.kind == kindString && a.s == "") {
 			return
 		}
 		if a.kind != kindString {
@@ -78,9 +150,9 @@ func recordFromAttrs(m map[string]attr) (Record, error) {
 		}
 		*dst = t.UTC()
 	}
-	num := func(name string, dst *int64) {
-		a, ok := m[name]
-		if !ok || a.kind == kindNull || (a.kind == kindString && a.s == "") {
+	num := func(f field, name string, dst *int64) {
+		a := m[f]
+		if !a.set || a.kind == kindNull || (a.kind == kindString && a.s == "") {
 			return
 		}
 		if a.kind != kindNumber && a.kind != kindString {
@@ -95,7 +167,7 @@ func recordFromAttrs(m map[string]attr) (Record, error) {
 		*dst = n
 	}
 
-	if a, ok := m["id"]; !ok || a.kind == kindNull {
+	if a := m[fID]; !a.set || a.kind == kindNull {
 		errs = append(errs, errors.New("no id attribute"))
 	} else if a.kind != kindString {
 		errs = append(errs, fmt.Errorf("id is %s, want a string", a.kind))
@@ -104,20 +176,20 @@ func recordFromAttrs(m map[string]attr) (Record, error) {
 	} else {
 		r.ID = a.s
 	}
-	str("user", &r.User)
-	str("profile", &r.Profile)
-	str("server_instance_id", &r.ServerInstanceID)
-	str("status", &r.Status)
-	str("source_identity", &r.SourceIdentity)
-	str("revoked_by", &r.RevokedBy)
-	str("revoked_reason", &r.RevokedReason)
-	tm("started_at", &r.StartedAt)
-	tm("last_access_at", &r.LastAccessAt)
-	tm("expires_at", &r.ExpiresAt)
-	tm("created_at", &r.CreatedAt)
-	tm("updated_at", &r.UpdatedAt)
-	num("request_count", &r.RequestCount)
-	num("ttl", &r.TTL)
+	str(fUser, "user", &r.User)
+	str(fProfile, "profile", &r.Profile)
+	str(fServerInstanceID, "server_instance_id", &r.ServerInstanceID)
+	str(fStatus, "status", &r.Status)
+	str(fSourceIdentity, "source_identity", &r.SourceIdentity)
+	str(fRevokedBy, "revoked_by", &r.RevokedBy)
+	str(fRevokedReason, "revoked_reason", &r.RevokedReason)
+	tm(fStartedAt, "started_at", &r.StartedAt)
+	tm(fLastAccessAt, "last_access_at", &r.LastAccessAt)
+	tm(fExpiresAt, "expires_at", &r.ExpiresAt)
+	tm(fCreatedAt, "created_at", &r.CreatedAt)
+	tm(fUpdatedAt, "updated_at", &r.UpdatedAt)
+	num(fRequestCount, "request_count", &r.RequestCount)
+	num(fTTL, "ttl", &r.TTL)
 	if len(errs) > 0 {
 		return Record{}, errors.Join(errs...)
 	}
@@ -165,15 +237,4 @@ func (s *Stats) addSkip(item, reason string) {
 	if len(s.Skipped) < maxSkipList {
 		s.Skipped = append(s.Skipped, Skip{Item: item, Reason: reason})
 	}
-}
-
-// sortRecords orders records by created_at, then id, so that a store's
-// result never depends on page or goroutine order.
-func sortRecords(rs []Record) {
-	sort.SliceStable(rs, func(i, j int) bool {
-		if !rs[i].CreatedAt.Equal(rs[j].CreatedAt) {
-			return rs[i].CreatedAt.Before(rs[j].CreatedAt)
-		}
-		return rs[i].ID < rs[j].ID
-	})
 }

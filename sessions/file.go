@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 )
 
 // MaxFileBytes caps the decompressed size of a gzipped session file, so a
@@ -38,31 +39,29 @@ const MaxFileBytes = 4 << 30
 // the later record wins and the earlier one is counted as skipped. Nothing
 // is dropped silently.
 //
-// Load returns every record of the file, whatever the query: an event in
-// the window may match a record that ended long before it.
+// Load hands every record of the file to the builder as it is decoded,
+// whatever the query: an event in the window may match a record that ended
+// long before it.
 func NewFileStore(path string) Store { return &fileStore{path: path} }
 
 type fileStore struct{ path string }
 
 func (f *fileStore) Name() string { return f.path }
 
-func (f *fileStore) Load(ctx context.Context, _ Query) ([]Record, Stats, error) {
+func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, error) {
 	st := Stats{Source: f.path, Kind: "file"}
 	fh, err := os.Open(f.path)
 	if err != nil {
-		return nil, st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w", err)}
+		return st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w", err)}
 	}
 	defer fh.Close()
-	recs, err := readRecords(ctx, fh, f.path, &st)
-	if err != nil {
-		return nil, st, err
-	}
-	return recs, st, nil
+	err = readRecords(ctx, fh, f.path, &st, b)
+	return st, err
 }
 
-// readRecords decodes a session file (see NewFileStore). name labels
-// skipped records and errors.
-func readRecords(ctx context.Context, src io.Reader, name string, st *Stats) ([]Record, error) {
+// readRecords decodes a session file (see NewFileStore) and adds its records
+// to b as they are read. name labels skipped records and errors.
+func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *IndexBuilder) error {
 	lr := &lineReader{r: src}
 	br := bufio.NewReaderSize(lr, 64<<10)
 	fail := func(off int64, err error) error {
@@ -74,7 +73,7 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats) ([]
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, &SourceError{Source: name, Err: fmt.Errorf("not a valid gzip file: %w", err)}
+			return &SourceError{Source: name, Err: fmt.Errorf("not a valid gzip file: %w", err)}
 		}
 		defer zr.Close()
 		lr = &lineReader{r: &capReader{r: gzipReader{zr}, left: MaxFileBytes}}
@@ -89,18 +88,18 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats) ([]
 	}
 	var first byte
 	for {
-		b, err := br.ReadByte()
+		c, err := br.ReadByte()
 		if errors.Is(err, io.EOF) {
-			return nil, nil // an empty file holds no records
+			return nil // an empty file holds no records
 		}
 		if err != nil {
-			return nil, fail(base, readErr(err))
+			return fail(base, readErr(err))
 		}
-		if b == ' ' || b == '\t' || b == '\r' || b == '\n' {
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
 			base++
 			continue
 		}
-		first = b
+		first = c
 		_ = br.UnreadByte()
 		break
 	}
@@ -117,134 +116,214 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats) ([]
 		}
 		return base + dec.InputOffset()
 	}
-	d := &fileDecoder{name: name, st: st, line: lr.line, byID: make(map[string]int)}
+	// elementErrPos is errPos for an array element. The offset of a syntax
+	// error inside an element counts only the bytes the decoder scanned as
+	// values, not the '[', the commas and the white space before them
+	// that it read as tokens; so the error is found again in the element,
+	// which starts where the decoder stopped. noComma: the element failed
+	// before its value, for want of a comma, at an offset that is right.
+	elementErrPos := func(err error, noComma bool) int64 {
+		var se *json.SyntaxError
+		if !errors.As(err, &se) || noComma {
+			return errPos(err)
+		}
+		rest, _ := io.ReadAll(dec.Buffered())
+		var v json.RawMessage
+		if errors.As(json.Unmarshal(rest, &v), &se) {
+			return base + dec.InputOffset() + se.Offset
+		}
+		return errPos(err)
+	}
+	d := &fileDecoder{name: name, st: st, b: b, base: b.Len()}
 	dec = json.NewDecoder(br)
+	var raw json.RawMessage // reused: nothing keeps it past one value
 	switch first {
 	case '[':
 		if _, err := dec.Token(); err != nil {
-			return nil, fail(base, syntaxErr(err))
+			return fail(base, syntaxErr(err))
 		}
-		for n := 1; dec.More(); n++ {
+		for n := int64(1); dec.More(); n++ {
 			if n%1024 == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
-			var raw json.RawMessage
+			pre := dec.InputOffset()
 			if err := dec.Decode(&raw); err != nil {
-				return nil, fail(errPos(err), syntaxErr(err))
+				return fail(elementErrPos(err, n > 1 && dec.InputOffset() == pre), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
-			d.item(raw, fmt.Sprintf("%s:%d (element %d)", name, lr.line(off), n))
+			d.item(raw, loc{line: int64(lr.line(off)), n: n, kind: locElement})
 		}
 		if _, err := dec.Token(); err != nil {
-			return nil, fail(errPos(err), syntaxErr(err))
+			return fail(errPos(err), syntaxErr(err))
 		}
 		if err := expectEOF(dec); err != nil {
-			return nil, fail(base+dec.InputOffset(), err)
+			return fail(base+dec.InputOffset(), err)
 		}
 	case '{':
 		for n := 1; ; n++ {
 			if n%1024 == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
-			var raw json.RawMessage
 			err := dec.Decode(&raw)
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
-				return nil, fail(errPos(err), syntaxErr(err))
+				return fail(errPos(err), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
-			d.document(raw, fmt.Sprintf("%s:%d", name, lr.line(off)))
+			d.document(raw, loc{line: int64(lr.line(off))})
 		}
 	default:
-		return nil, fail(base, fmt.Errorf("not a session file: it starts with %q; want a JSON array of records, JSON Lines, or a DynamoDB export ({\"Item\":{…}} per line)", rune(first)))
+		return fail(base, fmt.Errorf("not a session file: it starts with %q; want a JSON array of records, JSON Lines, or a DynamoDB export ({\"Item\":{…}} per line)", rune(first)))
 	}
-	return d.records(), nil
+	st.Records = int64(b.Len() - d.base)
+	return nil
 }
 
-// fileDecoder turns the values of a session file into records.
+// fileDecoder turns the values of a session file into records and hands
+// them to the index builder. Of each record kept it remembers only where it
+// was read, to name both places when its id appears again.
 type fileDecoder struct {
 	name string
 	st   *Stats
-	line func(int64) int
-	recs []Record
-	at   []string       // where each record was read, for duplicate reports
-	byID map[string]int // id -> index in recs
+	b    *IndexBuilder
+	base int   // b.Len() when the file started
+	locs []loc // where the record in slot base+i was read
+}
+
+// locKind says how a loc is shown.
+type locKind uint8
+
+const (
+	locLine    locKind = iota // a JSON Lines document: name:line
+	locElement                // an array element: name:line (element n)
+	locItems                  // an item of a scan's Items: name:line (Items[n])
+)
+
+// loc is where a value was read.
+type loc struct {
+	line int64
+	n    int64
+	kind locKind
+}
+
+// at shows a loc in a skip: "file:12", "file:3 (element 2)", "file:1 (Items[4])".
+func (d *fileDecoder) at(l loc) string {
+	switch l.kind {
+	case locElement:
+		return fmt.Sprintf("%s:%d (element %d)", d.name, l.line, l.n)
+	case locItems:
+		return fmt.Sprintf("%s:%d (Items[%d])", d.name, l.line, l.n)
+	}
+	return fmt.Sprintf("%s:%d", d.name, l.line)
 }
 
 // document handles one top-level object of a JSON Lines file: a record, an
 // {"Item":…} export line, or the {"Items":[…]} output of a scan.
-func (d *fileDecoder) document(raw json.RawMessage, at string) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err == nil {
-		if items, ok := obj["Items"]; ok && obj["id"] == nil && obj["Item"] == nil {
-			var list []json.RawMessage
-			if err := json.Unmarshal(items, &list); err != nil {
-				d.st.addSkip(at, "Items is not a list of items")
-				return
-			}
-			for i, it := range list {
-				d.item(it, fmt.Sprintf("%s (Items[%d])", at, i))
-			}
+func (d *fileDecoder) document(raw json.RawMessage, l loc) {
+	if m, ok := scanMembers(raw); ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
+		var list []json.RawMessage
+		if err := json.Unmarshal(m.items, &list); err != nil {
+			d.st.addSkip(d.at(l), "Items is not a list of items")
 			return
 		}
+		for i, it := range list {
+			d.item(it, loc{line: l.line, n: int64(i), kind: locItems})
+		}
+		return
 	}
-	d.item(raw, at)
+	d.item(raw, l)
 }
 
 // item decodes one record value and keeps it or counts it as skipped.
-func (d *fileDecoder) item(raw json.RawMessage, at string) {
-	m, err := jsonAttrs(raw)
+func (d *fileDecoder) item(raw json.RawMessage, l loc) {
+	var a attrs
+	err := recordAttrs(raw, &a)
 	if err == nil {
 		var r Record
-		if r, err = recordFromAttrs(m); err == nil {
-			d.keep(r, at)
+		if r, err = recordFromAttrs(&a); err == nil {
+			d.keep(r, l)
 			return
 		}
 	}
-	d.st.addSkip(at, skipReason(err))
+	d.st.addSkip(d.at(l), skipReason(err))
 }
 
-func (d *fileDecoder) keep(r Record, at string) {
-	if i, ok := d.byID[r.ID]; ok {
-		d.st.addSkip(d.at[i], fmt.Sprintf("id %q appears again at %s; the later record is used", clip(r.ID), at))
-		d.recs[i], d.at[i] = r, at
+// keep adds r to the index builder. When its id was read before, the
+// later record wins and the earlier one is counted as skipped.
+func (d *fileDecoder) keep(r Record, l loc) {
+	slot, replaced := d.b.Add(r)
+	i := slot - d.base
+	if i < 0 {
+		// The builder held the id before this file.
+		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; the later record is used", clip(r.ID), d.at(l)))
 		return
 	}
-	d.byID[r.ID] = len(d.recs)
-	d.recs = append(d.recs, r)
-	d.at = append(d.at, at)
+	for len(d.locs) <= i {
+		d.locs = append(d.locs, loc{})
+	}
+	if replaced {
+		d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; the later record is used", clip(r.ID), d.at(l)))
+	}
+	d.locs[i] = l
 }
 
-func (d *fileDecoder) records() []Record {
-	d.st.Records = int64(len(d.recs))
-	sortRecords(d.recs)
-	return d.recs
-}
-
-// jsonAttrs reads the attributes of one record: a plain JSON object, an
+// recordAttrs reads the attributes of one record: a plain JSON object, an
 // {"Item":{…}} export line, or a bare DynamoDB JSON item.
-func jsonAttrs(raw json.RawMessage) (map[string]attr, error) {
+func recordAttrs(raw json.RawMessage, a *attrs) error {
+	if firstByte(raw) != '{' {
+		return fmt.Errorf("not an object but %s", jsonKind(raw))
+	}
+	m, ok := scanMembers(raw)
+	if !ok {
+		// Not valid JSON (the decoders validate every value first, so
+		// this does not happen): the map decoder says what is wrong.
+		return jsonAttrs(raw, a)
+	}
+	if m.item != nil && m.vals[fID] == nil {
+		inner, err := jsonObject(m.item)
+		if err != nil {
+			return errors.New("Item is not an object of DynamoDB attribute values")
+		}
+		return dynamoJSONAttrs(inner, a)
+	}
+	if id := m.vals[fID]; id != nil && firstByte(id) == '{' {
+		obj, err := jsonObject(raw)
+		if err != nil {
+			return err
+		}
+		return dynamoJSONAttrs(obj, a)
+	}
+	for f, v := range m.vals {
+		if v != nil {
+			a[f] = plainAttr(v)
+			a[f].set = true
+		}
+	}
+	return nil
+}
+
+// jsonAttrs is recordAttrs decoding raw into a map first.
+func jsonAttrs(raw json.RawMessage, a *attrs) error {
 	obj, err := jsonObject(raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if item, ok := obj["Item"]; ok && obj["id"] == nil {
 		inner, err := jsonObject(item)
 		if err != nil {
-			return nil, errors.New("Item is not an object of DynamoDB attribute values")
+			return errors.New("Item is not an object of DynamoDB attribute values")
 		}
-		return dynamoJSONAttrs(inner)
+		return dynamoJSONAttrs(inner, a)
 	}
 	if id, ok := obj["id"]; ok && firstByte(id) == '{' {
-		return dynamoJSONAttrs(obj)
+		return dynamoJSONAttrs(obj, a)
 	}
-	m := make(map[string]attr, len(obj))
 	for k, v := range obj {
-		m[k] = plainAttr(v)
+		a.setAttr(k, plainAttr(v))
 	}
-	return m, nil
+	return nil
 }
 
 // jsonObject unmarshals an object; anything else is a skip reason.
@@ -263,6 +342,9 @@ func jsonObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
 func plainAttr(v json.RawMessage) attr {
 	switch firstByte(v) {
 	case '"':
+		if s, ok := unquoteFast(v); ok {
+			return attr{kind: kindString, s: s}
+		}
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			return attr{kind: kindString, s: s}
@@ -281,35 +363,204 @@ func plainAttr(v json.RawMessage) attr {
 
 // dynamoJSONAttrs reads DynamoDB JSON: every value is {"S":…}, {"N":…},
 // {"NULL":true}, {"BOOL":…} or another type tag.
-func dynamoJSONAttrs(obj map[string]json.RawMessage) (map[string]attr, error) {
-	m := make(map[string]attr, len(obj))
+func dynamoJSONAttrs(obj map[string]json.RawMessage, a *attrs) error {
 	for k, v := range obj {
 		tv, err := jsonObject(v)
 		if err != nil || len(tv) != 1 {
-			return nil, fmt.Errorf("attribute %q is not a DynamoDB attribute value like {\"S\":\"…\"}", clip(k))
+			return fmt.Errorf("attribute %q is not a DynamoDB attribute value like {\"S\":\"…\"}", clip(k))
 		}
 		for tag, val := range tv {
 			switch tag {
 			case "S", "N":
 				var s string
 				if err := json.Unmarshal(val, &s); err != nil {
-					return nil, fmt.Errorf("attribute %q: the value of %q is not a string", clip(k), tag)
+					return fmt.Errorf("attribute %q: the value of %q is not a string", clip(k), tag)
 				}
 				kind := kindString
 				if tag == "N" {
 					kind = kindNumber
 				}
-				m[k] = attr{kind: kind, s: s}
+				a.setAttr(k, attr{kind: kind, s: s})
 			case "NULL":
-				m[k] = attr{kind: kindNull}
+				a.setAttr(k, attr{kind: kindNull})
 			case "BOOL":
-				m[k] = attr{kind: kindBool}
+				a.setAttr(k, attr{kind: kindBool})
 			default:
-				m[k] = attr{kind: kindOther}
+				a.setAttr(k, attr{kind: kindOther})
 			}
 		}
 	}
-	return m, nil
+	return nil
+}
+
+// unquoteFast returns the text of a JSON string without escapes, which is
+// its bytes; false when it needs the full decoder.
+func unquoteFast(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	body := v[1 : len(v)-1]
+	for _, c := range body {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false // the decoder replaces invalid bytes
+	}
+	return string(body), true
+}
+
+// members are the values scanMembers found in a JSON object: the raw value
+// of each attribute a Record reads and of Item and Items, the last one when
+// a name repeats (as when decoding into a map). A value present is never
+// nil.
+type members struct {
+	vals        [numFields][]byte
+	item, items []byte
+}
+
+// scanMembers walks a JSON object that a decoder already validated, in one
+// pass and without decoding the values. false when raw is not such an
+// object.
+func scanMembers(raw []byte) (m members, ok bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return m, false
+	}
+	i++
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) {
+			return m, false
+		}
+		switch raw[i] {
+		case '}':
+			return m, true
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return m, false
+		}
+		kEnd, esc := stringEnd(raw, i)
+		if kEnd < 0 {
+			return m, false
+		}
+		qkey := raw[i:kEnd]
+		i = skipSpace(raw, kEnd)
+		if i >= len(raw) || raw[i] != ':' {
+			return m, false
+		}
+		i = skipSpace(raw, i+1)
+		vEnd := valueEnd(raw, i)
+		if vEnd < 0 {
+			return m, false
+		}
+		if !m.set(qkey, esc, raw[i:vEnd]) {
+			return m, false
+		}
+		i = vEnd
+	}
+}
+
+// set keeps v when the quoted name qkey is one scanMembers looks for.
+func (m *members) set(qkey []byte, esc bool, v []byte) bool {
+	key := qkey[1 : len(qkey)-1]
+	if esc || !utf8.Valid(key) {
+		var s string
+		if json.Unmarshal(qkey, &s) != nil {
+			return false
+		}
+		key = []byte(s)
+	}
+	switch string(key) {
+	case "Item":
+		m.item = v
+	case "Items":
+		m.items = v
+	default:
+		if f, ok := fieldOf(string(key)); ok {
+			m.vals[f] = v
+		}
+	}
+	return true
+}
+
+// isDelim reports whether c ends a number or a literal.
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the index after the closing quote of the string opening at
+// b[i], and whether it holds an escape; -1 when it is not closed.
+func stringEnd(b []byte, i int) (int, bool) {
+	esc := false
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			esc = true
+			j++
+		case '"':
+			return j + 1, esc
+		}
+	}
+	return -1, esc
+}
+
+// valueEnd is the index after the JSON value starting at b[i]; -1 when it
+// does not end.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		end, _ := stringEnd(b, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); {
+			switch b[j] {
+			case '"':
+				end, _ := stringEnd(b, j)
+				if end < 0 {
+					return -1
+				}
+				j = end
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && !isDelim(b[j]) {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }
 
 func firstByte(v []byte) byte {
@@ -375,11 +626,14 @@ func readErr(err error) error {
 }
 
 // lineReader remembers where the newlines are so that an offset can be
-// turned into a line number.
+// turned into a line number. Offsets are asked for in increasing order (the
+// decoder reads forwards), so it forgets the newlines before the last
+// offset asked for: it holds only those of the text read ahead.
 type lineReader struct {
 	r        io.Reader
 	off      int64
-	newlines []int64
+	newlines []int64 // offsets of the newlines after those counted in passed
+	passed   int
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
@@ -396,9 +650,13 @@ func (l *lineReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// line is the 1-based line holding byte offset off.
+// line is the 1-based line holding byte offset off. off must not be before
+// an offset asked for earlier.
 func (l *lineReader) line(off int64) int {
-	return 1 + sort.Search(len(l.newlines), func(i int) bool { return l.newlines[i] >= off })
+	i := sort.Search(len(l.newlines), func(i int) bool { return l.newlines[i] >= off })
+	l.passed += i
+	l.newlines = l.newlines[i:]
+	return 1 + l.passed
 }
 
 // capReader fails once more than left bytes were read.

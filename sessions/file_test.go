@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // wantFixture is what every testdata/ format holds.
@@ -54,7 +57,7 @@ func TestFileStoreFormats(t *testing.T) {
 			if s.Name() != path {
 				t.Errorf("Name() = %q, want %q", s.Name(), path)
 			}
-			recs, st, err := s.Load(context.Background(), Query{})
+			recs, st, err := loadAll(context.Background(), s, Query{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,6 +90,13 @@ func TestFileStoreBadInput(t *testing.T) {
 		{name: "truncated array after comma", content: "[\n{\"id\":\"a\"},\n", wantErr: "ends in the middle", line: 3},
 		{name: "garbage inside array", content: "[\n{\"id\":\"a\"},\n{\"id\":\"b\"} x\n]", wantErr: "malformed JSON", line: 3},
 		{name: "garbage after leading blank lines", content: "\n\n  [{\"id\":\"a\"},\n {\"id\":\"b\"} x]", wantErr: "malformed JSON", line: 4},
+		{name: "bad value in the first element", content: "[\n  tru]", wantErr: "malformed JSON", line: 2},
+		{name: "bad value in a later element", content: "[0,0\n,0,A0]", wantErr: "invalid character 'A'", line: 2},
+		{name: "bad value inside an element", content: "[\n{\"id\":\"a\"} ,\n\n{\"id\":\n tru}\n]", wantErr: "in literal true", line: 5},
+		{name: "missing comma before a valid element", content: "[{\"id\":\"a\"} {\"id\":\"b\"}\n]", wantErr: "expected comma after array element", line: 1},
+		{name: "bad value after blank lines before the comma", content: "[{\"id\":\"a\"}\n\n\n\n,tru]", wantErr: "in literal true", line: 5},
+		{name: "bad value after white space before commas", content: "[0" + strings.Repeat(" ", 500) + ",\n0" + strings.Repeat(" ", 500) + ",\n0 ,\n{\"id\":x}]", wantErr: "invalid character 'x'", line: 4},
+		{name: "bad string in an element", content: "[{\"id\":\"a\"},\n{\"id\":\"b\\u12\"}]", wantErr: "in \\u hexadecimal", line: 2},
 		{name: "data after the array", content: "[{\"id\":\"a\"}]\n{\"id\":\"b\"}", wantErr: "unexpected data after the JSON array", line: 2},
 		{name: "non-JSON line", content: "{\"id\":\"a\"}\n{\"id\":\"b\"}\nnot json\n{\"id\":\"c\"}", wantErr: "malformed JSON", line: 3},
 		{name: "truncated line", content: "{\"id\":\"a\"}\n{\"id\":\"b\",\"user\":", wantErr: "ends in the middle", line: 2},
@@ -149,7 +159,7 @@ func TestFileStoreBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var st Stats
-			recs, err := readRecords(context.Background(), strings.NewReader(tc.content), "x", &st)
+			recs, err := readAllRecords(context.Background(), strings.NewReader(tc.content), "x", &st)
 			if tc.wantErr != "" {
 				var se *SourceError
 				if !errors.As(err, &se) {
@@ -185,7 +195,7 @@ func TestFileStoreBadInput(t *testing.T) {
 
 func TestFileStoreValues(t *testing.T) {
 	var st Stats
-	recs, err := readRecords(context.Background(), strings.NewReader(`{"id":"a","request_count":"3","ttl":1.7e9,"user":null,"expires_at":"","status":"active"}`), "x", &st)
+	recs, err := readAllRecords(context.Background(), strings.NewReader(`{"id":"a","request_count":"3","ttl":1.7e9,"user":null,"expires_at":"","status":"active"}`), "x", &st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +208,7 @@ func TestFileStoreValues(t *testing.T) {
 func TestFileStoreUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.json")
-	_, _, err := NewFileStore(missing).Load(context.Background(), Query{})
+	_, _, err := loadAll(context.Background(), NewFileStore(missing), Query{})
 	var se *SourceError
 	if !errors.As(err, &se) || se.Source != missing || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("error = %v, want a *SourceError for %s wrapping ErrNotExist", err, missing)
@@ -213,7 +223,7 @@ func TestFileStoreUnreadable(t *testing.T) {
 	if err := os.WriteFile(trunc, buf.Bytes()[:buf.Len()/2], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = NewFileStore(trunc).Load(context.Background(), Query{})
+	_, _, err = loadAll(context.Background(), NewFileStore(trunc), Query{})
 	if err == nil || !strings.Contains(err.Error(), "gzip data is truncated") || !strings.HasPrefix(err.Error(), trunc+":") {
 		t.Fatalf("error = %v, want a truncated gzip error naming %s", err, trunc)
 	}
@@ -223,7 +233,7 @@ func TestFileStoreUnreadable(t *testing.T) {
 	if err := os.WriteFile(bad, []byte{0x1f, 0x8b, 0x00}, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err = NewFileStore(bad).Load(context.Background(), Query{}); err == nil || !strings.Contains(err.Error(), "gzip") {
+	if _, _, err = loadAll(context.Background(), NewFileStore(bad), Query{}); err == nil || !strings.Contains(err.Error(), "gzip") {
 		t.Fatalf("error = %v, want a gzip error", err)
 	}
 }
@@ -235,7 +245,7 @@ func TestFileStoreSkipListCapped(t *testing.T) {
 		sb.WriteString("{\"user\":\"nobody\"}\n")
 	}
 	var st Stats
-	if _, err := readRecords(context.Background(), strings.NewReader(sb.String()), "x", &st); err != nil {
+	if _, err := readAllRecords(context.Background(), strings.NewReader(sb.String()), "x", &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.RecordsSkipped != 250 || len(st.Skipped) != maxSkipList {
@@ -308,7 +318,9 @@ func FuzzFileStore(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var st Stats
-		recs, err := readRecords(context.Background(), bytes.NewReader(data), "fuzz", &st)
+		var recs []Record
+		b := collector(&recs)
+		err := readRecords(context.Background(), bytes.NewReader(data), "fuzz", &st, b)
 		if err != nil {
 			var se *SourceError
 			if !errors.As(err, &se) || se.Source != "fuzz" {
@@ -330,9 +342,83 @@ func FuzzFileStore(f *testing.F) {
 			seen[r.ID] = true
 		}
 		// Whatever was read can be indexed and looked up.
-		ix := NewIndex(recs)
+		ix := b.Index()
+		if ix.Len() != len(recs) {
+			t.Fatalf("index holds %d records, read %d", ix.Len(), len(recs))
+		}
 		for _, r := range recs {
-			ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: r.SourceIdentity, User: r.User, Profile: r.Profile, Time: r.StartedAt})
+			q := MatchQuery{SourceIdentity: r.SourceIdentity, User: r.User, Profile: r.Profile, Time: r.StartedAt}
+			if m := ix.Lookup(ModeAuto, q); m.Outcome != NoRecord && !seen[m.ID] {
+				t.Fatalf("lookup returned id %q, which was not read", m.ID)
+			}
+		}
+	})
+}
+
+// The one-pass scan of a record object reads the same attributes, and fails
+// the same way, as decoding it into a map first.
+func FuzzRecordAttrs(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"a","user":"alice","started_at":"2025-03-10T09:00:00Z","request_count":3}`,
+		` { "id" : "a" , "ttl" : 1.7e9 , "user" : null , "extra" : {"x":[1,"]}"]} } `,
+		`{"id":"a","id":"b","\u0069d":"c","us\u0065r":"é\u00e9\ud83d\ude00","status":"\"quoted\""}`,
+		`{"id":"a\\b","profile":"\u0000","revoked_by":"` + "\xff" + `"}`,
+		`{"Item":{"id":{"S":"a"},"request_count":{"N":"2"}},"id":null}`,
+		`{"Item":{"id":{"S":"a"},"user":{"NULL":true},"x":{"BOOL":false}}}`,
+		`{"Item":[]}`,
+		`{"id":{"S":"a"},"ttl":{"N":"5"}}`,
+		`{"Items":[{"id":{"S":"a"}}],"Count":1}`,
+		`{"id":true,"user":[],"created_at":5}`,
+		`{}`,
+		`[1]`,
+		`"x"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return // the decoders never hand over invalid JSON
+		}
+		var fast, slow attrs
+		errFast := recordAttrs(data, &fast)
+		var errSlow error
+		if firstByte(data) != '{' {
+			errSlow = fmt.Errorf("not an object but %s", jsonKind(data))
+		} else {
+			errSlow = jsonAttrs(data, &slow)
+		}
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("scan: %v; map: %v", errFast, errSlow)
+		}
+		if errFast != nil {
+			// Of several bad DynamoDB attributes, either may be named.
+			if !strings.HasPrefix(errFast.Error(), "attribute ") && errFast.Error() != errSlow.Error() {
+				t.Fatalf("scan: %v; map: %v", errFast, errSlow)
+			}
+			return
+		}
+		if fast != slow {
+			t.Fatalf("attributes differ:\nscan %+v\n map %+v", fast, slow)
+		}
+	})
+}
+
+// unquoteFast reads a string exactly as the JSON decoder does, or leaves it
+// to the decoder.
+func FuzzUnquoteFast(f *testing.F) {
+	for _, s := range []string{`"plain"`, `""`, `"a\"b"`, `"\u00e9"`, `"é"`, "\"\xff\"", "\"a\tb\"", `"`, `x`, `"a"b"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := unquoteFast(data)
+		var want string
+		err := json.Unmarshal(data, &want)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("unquoteFast(%q) = %q; the decoder says %q, %v", data, got, want, err)
+		}
+		plain := len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"' && !bytes.ContainsAny(data, "\\") && utf8.Valid(data)
+		if !ok && err == nil && plain {
+			t.Fatalf("unquoteFast(%q) left a plain string to the decoder", data)
 		}
 	})
 }

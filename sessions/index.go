@@ -1,7 +1,8 @@
 package sessions
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,56 +55,227 @@ type MatchQuery struct {
 	Time           time.Time
 }
 
-// Match is the result of a lookup. Record is nil when Outcome is NoRecord;
-// otherwise it points into the Index and must not be modified.
+// Match is the result of a lookup: the id of the record that decided the
+// outcome ("" when Outcome is NoRecord).
 type Match struct {
-	Record  *Record
+	ID      string
 	Outcome Outcome
 }
 
 // Index answers "which record covers this event" in O(log n) per event for
 // any number of records: a map by source_identity and, per (user, profile),
-// an interval tree over the records' time windows. It is read-only after
-// NewIndex and safe for concurrent lookups.
+// an interval tree over the records' time windows. Of each record it keeps
+// only what matching reads: the id, the window, the revocation time and the
+// status. It is read-only once built and safe for concurrent lookups.
 type Index struct {
-	recs []Record
-	bySI map[string][]*Record
-	// all holds every record per (user, profile); noSI only those without a
-	// source_identity (the ones auto mode matches by window).
-	all  map[userProfile]*intervals
-	noSI map[userProfile]*intervals
+	ents []entry
+	// bySI maps a source_identity to its first entry; entry.next chains
+	// the other entries with the same one.
+	bySI map[string]int32
+	// ups numbers the (user, profile) pairs. all[n] holds every entry of
+	// pair n, noSI[n] only those without a source_identity (the ones auto
+	// mode matches by window).
+	ups       map[userProfile]int32
+	all, noSI []intervals
+	// revIdx lists the revoked entries in increasing order and revAt their
+	// revocation times (updated_at): only matching a revoked record reads
+	// that time, so the other entries do not keep it.
+	revIdx []int32
+	revAt  []time.Time
 }
 
 type userProfile struct{ user, profile string }
 
-// NewIndex indexes a copy of records.
-func NewIndex(records []Record) *Index {
-	ix := &Index{
-		recs: append([]Record(nil), records...),
-		bySI: make(map[string][]*Record),
-		all:  make(map[userProfile]*intervals),
-		noSI: make(map[userProfile]*intervals),
+// status is a record's status as matching reads it (case-insensitive).
+type status uint8
+
+const (
+	statusOther status = iota // active, or anything else
+	statusRevoked
+	statusExpired
+)
+
+func statusOf(s string) status {
+	switch {
+	case strings.EqualFold(s, StatusRevoked):
+		return statusRevoked
+	case strings.EqualFold(s, StatusExpired):
+		return statusExpired
 	}
-	allRecs := make(map[userProfile][]*Record)
-	noSIRecs := make(map[userProfile][]*Record)
-	for i := range ix.recs {
-		r := &ix.recs[i]
-		if r.SourceIdentity != "" {
-			ix.bySI[r.SourceIdentity] = append(ix.bySI[r.SourceIdentity], r)
+	return statusOther
+}
+
+// entry is what the index keeps of one record (a revoked one's revocation
+// time is kept apart). Times stay time.Time so that any time a record can
+// hold (zero, year 9999) compares exactly.
+type entry struct {
+	id     string
+	start  time.Time // recordStart
+	end    time.Time // Record.End: max(expires_at, last_access_at); zero: none
+	next   int32     // the next entry with the same source_identity; -1: none
+	status status
+}
+
+// IndexBuilder builds an Index from records handed over one at a time, so
+// that a store never holds all of its records at once: of each record it
+// keeps only what the Index needs, plus its source_identity, updated_at and
+// a few numbers until Index is called. When an id is added again the later
+// record replaces the earlier one. The zero value is ready to use; it is
+// not safe for concurrent use.
+//
+// Entries are numbered with int32: a store of more than 2^31 records
+// would need hundreds of gigabytes before it got there.
+type IndexBuilder struct {
+	ents  []entry
+	upd   []time.Time // per entry: updated_at
+	sis   []string    // per entry: its source_identity
+	ups   []int32     // per entry: the number of its (user, profile)
+	byID  map[string]int32
+	upNum map[userProfile]int32
+	// onAdd, when set, sees every record added with its slot (tests).
+	onAdd func(slot int, r Record)
+}
+
+// Add indexes r. slot numbers r's id among the records added: the first
+// time an id is added it gets the next slot (Len before the call) and
+// replaced is false; when the id was added before, r replaces that record
+// (the later record wins), slot is the earlier record's, and replaced is
+// true.
+func (b *IndexBuilder) Add(r Record) (slot int, replaced bool) {
+	if b.byID == nil {
+		b.byID = make(map[string]int32)
+		b.upNum = make(map[userProfile]int32)
+	}
+	k := userProfile{r.User, r.Profile}
+	up, ok := b.upNum[k]
+	if !ok {
+		up = int32(len(b.upNum))
+		b.upNum[k] = up
+	}
+	e := entry{id: r.ID, start: recordStart(&r), end: r.End(), next: -1, status: statusOf(r.Status)}
+	if i, ok := b.byID[r.ID]; ok {
+		b.ents[i], b.upd[i], b.sis[i], b.ups[i] = e, r.UpdatedAt, r.SourceIdentity, up
+		slot, replaced = int(i), true
+	} else {
+		slot = len(b.ents)
+		b.byID[r.ID] = int32(slot)
+		b.ents = append(b.ents, e)
+		b.upd = append(b.upd, r.UpdatedAt)
+		b.sis = append(b.sis, r.SourceIdentity)
+		b.ups = append(b.ups, up)
+	}
+	if b.onAdd != nil {
+		b.onAdd(slot, r)
+	}
+	return slot, replaced
+}
+
+// Has reports whether a record with this id was added.
+func (b *IndexBuilder) Has(id string) bool {
+	_, ok := b.byID[id]
+	return ok
+}
+
+// Len is the number of distinct ids added.
+func (b *IndexBuilder) Len() int { return len(b.ents) }
+
+// Index returns the index of the records added and empties b, so that the
+// memory only building needed (the ids' map) can be freed.
+func (b *IndexBuilder) Index() *Index {
+	n := len(b.ents)
+	ents, upd, sis, ups := b.ents, b.upd, b.sis, b.ups
+	if cap(ents) > n+n/16 {
+		ents = append(make([]entry, 0, n), ents...) // drop the room append left
+	}
+	ix := &Index{ents: ents, bySI: make(map[string]int32), ups: b.upNum}
+	if ix.ups == nil {
+		ix.ups = map[userProfile]int32{}
+	}
+	*b = IndexBuilder{onAdd: b.onAdd}
+
+	// The ids, each its own allocation until now (rounded up to a size
+	// class), move into one string that the entries slice.
+	size := 0
+	for i := range ents {
+		size += len(ents[i].id)
+	}
+	var ids strings.Builder
+	ids.Grow(size)
+	for i := range ents {
+		ids.WriteString(ents[i].id)
+	}
+	all := ids.String()
+	for i, off := 0, 0; i < len(ents); i++ {
+		n := len(ents[i].id)
+		ents[i].id = all[off : off+n]
+		off += n
+	}
+
+	nrev := 0
+	for i := range ents {
+		if ents[i].status == statusRevoked {
+			nrev++
 		}
-		k := userProfile{r.User, r.Profile}
-		allRecs[k] = append(allRecs[k], r)
-		if r.SourceIdentity == "" {
-			noSIRecs[k] = append(noSIRecs[k], r)
+	}
+	ix.revIdx, ix.revAt = make([]int32, 0, nrev), make([]time.Time, 0, nrev)
+	for i := range ents {
+		if ents[i].status == statusRevoked {
+			ix.revIdx = append(ix.revIdx, int32(i))
+			ix.revAt = append(ix.revAt, upd[i])
 		}
 	}
-	for k, rs := range allRecs {
-		ix.all[k] = newIntervals(rs)
+
+	for i, si := range sis {
+		if si == "" {
+			continue
+		}
+		if first, ok := ix.bySI[si]; ok {
+			ents[i].next = first
+		}
+		ix.bySI[si] = int32(i)
 	}
-	for k, rs := range noSIRecs {
-		ix.noSI[k] = newIntervals(rs)
+
+	// Group the entries by (user, profile) in two shared arrays: every
+	// entry, and the entries without a source_identity.
+	nu := len(ix.ups)
+	offAll, offNoSI := make([]int, nu+1), make([]int, nu+1)
+	for i, u := range ups {
+		offAll[u+1]++
+		if sis[i] == "" {
+			offNoSI[u+1]++
+		}
+	}
+	for u := 0; u < nu; u++ {
+		offAll[u+1] += offAll[u]
+		offNoSI[u+1] += offNoSI[u]
+	}
+	idxAll, idxNoSI := make([]int32, n), make([]int32, offNoSI[nu])
+	curAll, curNoSI := append([]int(nil), offAll[:nu]...), append([]int(nil), offNoSI[:nu]...)
+	for i, u := range ups {
+		idxAll[curAll[u]] = int32(i)
+		curAll[u]++
+		if sis[i] == "" {
+			idxNoSI[curNoSI[u]] = int32(i)
+			curNoSI[u]++
+		}
+	}
+	maxAll, maxNoSI := make([]int32, len(idxAll)), make([]int32, len(idxNoSI))
+	ix.all, ix.noSI = make([]intervals, nu), make([]intervals, nu)
+	for u := 0; u < nu; u++ {
+		ix.all[u] = newIntervals(ents, idxAll[offAll[u]:offAll[u+1]], maxAll[offAll[u]:offAll[u+1]])
+		ix.noSI[u] = newIntervals(ents, idxNoSI[offNoSI[u]:offNoSI[u+1]], maxNoSI[offNoSI[u]:offNoSI[u+1]])
 	}
 	return ix
+}
+
+// NewIndex indexes records, as an IndexBuilder fed with them in order
+// would: when an id appears twice, the later record wins.
+func NewIndex(records []Record) *Index {
+	var b IndexBuilder
+	for i := range records {
+		b.Add(records[i])
+	}
+	return b.Index()
 }
 
 // Len is the number of records indexed.
@@ -111,7 +283,7 @@ func (ix *Index) Len() int {
 	if ix == nil {
 		return 0
 	}
-	return len(ix.recs)
+	return len(ix.ents)
 }
 
 // Lookup finds the record that covers an event (SPEC §5). mode is one of
@@ -136,56 +308,75 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	if ix == nil {
 		return Match{}
 	}
-	var best Match
-	consider := func(r *Record) {
-		o := outcomeAt(r, q.Time)
-		if best.Record == nil || better(r, o, best.Record, best.Outcome) {
-			best = Match{Record: r, Outcome: o}
+	best, bestO := int32(-1), NoRecord
+	consider := func(i int32) {
+		o := ix.outcomeAt(i, q.Time)
+		if best < 0 || ix.better(i, o, best, bestO) {
+			best, bestO = i, o
 		}
 	}
-	k := userProfile{q.User, q.Profile}
 	switch mode {
 	case ModeSourceIdentity:
-		if q.SourceIdentity != "" {
-			for _, r := range ix.bySI[q.SourceIdentity] {
-				consider(r)
-			}
-		}
+		ix.bySourceIdentity(q.SourceIdentity, consider)
 	case ModeUserProfileWindow:
-		if q.User != "" {
-			ix.all[k].covering(q.Time, consider)
-		}
+		ix.byWindow(ix.all, q, consider)
 	case ModeAuto, "":
-		if q.SourceIdentity != "" {
-			for _, r := range ix.bySI[q.SourceIdentity] {
-				consider(r)
-			}
-		}
-		if q.User != "" {
-			ix.noSI[k].covering(q.Time, consider)
-		}
+		ix.bySourceIdentity(q.SourceIdentity, consider)
+		ix.byWindow(ix.noSI, q, consider)
 	}
-	return best
+	if best < 0 {
+		return Match{}
+	}
+	return Match{ID: ix.ents[best].id, Outcome: bestO}
 }
 
-// outcomeAt is the state of record r at time t.
-func outcomeAt(r *Record, t time.Time) Outcome {
-	if strings.EqualFold(r.Status, StatusRevoked) && t.After(r.UpdatedAt) {
+// bySourceIdentity calls fn for every entry whose source_identity is si.
+func (ix *Index) bySourceIdentity(si string, fn func(int32)) {
+	if si == "" {
+		return
+	}
+	if i, ok := ix.bySI[si]; ok {
+		for ; i >= 0; i = ix.ents[i].next {
+			fn(i)
+		}
+	}
+}
+
+// byWindow calls fn for every entry of set for q's user and profile whose
+// window holds q.Time.
+func (ix *Index) byWindow(set []intervals, q MatchQuery, fn func(int32)) {
+	if q.User == "" {
+		return
+	}
+	if u, ok := ix.ups[userProfile{q.User, q.Profile}]; ok {
+		set[u].covering(ix.ents, q.Time, fn)
+	}
+}
+
+// outcomeAt is the state of entry i's record at time t.
+func (ix *Index) outcomeAt(i int32, t time.Time) Outcome {
+	e := &ix.ents[i]
+	if e.status == statusRevoked && t.After(ix.revokedAt(i)) {
 		return Revoked
 	}
-	end := recordEnd(r)
-	if end.IsZero() {
+	if e.end.IsZero() {
 		// A record without expires_at and last_access_at (matched by its
 		// source identity: it has no window) is as live as its status says.
-		if strings.EqualFold(r.Status, StatusExpired) {
+		if e.status == statusExpired {
 			return Expired
 		}
 		return Live
 	}
-	if t.After(end.Add(MatchSlack)) {
+	if t.After(e.end.Add(MatchSlack)) {
 		return Expired
 	}
 	return Live
+}
+
+// revokedAt is the revocation time of revoked entry i.
+func (ix *Index) revokedAt(i int32) time.Time {
+	k, _ := slices.BinarySearch(ix.revIdx, i)
+	return ix.revAt[k]
 }
 
 // rank orders outcomes by preference, the lowest first.
@@ -201,16 +392,16 @@ func rank(o Outcome) int {
 	return 3
 }
 
-// better reports whether candidate a with outcome ao beats b with bo.
-func better(a *Record, ao Outcome, b *Record, bo Outcome) bool {
+// better reports whether entry a with outcome ao beats entry b with bo.
+func (ix *Index) better(a int32, ao Outcome, b int32, bo Outcome) bool {
 	if ra, rb := rank(ao), rank(bo); ra != rb {
 		return ra < rb
 	}
-	as, bs := recordStart(a), recordStart(b)
-	if !as.Equal(bs) {
-		return as.After(bs)
+	ea, eb := &ix.ents[a], &ix.ents[b]
+	if !ea.start.Equal(eb.start) {
+		return ea.start.After(eb.start)
 	}
-	return a.ID < b.ID
+	return ea.id < eb.id
 }
 
 // recordStart is when a record's window opens: started_at, or created_at
@@ -222,77 +413,69 @@ func recordStart(r *Record) time.Time {
 	return r.StartedAt
 }
 
-// recordEnd is when a record's window closes: max(expires_at,
-// last_access_at). A record with neither covers nothing and is expired.
-func recordEnd(r *Record) time.Time { return r.End() }
-
-// intervals is a static interval tree: records sorted by window start, and
-// for the implicit balanced tree over that array (the root of [lo, hi) is
-// (lo+hi)/2) the latest window end in each subtree. covering visits the
-// records whose window holds t in O(log n + matches).
+// intervals is a static interval tree over the windows of some entries:
+// idx holds them sorted by window start and, for the implicit balanced tree
+// over that array (the root of [lo, hi) is (lo+hi)/2), maxIdx[i] is the
+// entry with the latest end in the subtree rooted at i. Windows are read
+// from the entries, MatchSlack applied at comparison. covering visits the
+// entries whose window holds t in O(log n + matches).
 type intervals struct {
-	recs   []*Record
-	start  []time.Time // window start: recordStart − MatchSlack
-	end    []time.Time // window end: recordEnd + MatchSlack
-	maxEnd []time.Time // latest end in the subtree rooted at i
+	idx    []int32
+	maxIdx []int32
 }
 
-func newIntervals(rs []*Record) *intervals {
-	sort.SliceStable(rs, func(i, j int) bool {
-		return recordStart(rs[i]).Before(recordStart(rs[j]))
+// newIntervals sorts idx by window start and fills maxIdx (of the same
+// length).
+func newIntervals(ents []entry, idx, maxIdx []int32) intervals {
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := ents[a].start.Compare(ents[b].start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
-	iv := &intervals{
-		recs:   rs,
-		start:  make([]time.Time, len(rs)),
-		end:    make([]time.Time, len(rs)),
-		maxEnd: make([]time.Time, len(rs)),
-	}
-	for i, r := range rs {
-		iv.start[i] = recordStart(r).Add(-MatchSlack)
-		iv.end[i] = recordEnd(r).Add(MatchSlack)
-	}
-	iv.build(0, len(rs))
+	iv := intervals{idx: idx, maxIdx: maxIdx}
+	iv.build(ents, 0, len(idx))
 	return iv
 }
 
-// build fills maxEnd for the subtree over [lo, hi) and returns its root, or
-// -1 when the range is empty.
-func (iv *intervals) build(lo, hi int) int {
+// build fills maxIdx for the subtree over [lo, hi) and returns the entry
+// with the latest end in it, or -1 when the range is empty.
+func (iv intervals) build(ents []entry, lo, hi int) int32 {
 	if lo >= hi {
 		return -1
 	}
 	mid := (lo + hi) / 2
-	m := iv.end[mid]
-	if l := iv.build(lo, mid); l >= 0 && iv.maxEnd[l].After(m) {
-		m = iv.maxEnd[l]
+	m := iv.idx[mid]
+	if l := iv.build(ents, lo, mid); l >= 0 && ents[l].end.After(ents[m].end) {
+		m = l
 	}
-	if r := iv.build(mid+1, hi); r >= 0 && iv.maxEnd[r].After(m) {
-		m = iv.maxEnd[r]
+	if r := iv.build(ents, mid+1, hi); r >= 0 && ents[r].end.After(ents[m].end) {
+		m = r
 	}
-	iv.maxEnd[mid] = m
-	return mid
+	iv.maxIdx[mid] = m
+	return m
 }
 
-// covering calls fn for every record whose window [start, end] holds t.
-func (iv *intervals) covering(t time.Time, fn func(*Record)) {
-	if iv == nil {
-		return
-	}
-	iv.visit(0, len(iv.recs), t, fn)
+// covering calls fn for every entry whose window [start − MatchSlack,
+// end + MatchSlack] holds t, that is start ≤ t + MatchSlack and
+// end ≥ t − MatchSlack.
+func (iv intervals) covering(ents []entry, t time.Time, fn func(int32)) {
+	iv.visit(ents, 0, len(iv.idx), t.Add(-MatchSlack), t.Add(MatchSlack), fn)
 }
 
-func (iv *intervals) visit(lo, hi int, t time.Time, fn func(*Record)) {
+func (iv intervals) visit(ents []entry, lo, hi int, from, to time.Time, fn func(int32)) {
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if iv.maxEnd[mid].Before(t) {
+		if ents[iv.maxIdx[mid]].end.Before(from) {
 			return // every window in this subtree closed before t
 		}
-		iv.visit(lo, mid, t, fn)
-		if iv.start[mid].After(t) {
+		iv.visit(ents, lo, mid, from, to, fn)
+		e := &ents[iv.idx[mid]]
+		if e.start.After(to) {
 			return // this and every later window opens after t
 		}
-		if !iv.end[mid].Before(t) {
-			fn(iv.recs[mid])
+		if !e.end.Before(from) {
+			fn(iv.idx[mid])
 		}
 		lo = mid + 1
 	}

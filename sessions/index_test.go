@@ -3,6 +3,7 @@ package sessions
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,11 +117,8 @@ func TestLookup(t *testing.T) {
 			if m.Outcome != tc.want {
 				t.Fatalf("outcome = %v, want %v", m.Outcome, tc.want)
 			}
-			switch {
-			case tc.want == NoRecord && m.Record != nil:
-				t.Fatalf("record %q returned with no_record", m.Record.ID)
-			case tc.want != NoRecord && (m.Record == nil || m.Record.ID != tc.wantID):
-				t.Fatalf("record = %+v, want id %q", m.Record, tc.wantID)
+			if m.ID != tc.wantID {
+				t.Fatalf("record id = %q, want %q", m.ID, tc.wantID)
 			}
 		})
 	}
@@ -128,7 +126,7 @@ func TestLookup(t *testing.T) {
 
 func TestLookupNilIndex(t *testing.T) {
 	var ix *Index
-	if m := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: si1, User: "alice", Time: t0}); m.Outcome != NoRecord || m.Record != nil {
+	if m := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: si1, User: "alice", Time: t0}); m.Outcome != NoRecord || m.ID != "" {
 		t.Fatalf("nil index matched %+v", m)
 	}
 	if ix.Len() != 0 {
@@ -148,13 +146,36 @@ func TestIndexCopiesRecords(t *testing.T) {
 	}
 }
 
-// bruteLookup is the specification of Lookup, written the slow way.
+// bruteLookup is the specification of Lookup, written the slow way from
+// its doc comment: every record is a candidate or not, and the best
+// candidate wins. recs must have distinct ids (see latestByID).
 func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
-	var best Match
+	start := func(r *Record) time.Time {
+		if r.StartedAt.IsZero() {
+			return r.CreatedAt
+		}
+		return r.StartedAt
+	}
+	outcome := func(r *Record) Outcome {
+		switch {
+		case strings.EqualFold(r.Status, "revoked") && q.Time.After(r.UpdatedAt):
+			return Revoked
+		case r.End().IsZero() && strings.EqualFold(r.Status, "expired"):
+			return Expired
+		case r.End().IsZero():
+			return Live
+		case q.Time.After(r.End().Add(5 * time.Minute)):
+			return Expired
+		}
+		return Live
+	}
+	rank := [...]int{Live: 0, Revoked: 1, Expired: 2}
+	var best *Record
+	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
 		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
-			!q.Time.Before(recordStart(r).Add(-MatchSlack)) && !q.Time.After(recordEnd(r).Add(MatchSlack))
+			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity
 		var cand bool
 		switch mode {
@@ -162,27 +183,49 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 			cand = bySI
 		case ModeUserProfileWindow:
 			cand = inWindow
-		case ModeAuto:
+		case ModeAuto, "":
 			cand = bySI || (r.SourceIdentity == "" && inWindow)
 		}
 		if !cand {
 			continue
 		}
-		o := outcomeAt(r, q.Time)
-		if best.Record == nil || better(r, o, best.Record, best.Outcome) {
-			best = Match{Record: r, Outcome: o}
+		o := outcome(r)
+		switch {
+		case best == nil, rank[o] < rank[bestO],
+			rank[o] == rank[bestO] && start(r).After(start(best)),
+			rank[o] == rank[bestO] && start(r).Equal(start(best)) && r.ID < best.ID:
+			best, bestO = r, o
 		}
 	}
-	return best
+	if best == nil {
+		return Match{}
+	}
+	return Match{ID: best.ID, Outcome: bestO}
 }
 
-// The interval tree finds exactly what a scan of every record finds.
+// latestByID keeps, of records with the same id, the later one: the one an
+// index of recs holds.
+func latestByID(recs []Record) []Record {
+	latest := map[string]int{}
+	for i, r := range recs {
+		latest[r.ID] = i
+	}
+	var out []Record
+	for i, r := range recs {
+		if latest[r.ID] == i {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// The index finds exactly what a scan of every record finds.
 func TestLookupMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	users := []string{"alice", "bob", "carol"}
 	profiles := []string{"prod-admin", "dev"}
 	var recs []Record
-	for i := 0; i < 600; i++ {
+	for i := 0; i < 800; i++ {
 		start := at(time.Duration(rng.Intn(72*60)) * time.Minute)
 		r := Record{
 			ID:        fmt.Sprintf("r%04d", i),
@@ -193,18 +236,42 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			ExpiresAt:    start.Add(time.Duration(1+rng.Intn(12*60)) * time.Minute),
 			LastAccessAt: start.Add(time.Duration(rng.Intn(14*60)) * time.Minute),
 		}
-		switch rng.Intn(4) {
-		case 0:
+		switch rng.Intn(8) {
+		case 0, 1:
 			r.Status, r.UpdatedAt = StatusRevoked, start.Add(time.Duration(rng.Intn(600))*time.Minute)
-		case 1:
-			r.StartedAt = time.Time{}
+		case 2:
+			r.Status, r.UpdatedAt = "REVOKED", start.Add(time.Duration(rng.Intn(600))*time.Minute)
+		case 3:
+			r.Status = StatusExpired
+		case 4:
+			r.Status = "Expired"
+		}
+		switch rng.Intn(12) {
+		case 0, 1, 2:
+			r.StartedAt = time.Time{} // the window opens at created_at
+		case 3:
+			r.StartedAt, r.CreatedAt = time.Time{}, time.Time{} // no start at all
+		case 4:
+			r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} // no end
+		case 5:
+			r.ExpiresAt = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+		case 6:
+			r.StartedAt = start.Add(time.Duration(rng.Intn(3)) * time.Nanosecond) // near-equal starts
 		}
 		if rng.Intn(2) == 0 {
 			r.SourceIdentity = fmt.Sprintf("sentinel:%s:direct:%08x", r.User, rng.Intn(200))
 		}
+		if i > 0 && rng.Intn(20) == 0 {
+			r.ID = recs[rng.Intn(len(recs))].ID // the later record wins
+		}
 		recs = append(recs, r)
 	}
 	ix := NewIndex(recs)
+	distinct := latestByID(recs)
+	if len(distinct) == len(recs) || ix.Len() != len(distinct) {
+		t.Fatalf("%d records, %d distinct ids, %d indexed: want some ids twice, each indexed once", len(recs), len(distinct), ix.Len())
+	}
+	seen := map[Outcome]int{}
 	for i := 0; i < 20000; i++ {
 		q := MatchQuery{
 			SourceIdentity: fmt.Sprintf("sentinel:%s:direct:%08x", users[rng.Intn(len(users))], rng.Intn(220)),
@@ -212,20 +279,35 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			Profile:        profiles[rng.Intn(len(profiles))],
 			Time:           at(time.Duration(rng.Intn(90*60*60)) * time.Second),
 		}
-		for _, mode := range []string{ModeAuto, ModeSourceIdentity, ModeUserProfileWindow} {
-			got, want := ix.Lookup(mode, q), bruteLookup(ix.recs, mode, q)
-			if got.Outcome != want.Outcome || got.Record != want.Record {
-				t.Fatalf("%s %+v: got %v %v, want %v %v", mode, q, got.Outcome, id(got.Record), want.Outcome, id(want.Record))
+		switch rng.Intn(14) {
+		case 0:
+			q.SourceIdentity = ""
+		case 1:
+			q.User = ""
+		case 2:
+			q.Time = time.Time{}
+		case 3, 4, 5, 6:
+			// On the edge of a record's window or revocation.
+			r := distinct[rng.Intn(len(distinct))]
+			q.User, q.Profile = r.User, r.Profile
+			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt}[rng.Intn(4)]
+			if rng.Intn(2) == 0 {
+				q.Time = q.Time.Add(time.Nanosecond)
 			}
 		}
+		for _, mode := range []string{ModeAuto, "", ModeSourceIdentity, ModeUserProfileWindow, "fuzzy"} {
+			got, want := ix.Lookup(mode, q), bruteLookup(distinct, mode, q)
+			if got != want {
+				t.Fatalf("%q %+v: got %v %q, want %v %q", mode, q, got.Outcome, got.ID, want.Outcome, want.ID)
+			}
+			seen[got.Outcome]++
+		}
 	}
-}
-
-func id(r *Record) string {
-	if r == nil {
-		return "<nil>"
+	for _, o := range []Outcome{NoRecord, Live, Revoked, Expired} {
+		if seen[o] < 100 {
+			t.Errorf("only %d lookups ended %v: the test does not exercise it", seen[o], o)
+		}
 	}
-	return r.ID
 }
 
 // A million records of one user and profile: a lookup must not scan them.

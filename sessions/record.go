@@ -79,5 +79,9 @@ type Skip struct {
 // Store is a source of session records.
 type Store interface {
 	Name() string
-	Load(ctx context.Context, q Query) ([]Record, Stats, error)
+	// Load reads the records q asks for and hands each one to b as soon as
+	// it is decoded, so that no store holds all of its records at once;
+	// b.Index() then indexes them. Stats.Records counts the distinct ids
+	// added. On error b holds what was read before it: discard it.
+	Load(ctx context.Context, q Query, b *IndexBuilder) (Stats, error)
 }

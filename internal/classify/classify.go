@@ -42,7 +42,9 @@ type Event struct {
 	Identity policyhcl.BrokerIdentity
 	Rule     *policyhcl.Rule // nil: no rule matched, the default deny applies
 	Category string          // one of Categories; "" for failed attempts
-	Record   *sessions.Record
+	// SessionID is the id of the session record that decided the
+	// category (tracked, revoked, expired); "" when none did.
+	SessionID string
 }
 
 // Effect is what the matching rule demands; deny when no rule matched.
@@ -214,7 +216,7 @@ func (c *Classifier) Add(e cloudtrail.Event) {
 		}
 		return
 	}
-	ev.Category, ev.Record = categorise(pol, ev, c.recs)
+	ev.Category, ev.SessionID = categorise(pol, ev, c.recs)
 	if prof == nil {
 		set := c.a.Unmapped[ev.RoleArn]
 		if set == nil {
@@ -277,14 +279,14 @@ func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, r
 	return c.Analysis()
 }
 
-// categorise gives a successful session event its category and the record
-// that decided it.
-func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, *sessions.Record) {
+// categorise gives a successful session event its category and the id of
+// the record that decided it.
+func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, string) {
 	if ev.SourceIdentity == "" {
-		return CategoryNoSourceIdentity, nil
+		return CategoryNoSourceIdentity, ""
 	}
 	if !ev.Broker {
-		return CategoryForeignSourceIdentity, nil
+		return CategoryForeignSourceIdentity, ""
 	}
 	table, mode := "", policyhcl.MatchAuto
 	if ev.Rule != nil && ev.Rule.SessionTable != "" {
@@ -297,7 +299,7 @@ func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, *sessio
 	}
 	ix := recs.index(table)
 	if ix == nil {
-		return CategoryOrphaned, nil
+		return CategoryOrphaned, ""
 	}
 	profile := ""
 	if ev.Profile != nil {
@@ -311,11 +313,11 @@ func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, *sessio
 	})
 	switch m.Outcome {
 	case sessions.Live:
-		return CategoryTracked, m.Record
+		return CategoryTracked, m.ID
 	case sessions.Revoked:
-		return CategoryRevoked, m.Record
+		return CategoryRevoked, m.ID
 	case sessions.Expired:
-		return CategoryExpired, m.Record
+		return CategoryExpired, m.ID
 	}
-	return CategoryOrphaned, nil
+	return CategoryOrphaned, ""
 }

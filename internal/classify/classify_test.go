@@ -100,3 +100,47 @@ func summaryOf(a *Analysis) []string {
 	}
 	return out
 }
+
+// sessionIDs records the category and session id of every event it sees,
+// by event id.
+type sessionIDs struct{ seen map[string]string }
+
+func (s *sessionIDs) Select(e *Event) (bool, string) {
+	s.seen[e.EventID] = e.Category + " " + e.SessionID
+	return false, ""
+}
+
+// An event keeps the id of the record that decided its category, and no
+// id when no record did.
+func TestClassifySessionID(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(policy)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	base := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	role := "arn:aws:iam::111122223333:role/Prod"
+	recs := Records{Default: sessions.NewIndex([]sessions.Record{
+		{ID: "live", User: "alice", Profile: "prod", Status: "active", SourceIdentity: "sentinel:alice:direct:00000001",
+			StartedAt: base.Add(-time.Hour), ExpiresAt: base.Add(time.Hour)},
+		{ID: "gone", User: "alice", Profile: "prod", Status: "revoked", SourceIdentity: "sentinel:alice:direct:00000002",
+			StartedAt: base.Add(-time.Hour), ExpiresAt: base.Add(time.Hour), UpdatedAt: base.Add(-time.Minute)},
+		{ID: "old", User: "alice", Profile: "prod", Status: "expired", SourceIdentity: "sentinel:alice:direct:00000003",
+			StartedAt: base.Add(-3 * time.Hour), ExpiresAt: base.Add(-2 * time.Hour)},
+	})}
+	evs := []cloudtrail.Event{
+		{EventID: "e1", EventTime: base, RoleArn: role, SourceIdentity: "sentinel:alice:direct:00000001"},
+		{EventID: "e2", EventTime: base, RoleArn: role, SourceIdentity: "sentinel:alice:direct:00000002"},
+		{EventID: "e3", EventTime: base, RoleArn: role, SourceIdentity: "sentinel:alice:direct:00000003"},
+		{EventID: "e4", EventTime: base, RoleArn: role, SourceIdentity: "sentinel:alice:direct:00000004"},
+		{EventID: "e5", EventTime: base, RoleArn: role},
+	}
+	got := &sessionIDs{seen: map[string]string{}}
+	Classify(pol, Window{Start: base.Add(-time.Hour), End: base.Add(time.Hour)}, evs, recs, true, got)
+	want := map[string]string{
+		"e1": "tracked live", "e2": "revoked gone", "e3": "expired old",
+		"e4": "orphaned ", "e5": "no_source_identity ",
+	}
+	if !reflect.DeepEqual(got.seen, want) {
+		t.Fatalf("categories and session ids:\n got %v\nwant %v", got.seen, want)
+	}
+}

@@ -312,7 +312,7 @@ func (c *collector) analysis() *classify.Analysis {
 }
 
 // loadSessions reads the session stores (records of the policy's profiles
-// around the window) and indexes the records.
+// around the window), each into its own index as the records arrive.
 func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
 	recs := classify.Records{Tables: map[string]*sessions.Index{}}
 	if len(o.Sessions) == 0 {
@@ -324,7 +324,8 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	}
 	var stats []sessions.Stats
 	for _, s := range o.Sessions {
-		rs, st, err := s.Store.Load(ctx, q)
+		var b sessions.IndexBuilder
+		st, err := s.Store.Load(ctx, q, &b)
 		if st.Source == "" {
 			st.Source = s.Store.Name()
 		}
@@ -341,7 +342,7 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 			continue
 		}
 		stats = append(stats, st)
-		ix := sessions.NewIndex(rs)
+		ix := b.Index()
 		if s.Table == "" {
 			recs.Default = ix
 		} else {
