@@ -38,70 +38,79 @@ type fileSource struct {
 
 func (s *fileSource) Name() string { return strings.Join(s.paths, ", ") }
 
-// fileJob is one file to decode; readErr is set when it is already known to
-// be unreadable.
+// fileJob is one file to decode, the idx-th found by the walk; readErr is
+// set when it is already known to be unreadable.
 type fileJob struct {
+	idx     int
 	path    string
 	readErr error
 }
 
 // Read decodes every file. The query is not used: files cannot be narrowed
 // by time before they are read, and the caller applies the window.
+//
+// The walk runs alongside the workers and hands them each file as it finds
+// it, so that memory does not hold the list of files: only the folders and
+// the hard-linked or linked-to files it must not read twice.
 func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats, error) {
 	st := Stats{Source: s.Name(), Kind: "files"}
-	w := walker{visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
-	for _, p := range s.paths {
-		w.walkTop(p)
-	}
-	st.FilesSkipped += w.skippedFiles
-	st.Skipped = append(st.Skipped, w.skips...)
 	prog := progressOr(s.opts.Progress)
 	prog.Start(s.Name(), "files")
-	prog.Grow(int64(len(w.jobs)))
 	defer prog.Finish()
 
 	type result struct {
-		idx   int
+		job   fileJob
 		stats Stats
 		err   error
 	}
-	// On an error, files after the failing one stop (their reads abort) and
-	// files before it finish, so that the error reported is the one of the
-	// first unreadable file in walk order, whatever the scheduling.
+	// On an error, files after the failing one stop (their reads abort, and
+	// the walk stops handing out more) and files before it finish, so that
+	// the error reported is the one of the first unreadable file in walk
+	// order, whatever the scheduling.
 	var stop atomic.Int64
 	stop.Store(math.MaxInt64)
-	jobs := make(chan int)
+	jobs := make(chan fileJob)
 	results := make(chan result)
-	workers := min(s.opts.Workers, len(w.jobs))
+	w := newWalker(func(job fileJob) bool {
+		if ctx.Err() != nil || int64(job.idx) > stop.Load() {
+			return false
+		}
+		prog.Grow(1)
+		select {
+		case jobs <- job:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	go func() {
+		defer close(jobs)
+		for _, p := range s.paths {
+			if !w.walkTop(p) {
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
-	for range workers {
+	for range s.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
+			for job := range jobs {
 				abort := func() error {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					if int64(i) > stop.Load() {
+					if int64(job.idx) > stop.Load() {
 						return errStopped
 					}
 					return nil
 				}
-				fst, err := s.readFile(abort, w.jobs[i], emit)
-				results <- result{i, fst, err}
+				fst, err := s.readFile(abort, job, emit)
+				results <- result{job, fst, err}
 			}
 		}()
 	}
-	go func() {
-		defer close(jobs)
-		for i := range w.jobs {
-			if ctx.Err() != nil || int64(i) > stop.Load() {
-				return
-			}
-			jobs <- i
-		}
-	}()
 	go func() {
 		wg.Wait()
 		close(results)
@@ -116,16 +125,19 @@ func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats
 		case errors.Is(r.err, errStopped) || ctx.Err() != nil && errors.Is(r.err, ctx.Err()):
 		case s.opts.SkipUnreadable:
 			r.stats.Unreadable++
-			r.stats.Skipped = append(r.stats.Skipped, Skip{Item: w.jobs[r.idx].path, Reason: unreadableReason(r.err)})
+			r.stats.Skipped = append(r.stats.Skipped, Skip{Item: r.job.path, Reason: unreadableReason(r.err)})
 			st.Add(r.stats)
 		default:
 			st.Bytes += r.stats.Bytes
-			if int64(r.idx) < stop.Load() {
-				stop.Store(int64(r.idx))
+			if int64(r.job.idx) < stop.Load() {
+				stop.Store(int64(r.job.idx))
 				firstErr = r.err
 			}
 		}
 	}
+	// The walk is over: the jobs channel closed before the workers ended.
+	st.FilesSkipped += w.skippedFiles
+	st.Skipped = append(st.Skipped, w.skips...)
 	sort.SliceStable(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item })
 	if firstErr != nil {
 		return st, firstErr
@@ -219,14 +231,35 @@ func (a *abortReader) Read(p []byte) (int, error) {
 // apart by device and inode.
 const maxWalkDepth = 256
 
-// walker lists the files to read.
+// walker finds the files to read and hands each to send, in walk order.
 type walker struct {
-	jobs         []fileJob
+	send         func(fileJob) bool // false: stop walking
+	found        int
+	stopped      bool
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
 	visitedPaths map[string]bool
+	// visitedFiles holds every file read, to read none twice. Its path is
+	// kept only for a file that can be reached by another name (hard
+	// links, a link to it, a path given by the user); a file found as a
+	// plain folder entry with one name can only be met again through a
+	// link or a given path, and is then named by its resolved path.
 	visitedFiles map[fileKey]string
+}
+
+func newWalker(send func(fileJob) bool) *walker {
+	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
+}
+
+func (w *walker) add(path string, readErr error) {
+	if w.stopped {
+		return
+	}
+	if !w.send(fileJob{idx: w.found, path: path, readErr: readErr}) {
+		w.stopped = true
+	}
+	w.found++
 }
 
 func (w *walker) skipFile(path, reason string) {
@@ -234,9 +267,7 @@ func (w *walker) skipFile(path, reason string) {
 	w.skips = append(w.skips, Skip{Item: path, Reason: reason})
 }
 
-func (w *walker) unreadable(path string, err error) {
-	w.jobs = append(w.jobs, fileJob{path: path, readErr: err})
-}
+func (w *walker) unreadable(path string, err error) { w.add(path, err) }
 
 func isDigestPath(path string) bool { return strings.Contains(path, "CloudTrail-Digest") }
 
@@ -245,21 +276,23 @@ func hasTrailName(name string) bool {
 	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
 }
 
-// walkTop handles one path given by the user.
-func (w *walker) walkTop(path string) {
+// walkTop handles one path given by the user; false means the walk stopped.
+func (w *walker) walkTop(path string) bool {
 	fi, err := os.Stat(path)
-	if err != nil {
+	switch {
+	case err != nil:
 		w.unreadable(path, openProblem(err))
-		return
-	}
-	if fi.IsDir() {
+	case fi.IsDir():
 		w.walkDir(path, fi, 0)
-		return
+	default:
+		w.file(path, fi, true, true)
 	}
-	w.file(path, fi, true)
+	return !w.stopped
 }
 
-func (w *walker) file(path string, fi fs.FileInfo, explicit bool) {
+// file handles a file found by the walk. explicit: the user gave its path;
+// linked: the path given or the folder entry is a symbolic link.
+func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 	if isDigestPath(path) {
 		w.skipFile(path, reasonDigest)
 		return
@@ -274,12 +307,22 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit bool) {
 	}
 	if k, ok := keyOf(fi); ok {
 		if first, seen := w.visitedFiles[k]; seen {
+			if first == "" {
+				first = path
+				if real, err := filepath.EvalSymlinks(path); err == nil {
+					first = real
+				}
+			}
 			w.skipFile(path, "same file as "+first+", read once")
 			return
 		}
-		w.visitedFiles[k] = path
+		if explicit || linked || hardLinked(fi) {
+			w.visitedFiles[k] = path
+		} else {
+			w.visitedFiles[k] = ""
+		}
 	}
-	w.jobs = append(w.jobs, fileJob{path: path})
+	w.add(path, nil)
 }
 
 func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
@@ -307,6 +350,9 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		return
 	}
 	for _, e := range entries {
+		if w.stopped {
+			return
+		}
 		path := filepath.Join(dir, e.Name())
 		var info fs.FileInfo
 		if e.Type()&fs.ModeSymlink != 0 {
@@ -330,6 +376,6 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 			w.walkDir(path, info, depth+1)
 			continue
 		}
-		w.file(path, info, false)
+		w.file(path, info, false, e.Type()&fs.ModeSymlink != 0)
 	}
 }

@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -332,5 +334,81 @@ func TestFileSourceFailsOnFirstFileInOrder(t *testing.T) {
 	var se *SourceError
 	if !errors.As(err, &se) || filepath.Base(se.Source) != "a.json" {
 		t.Errorf("err = %v, want the first file's", err)
+	}
+}
+
+// A file reached under several names is read once, and the skip names the
+// file that was read: a hard link, a link to a file, a path given twice
+// (as a file and inside a folder).
+func TestFileSourceSameFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "logs/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	b := writeFile(t, dir, "logs/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	writeFile(t, dir, "logs/c.json", recordsDoc(t, set(assumeRole(), "eventID", "c1")))
+	if err := os.Link(a, filepath.Join(dir, "logs", "z-hardlink.json")); err != nil {
+		t.Skipf("cannot make a hard link here: %v", err)
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(b, filepath.Join(other, "link-to-b.json")); err != nil {
+		t.Fatal(err)
+	}
+	c := filepath.Join(dir, "logs", "c.json")
+
+	evs, st, err := readAll(t, NewFileSource([]string{filepath.Join(dir, "logs"), other, c}, FileOptions{Workers: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 3 || st.AssumeRole != 3 || len(evs) != 3 || st.FilesSkipped != 3 {
+		t.Fatalf("stats %+v, %d events; want 3 files read once each and 3 skipped", st, len(evs))
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		filepath.Join(dir, "logs", "z-hardlink.json"): "same file as " + a + ", read once",
+		filepath.Join(other, "link-to-b.json"):        "same file as " + filepath.Join(realDir, "logs", "b.json") + ", read once",
+		c:                                             "same file as " + c + ", read once",
+	}
+	for _, sk := range st.Skipped {
+		if w, ok := want[sk.Item]; !ok || sk.Reason != w {
+			t.Errorf("Skipped %s: %q, want %q", sk.Item, sk.Reason, w)
+		}
+		delete(want, sk.Item)
+	}
+	if len(want) != 0 {
+		t.Errorf("not skipped: %v", want)
+	}
+}
+
+// growCounter counts the files the walk announced.
+type growCounter struct {
+	NopProgress
+	n atomic.Int64
+}
+
+func (g *growCounter) Grow(n int64) { g.n.Add(n) }
+
+// The walk stops handing out files after an unreadable one: the error names
+// the first unreadable file in walk order, and the walk did not go on to
+// the end of the folder.
+func TestFileSourceStopsAfterError(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	bad := writeFile(t, dir, "b.json", []byte(`{"Records":[{]}`))
+	for i := range 50 {
+		writeFile(t, dir, fmt.Sprintf("c%02d.json", i), recordsDoc(t, set(assumeRole(), "eventID", fmt.Sprint("c", i))))
+	}
+	var g growCounter
+	_, err := NewFileSource([]string{dir}, FileOptions{Workers: 1, Progress: &g}).Read(context.Background(), Query{}, func(Event) {})
+	var se *SourceError
+	if !errors.As(err, &se) || se.Source != bad {
+		t.Fatalf("error %v, want one naming %s", err, bad)
+	}
+	if n := g.n.Load(); n >= 52 {
+		t.Errorf("the walk handed out %d files of 52 after the second failed", n)
 	}
 }

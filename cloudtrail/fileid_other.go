@@ -9,3 +9,6 @@ import "io/fs"
 type fileKey struct{ dev, ino uint64 }
 
 func keyOf(fs.FileInfo) (fileKey, bool) { return fileKey{}, false }
+
+// hardLinked reports whether a file has more than one name; unknown here.
+func hardLinked(fs.FileInfo) bool { return false }

@@ -17,3 +17,9 @@ func keyOf(fi fs.FileInfo) (fileKey, bool) {
 	}
 	return fileKey{uint64(st.Dev), uint64(st.Ino)}, true //nolint:unconvert // widths differ by platform
 }
+
+// hardLinked reports whether a file has more than one name.
+func hardLinked(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink > 1
+}
