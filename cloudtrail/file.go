@@ -236,6 +236,7 @@ type walker struct {
 	send         func(fileJob) bool // false: stop walking
 	found        int
 	stopped      bool
+	inDigest     bool // walking a CloudTrail-Digest folder: its files are counted, not listed
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -264,10 +265,20 @@ func (w *walker) add(path string, readErr error) {
 
 func (w *walker) skipFile(path, reason string) {
 	w.skippedFiles++
+	if w.inDigest && reason == reasonDigest {
+		return // listed once for the folder
+	}
 	w.skips = append(w.skips, Skip{Item: path, Reason: reason})
 }
 
 func (w *walker) unreadable(path string, err error) { w.add(path, err) }
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
 
 func isDigestPath(path string) bool { return strings.Contains(path, "CloudTrail-Digest") }
 
@@ -348,6 +359,19 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 	if err != nil {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return
+	}
+	if !w.inDigest && isDigestPath(dir) {
+		// A digest folder holds an hourly file per region and account: it
+		// is one Skipped entry with the number of its files, not one per
+		// file (they are all counted in FilesSkipped).
+		w.inDigest = true
+		before := w.skippedFiles
+		defer func() {
+			w.inDigest = false
+			if n := w.skippedFiles - before; n > 0 {
+				w.skips = append(w.skips, Skip{Item: dir, Reason: fmt.Sprintf("folder of CloudTrail digest files (hashes of log files, no events): %d %s", n, plural(n, "file"))})
+			}
+		}()
 	}
 	for _, e := range entries {
 		if w.stopped {

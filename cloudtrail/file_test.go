@@ -166,6 +166,7 @@ func TestFileSourceFolder(t *testing.T) {
 	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
 	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/c.JSON.GZ", gzipBytes(t, recordsDoc(t, set(assumeRole(), "eventID", "c1"))))
 	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz", gzipBytes(t, []byte(`{"digestS3Object":"x"}`)))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/02/e.json.gz", gzipBytes(t, []byte(`{"digestS3Object":"y"}`)))
 	writeFile(t, dir, "notes.txt", []byte("hello"))
 	writeFile(t, dir, "plain.gz", gzipBytes(t, doc))
 	writeFile(t, dir, "config.json", []byte(`{"name":"x"}`))
@@ -186,9 +187,13 @@ func TestFileSourceFolder(t *testing.T) {
 	if st.Files != 3 || st.Records != 4 || st.AssumeRole != 3 || len(evs) != 3 {
 		t.Errorf("stats %+v, %d events", st, len(evs))
 	}
-	// digest by path, digest by content, notes.txt, plain.gz, config.json
-	if st.FilesSkipped != 5 || st.Unreadable != 0 {
-		t.Errorf("FilesSkipped = %d, Unreadable = %d, want 5 and 0", st.FilesSkipped, st.Unreadable)
+	// two digests by path (listed once, for their folder), digest by
+	// content, notes.txt, plain.gz, config.json
+	if st.FilesSkipped != 6 || st.Unreadable != 0 {
+		t.Errorf("FilesSkipped = %d, Unreadable = %d, want 6 and 0", st.FilesSkipped, st.Unreadable)
+	}
+	if len(st.Skipped) != 7 { // the five above and the two links
+		t.Errorf("%d Skipped entries, want 7: %+v", len(st.Skipped), st.Skipped)
 	}
 	reasons := map[string]string{}
 	for _, s := range st.Skipped {
@@ -199,7 +204,7 @@ func TestFileSourceFolder(t *testing.T) {
 		"plain.gz":           reasonNotJSONName,
 		"config.json":        reasonNotTrail,
 		"contentdigest.json": reasonDigest,
-		"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz": reasonDigest,
+		"AWSLogs/111122223333/CloudTrail-Digest": "folder of CloudTrail digest files (hashes of log files, no events): 2 files",
 	} {
 		if reasons[item] != want {
 			t.Errorf("Skipped[%s] = %q, want %q", item, reasons[item], want)
