@@ -45,7 +45,12 @@ func (e *Env) AWS(ctx context.Context) (aws.Config, error) {
 		load := e.LoadAWS
 		if load == nil {
 			load = func(ctx context.Context, region string) (aws.Config, error) {
-				var opts []func(*config.LoadOptions) error
+				// The SDK's own log lines (IMDS fallbacks of the credential
+				// chain, retried checksums, deprecations) would reach stderr
+				// unformatted; errors that matter come back as errors. The
+				// logger is set here so that the credential providers built
+				// while loading get it too.
+				opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{}), config.WithClientLogMode(0)}
 				if region != "" {
 					opts = append(opts, config.WithRegion(region))
 				}
@@ -62,8 +67,7 @@ func (e *Env) AWS(ctx context.Context) (aws.Config, error) {
 			timeout = DefaultAWSTimeout
 		}
 		e.awsCfg.HTTPClient = withTimeouts(e.awsCfg.HTTPClient, timeout)
-		// The SDK's own log lines (retried checksums, deprecations) would
-		// reach stderr unformatted; errors that matter come back as errors.
+		// Also for a configuration from LoadAWS.
 		e.awsCfg.Logger = logging.Nop{}
 		e.awsCfg.ClientLogMode = 0
 	})

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -415,5 +417,35 @@ func TestNoNetworkForFileSources(t *testing.T) {
 	}
 	if !configRead2() || len(rec.seen()) == 0 {
 		t.Errorf("control run: config read %v, %d connections; the tripwires do not work", configRead2(), len(rec.seen()))
+	}
+}
+
+// TestNoSDKLogLines: when the credential chain falls back through the
+// instance metadata service (here one that refuses IMDSv2 tokens, which
+// makes the SDK warn), stderr holds sentinel-check's one-line error and
+// none of the SDK's own log lines.
+func TestNoSDKLogLines(t *testing.T) {
+	dir := t.TempDir()
+	secScenario(t, dir)
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "forbidden", http.StatusForbidden) // no IMDSv2 token: the SDK warns and falls back
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer imds.Close()
+	env := []string{
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL, "AWS_REGION=eu-west-1", "AWS_MAX_ATTEMPTS=1",
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
+	}
+	r := runBin(t, dir, env, 60*time.Second, "check", "--policy", "policy.hcl", "--cloudtrail", "trail",
+		"--sessions", "dynamodb://sentinel-sessions", "--since", "2026-11-17T00:00:00Z", "--until", "2026-11-19T00:00:00Z")
+	if r.code != 3 {
+		t.Errorf("exit code %d without credentials, want 3; stderr:\n%s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 1 || strings.HasPrefix(lines[0], "SDK ") || !strings.Contains(lines[0], "credentials") {
+		t.Errorf("stderr is not one line naming the credentials problem:\n%s", r.stderr)
 	}
 }
