@@ -446,7 +446,9 @@ func (l *dynamoLoad) fail(action, resource string, err error) error {
 	}
 	ae := &AccessError{Action: action, Resource: resource, Region: l.region(), Err: err}
 	var api smithy.APIError
-	if errors.As(err, &api) {
+	if isCredentialLookup(err) && !strings.Contains(strings.ToLower(err.Error()), "expired") {
+		ae.Problem, ae.Code = CredentialsMissing, "credential lookup"
+	} else if errors.As(err, &api) {
 		ae.Code = api.ErrorCode()
 		switch ae.Code {
 		case "AccessDeniedException", "AccessDenied":

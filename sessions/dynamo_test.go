@@ -505,6 +505,19 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
+	t.Run("no credentials at all", func(t *testing.T) {
+		cfg := testsvc.AWSConfig(t, ep)
+		cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("no EC2 IMDS role found, operation error ec2imds: GetMetadata, http response error StatusCode: 404")
+		}))
+		_, _, err := loadAll(ctx, NewDynamoStore(dynamodb.NewFromConfig(cfg), DynamoOptions{Table: "t-query"}), q)
+		var ae *AccessError
+		if !errors.As(err, &ae) || ae.Problem != CredentialsMissing || !strings.Contains(err.Error(), "no usable AWS credentials were found") ||
+			!strings.Contains(err.Error(), "AWS_PROFILE") {
+			t.Fatalf("error = %v, want missing credentials with how to set them", err)
+		}
+	})
+
 	t.Run("index rejected by the table falls back to scan", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"Query": {status: 400, code: "ValidationException", msg: "The table does not have the specified index: gsi-profile"}}))
 		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), q)

@@ -45,6 +45,7 @@ const (
 	NotFound                                    // the table (or index) does not exist in the region
 	CredentialsExpired                          // the session token has expired
 	CredentialsInvalid                          // the keys are unknown or the signature is wrong
+	CredentialsMissing                          // no credentials were found before any call
 )
 
 // AccessError is an AWS call refused for a reason the user can fix: a
@@ -78,6 +79,10 @@ func (e *AccessError) Error() string {
 	case CredentialsInvalid:
 		return fmt.Sprintf("AWS credentials were rejected (%s on %s: %s): check the profile or the AWS_* environment variables",
 			e.Action, e.Resource, e.Code)
+	case CredentialsMissing:
+		return fmt.Sprintf("no usable AWS credentials were found for %s on %s (%s); set AWS_PROFILE (run `aws sso login` for an SSO profile), "+
+			"export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or in GitHub Actions run aws-actions/configure-aws-credentials "+
+			"with OIDC (permissions: id-token: write) before sentinel-check", e.Action, e.Resource, innermost(e.Err))
 	}
 	return fmt.Sprintf("%s on %s in region %s failed: %v", e.Action, e.Resource, e.Region, e.Err)
 }
@@ -91,4 +96,25 @@ func clip300(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// isCredentialLookup reports whether err comes from finding credentials,
+// before any request was sent.
+func isCredentialLookup(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "failed to retrieve credentials") ||
+		strings.Contains(s, "failed to refresh cached credentials") ||
+		strings.Contains(s, "no EC2 IMDS role found")
+}
+
+// innermost is the message of the deepest error in the chain (the SDK's
+// outer layers repeat the operation name), on one bounded line.
+func innermost(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return clip300(err.Error())
+		}
+		err = next
+	}
 }
