@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
 // AthenaOptions configure the Athena source.
@@ -268,10 +270,10 @@ func (r *athenaRun) stop(ctx context.Context) {
 
 func statusReason(st *types.QueryExecutionStatus) string {
 	if st.StateChangeReason != nil && *st.StateChangeReason != "" {
-		return clipMessage(*st.StateChangeReason)
+		return awsmsg.Clip(*st.StateChangeReason)
 	}
 	if st.AthenaError != nil && st.AthenaError.ErrorMessage != nil {
-		return clipMessage(*st.AthenaError.ErrorMessage)
+		return awsmsg.Clip(*st.AthenaError.ErrorMessage)
 	}
 	return ""
 }

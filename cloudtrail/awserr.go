@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
 // DocsIAM is where the minimal read-only IAM policies are documented.
@@ -60,7 +62,7 @@ func AWSError(c AWSCall, err error) error {
 		// on its context still finds context.DeadlineExceeded in the chain.
 		return &SourceError{Source: c.Source, Err: &awsError{msg: fmt.Sprintf(
 			"%s%s got no answer in time (%s); the service or the network is slow: run again, or raise --aws-timeout",
-			actionOr(c.Action), c.where(), innermost(err)), err: err}}
+			actionOr(c.Action), c.where(), awsmsg.Innermost(err)), err: err}}
 	}
 	return &SourceError{Source: c.Source, Err: &awsError{msg: c.message(err), err: err}}
 }
@@ -120,16 +122,14 @@ func (c AWSCall) message(err error) string {
 	if errors.As(err, &regionErr) {
 		return "no AWS region is set; pass --region or set AWS_REGION (or a region in the AWS profile)"
 	}
-	if isCredentialLookup(err) {
-		return fmt.Sprintf("no usable AWS credentials were found (%s); set AWS_PROFILE (run `aws sso login` for an SSO profile), "+
-			"export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or in GitHub Actions run aws-actions/configure-aws-credentials "+
-			"with OIDC (permissions: id-token: write) before sentinel-check", innermost(err))
+	if awsmsg.IsCredentialLookup(err) {
+		return awsmsg.NoCredentials("", err)
 	}
 
 	code, apiMsg := "", ""
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		code, apiMsg = apiErr.ErrorCode(), clipMessage(apiErr.ErrorMessage())
+		code, apiMsg = apiErr.ErrorCode(), awsmsg.Clip(apiErr.ErrorMessage())
 	}
 	status := 0
 	var re *awshttp.ResponseError
@@ -178,13 +178,13 @@ func (c AWSCall) message(err error) string {
 		return fmt.Sprintf("%s%s failed (%s)", actionOr(c.Action), c.where(), detail)
 	}
 	if status != 0 {
-		return fmt.Sprintf("%s%s failed with HTTP %d: %s", actionOr(c.Action), c.where(), status, innermost(err))
+		return fmt.Sprintf("%s%s failed with HTTP %d: %s", actionOr(c.Action), c.where(), status, awsmsg.Innermost(err))
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.As(err, new(*net.OpError)) || errors.As(err, new(*net.DNSError)) {
-		return fmt.Sprintf("cannot reach AWS for %s%s (%s); check the network, the region and AWS_ENDPOINT_URL", actionOr(c.Action), c.where(), innermost(err))
+		return fmt.Sprintf("cannot reach AWS for %s%s (%s); check the network, the region and AWS_ENDPOINT_URL", actionOr(c.Action), c.where(), awsmsg.Innermost(err))
 	}
-	return fmt.Sprintf("%s%s failed: %s", actionOr(c.Action), c.where(), innermost(err))
+	return fmt.Sprintf("%s%s failed: %s", actionOr(c.Action), c.where(), awsmsg.Innermost(err))
 }
 
 func actionOr(a string) string {
@@ -192,37 +192,6 @@ func actionOr(a string) string {
 		return "the AWS request"
 	}
 	return a
-}
-
-// isCredentialLookup reports whether err comes from finding credentials,
-// before any request was sent.
-func isCredentialLookup(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "failed to retrieve credentials") ||
-		strings.Contains(s, "failed to refresh cached credentials") ||
-		strings.Contains(s, "no EC2 IMDS role found")
-}
-
-// innermost is the message of the deepest error in the chain: the SDK's
-// outer layers repeat the operation name and the request id.
-func innermost(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return clipMessage(err.Error())
-		}
-		err = next
-	}
-}
-
-// clipMessage bounds a message from AWS and keeps it on one line.
-func clipMessage(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const limit = 300
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit]) + "…"
-	}
-	return s
 }
 
 // attemptHook is a finalize middleware that runs before every attempt of a

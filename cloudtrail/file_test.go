@@ -200,10 +200,10 @@ func TestFileSourceFolder(t *testing.T) {
 		reasons[strings.TrimPrefix(s.Item, dir+"/")] = s.Reason
 	}
 	for item, want := range map[string]string{
-		"notes.txt":          reasonNotJSONName,
-		"plain.gz":           reasonNotJSONName,
-		"config.json":        reasonNotTrail,
-		"contentdigest.json": reasonDigest,
+		"notes.txt":                              reasonNotJSONName,
+		"plain.gz":                               reasonNotJSONName,
+		"config.json":                            reasonNotTrail,
+		"contentdigest.json":                     reasonDigest,
 		"AWSLogs/111122223333/CloudTrail-Digest": "folder of CloudTrail digest files (hashes of log files, no events): 2 files",
 	} {
 		if reasons[item] != want {

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
 // The broker's table layout (SPEC §5).
@@ -446,7 +448,7 @@ func (l *dynamoLoad) fail(action, resource string, err error) error {
 	}
 	ae := &AccessError{Action: action, Resource: resource, Region: l.region(), Err: err}
 	var api smithy.APIError
-	if isCredentialLookup(err) && !strings.Contains(strings.ToLower(err.Error()), "expired") {
+	if awsmsg.IsCredentialLookup(err) && !strings.Contains(strings.ToLower(err.Error()), "expired") {
 		ae.Problem, ae.Code = CredentialsMissing, "credential lookup"
 	} else if errors.As(err, &api) {
 		ae.Code = api.ErrorCode()

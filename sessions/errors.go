@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
 // Every error a Store's Load returns means the session source could not be
@@ -80,9 +82,7 @@ func (e *AccessError) Error() string {
 		return fmt.Sprintf("AWS credentials were rejected (%s on %s: %s): check the profile or the AWS_* environment variables",
 			e.Action, e.Resource, e.Code)
 	case CredentialsMissing:
-		return fmt.Sprintf("no usable AWS credentials were found for %s on %s (%s); set AWS_PROFILE (run `aws sso login` for an SSO profile), "+
-			"export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or in GitHub Actions run aws-actions/configure-aws-credentials "+
-			"with OIDC (permissions: id-token: write) before sentinel-check", e.Action, e.Resource, innermost(e.Err))
+		return awsmsg.NoCredentials(" for "+e.Action+" on "+e.Resource, e.Err)
 	}
 	return fmt.Sprintf("%s on %s in region %s failed: %v", e.Action, e.Resource, e.Region, e.Err)
 }
@@ -96,25 +96,4 @@ func clip300(s string) string {
 		return s[:300] + "…"
 	}
 	return s
-}
-
-// isCredentialLookup reports whether err comes from finding credentials,
-// before any request was sent.
-func isCredentialLookup(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "failed to retrieve credentials") ||
-		strings.Contains(s, "failed to refresh cached credentials") ||
-		strings.Contains(s, "no EC2 IMDS role found")
-}
-
-// innermost is the message of the deepest error in the chain (the SDK's
-// outer layers repeat the operation name), on one bounded line.
-func innermost(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return clip300(err.Error())
-		}
-		err = next
-	}
 }
