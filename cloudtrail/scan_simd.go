@@ -16,11 +16,19 @@ var useAVX2 = archsimd.X86.AVX2()
 // characters of the 32 bytes at b[0:32].
 func stringSpecial32(b []byte) uint32 {
 	x := archsimd.LoadUint8x32Slice(b)
-	q := x.Equal(archsimd.BroadcastUint8x32('"'))
-	bs := x.Equal(archsimd.BroadcastUint8x32('\\'))
-	ctl := x.Min(archsimd.BroadcastUint8x32(0x1f)).Equal(x) // x < 0x20
+	q := x.Equal(vecQuote)
+	bs := x.Equal(vecBackslash)
+	ctl := x.Min(vecCtl).Equal(x) // x < 0x20
 	return q.Or(bs).Or(ctl).ToBits()
 }
+
+// The constants of stringSpecial32, broadcast once: loading a vector is
+// cheaper than broadcasting a byte at every call.
+var (
+	vecQuote     = archsimd.BroadcastUint8x32('"')
+	vecBackslash = archsimd.BroadcastUint8x32('\\')
+	vecCtl       = archsimd.BroadcastUint8x32(0x1f)
+)
 
 // scanString scans a string whose opening quote is at b[i-1] and returns the
 // offset just past its closing quote and the string flags. Its first step,
