@@ -110,15 +110,19 @@ func (w *strWindow) end(b []byte, i int) int {
 }
 
 // miss is scanString when end could not end the string: it moves the window
-// to b[i:] when i is past it, or scans the string without it.
+// to b[i:] (when 64 bytes remain), so that the strings that follow the one
+// that crossed the old window's end find their ends in the new one, and
+// scans the string.
 func (w *strWindow) miss(b []byte, i int) (int, int, error) {
-	if uint(i-w.base) >= 64 && i+64 <= len(b) {
+	if i+64 <= len(b) {
 		w.base = i
 		w.mask = uint64(stringSpecial32(b[i:i+32])) | uint64(stringSpecial32(b[i+32:i+64]))<<32
-		if m := w.mask; m != 0 {
-			if j := i + bits.TrailingZeros64(m); b[j] == '"' {
-				return j + 1, 0, nil
-			}
+		m := w.mask
+		if m == 0 {
+			return scanStringLong(b, i+64) // plain up to the window's end
+		}
+		if j := i + bits.TrailingZeros64(m); b[j] == '"' {
+			return j + 1, 0, nil
 		}
 	}
 	return scanStringLong(b, i)
