@@ -17,6 +17,7 @@ import (
 
 	"github.com/bytedance/sonic"
 	gojson "github.com/goccy/go-json"
+	"github.com/klauspost/cpuid/v2"
 	"github.com/minio/simdjson-go"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
@@ -313,9 +314,17 @@ var libs = []lib{
 	{name: "ours", new: func() decoder { return ours{} }},
 	{name: "encoding-json", new: func() decoder { return reflective{json.Unmarshal} }},
 	{name: "goccy-go-json", new: func() decoder { return reflective{gojson.Unmarshal} }},
-	{name: "sonic", new: func() decoder { return reflective{sonic.Unmarshal} }},
+	{name: "sonic", new: func() decoder { return reflective{sonic.Unmarshal} }, skip: sonicSkip},
 	{name: "simdjson-go", new: func() decoder { return &simd{} }, skip: simdSkip},
 	{name: "simdjson-go-nocopy", new: func() decoder { return &simd{opts: []simdjson.ParserOption{simdjson.WithCopyStrings(false)}} }, skip: simdSkip},
+}
+
+// sonicSkip: sonic's native code is built for AVX and AVX2.
+func sonicSkip() string {
+	if !cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2) {
+		return "sonic needs AVX and AVX2, which this CPU lacks"
+	}
+	return ""
 }
 
 func simdSkip() string {

@@ -7,6 +7,7 @@ replace github.com/sentinel-check/sentinel-check => ../..
 require (
 	github.com/bytedance/sonic v1.15.5
 	github.com/goccy/go-json v0.12.0
+	github.com/klauspost/cpuid/v2 v2.2.9
 	github.com/minio/simdjson-go v0.4.5
 	github.com/sentinel-check/sentinel-check v0.0.0-00010101000000-000000000000
 )
@@ -35,7 +36,6 @@ require (
 	github.com/bytedance/sonic/loader v0.5.3 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
-	github.com/klauspost/cpuid/v2 v2.2.9 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	golang.org/x/arch v0.0.0-20210923205945-b76863e36670 // indirect
 	golang.org/x/sync v0.20.0 // indirect
