@@ -87,10 +87,3 @@ func breakdown(set *classify.EventSet) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}

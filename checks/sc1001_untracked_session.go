@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
@@ -41,7 +42,7 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s were not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, bad.Count, plural(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %.1f%%)", ctx.MinCompliance)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 type revokedSessionUse struct{}
@@ -37,7 +38,7 @@ func (c revokedSessionUse) Run(ctx *Context) []Finding {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %s %s used a broker session that was no longer live: %s%s; revoke the role's active sessions and find who held the credentials",
-			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, english.Count(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "matched these sessions"))
 	}
 	return out

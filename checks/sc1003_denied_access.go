@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
@@ -56,7 +57,7 @@ func (c deniedAccess) Run(ctx *Context) []Finding {
 			why = fmt.Sprintf("a deny rule or, for %d of them, no rule (default deny)", defaulted)
 		}
 		msg := fmt.Sprintf("%s: %s %s succeeded although the policy denies them (%s)%s; remove the access path or add a rule that allows it",
-			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), why, example(bad))
+			p.Profile.Name, english.Count(bad.Count, "session", "sessions"), span(bad), why, example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "denies these sessions"))
 	}
 	return out

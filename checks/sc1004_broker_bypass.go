@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
@@ -39,7 +40,7 @@ func (c brokerBypass) Run(ctx *Context) []Finding {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %s %s bypassed the broker: %s%s; require the broker's SourceIdentity in the role's trust policy",
-			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
+			p.Profile.Name, english.Count(bad.Count, "session", "sessions"), span(bad), breakdown(bad), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires the broker's identity"))
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
@@ -67,7 +68,7 @@ func (c approvalBypass) Run(ctx *Context) []Finding {
 			}
 		}
 		msg := fmt.Sprintf("%s: %s %s had no approval id (%s)%s; access to this profile needs an approved request",
-			p.Profile.Name, plural(bad.Count, "session", "sessions"), span(bad), strings.Join(parts, ", "), example(bad))
+			p.Profile.Name, english.Count(bad.Count, "session", "sessions"), span(bad), strings.Join(parts, ", "), example(bad))
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires an approval"))
 	}
 	return out

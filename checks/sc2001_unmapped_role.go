@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 type unmappedRole struct{}
@@ -45,7 +47,7 @@ func (unmappedRole) Run(ctx *Context) []Finding {
 	for _, role := range roles {
 		evs := a.Unmapped[role]
 		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
-			role, plural(evs.Count, "session", "sessions"), span(evs), roleAccount(role), example(evs))
+			role, english.Count(evs.Count, "session", "sessions"), span(evs), roleAccount(role), example(evs))
 		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs)})
 	}
 	return out

@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 type noData struct{}
@@ -33,13 +35,13 @@ func (noData) Run(ctx *Context) []Finding {
 		msg := fmt.Sprintf("%s: requires tracked sessions but had no session events between %s and %s; check that the CloudTrail source covers its accounts and regions",
 			p.Profile.Name, stamp(a.Window.Start), stamp(a.Window.End))
 		if p.Failed > 0 {
-			msg += fmt.Sprintf(" (%s were refused)", plural(p.Failed, "attempt", "attempts"))
+			msg += fmt.Sprintf(" (%s were refused)", english.Count(p.Failed, "attempt", "attempts"))
 		}
 		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
 	}
 	if len(ctx.SourceProblems) > 0 {
 		f := Finding{Message: fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
-			plural(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; "))}
+			english.Count(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; "))}
 		if len(a.Policy.Profiles) > 0 {
 			f.Range = a.Policy.Profiles[0].Range
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // NewFileSource reads CloudTrail documents from local paths: files and
@@ -273,13 +275,6 @@ func (w *walker) skipFile(path, reason string) {
 
 func (w *walker) unreadable(path string, err error) { w.add(path, err) }
 
-func plural(n int64, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
 func isDigestPath(path string) bool { return strings.Contains(path, "CloudTrail-Digest") }
 
 func hasTrailName(name string) bool {
@@ -369,7 +364,7 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		defer func() {
 			w.inDigest = false
 			if n := w.skippedFiles - before; n > 0 {
-				w.skips = append(w.skips, Skip{Item: dir, Reason: fmt.Sprintf("folder of CloudTrail digest files (hashes of log files, no events): %d %s", n, plural(n, "file"))})
+				w.skips = append(w.skips, Skip{Item: dir, Reason: fmt.Sprintf("folder of CloudTrail digest files (hashes of log files, no events): %s", english.Count(n, "file", "files"))})
 			}
 		}()
 	}

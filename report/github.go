@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // MaxAnnotationsPerKind is how many annotations of each kind (error,
@@ -75,7 +76,7 @@ func GitHub(w io.Writer, r *Result) error {
 	if overflow {
 		le, lw, ln := total["error"]-shown["error"], total["warning"]-shown["warning"], total["notice"]-shown["notice"]
 		msg := fmt.Sprintf("%d more findings not shown as annotations (%s, %s, %s; GitHub shows %d of each kind per step); see the job summary or the SARIF/JSON report",
-			le+lw+ln, plural(le, "error"), plural(lw, "warning"), plural(ln, "notice"), MaxAnnotationsPerKind)
+			le+lw+ln, english.Count(le, "error", "errors"), english.Count(lw, "warning", "warnings"), english.Count(ln, "notice", "notices"), MaxAnnotationsPerKind)
 		ew.printf("::notice title=%s::%s\n", EscapeProperty("sentinel-check"), EscapeData(msg))
 	}
 	return ew.err

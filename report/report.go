@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // Formatter writes a Result in one format. It only returns the writer's
@@ -119,14 +120,6 @@ func countSeverities(fs []checks.Finding) severityCounts {
 
 func (c severityCounts) total() int { return c.errors + c.warnings + c.notes + c.other }
 
-// plural returns "1 error" or "2 errors".
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // verdictLine is the one-line verdict shared by text and markdown:
 // "FAIL — 3 findings (2 errors, 1 warning, 0 notes)".
 func verdictLine(r *Result) string {
@@ -135,8 +128,8 @@ func verdictLine(r *Result) string {
 	if r.Failed() {
 		v = "FAIL"
 	}
-	return fmt.Sprintf("%s — %s (%s, %s, %s)", v, plural(c.total(), "finding"),
-		plural(c.errors, "error"), plural(c.warnings, "warning"), plural(c.notes, "note"))
+	return fmt.Sprintf("%s — %s (%s, %s, %s)", v, english.Count(c.total(), "finding", "findings"),
+		english.Count(c.errors, "error", "errors"), english.Count(c.warnings, "warning", "warnings"), english.Count(c.notes, "note", "notes"))
 }
 
 // Profile verdicts, icon-free so they survive every medium.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // maxSkippedShown caps the skipped items listed per source in text and
@@ -87,7 +89,7 @@ func Text(w io.Writer, r *Result) error {
 	fmt.Fprintf(tw, "Fully compliant:\t%d\n", r.Summary.FullyCompliantProfiles)
 	fmt.Fprintf(tw, "With gaps:\t%d\n", r.Summary.ProfilesWithGaps)
 	fmt.Fprintf(tw, "Findings:\t%d (%s, %s, %s)\n", r.Summary.Findings,
-		plural(c.errors, "error"), plural(c.warnings, "warning"), plural(c.notes, "note"))
+		english.Count(c.errors, "error", "errors"), english.Count(c.warnings, "warning", "warnings"), english.Count(c.notes, "note", "notes"))
 	_ = tw.Flush()
 
 	// Sources.
