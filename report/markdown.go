@@ -125,8 +125,7 @@ func mdTail(r *Result, max int) string {
 	b.WriteString("### Sources read\n\n")
 	fmt.Fprintf(&b, "Files: %d read, %d skipped, %d unreadable; pages: %d; records: %d read, %d skipped  \n",
 		t.Files, t.FilesSkipped, t.Unreadable, t.Pages, t.Records, t.RecordsSkipped)
-	fmt.Fprintf(&b, "Assume-role events: %d = %d duplicates + %d outside window + %d failed + %d sessions  \n",
-		t.AssumeRoleEvents, t.Duplicates, t.OutsideWindow, t.Failed, t.Sessions)
+	fmt.Fprintf(&b, "Assume-role events: %s  \n", eventBreakdown(t))
 	fmt.Fprintf(&b, "Session records: %d\n\n", t.SessionRecords)
 
 	if len(r.Sources.CloudTrail)+len(r.Sources.Sessions) > 0 {

@@ -252,3 +252,10 @@ func firstParagraph(doc string) string {
 	}
 	return strings.Join(strings.Fields(doc), " ")
 }
+
+// eventBreakdown is how the assume-role events read add up, for text and
+// Markdown: "40 = 1 duplicate + 1 outside window + 1 failed + 37 sessions".
+func eventBreakdown(t SourceTotals) string {
+	return fmt.Sprintf("%d = %s + %d outside window + %d failed + %s", t.AssumeRoleEvents,
+		english.Count(t.Duplicates, "duplicate", "duplicates"), t.OutsideWindow, t.Failed, english.Count(t.Sessions, "session", "sessions"))
+}

@@ -99,8 +99,7 @@ func Text(w io.Writer, r *Result) error {
 	fmt.Fprintf(tw, "Files:\t%d read, %d skipped, %d unreadable\n", t.Files, t.FilesSkipped, t.Unreadable)
 	fmt.Fprintf(tw, "Pages:\t%d\n", t.Pages)
 	fmt.Fprintf(tw, "Records:\t%d read, %d skipped\n", t.Records, t.RecordsSkipped)
-	fmt.Fprintf(tw, "Assume-role events:\t%d = %d duplicates + %d outside window + %d failed + %d sessions\n",
-		t.AssumeRoleEvents, t.Duplicates, t.OutsideWindow, t.Failed, t.Sessions)
+	fmt.Fprintf(tw, "Assume-role events:\t%s\n", eventBreakdown(t))
 	fmt.Fprintf(tw, "Session records:\t%d\n", t.SessionRecords)
 	_ = tw.Flush()
 	if len(r.Sources.CloudTrail)+len(r.Sources.Sessions) > 0 {
