@@ -260,12 +260,11 @@ func (d *fileDecoder) keep(r Record, l loc) {
 		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; the later record is used", clip(r.ID), d.at(l)))
 		return
 	}
-	for len(d.locs) <= i {
-		d.locs = append(d.locs, loc{})
+	if !replaced {
+		d.locs = append(d.locs, l) // a new id takes the next slot: i == len(d.locs)
+		return
 	}
-	if replaced {
-		d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; the later record is used", clip(r.ID), d.at(l)))
-	}
+	d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; the later record is used", clip(r.ID), d.at(l)))
 	d.locs[i] = l
 }
 

@@ -327,6 +327,16 @@ func sonicSkip() string {
 	return ""
 }
 
+// skipUnsupported skips tb when the library cannot run on this CPU.
+func (l lib) skipUnsupported(tb testing.TB) {
+	tb.Helper()
+	if l.skip != nil {
+		if why := l.skip(); why != "" {
+			tb.Skip(why)
+		}
+	}
+}
+
 func simdSkip() string {
 	if !simdjson.SupportedCPU() {
 		return "simdjson-go needs AVX2 and CLMUL, which this CPU lacks"
@@ -648,11 +658,7 @@ func TestLibrariesAgree(t *testing.T) {
 		wantIDs := ids(want)
 		for _, l := range libs[1:] {
 			t.Run(d.name+"/"+l.name, func(t *testing.T) {
-				if l.skip != nil {
-					if why := l.skip(); why != "" {
-						t.Skip(why)
-					}
-				}
+				l.skipUnsupported(t)
 				got, err := l.new().document(d.json, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -684,11 +690,7 @@ func TestRecordsAgree(t *testing.T) {
 		}
 		for _, l := range libs[1:] {
 			t.Run(r.name+"/"+l.name, func(t *testing.T) {
-				if l.skip != nil {
-					if why := l.skip(); why != "" {
-						t.Skip(why)
-					}
-				}
+				l.skipUnsupported(t)
 				got, err := l.new().record(r.json)
 				if err != nil {
 					t.Fatal(err)
@@ -745,11 +747,7 @@ func TestMalformedInput(t *testing.T) {
 	for _, l := range libs {
 		for _, in := range inputs {
 			t.Run(l.name+"/"+in.name, func(t *testing.T) {
-				if l.skip != nil {
-					if why := l.skip(); why != "" {
-						t.Skip(why)
-					}
-				}
+				l.skipUnsupported(t)
 				reject := in.name != "valid" && !slices.Contains(accepted[l.name], in.name) && !slices.Contains(acceptedByAll, in.name)
 				evs, err := l.new().document([]byte(in.doc), nil)
 				if (err != nil) != reject {
@@ -778,11 +776,7 @@ func BenchmarkDocument(b *testing.B) {
 	for _, d := range f.docs {
 		for _, l := range libs {
 			b.Run(d.name+"/"+l.name, func(b *testing.B) {
-				if l.skip != nil {
-					if why := l.skip(); why != "" {
-						b.Skip(why)
-					}
-				}
+				l.skipUnsupported(b)
 				dec := l.new()
 				b.SetBytes(int64(len(d.json)))
 				b.ReportAllocs()
@@ -812,11 +806,7 @@ func BenchmarkRecord(b *testing.B) {
 	for _, r := range f.records {
 		for _, l := range libs {
 			b.Run(r.name+"/"+l.name, func(b *testing.B) {
-				if l.skip != nil {
-					if why := l.skip(); why != "" {
-						b.Skip(why)
-					}
-				}
+				l.skipUnsupported(b)
 				dec := l.new()
 				b.SetBytes(int64(len(r.json)))
 				b.ReportAllocs()
