@@ -3,8 +3,13 @@
 // credential broker's session records.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/sentinel-check/sentinel-check/internal/heapgoal"
+)
 
 func main() {
+	heapgoal.Tune(heapgoal.DefaultHeadroom, heapgoal.DefaultMinPercent)
 	os.Exit(Command{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}.Main(os.Args))
 }
