@@ -335,3 +335,27 @@ func TestOutcomeString(t *testing.T) {
 		}
 	}
 }
+
+// The arena's strings keep their bytes across chunks, for short strings,
+// strings that end a chunk and strings longer than a chunk's share.
+func TestArenaKeepsStrings(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	var a arena
+	var want, got []string
+	for i := 0; i < 20000; i++ {
+		n := rng.Intn(64)
+		if i%500 == 0 {
+			n = arenaChunk/8 + rng.Intn(arenaChunk) // stored alone
+		}
+		b := make([]byte, n)
+		rng.Read(b)
+		s := string(b)
+		want = append(want, s)
+		got = append(got, a.add(s))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("string %d (%d bytes) changed in the arena", i, len(want[i]))
+		}
+	}
+}
