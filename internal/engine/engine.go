@@ -18,6 +18,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/idset"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/report"
 	"github.com/sentinel-check/sentinel-check/sessions"
@@ -247,7 +248,7 @@ type collector struct {
 	mu      sync.Mutex
 	window  classify.Window
 	cl      *classify.Classifier // nil: the session records failed to load
-	seen    map[[16]byte]struct{}
+	seen    idset.Set            // SHA-256 prefixes of the event ids
 	total   int64
 	dups    int64
 	outside int64
@@ -256,7 +257,7 @@ type collector struct {
 }
 
 func newCollector(ctx context.Context, w classify.Window) *collector {
-	return &collector{ctx: ctx, ready: make(chan struct{}), window: w, seen: make(map[[16]byte]struct{})}
+	return &collector{ctx: ctx, ready: make(chan struct{}), window: w}
 }
 
 // start lets add classify events with cl (nil: count them only).
@@ -275,20 +276,19 @@ func (c *collector) add(ev cloudtrail.Event) {
 			return // the run is cancelled and fails
 		}
 	}
-	var key [16]byte
+	var key idset.Key
 	if ev.EventID != "" {
 		sum := sha256.Sum256([]byte(ev.EventID))
-		copy(key[:], sum[:])
+		key = idset.Key(sum[:16])
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.total++
 	if ev.EventID != "" {
-		if _, dup := c.seen[key]; dup {
+		if !c.seen.Add(key) {
 			c.dups++
 			return
 		}
-		c.seen[key] = struct{}{}
 	}
 	if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
 		c.outside++
