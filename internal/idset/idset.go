@@ -5,7 +5,7 @@
 package idset
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -64,7 +64,13 @@ func (s *Set) Has(k Key) bool {
 	return found
 }
 
-func compare(a, b Key) int { return bytes.Compare(a[:], b[:]) }
+// compare orders keys as big-endian numbers, which is their byte order.
+func compare(a, b Key) int {
+	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+		return c
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
 
 // index is the bucket of k: its leading bits.
 func (s *Set) index(k Key) uint {

@@ -1,6 +1,7 @@
 package idset
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"math/rand"
@@ -109,4 +110,23 @@ func BenchmarkAdd(b *testing.B) {
 		b.ReportMetric(perKey, "B/key")
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/add")
 	})
+}
+
+// compare is the byte order of the keys.
+func TestCompareIsByteOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 100000; i++ {
+		var a, b Key
+		rng.Read(a[:])
+		b = a
+		switch rng.Intn(3) {
+		case 0:
+			b[rng.Intn(16)] ^= byte(1 << rng.Intn(8))
+		case 1:
+			rng.Read(b[:])
+		}
+		if got, want := compare(a, b), bytes.Compare(a[:], b[:]); got != want {
+			t.Fatalf("compare(%x, %x) = %d, want %d", a, b, got, want)
+		}
+	}
 }
