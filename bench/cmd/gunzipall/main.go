@@ -4,12 +4,19 @@
 // the product's workers, and discards the bytes. It prints the files and
 // the decompressed bytes:
 //
-//	gunzipall [-workers N] DIR…
+//	gunzipall [-workers N] [-whole] [-read] DIR…
 //	files 850 decompressed_bytes 2115234567 workers 2
+//
+// -whole reads each compressed file into memory before decompressing it
+// (the library then decodes from a byte slice instead of a buffered file);
+// -read takes the output in 512 KiB reads, copied out of the decompressor's
+// window as the product's decoder takes it, instead of letting the
+// decompressor write its window out. Both only measure the alternatives.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("gunzipall", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	workers := fl.Int("workers", 0, "files decompressed at once (default GOMAXPROCS, as sentinel-check)")
+	whole := fl.Bool("whole", false, "read each compressed file into memory first")
+	reads := fl.Bool("read", false, "take the output in 512 KiB reads instead of WriteTo")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -62,10 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			br := bufio.NewReaderSize(nil, 64<<10) // as the product reads files
-			var zr gzip.Reader
+			g := gunzipper{br: bufio.NewReaderSize(nil, 64<<10), whole: *whole} // as the product reads files
+			if *reads {
+				g.buf = make([]byte, 512<<10)
+			}
 			for p := range jobs {
-				n, err := gunzip(p, br, &zr)
+				n, err := g.gunzip(p)
 				total.Add(n)
 				if err != nil {
 					mu.Lock()
@@ -90,17 +101,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func gunzip(path string, br *bufio.Reader, zr *gzip.Reader) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
+// gunzipper decompresses one file at a time with reused buffers.
+type gunzipper struct {
+	br    *bufio.Reader
+	zr    gzip.Reader
+	whole bool
+	buf   []byte // nil: io.Copy (the decompressor's WriteTo)
+}
+
+func (g *gunzipper) gunzip(path string) (int64, error) {
+	var src io.Reader
+	if g.whole {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		src = bytes.NewReader(data)
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		g.br.Reset(f)
+		src = g.br
 	}
-	defer f.Close()
-	br.Reset(f)
-	if err := zr.Reset(br); err != nil {
+	if err := g.zr.Reset(src); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	n, err := io.Copy(io.Discard, zr)
+	var n int64
+	var err error
+	if g.buf == nil {
+		n, err = io.Copy(io.Discard, &g.zr)
+	} else {
+		for err == nil {
+			var k int
+			k, err = g.zr.Read(g.buf)
+			n += int64(k)
+		}
+		if err == io.EOF {
+			err = nil
+		}
+	}
 	if err != nil {
 		return n, fmt.Errorf("%s: %w", path, err)
 	}

@@ -35,9 +35,10 @@ func TestGunzipAll(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not read"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"1", "3"} {
+	for _, args := range [][]string{{"-workers", "1"}, {"-workers", "3"}, {"-workers", "1", "-whole"}, {"-workers", "1", "-read"}, {"-workers", "3", "-whole", "-read"}} {
+		w := args[1]
 		var out, errOut bytes.Buffer
-		if code := run([]string{"-workers", w, dir}, &out, &errOut); code != 0 {
+		if code := run(append(args, dir), &out, &errOut); code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut.String())
 		}
 		if want := "files 2 decompressed_bytes 100014 workers " + w + "\n"; out.String() != want {
@@ -51,8 +52,10 @@ func TestGunzipAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := run([]string{dir}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "c.json.gz") {
-		t.Errorf("corrupt file: exit %d, stderr %q", code, errOut.String())
+	for _, args := range [][]string{{dir}, {"-whole", "-read", dir}} {
+		if code := run(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "c.json.gz") {
+			t.Errorf("corrupt file, %v: exit %d, stderr %q", args[:len(args)-1], code, errOut.String())
+		}
 	}
 	if code := run(nil, &out, &errOut); code != 2 {
 		t.Errorf("no folder: exit %d, want 2", code)
