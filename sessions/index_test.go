@@ -359,3 +359,66 @@ func TestArenaKeepsStrings(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLookup builds a query and records from the input, with times anywhere
+// from year 0 to 9999 to the nanosecond (the zero time among them), the
+// query's time often on an edge of a record's window or revocation, and
+// checks the index against a scan of every record in every mode.
+func FuzzLookup(f *testing.F) {
+	f.Add([]byte("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"))
+	f.Add([]byte("\x00\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		byte1 := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			c := data[0]
+			data = data[1:]
+			return c
+		}
+		pick := func(list ...string) string { return list[int(byte1())%len(list)] }
+		// A time near t0, near the ends of years 0 and 9999, or zero.
+		base := []time.Time{
+			{}, t0, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+			time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		}
+		when := func() time.Time {
+			b := base[byte1()%4]
+			if b.IsZero() {
+				return b
+			}
+			var v int64
+			for range 6 {
+				v = v<<8 | int64(byte1())
+			}
+			return b.Add(time.Duration(v%(48*int64(time.Hour))) - 24*time.Hour)
+		}
+		q := MatchQuery{SourceIdentity: pick("", "si-1", "si-2"), User: pick("", "alice", "bob"), Profile: pick("prod", "dev"), Time: when()}
+		edge := byte1()
+		var recs []Record
+		for len(data) > 0 && len(recs) < 12 {
+			recs = append(recs, Record{
+				ID:             pick("a", "b", "c", "d", "e", "f", "g"),
+				User:           pick("alice", "bob"),
+				Profile:        pick("prod", "dev"),
+				Status:         pick(StatusActive, StatusRevoked, StatusExpired, "REVOKED", "other"),
+				SourceIdentity: pick("", "", "si-1", "si-2"),
+				StartedAt:      when(), CreatedAt: when(), UpdatedAt: when(),
+				ExpiresAt: when(), LastAccessAt: when(),
+			})
+		}
+		if len(recs) > 0 && edge&1 == 1 {
+			// On an edge of a record's window or revocation, or 1 ns off it.
+			r := recs[int(edge>>1)%len(recs)]
+			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt}[(edge>>4)%4]
+			q.Time = q.Time.Add(time.Duration((edge>>6)%3) - 1)
+		}
+		ix := NewIndex(recs)
+		distinct := latestByID(recs)
+		for _, mode := range []string{ModeAuto, "", ModeSourceIdentity, ModeUserProfileWindow} {
+			if got, want := ix.Lookup(mode, q), bruteLookup(distinct, mode, q); got != want {
+				t.Fatalf("%q %+v over %d records: got %v %q, want %v %q", mode, q, len(distinct), got.Outcome, got.ID, want.Outcome, want.ID)
+			}
+		}
+	})
+}
