@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -248,7 +249,8 @@ type collector struct {
 	mu      sync.Mutex
 	window  classify.Window
 	cl      *classify.Classifier // nil: the session records failed to load
-	seen    idset.Set            // SHA-256 prefixes of the event ids
+	seen    idset.Set            // digests of the event ids (see digest)
+	salt    [32]byte             // random, so that no trail can choose its digests
 	total   int64
 	dups    int64
 	outside int64
@@ -257,7 +259,19 @@ type collector struct {
 }
 
 func newCollector(ctx context.Context, w classify.Window) *collector {
-	return &collector{ctx: ctx, ready: make(chan struct{}), window: w}
+	c := &collector{ctx: ctx, ready: make(chan struct{}), window: w}
+	rand.Read(c.salt[:]) // never fails (crypto/rand crashes the program instead)
+	return c
+}
+
+// digest is the 16-byte prefix of SHA-256(salt, id). The salt keeps a
+// crafted trail from choosing ids whose digests pile up in one bucket of
+// the set, which would make every insert slow.
+func (c *collector) digest(id string) idset.Key {
+	var buf [96]byte
+	b := append(append(buf[:0], c.salt[:]...), id...)
+	sum := sha256.Sum256(b)
+	return idset.Key(sum[:16])
 }
 
 // start lets add classify events with cl (nil: count them only).
@@ -278,8 +292,7 @@ func (c *collector) add(ev cloudtrail.Event) {
 	}
 	var key idset.Key
 	if ev.EventID != "" {
-		sum := sha256.Sum256([]byte(ev.EventID))
-		key = idset.Key(sum[:16])
+		key = c.digest(ev.EventID)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -11,8 +11,11 @@ import (
 	"sort"
 )
 
-// Key is a digest. Keys must be spread uniformly (such as the leading bytes
-// of a SHA-256 sum): their leading bits choose their bucket.
+// Key is a digest. Keys must be spread uniformly, and out of the reach of
+// whoever supplies the data they digest (such as the leading bytes of a
+// SHA-256 sum over a secret random salt and the data): their leading bits
+// choose their bucket, and keys made to share them would make one bucket
+// hold them all, with inserts that copy the whole bucket.
 type Key [16]byte
 
 // Buckets hold this many keys on average before they split in two.
