@@ -17,7 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // Defaults of Tune.
@@ -52,10 +52,12 @@ func Tune(headroom uint64, minPercent int) (stop func()) {
 	debug.SetGCPercent(prev)
 	t.arm()
 	return func() {
-		if t.stopped.Swap(true) {
-			return
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if !t.stopped {
+			t.stopped = true
+			debug.SetGCPercent(prev)
 		}
-		debug.SetGCPercent(prev)
 	}
 }
 
@@ -64,7 +66,8 @@ type tuner struct {
 	min      int
 	last     int
 	sample   []metrics.Sample
-	stopped  atomic.Bool
+	mu       sync.Mutex // stop against after
+	stopped  bool
 }
 
 // arm runs after the next collection: a cleanup runs once its object is
@@ -79,7 +82,9 @@ type marker struct{ _ *marker }
 
 // after runs on the runtime's cleanup goroutine after a collection.
 func (t *tuner) after() {
-	if t.stopped.Load() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
 		return
 	}
 	metrics.Read(t.sample)
