@@ -448,7 +448,9 @@ func (l *dynamoLoad) fail(action, resource string, err error) error {
 	}
 	ae := &AccessError{Action: action, Resource: resource, Region: l.region(), Err: err}
 	var api smithy.APIError
-	if awsmsg.IsCredentialLookup(err) && !strings.Contains(strings.ToLower(err.Error()), "expired") {
+	msg := strings.ToLower(err.Error())
+	expired := strings.Contains(msg, "expired")
+	if awsmsg.IsCredentialLookup(err) && !expired {
 		ae.Problem, ae.Code = CredentialsMissing, "credential lookup"
 	} else if errors.As(err, &api) {
 		ae.Code = api.ErrorCode()
@@ -463,7 +465,7 @@ func (l *dynamoLoad) fail(action, resource string, err error) error {
 		case "UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId", "MissingAuthenticationTokenException", "IncompleteSignatureException":
 			ae.Problem = CredentialsInvalid
 		}
-	} else if msg := strings.ToLower(err.Error()); strings.Contains(msg, "expired") && (strings.Contains(msg, "token") || strings.Contains(msg, "credential")) {
+	} else if expired && (strings.Contains(msg, "token") || strings.Contains(msg, "credential")) {
 		// Refreshing credentials failed before any call, e.g. an SSO session
 		// that has run out.
 		ae.Problem, ae.Code = CredentialsExpired, "credential refresh"

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
@@ -69,7 +68,7 @@ func (e *AccessError) Error() string {
 			e.Action, e.Resource, e.Region, e.Code, e.Action)
 		var api interface{ ErrorMessage() string }
 		if errors.As(e.Err, &api) && api.ErrorMessage() != "" {
-			msg += " (AWS: " + clip300(api.ErrorMessage()) + ")"
+			msg += " (AWS: " + awsmsg.Clip(api.ErrorMessage()) + ")"
 		}
 		return msg
 	case NotFound:
@@ -88,12 +87,3 @@ func (e *AccessError) Error() string {
 }
 
 func (e *AccessError) Unwrap() error { return e.Err }
-
-// clip300 shortens an AWS message to one readable line.
-func clip300(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
-}

@@ -36,11 +36,11 @@ func (k attrKind) String() string {
 }
 
 // attr is one attribute value: its kind and, for strings and numbers, its
-// text. set is false for an attribute the record does not have.
+// text. An attribute the record does not have is the zero attr, which reads
+// as null.
 type attr struct {
 	kind attrKind
 	s    string
-	set  bool
 }
 
 // field is one of the attributes a Record is built from.
@@ -109,7 +109,6 @@ type attrs [numFields]attr
 // setAttr records the attribute name, when a Record reads it.
 func (a *attrs) setAttr(name string, v attr) {
 	if f, ok := fieldOf(name); ok {
-		v.set = true
 		a[f] = v
 	}
 }
@@ -125,7 +124,7 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	var errs []error
 	str := func(f field, name string, dst *string) {
 		a := m[f]
-		if !a.set || a.kind == kindNull {
+		if a.kind == kindNull {
 			return
 		}
 		if a.kind != kindString {
@@ -136,7 +135,7 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	}
 	tm := func(f field, name string, dst *time.Time) {
 		a := m[f]
-		if !a.set || a.kind == kindNull || (a.kind == kindString && a.s == "") {
+		if a.kind == kindNull || (a.kind == kindString && a.s == "") {
 			return
 		}
 		if a.kind != kindString {
@@ -152,7 +151,7 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	}
 	num := func(f field, name string, dst *int64) {
 		a := m[f]
-		if !a.set || a.kind == kindNull || (a.kind == kindString && a.s == "") {
+		if a.kind == kindNull || (a.kind == kindString && a.s == "") {
 			return
 		}
 		if a.kind != kindNumber && a.kind != kindString {
@@ -167,7 +166,7 @@ func recordFromAttrs(m *attrs) (Record, error) {
 		*dst = n
 	}
 
-	if a := m[fID]; !a.set || a.kind == kindNull {
+	if a := m[fID]; a.kind == kindNull {
 		errs = append(errs, errors.New("no id attribute"))
 	} else if a.kind != kindString {
 		errs = append(errs, fmt.Errorf("id is %s, want a string", a.kind))

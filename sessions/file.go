@@ -222,7 +222,8 @@ func (d *fileDecoder) at(l loc) string {
 // document handles one top-level object of a JSON Lines file: a record, an
 // {"Item":…} export line, or the {"Items":[…]} output of a scan.
 func (d *fileDecoder) document(raw json.RawMessage, l loc) {
-	if m, ok := scanMembers(raw); ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
+	m, ok := scanMembers(raw)
+	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
 			d.st.addSkip(d.at(l), "Items is not a list of items")
@@ -233,13 +234,19 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) {
 		}
 		return
 	}
-	d.item(raw, l)
+	d.scanned(raw, &m, ok, l)
 }
 
 // item decodes one record value and keeps it or counts it as skipped.
 func (d *fileDecoder) item(raw json.RawMessage, l loc) {
+	m, ok := scanMembers(raw)
+	d.scanned(raw, &m, ok, l)
+}
+
+// scanned is item once scanMembers has walked raw.
+func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 	var a attrs
-	err := recordAttrs(raw, &a)
+	err := attrsOf(raw, m, ok, &a)
 	if err == nil {
 		var r Record
 		if r, err = recordFromAttrs(&a); err == nil {
@@ -271,10 +278,16 @@ func (d *fileDecoder) keep(r Record, l loc) {
 // recordAttrs reads the attributes of one record: a plain JSON object, an
 // {"Item":{…}} export line, or a bare DynamoDB JSON item.
 func recordAttrs(raw json.RawMessage, a *attrs) error {
+	m, ok := scanMembers(raw)
+	return attrsOf(raw, &m, ok, a)
+}
+
+// attrsOf is recordAttrs with raw's members already walked (m, ok as
+// scanMembers returned them).
+func attrsOf(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 	if firstByte(raw) != '{' {
 		return fmt.Errorf("not an object but %s", jsonKind(raw))
 	}
-	m, ok := scanMembers(raw)
 	if !ok {
 		// Not valid JSON (the decoders validate every value first, so
 		// this does not happen): the map decoder says what is wrong.
@@ -297,7 +310,6 @@ func recordAttrs(raw json.RawMessage, a *attrs) error {
 	for f, v := range m.vals {
 		if v != nil {
 			a[f] = plainAttr(v)
-			a[f].set = true
 		}
 	}
 	return nil
@@ -563,11 +575,10 @@ func valueEnd(b []byte, i int) int {
 }
 
 func firstByte(v []byte) byte {
-	v = bytes.TrimLeft(v, " \t\r\n")
-	if len(v) == 0 {
-		return 0
+	if i := skipSpace(v, 0); i < len(v) {
+		return v[i]
 	}
-	return v[0]
+	return 0
 }
 
 func jsonKind(v json.RawMessage) string {

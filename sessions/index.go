@@ -121,9 +121,8 @@ type entry struct {
 // zeroSec is the seconds of the zero time.Time, an absent end.
 var zeroSec = time.Time{}.Unix()
 
-func (e *entry) start() time.Time { return time.Unix(e.startSec, int64(e.startNs)) }
-func (e *entry) end() time.Time   { return time.Unix(e.endSec, int64(e.endNs)) }
-func (e *entry) noEnd() bool      { return e.endSec == zeroSec && e.endNs == 0 }
+func (e *entry) end() time.Time { return time.Unix(e.endSec, int64(e.endNs)) }
+func (e *entry) noEnd() bool    { return e.endSec == zeroSec && e.endNs == 0 }
 
 // cmpStart and cmpEnd order two entries by their starts or ends.
 func cmpStart(a, b *entry) int {
@@ -293,37 +292,40 @@ func (b *IndexBuilder) Index() *Index {
 		ix.bySI[si] = int32(i)
 	}
 
-	// Group the entries by (user, profile) in two shared arrays: every
-	// entry, and the entries without a source_identity.
-	nu := len(ix.ups)
-	offAll, offNoSI := make([]int, nu+1), make([]int, nu+1)
-	for i, u := range ups {
-		offAll[u+1]++
-		if sis[i] == "" {
-			offNoSI[u+1]++
-		}
-	}
-	for u := 0; u < nu; u++ {
-		offAll[u+1] += offAll[u]
-		offNoSI[u+1] += offNoSI[u]
-	}
-	idxAll, idxNoSI := make([]int32, n), make([]int32, offNoSI[nu])
-	curAll, curNoSI := append([]int(nil), offAll[:nu]...), append([]int(nil), offNoSI[:nu]...)
-	for i, u := range ups {
-		idxAll[curAll[u]] = int32(i)
-		curAll[u]++
-		if sis[i] == "" {
-			idxNoSI[curNoSI[u]] = int32(i)
-			curNoSI[u]++
-		}
-	}
-	maxAll, maxNoSI := make([]int32, len(idxAll)), make([]int32, len(idxNoSI))
-	ix.all, ix.noSI = make([]intervals, nu), make([]intervals, nu)
-	for u := 0; u < nu; u++ {
-		ix.all[u] = newIntervals(ents, idxAll[offAll[u]:offAll[u+1]], maxAll[offAll[u]:offAll[u+1]])
-		ix.noSI[u] = newIntervals(ents, idxNoSI[offNoSI[u]:offNoSI[u+1]], maxNoSI[offNoSI[u]:offNoSI[u+1]])
-	}
+	// Group the entries by (user, profile): every entry, and the entries
+	// without a source_identity (the ones auto mode matches by window).
+	ix.all = groupIntervals(ents, ups, len(ix.ups), func(int) bool { return true })
+	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" })
 	return ix
+}
+
+// groupIntervals builds, for each of the nu (user, profile) pairs, the
+// interval tree of the entries that keep accepts (ups[i] is entry i's
+// pair). The trees share two arrays, in a counting sort by pair.
+func groupIntervals(ents []entry, ups []int32, nu int, keep func(int) bool) []intervals {
+	off := make([]int, nu+1)
+	for i, u := range ups {
+		if keep(i) {
+			off[u+1]++
+		}
+	}
+	for u := 0; u < nu; u++ {
+		off[u+1] += off[u]
+	}
+	idx := make([]int32, off[nu])
+	cur := append([]int(nil), off[:nu]...)
+	for i, u := range ups {
+		if keep(i) {
+			idx[cur[u]] = int32(i)
+			cur[u]++
+		}
+	}
+	maxIdx := make([]int32, len(idx))
+	set := make([]intervals, nu)
+	for u := range nu {
+		set[u] = newIntervals(ents, idx[off[u]:off[u+1]], maxIdx[off[u]:off[u+1]])
+	}
+	return set
 }
 
 // NewIndex indexes records, as an IndexBuilder fed with them in order
