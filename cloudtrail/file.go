@@ -267,9 +267,6 @@ func (w *walker) add(path string, readErr error) {
 
 func (w *walker) skipFile(path, reason string) {
 	w.skippedFiles++
-	if w.inDigest && reason == reasonDigest {
-		return // listed once for the folder
-	}
 	w.skips = append(w.skips, Skip{Item: path, Reason: reason})
 }
 
@@ -300,6 +297,10 @@ func (w *walker) walkTop(path string) bool {
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 	if isDigestPath(path) {
+		if w.inDigest {
+			w.skippedFiles++ // listed once for the folder
+			return
+		}
 		w.skipFile(path, reasonDigest)
 		return
 	}
@@ -364,7 +365,7 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		defer func() {
 			w.inDigest = false
 			if n := w.skippedFiles - before; n > 0 {
-				w.skips = append(w.skips, Skip{Item: dir, Reason: fmt.Sprintf("folder of CloudTrail digest files (hashes of log files, no events): %s", english.Count(n, "file", "files"))})
+				w.skips = append(w.skips, Skip{Item: dir, Reason: reasonDigestFolder + ": " + english.Count(n, "file", "files")})
 			}
 		}()
 	}

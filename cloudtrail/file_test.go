@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -389,14 +388,6 @@ func TestFileSourceSameFileOnce(t *testing.T) {
 	}
 }
 
-// growCounter counts the files the walk announced.
-type growCounter struct {
-	NopProgress
-	n atomic.Int64
-}
-
-func (g *growCounter) Grow(n int64) { g.n.Add(n) }
-
 // The walk stops handing out files after an unreadable one: the error names
 // the first unreadable file in walk order, and the walk did not go on to
 // the end of the folder.
@@ -407,13 +398,16 @@ func TestFileSourceStopsAfterError(t *testing.T) {
 	for i := range 50 {
 		writeFile(t, dir, fmt.Sprintf("c%02d.json", i), recordsDoc(t, set(assumeRole(), "eventID", fmt.Sprint("c", i))))
 	}
-	var g growCounter
-	_, err := NewFileSource([]string{dir}, FileOptions{Workers: 1, Progress: &g}).Read(context.Background(), Query{}, func(Event) {})
+	var p awsProgress // counts the files the walk announced
+	_, err := NewFileSource([]string{dir}, FileOptions{Workers: 1, Progress: &p}).Read(context.Background(), Query{}, func(Event) {})
 	var se *SourceError
 	if !errors.As(err, &se) || se.Source != bad {
 		t.Fatalf("error %v, want one naming %s", err, bad)
 	}
-	if n := g.n.Load(); n >= 52 {
+	p.mu.Lock()
+	n := p.total
+	p.mu.Unlock()
+	if n >= 52 {
 		t.Errorf("the walk handed out %d files of 52 after the second failed", n)
 	}
 }

@@ -134,17 +134,9 @@ func stringSpecial(x uint64) uint64 {
 // the offset just past its closing quote, eight bytes at a step. It is
 // scanString where no vector instructions are available.
 func scanStringSWAR(b []byte, i int) (int, int, error) {
-	for i+8 <= len(b) {
-		m := stringSpecial(binary.LittleEndian.Uint64(b[i:]))
-		if m == 0 {
-			i += 8
-			continue
-		}
-		i += bits.TrailingZeros64(m) >> 3
-		if b[i] == '"' {
-			return i + 1, 0, nil
-		}
-		break
+	i = skipPlainSWAR(b, i)
+	if i < len(b) && b[i] == '"' {
+		return i + 1, 0, nil
 	}
 	return scanStringSlow(b, i)
 }

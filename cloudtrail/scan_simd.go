@@ -31,21 +31,9 @@ var (
 )
 
 // scanString scans a string whose opening quote is at b[i-1] and returns the
-// offset just past its closing quote and the string flags. Its first step,
-// which ends most strings, is small enough to be inlined.
+// offset just past its closing quote and the string flags, 32 bytes at a
+// step.
 func scanString(b []byte, i int) (int, int, error) {
-	if useAVX2 && i+32 <= len(b) {
-		if m := stringSpecial32(b[i : i+32]); m != 0 {
-			if j := i + bits.TrailingZeros32(m); b[j] == '"' {
-				return j + 1, 0, nil
-			}
-		}
-	}
-	return scanStringLong(b, i)
-}
-
-// scanStringLong is scanString past its first step.
-func scanStringLong(b []byte, i int) (int, int, error) {
 	if !useAVX2 {
 		return scanStringSWAR(b, i)
 	}
@@ -119,13 +107,15 @@ func (w *strWindow) miss(b []byte, i int) (int, int, error) {
 		w.mask = uint64(stringSpecial32(b[i:i+32])) | uint64(stringSpecial32(b[i+32:i+64]))<<32
 		m := w.mask
 		if m == 0 {
-			return scanStringLong(b, i+64) // plain up to the window's end
+			return scanString(b, i+64) // plain up to the window's end
 		}
-		if j := i + bits.TrailingZeros64(m); b[j] == '"' {
+		j := i + bits.TrailingZeros64(m)
+		if b[j] == '"' {
 			return j + 1, 0, nil
 		}
+		return scanStringSlow(b, j)
 	}
-	return scanStringLong(b, i)
+	return scanString(b, i)
 }
 
 // valueVec is valueScalar with strings scanned through a strWindow.

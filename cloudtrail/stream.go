@@ -70,9 +70,10 @@ var (
 
 // Reasons used in Skipped entries for whole documents.
 const (
-	reasonDigest      = "CloudTrail digest file (holds hashes of log files, no events)"
-	reasonNotTrail    = "not a CloudTrail document: a JSON object without Records, Events or event fields"
-	reasonNotJSONName = "not a .json or .json.gz file"
+	reasonDigest       = "CloudTrail digest file (holds hashes of log files, no events)"
+	reasonDigestFolder = "folder of CloudTrail digest files (hashes of log files, no events)"
+	reasonNotTrail     = "not a CloudTrail document: a JSON object without Records, Events or event fields"
+	reasonNotJSONName  = "not a .json or .json.gz file"
 )
 
 // DecodeStream decodes one CloudTrail document from r and calls emit for
