@@ -45,12 +45,13 @@ var registry = []Check{
 func All() []Check { return append([]Check(nil), registry...) }
 
 // Selectors returns the registered checks that judge session events one
-// by one (classify.Selector), in registry order: the classifier folds the
-// events each selects into the event set the check's Run reads.
-func Selectors() []classify.Selector {
+// by one (classify.Selector) and that enabled accepts, in registry order:
+// the classifier folds the events each selects into the event set the
+// check's Run reads, so a disabled check needs none.
+func Selectors(enabled func(Meta) bool) []classify.Selector {
 	var out []classify.Selector
 	for _, c := range registry {
-		if s, ok := c.(classify.Selector); ok {
+		if s, ok := c.(classify.Selector); ok && enabled(c.Meta()) {
 			out = append(out, s)
 		}
 	}

@@ -456,9 +456,9 @@ func (l *loader) rule(b *hcl.Block) {
 	r := &Rule{Name: name, DeclRange: b.DefRange, Range: blockRange(b)}
 	l.ruleDecl[name] = r
 	l.p.Rules = append(l.p.Rules, r)
-	errsBefore := countErrors(l.diags)
+	errsBefore := len(l.diags.Errs())
 	defer func() {
-		if countErrors(l.diags) > errsBefore {
+		if len(l.diags.Errs()) > errsBefore {
 			l.badRule[r] = true
 		}
 	}()
@@ -653,16 +653,6 @@ func (l *loader) check(b *hcl.Block) {
 			}
 		}
 	}
-}
-
-func countErrors(diags hcl.Diagnostics) int {
-	n := 0
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			n++
-		}
-	}
-	return n
 }
 
 func contains(list []string, s string) bool {

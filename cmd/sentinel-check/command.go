@@ -311,7 +311,7 @@ func (c Command) fmt(args []string) int {
 	}
 	files, diags := policyhcl.Files(paths)
 	if diags.HasErrors() {
-		_ = policyhcl.WriteDiagnostics(c.Stderr, nil, diags, 100, false)
+		c.writeDiagnostics(nil, diags)
 		return ExitUsage
 	}
 	changed := 0

@@ -139,7 +139,7 @@ func (r Records) index(table string) *sessions.Index {
 // Selector picks the session events of a profile that one check judges.
 // Select reports whether e belongs to the set and, optionally, a tally:
 // a label counted in the set's Tallies (e.g. why the event was selected).
-// It must not keep e, and must be safe to call from several goroutines.
+// It must not keep e: the classifier reuses it for the next event.
 type Selector interface {
 	Select(e *Event) (keep bool, tally string)
 }
@@ -155,6 +155,7 @@ type Classifier struct {
 	a         *Analysis
 	byProfile map[*policyhcl.Profile]*Profile
 	profileOf map[string]*policyhcl.Profile // role ARN -> profile, memoised
+	ev        Event                         // the event Add judges, reused
 }
 
 // NewClassifier returns a classifier for the window's events, matching
@@ -187,7 +188,8 @@ func NewClassifier(pol *policyhcl.Policy, window Window, recs Records, sessionSo
 // to MaxEventIDs event ids per set.
 func (c *Classifier) Add(e cloudtrail.Event) {
 	pol := c.pol
-	ev := &Event{Event: e}
+	c.ev = Event{Event: e}
+	ev := &c.ev
 	prof, seen := c.profileOf[ev.RoleArn]
 	if !seen {
 		prof = pol.ProfileFor(ev.RoleArn)
@@ -227,12 +229,7 @@ func (c *Classifier) Add(e cloudtrail.Event) {
 		return
 	}
 	pa := c.byProfile[prof]
-	if pa.Sessions == 0 || ev.EventTime.Before(pa.First) {
-		pa.First = ev.EventTime
-	}
-	if pa.Sessions == 0 || ev.EventTime.After(pa.Last) {
-		pa.Last = ev.EventTime
-	}
+	widen(&pa.First, &pa.Last, ev.EventTime, pa.Sessions == 0)
 	pa.Sessions++
 	pa.ByCategory[ev.Category]++
 	if ev.Category == CategoryTracked {
@@ -266,17 +263,6 @@ func (c *Classifier) Analysis() *Analysis {
 		set.finish()
 	}
 	return c.a
-}
-
-// Classify judges every event: NewClassifier, Add for each, Analysis.
-// events must already be de-duplicated and inside the window. The result
-// does not depend on the order of events.
-func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, recs Records, sessionSource bool, selectors ...Selector) *Analysis {
-	c := NewClassifier(pol, window, recs, sessionSource, selectors...)
-	for i := range events {
-		c.Add(events[i])
-	}
-	return c.Analysis()
 }
 
 // categorise gives a successful session event its category and the id of

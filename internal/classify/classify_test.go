@@ -144,3 +144,15 @@ func TestClassifySessionID(t *testing.T) {
 		t.Fatalf("categories and session ids:\n got %v\nwant %v", got.seen, want)
 	}
 }
+
+// Classify judges every event, as the engine does one at a time:
+// NewClassifier, Add for each, Analysis.
+// events must already be de-duplicated and inside the window. The result
+// does not depend on the order of events.
+func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, recs Records, sessionSource bool, selectors ...Selector) *Analysis {
+	c := NewClassifier(pol, window, recs, sessionSource, selectors...)
+	for i := range events {
+		c.Add(events[i])
+	}
+	return c.Analysis()
+}

@@ -1,7 +1,9 @@
 package classify
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sentinel-check/sentinel-check/policyhcl"
@@ -41,20 +43,24 @@ type eventKey struct {
 	id string
 }
 
-func (k eventKey) less(o eventKey) bool {
-	if !k.t.Equal(o.t) {
-		return k.t.Before(o.t)
+func (k eventKey) compare(o eventKey) int {
+	return cmp.Or(k.t.Compare(o.t), strings.Compare(k.id, o.id))
+}
+
+func (k eventKey) less(o eventKey) bool { return k.compare(o) < 0 }
+
+// widen stretches [*first, *last] to hold t; empty: it holds no time yet.
+func widen(first, last *time.Time, t time.Time, empty bool) {
+	if empty || t.Before(*first) {
+		*first = t
 	}
-	return k.id < o.id
+	if empty || t.After(*last) {
+		*last = t
+	}
 }
 
 func (s *EventSet) add(e *Event, tally string) {
-	if s.Count == 0 || e.EventTime.Before(s.First) {
-		s.First = e.EventTime
-	}
-	if s.Count == 0 || e.EventTime.After(s.Last) {
-		s.Last = e.EventTime
-	}
+	widen(&s.First, &s.Last, e.EventTime, s.Count == 0)
 	s.Count++
 	if s.ByCategory == nil {
 		s.ByCategory = map[string]int{}
@@ -117,22 +123,17 @@ func (s *EventSet) push(k eventKey) {
 // finish orders the kept ids and the rules.
 func (s *EventSet) finish() {
 	keys := s.earliest
-	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	slices.SortFunc(keys, eventKey.compare)
 	s.IDs = make([]string, len(keys))
 	for i, k := range keys {
 		s.IDs[i] = k.id
 	}
 	s.earliest = nil
-	s.Rules = s.Rules[:0]
 	for r := range s.ruleFirst {
 		s.Rules = append(s.Rules, r)
 	}
-	sort.Slice(s.Rules, func(i, j int) bool {
-		a, b := s.ruleFirst[s.Rules[i]], s.ruleFirst[s.Rules[j]]
-		if a.less(b) || b.less(a) {
-			return a.less(b)
-		}
-		return s.Rules[i].Name < s.Rules[j].Name
+	slices.SortFunc(s.Rules, func(a, b *policyhcl.Rule) int {
+		return cmp.Or(s.ruleFirst[a].compare(s.ruleFirst[b]), strings.Compare(a.Name, b.Name))
 	})
 	s.ruleFirst = nil
 }

@@ -128,7 +128,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		if l.err != nil {
 			col.start(nil) // the run fails: events are only counted
 		} else {
-			col.start(classify.NewClassifier(o.Policy, window, recs, len(o.Sessions) > 0, checks.Selectors()...))
+			col.start(classify.NewClassifier(o.Policy, window, recs, len(o.Sessions) > 0, enabledSelectors(o.Policy)...))
 		}
 		sessDone <- l
 	}()
@@ -381,6 +381,14 @@ func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems []string) [
 		}
 	}
 	return out
+}
+
+// enabledSelectors are the selectors of the checks the policy enables.
+func enabledSelectors(pol *policyhcl.Policy) []classify.Selector {
+	return checks.Selectors(func(m checks.Meta) bool {
+		enabled, _, _ := settings(pol, m)
+		return enabled
+	})
 }
 
 // settings reads a check's block: enabled, severity in force, min_compliance.
