@@ -17,7 +17,7 @@ test:
 
 # The JSON scanner's AVX2 path is built with GOEXPERIMENT=simd when the
 # toolchain has the experiment (the binary still checks the CPU).
-SIMD = $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo GOEXPERIMENT=simd)
+SIMD = $(shell GO=$(GO) scripts/has-simd && echo GOEXPERIMENT=simd)
 
 build:
 	$(SIMD) $(GO) build -o bin/sentinel-check ./cmd/sentinel-check

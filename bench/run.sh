@@ -59,7 +59,7 @@ mkdir -p "$BIN"
 # The JSON scanner has an AVX2 path built with GOEXPERIMENT=simd; measure it
 # when the toolchain has the experiment (the binary still checks the CPU)
 # unless BENCH_SIMD=0.
-if [ "$SIMD" != 0 ] && GOEXPERIMENT=simd go list simd/archsimd >/dev/null 2>&1; then
+if [ "$SIMD" != 0 ] && scripts/has-simd; then
   export GOEXPERIMENT=simd
   if grep -qw avx2 /proc/cpuinfo; then BUILD="GOEXPERIMENT=simd (the CPU has AVX2: vector scanner)"; else BUILD="GOEXPERIMENT=simd (the CPU has no AVX2: scalar scanner)"; fi
 else

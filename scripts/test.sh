@@ -37,7 +37,7 @@ go vet ./...
 go test -count=1 ./... "$@"
 # The JSON scanner's AVX2 path is built only with GOEXPERIMENT=simd: test it
 # too when the toolchain has the experiment.
-if GOEXPERIMENT=simd go list simd/archsimd >/dev/null 2>&1; then
+if scripts/has-simd; then
   GOEXPERIMENT=simd go vet ./cloudtrail
   GOEXPERIMENT=simd go test -count=1 ./cloudtrail "$@"
 fi
