@@ -444,7 +444,7 @@ func (s *simd) document(doc []byte, dst []cloudtrail.Event) ([]cloudtrail.Event,
 	}
 	recs := arr.Iter()
 	var obj simdjson.Object
-	var val simdjson.Iter
+	var val simdjson.Iter // not members(): its closure would allocate per record
 	for {
 		t := recs.Advance()
 		if t == simdjson.TypeNone {
@@ -527,6 +527,16 @@ func object(t simdjson.Type, v *simdjson.Iter, fn func(key []byte, t simdjson.Ty
 	return members(&o, fn)
 }
 
+// objectStr reads the string member name of v when v is an object.
+func objectStr(t simdjson.Type, v *simdjson.Iter, name string, dst *string) error {
+	return object(t, v, func(key []byte, t simdjson.Type, v *simdjson.Iter) error {
+		if string(key) == name {
+			return str(t, v, dst)
+		}
+		return nil
+	})
+}
+
 // str reads a string member; other kinds read as "".
 func str(t simdjson.Type, v *simdjson.Iter, dst *string) error {
 	if t != simdjson.TypeString {
@@ -577,12 +587,7 @@ func simdRecord(obj *simdjson.Object, r *record) error {
 				case "principalId":
 					return str(t, v, &ui.PrincipalID)
 				case "sessionContext":
-					return object(t, v, func(key []byte, t simdjson.Type, v *simdjson.Iter) error {
-						if string(key) == "sourceIdentity" {
-							return str(t, v, &ui.SessionContext.SourceIdentity)
-						}
-						return nil
-					})
+					return objectStr(t, v, "sourceIdentity", &ui.SessionContext.SourceIdentity)
 				}
 				return nil
 			})
@@ -604,19 +609,9 @@ func simdRecord(obj *simdjson.Object, r *record) error {
 			return object(t, v, func(key []byte, t simdjson.Type, v *simdjson.Iter) error {
 				switch string(key) {
 				case "credentials":
-					return object(t, v, func(key []byte, t simdjson.Type, v *simdjson.Iter) error {
-						if string(key) == "accessKeyId" {
-							return str(t, v, &re.Credentials.AccessKeyID)
-						}
-						return nil
-					})
+					return objectStr(t, v, "accessKeyId", &re.Credentials.AccessKeyID)
 				case "assumedRoleUser":
-					return object(t, v, func(key []byte, t simdjson.Type, v *simdjson.Iter) error {
-						if string(key) == "arn" {
-							return str(t, v, &re.AssumedRoleUser.Arn)
-						}
-						return nil
-					})
+					return objectStr(t, v, "arn", &re.AssumedRoleUser.Arn)
 				}
 				return nil
 			})
