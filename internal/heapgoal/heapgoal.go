@@ -48,8 +48,9 @@ func Tune(headroom uint64, minPercent int) (stop func()) {
 	}
 	t := &tuner{headroom: headroom, min: minPercent, last: -1}
 	t.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	prev := debug.SetGCPercent(100) // reads the setting (SetGCPercent returns the old one)
-	debug.SetGCPercent(prev)
+	gogc := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(gogc)
+	prev := int(gogc[0].Value.Uint64())
 	t.arm()
 	return func() {
 		t.mu.Lock()
