@@ -33,6 +33,12 @@ if [ -n "$unformatted" ]; then
   echo "$unformatted" >&2
   exit 1
 fi
+# go.mod and go.sum list what the code imports, no more and no less.
+if ! go mod tidy -diff >/dev/null; then
+  echo "go.mod or go.sum is not tidy; run: go mod tidy" >&2
+  go mod tidy -diff >&2 || true
+  exit 1
+fi
 go vet ./...
 go test -count=1 ./... "$@"
 # The JSON scanner's AVX2 path is built only with GOEXPERIMENT=simd: test it
