@@ -23,7 +23,11 @@ import (
 // in a folder only *.json and *.json.gz files are read and every other file
 // is counted as skipped. A file named explicitly is always read, whatever
 // its name. Files whose path holds "CloudTrail-Digest" are digest files and
-// are skipped. Files are decoded concurrently by opts.Workers workers.
+// are skipped. In a folder, a log file whose CloudTrail name says it was
+// delivered more than an hour before the window starts, or after the day
+// following the window's end, is skipped too: it cannot hold events of the
+// window, and the S3 source would not list it. Files are decoded
+// concurrently by opts.Workers workers.
 //
 // Every file found lands in exactly one of Stats.Files (decoded),
 // Stats.FilesSkipped (passed over on purpose, with a Skipped reason) and
@@ -48,13 +52,15 @@ type fileJob struct {
 	readErr error
 }
 
-// Read decodes every file. The query is not used: files cannot be narrowed
-// by time before they are read, and the caller applies the window.
+// Read decodes every file but the log files that the window rules out by
+// the delivery time in their names (see NewFileSource); the query's
+// accounts and regions are not used, and the caller applies the window to
+// the events.
 //
 // The walk runs alongside the workers and hands them each file as it finds
 // it, so that memory does not hold the list of files: only the folders and
 // the hard-linked or linked-to files it must not read twice.
-func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats, error) {
+func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats, error) {
 	st := Stats{Source: s.Name(), Kind: "files"}
 	prog := progressOr(s.opts.Progress)
 	prog.Start(s.Name(), "files")
@@ -85,6 +91,7 @@ func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats
 			return false
 		}
 	})
+	w.delivery = newDeliveryWindow(q, DefaultDeliverySlack)
 	go func() {
 		defer close(jobs)
 		for _, p := range s.paths {
@@ -140,6 +147,7 @@ func (s *fileSource) Read(ctx context.Context, _ Query, emit func(Event)) (Stats
 	// The walk is over: the jobs channel closed before the workers ended.
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
+	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
 	sort.SliceStable(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item })
 	if firstErr != nil {
 		return st, firstErr
@@ -239,6 +247,8 @@ type walker struct {
 	found        int
 	stopped      bool
 	inDigest     bool // walking a CloudTrail-Digest folder: its files are counted, not listed
+	delivery     deliveryWindow
+	early, late  int64 // log files passed over by their delivery time (counted in skippedFiles)
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -307,6 +317,18 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 	if !explicit && !hasTrailName(fi.Name()) {
 		w.skipFile(path, reasonNotJSONName)
 		return
+	}
+	if !explicit {
+		switch w.delivery.place(fi.Name()) {
+		case deliveredEarly:
+			w.skippedFiles++
+			w.early++
+			return
+		case deliveredLate:
+			w.skippedFiles++
+			w.late++
+			return
+		}
 	}
 	if !fi.Mode().IsRegular() {
 		w.unreadable(path, notRegular(fi.Mode()))

@@ -26,12 +26,6 @@ import (
 // holds (typically within 15 minutes), in the folder of its delivery day.
 const DefaultDeliverySlack = 24 * time.Hour
 
-// nameTimeMargin is how far before the window's start a log file may be
-// delivered (by the time in its name) and still be read. A file cannot hold
-// events later than its delivery; the margin covers the name's minute
-// precision and clock differences generously.
-const nameTimeMargin = time.Hour
-
 // S3Options tune the S3 source. The zero value is ready to use.
 type S3Options struct {
 	// Files configures decoding (size caps, SkipUnreadable, Progress); its
@@ -357,10 +351,7 @@ func (r *s3Run) stats() Stats {
 	st.Requests = r.requests.Load()
 	st.Retries = r.retries.Load()
 	st.Skipped = append(append([]Skip(nil), st.Skipped...), r.skips...)
-	if r.early > 0 {
-		st.Skipped = append(st.Skipped, Skip{Item: r.s.Name(), Reason: fmt.Sprintf(
-			"%d log files delivered more than %s before the window starts (by the time in their names): they cannot hold events of the window", r.early, nameTimeMargin)})
-	}
+	st.Skipped = append(st.Skipped, deliverySkips(r.s.Name(), r.early, 0)...)
 	if r.other > 0 {
 		st.Skipped = append(st.Skipped, Skip{Item: r.s.Name(), Reason: fmt.Sprintf(
 			"%d objects in day folders that are not log files (not *.json or *.json.gz, or digest files)", r.other)})
@@ -753,21 +744,6 @@ func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Obje
 		}
 		in.ContinuationToken = next
 	}
-}
-
-// deliveredBefore reports whether a log file's name says it was delivered
-// before t. A name without a delivery time is never "before".
-func deliveredBefore(name string, t time.Time) bool {
-	m := deliveryTimePattern.FindStringSubmatch(strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".json"))
-	if m == nil {
-		return false
-	}
-	at, err := time.Parse("20060102T1504Z", m[1])
-	if err != nil {
-		return false
-	}
-	// The name has minute precision: the file was delivered before at+1min.
-	return at.Add(time.Minute).Before(t)
 }
 
 // maxBodyAttempts bounds the downloads of one object whose body broke off

@@ -1,0 +1,102 @@
+package cloudtrail
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestDeliveryWindowPlace(t *testing.T) {
+	q := Query{Start: time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 12, 6, 30, 0, 0, time.UTC)}
+	name := func(at string) string { return "111122223333_CloudTrail_us-east-1_" + at + "_ab12.json.gz" }
+	for _, tc := range []struct {
+		name string
+		want int
+	}{
+		{name("20260310T0958Z"), deliveredEarly}, // delivered by 09:58:59, more than an hour before 11:00
+		{name("20260310T0959Z"), deliveredInside},
+		{name("20260311T1200Z"), deliveredInside},
+		// The window ends on the 12th: S3 lists day folders up to the
+		// 13th (the end plus a day), so files delivered until the 13th's
+		// last minute are read.
+		{name("20260313T2359Z"), deliveredInside},
+		{name("20260314T0000Z"), deliveredLate},
+		{name("20270101T0000Z"), deliveredLate},
+		{"111122223333_CloudTrail_us-east-1_20200101T0000Z_ab12.json", deliveredEarly},
+		{"111122223333_CloudTrail_us-east-1_20200101T0000Z.json.gz", deliveredInside},      // not CloudTrail's name: read
+		{"111122223333_CloudTrail_us-east-1_20201341T0000Z_ab12.json.gz", deliveredInside}, // no such date: read
+		{"events-2020.json", deliveredInside},
+	} {
+		if got := newDeliveryWindow(q, DefaultDeliverySlack).place(tc.name); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// No window: nothing is passed over.
+	if got := newDeliveryWindow(Query{}, DefaultDeliverySlack).place(name("20000101T0000Z")); got != deliveredInside {
+		t.Errorf("no window: %d", got)
+	}
+	// The window's end at midnight: its last day is the day before.
+	end := newDeliveryWindow(Query{End: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)}, DefaultDeliverySlack)
+	if got := end.place(name("20260312T2359Z")); got != deliveredInside {
+		t.Errorf("end at midnight, delivered the next day: %d", got)
+	}
+	if got := end.place(name("20260313T0000Z")); got != deliveredLate {
+		t.Errorf("end at midnight, delivered two days later: %d", got)
+	}
+}
+
+// A folder walk passes over the log files the window rules out by their
+// names, counts them and says why; an explicit path is read.
+func TestFileSourceDeliveryWindow(t *testing.T) {
+	dir := t.TempDir()
+	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/"
+	doc := func(id string) []byte { return gzipBytes(t, recordsDoc(t, set(assumeRole(), "eventID", id))) }
+	writeFile(t, dir, day+"01/111122223333_CloudTrail_us-east-1_20260301T1200Z_a.json.gz", doc("early1"))
+	writeFile(t, dir, day+"10/111122223333_CloudTrail_us-east-1_20260310T0900Z_b.json.gz", doc("early2"))
+	writeFile(t, dir, day+"10/111122223333_CloudTrail_us-east-1_20260310T1030Z_c.json.gz", doc("in1"))
+	writeFile(t, dir, day+"11/111122223333_CloudTrail_us-east-1_20260311T0000Z_d.json.gz", doc("in2"))
+	writeFile(t, dir, day+"12/111122223333_CloudTrail_us-east-1_20260312T2359Z_e.json.gz", doc("in3"))
+	writeFile(t, dir, day+"13/111122223333_CloudTrail_us-east-1_20260313T0000Z_f.json.gz", doc("late1"))
+	writeFile(t, dir, day+"20/111122223333_CloudTrail_us-east-1_20260320T0000Z_g.json.gz", doc("late2"))
+	writeFile(t, dir, "renamed/events.json.gz", doc("other"))
+
+	q := Query{Start: time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	var ids []string
+	st, err := NewFileSource([]string{dir}, FileOptions{Workers: 2}).Read(context.Background(), q, func(e Event) {
+		mu.Lock()
+		ids = append(ids, e.EventID)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 4 || st.FilesSkipped != 4 || st.AssumeRole != 4 || len(ids) != 4 {
+		t.Errorf("%d files read, %d skipped, %d assume-role records, events %v; want 4, 4, 4", st.Files, st.FilesSkipped, st.AssumeRole, ids)
+	}
+	want := map[string]bool{
+		"2 log files delivered more than an hour before the window starts (by the time in their names): they cannot hold events of the window": true,
+		"2 log files delivered more than a day after the window ends (by the time in their names): CloudTrail delivers events within minutes":  true,
+	}
+	for _, s := range st.Skipped {
+		if s.Item != dir {
+			t.Errorf("Skipped item %q, want the source %q", s.Item, dir)
+		}
+		if !want[s.Reason] {
+			t.Errorf("unexpected Skipped reason %q", s.Reason)
+		}
+		delete(want, s.Reason)
+	}
+	for r := range want {
+		t.Errorf("missing Skipped reason %q", r)
+	}
+
+	// A file named explicitly is read, whatever its delivery time.
+	p := filepath.Join(dir, day+"01/111122223333_CloudTrail_us-east-1_20260301T1200Z_a.json.gz")
+	st, err = NewFileSource([]string{p}, FileOptions{}).Read(context.Background(), q, func(Event) {})
+	if err != nil || st.Files != 1 || st.FilesSkipped != 0 {
+		t.Errorf("explicit early file: %+v %v", st, err)
+	}
+}
