@@ -318,12 +318,12 @@ func (c Command) fmt(args []string) int {
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+			c.errorf("%v", err)
 			return ExitUsage
 		}
 		out, diags := policyhcl.Format(f, src)
 		if diags.HasErrors() {
-			fmt.Fprintf(c.Stderr, "sentinel-check: %s has syntax errors; fix them before formatting:\n", f)
+			c.errorf("%s has syntax errors; fix them before formatting:", f)
 			_ = policyhcl.WriteDiagnostics(c.Stderr, map[string]*hcl.File{f: {Bytes: src}}, diags, 100, false)
 			return ExitUsage
 		}
@@ -336,12 +336,12 @@ func (c Command) fmt(args []string) int {
 			continue
 		}
 		if err := writeFileAtomic(f, out); err != nil {
-			fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+			c.errorf("%v", err)
 			return ExitUsage
 		}
 	}
 	if *checkOnly && changed > 0 {
-		fmt.Fprintf(c.Stderr, "sentinel-check: %d of %d files are not formatted; run 'sentinel-check fmt' to fix them\n", changed, len(files))
+		c.errorf("%d of %d files are not formatted; run 'sentinel-check fmt' to fix them", changed, len(files))
 		return ExitFindings
 	}
 	return ExitOK
@@ -367,7 +367,7 @@ func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics,
 		c.writeDiagnostics(pol, diags)
 	}
 	if err != nil {
-		fmt.Fprintf(c.Stderr, "sentinel-check: the policy has %d errors; nothing was checked\n", len(diags.Errs()))
+		c.errorf("the policy has %d errors; nothing was checked", len(diags.Errs()))
 		return nil, nil, ExitUsage
 	}
 	return pol, diags, ExitOK
@@ -434,18 +434,18 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 		f, _ := report.Lookup(o.name)
 		if o.file == "" {
 			if err := f(c.Stdout, res); err != nil {
-				fmt.Fprintf(c.Stderr, "sentinel-check: writing %s output: %v\n", o.name, err)
+				c.errorf("writing %s output: %v", o.name, err)
 				return ExitSource
 			}
 			continue
 		}
 		var buf bytes.Buffer
 		if err := f(&buf, res); err != nil {
-			fmt.Fprintf(c.Stderr, "sentinel-check: writing %s output: %v\n", o.name, err)
+			c.errorf("writing %s output: %v", o.name, err)
 			return ExitSource
 		}
 		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
-			fmt.Fprintf(c.Stderr, "sentinel-check: writing %s: %v\n", o.file, err)
+			c.errorf("writing %s: %v", o.file, err)
 			return ExitSource
 		}
 	}
@@ -515,8 +515,16 @@ func relativeTo(src, policyFile string) string {
 	return filepath.Join(filepath.Dir(policyFile), src)
 }
 
+// errorf writes one line of error to stderr. Its values may come from
+// CloudTrail (file names, S3 keys, AWS messages quote them): control
+// characters are neutralised, so that no value can move the cursor or
+// start a workflow command on a line of its own in a GitHub Actions log.
+func (c Command) errorf(format string, args ...any) {
+	fmt.Fprintf(c.Stderr, "sentinel-check: %s\n", report.Neutralize(fmt.Sprintf(format, args...)))
+}
+
 func (c Command) usageError(err error) int {
-	fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+	c.errorf("%v", err)
 	return ExitUsage
 }
 
@@ -526,12 +534,12 @@ func (c Command) runError(err error) int {
 	var pe *engine.PolicyError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+		c.errorf("%v", err)
 		return ExitUsage
 	case errors.As(err, &pe):
 		_ = policyhcl.WriteDiagnostics(c.Stderr, pe.Files, pe.Diags, 100, false)
 		return ExitUsage
 	}
-	fmt.Fprintf(c.Stderr, "sentinel-check: %v\n", err)
+	c.errorf("%v", err)
 	return ExitSource
 }

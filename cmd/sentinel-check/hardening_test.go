@@ -622,3 +622,31 @@ rule "prod" {
 		t.Logf("2 events with 200 KB identities and ARNs: %v", r.elapsed)
 	})
 }
+
+// An unreadable file's name is in the error: control characters in it are
+// neutralised, so that it cannot drive the terminal or put a workflow
+// command on a line of its own in a GitHub Actions log.
+func TestErrorNeutralisesFileName(t *testing.T) {
+	dir := t.TempDir()
+	name := "bad\x1b[31mRED\x07\r\n::error file=x,line=1::injected.json"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"Records":[{"eventID":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	policy := filepath.Join(dir, "policy.hcl")
+	if err := os.WriteFile(policy, []byte(hardPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "check", "--policy", policy, "--cloudtrail", dir, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z")
+	if code != ExitSource {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitSource, stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("stderr is not one line: %q", stderr)
+	}
+	if strings.ContainsAny(stderr, "\x1b\x07\r") {
+		t.Errorf("stderr has raw control characters: %q", stderr)
+	}
+	if !strings.Contains(stderr, `bad\x1b[31mRED\x07\x0d\x0a::error file=x,line=1::injected.json`) {
+		t.Errorf("stderr does not name the file, neutralised: %q", stderr)
+	}
+}
