@@ -389,6 +389,11 @@ func (w what) String() string {
 	return w.sh.label(w.idx)
 }
 
+// tooLarge is the error of a value at buf[start] larger than the record cap.
+func (d *docDecoder) tooLarge(w what, start int) error {
+	return fmt.Errorf("%s at byte %d is larger than the record cap of %s; raise it with --max-record-bytes BYTES if the file is genuine", w, d.off(start), sizeString(d.maxRec))
+}
+
 func (d *docDecoder) scan(start int, mode scanMode, w what) (int, int, int, error) {
 	for {
 		var end, flags int
@@ -402,6 +407,9 @@ func (d *docDecoder) scan(start int, mode scanMode, w what) (int, int, int, erro
 			end, flags, err = d.sc.value(d.buf[:d.end], start)
 		}
 		if err == nil {
+			if int64(end-start) > d.maxRec {
+				return start, end, flags, d.tooLarge(w, start)
+			}
 			return start, end, flags, nil
 		}
 		var se *syntaxError
@@ -409,7 +417,7 @@ func (d *docDecoder) scan(start int, mode scanMode, w what) (int, int, int, erro
 			return start, end, flags, fmt.Errorf("%s at byte %d: invalid JSON at byte %d: %s", w, d.off(start), d.off(se.off), se.msg)
 		}
 		if int64(d.end-start) > d.maxRec {
-			return start, end, flags, fmt.Errorf("%s at byte %d is larger than the record cap of %s; raise it with --max-record-bytes BYTES if the file is genuine", w, d.off(start), sizeString(d.maxRec))
+			return start, end, flags, d.tooLarge(w, start)
 		}
 		if d.eof {
 			return start, end, flags, fmt.Errorf("%s at byte %d: unexpected end of data at byte %d; the file is truncated", w, d.off(start), d.off(d.end))

@@ -215,6 +215,7 @@ func TestDecodeStreamBadInput(t *testing.T) {
 			r:    &bigRecordReader{head: []byte(`{"Records":[{"a":"`), n: 100 << 20},
 			want: []string{"Records[0] at byte 12 is larger than the record cap of 64 MiB"},
 		},
+		{name: "record over a cap smaller than the buffer", data: []byte(`{"Records":[{"eventID":"x"},{"a":"` + strings.Repeat("x", 2000) + `"}]}`), opts: FileOptions{MaxRecordBytes: 1000}, want: []string{"Records[1] at byte 28 is larger than the record cap of", "--max-record-bytes"}},
 		{name: "single record over the cap", data: []byte(`{"eventID":"` + strings.Repeat("x", 2<<20) + `"}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"--max-record-bytes"}},
 		{name: "second Records list", data: []byte(`{"Records":[],"Records":[]}`), want: []string{"second Records or Events member"}},
 		{name: "lookup event without CloudTrailEvent", data: []byte(`{"Events":[{"EventId":"x"}]}`), want: []string{"Events[0] at byte 11 has no CloudTrailEvent member"}},
@@ -304,4 +305,18 @@ func (r *shortReader) Read(p []byte) (int, error) {
 	copy(p, r.b[:n])
 	r.b = r.b[n:]
 	return n, nil
+}
+
+// The record cap holds for records much smaller than the read buffer: a
+// record of exactly the cap is read, one byte more is refused.
+func TestRecordCapBoundary(t *testing.T) {
+	rec := `{"eventID":"x","a":"` + strings.Repeat("y", 100) + `"}`
+	doc := []byte(`{"Records":[` + rec + `]}`)
+	n := int64(len(rec))
+	if _, st, err := decode(doc, "f.json", FileOptions{MaxRecordBytes: n}); err != nil || st.Records != 1 {
+		t.Errorf("a record of exactly the cap (%d bytes): %+v, %v", n, st, err)
+	}
+	if _, _, err := decode(doc, "f.json", FileOptions{MaxRecordBytes: n - 1}); err == nil || !strings.Contains(err.Error(), "larger than the record cap") {
+		t.Errorf("a record one byte over the cap: %v", err)
+	}
 }
