@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,10 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	if len(o.CloudTrail) == 0 {
 		return nil, &UsageError{errors.New("no CloudTrail source: pass --cloudtrail PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE, or add a cloudtrail block to the policy")}
 	}
+	keep, err := profileFilter(o.Profiles, o.Policy)
+	if err != nil {
+		return nil, err
+	}
 	window := classify.Window{Start: o.Start.UTC(), End: o.End.UTC()}
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
@@ -179,7 +184,6 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		FailOn:        o.FailOn,
 		Diagnostics:   o.Diagnostics,
 	}
-	keep := profileFilter(o.Profiles)
 	for _, p := range a.Profiles {
 		if !keep(p.Profile.Name) {
 			continue
@@ -424,17 +428,37 @@ func ruleMetas(pol *policyhcl.Policy) []checks.Meta {
 // RuleMetas is ruleMetas for callers outside a run (validate).
 func RuleMetas(pol *policyhcl.Policy) []checks.Meta { return ruleMetas(pol) }
 
-func profileFilter(globs []string) func(string) bool {
+// profileFilter keeps the profiles that match one of globs (all when there
+// are none). A glob that is not valid, or that matches no profile of the
+// policy, is a usage error: a mistyped --profile must not turn a gate green
+// by checking nothing.
+func profileFilter(globs []string, pol *policyhcl.Policy) (func(string) bool, error) {
 	if len(globs) == 0 {
-		return func(string) bool { return true }
+		return func(string) bool { return true }, nil
 	}
 	var gs []policyhcl.Glob
 	for _, g := range globs {
-		if pg, err := policyhcl.NewGlob(g); err == nil {
-			gs = append(gs, pg)
+		pg, err := policyhcl.NewGlob(g)
+		if err != nil {
+			return nil, &UsageError{fmt.Errorf("--profile %q is not a valid pattern: %w", g, err)}
 		}
+		matched := false
+		for _, p := range pol.Profiles {
+			if pg.Match(p.Name) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			names := make([]string, len(pol.Profiles))
+			for i, p := range pol.Profiles {
+				names[i] = p.Name
+			}
+			return nil, &UsageError{fmt.Errorf("--profile %q matches no profile of the policy; its profiles are: %s", g, strings.Join(names, ", "))}
+		}
+		gs = append(gs, pg)
 	}
-	return func(name string) bool { return policyhcl.MatchAny(gs, name) }
+	return func(name string) bool { return policyhcl.MatchAny(gs, name) }, nil
 }
 
 func profileReport(p *classify.Profile) report.ProfileReport {
