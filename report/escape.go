@@ -127,3 +127,32 @@ var markdownReplacer = strings.NewReplacer(
 func MarkdownText(s string) string {
 	return markdownReplacer.Replace(Neutralize(s))
 }
+
+// escapeJSONInvisible rewrites, in JSON that encoding/json wrote, DEL, the
+// C1 controls and the invisible direction marks as \uXXXX escapes. They can
+// only occur inside strings there, so the document means the same (every
+// value decodes to the same string), but a terminal or an editor that shows
+// it cannot be made to reorder or hide text by a value from CloudTrail.
+func escapeJSONInvisible(b []byte) []byte {
+	clean := true
+	for _, c := range b {
+		if c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == 0x7f || r >= 0x80 && r <= 0x9f || isInvisibleControl(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}

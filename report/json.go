@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -177,9 +178,13 @@ func JSON(w io.Writer, r *Result) error {
 		Failed:                 r.Failed(),
 	}
 
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	if _, err := w.Write(escapeJSONInvisible(buf.Bytes())); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
