@@ -388,7 +388,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	defer l.mu.Unlock()
 	for _, d := range ds {
 		if d.err != nil {
-			l.st.addSkip(l.s.Name()+" "+d.item, skipReason(d.err))
+			l.st.addUnusable(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue
 		}
 		l.b.Add(d.r) // the same item read twice is one record

@@ -230,6 +230,16 @@ func skipReason(err error) string {
 // maxSkipList caps Stats.Skipped; RecordsSkipped always counts every skip.
 const maxSkipList = 100
 
+// addUnusable counts a record that could not be used as skipped and
+// unusable, and lists it while the list is short.
+func (s *Stats) addUnusable(item, reason string) {
+	s.RecordsUnusable++
+	if s.FirstUnusable == nil {
+		s.FirstUnusable = &Skip{Item: item, Reason: reason}
+	}
+	s.addSkip(item, reason)
+}
+
 // addSkip counts a skipped record and lists it while the list is short.
 func (s *Stats) addSkip(item, reason string) {
 	s.RecordsSkipped++

@@ -35,9 +35,11 @@ const MaxFileBytes = 4 << 30
 // cannot be read: Load returns a *SourceError naming the path and the line.
 // A well-formed record that cannot be used (no id, a time that does not
 // parse, a value of the wrong type, not an object) is skipped and counted in
-// Stats.RecordsSkipped with its line and reason; when an id appears twice
-// the later record wins and the earlier one is counted as skipped. Nothing
-// is dropped silently.
+// Stats.RecordsSkipped and Stats.RecordsUnusable with its line and reason
+// (the engine fails the run on it unless told to skip unreadable input);
+// when an id appears twice the version with the later updated_at wins (the
+// later one read when they tie) and the other is counted as skipped.
+// Nothing is dropped silently.
 //
 // Load hands every record of the file to the builder as it is decoded,
 // whatever the query: an event in the window may match a record that ended
@@ -226,7 +228,7 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) {
 	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
-			d.st.addSkip(d.at(l), "Items is not a list of items")
+			d.st.addUnusable(d.at(l), "Items is not a list of items")
 			return
 		}
 		for i, it := range list {
@@ -254,25 +256,38 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 			return
 		}
 	}
-	d.st.addSkip(d.at(l), skipReason(err))
+	d.st.addUnusable(d.at(l), skipReason(err))
 }
 
 // keep adds r to the index builder. When its id was read before, the
-// later record wins and the earlier one is counted as skipped.
+// version with the later updated_at is used (r when they tie) and the
+// other one is counted as skipped.
 func (d *fileDecoder) keep(r Record, l loc) {
-	slot, replaced := d.b.Add(r)
+	slot, dup, kept := d.b.Add(r)
 	i := slot - d.base
 	if i < 0 {
 		// The builder held the id before this file.
-		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; the later record is used", clip(r.ID), d.at(l)))
+		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; %s", clip(r.ID), d.at(l), usedVersion(kept)))
 		return
 	}
-	if !replaced {
+	if !dup {
 		d.locs = append(d.locs, l) // a new id takes the next slot: i == len(d.locs)
 		return
 	}
-	d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; the later record is used", clip(r.ID), d.at(l)))
+	if !kept {
+		d.st.addSkip(d.at(l), fmt.Sprintf("id %q appeared before at %s; %s", clip(r.ID), d.at(d.locs[i]), usedVersion(kept)))
+		return
+	}
+	d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; %s", clip(r.ID), d.at(l), usedVersion(kept)))
 	d.locs[i] = l
+}
+
+// usedVersion says which of two versions of a record is used.
+func usedVersion(later bool) string {
+	if later {
+		return "the later one read is used (its updated_at is not earlier)"
+	}
+	return "the one read before is used (its updated_at is later)"
 }
 
 // recordAttrs reads the attributes of one record: a plain JSON object, an

@@ -145,6 +145,12 @@ func TestFileStoreBadInput(t *testing.T) {
 			skips:   []skip{{"x:1", `id "a" appears again at x:3`}},
 		},
 		{
+			name:    "duplicate id: the later updated_at wins, whatever the order",
+			content: "{\"id\":\"a\",\"status\":\"revoked\",\"updated_at\":\"2024-05-01T10:00:00Z\"}\n{\"id\":\"a\",\"status\":\"active\",\"updated_at\":\"2024-05-01T09:00:00Z\"}\n",
+			ids:     []string{"a"},
+			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the one read before is used (its updated_at is later)`}},
+		},
+		{
 			name:    "numbers as strings and nulls accepted",
 			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"extra\":{\"x\":1}}\n",
 			ids:     []string{"a"},

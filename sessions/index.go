@@ -179,8 +179,11 @@ func (a *arena) add(s string) string {
 // IndexBuilder builds an Index from records handed over one at a time, so
 // that a store never holds all of its records at once: of each record it
 // keeps only what the Index needs, plus its source_identity and a few
-// numbers until Index is called. When an id is added again the later
-// record replaces the earlier one. The zero value is ready to use; it is
+// numbers until Index is called. When an id is added again, the version
+// with the later updated_at is kept, the one added last when they tie: a
+// broker writes a record again as its state changes (active, then revoked
+// or expired), so the latest update is its state whatever order the
+// versions are read in. The zero value is ready to use; it is
 // not safe for concurrent use.
 //
 // Entries are numbered with int32: a store of more than 2^31 records
@@ -189,6 +192,7 @@ type IndexBuilder struct {
 	ents  []entry
 	sis   []string            // per entry: its source_identity (arena strings)
 	ups   []int32             // per entry: the number of its (user, profile)
+	upd   []updated           // per entry: its updated_at (building only)
 	rev   map[int32]time.Time // updated_at of the revoked entries
 	byID  map[string]int32    // keys share the entries' ids
 	upNum map[userProfile]int32
@@ -197,12 +201,24 @@ type IndexBuilder struct {
 	onAdd func(slot int, r Record)
 }
 
+// updated is an updated_at as seconds and nanoseconds since 1970.
+type updated struct {
+	sec int64
+	ns  int32
+}
+
+func updatedOf(t time.Time) updated { return updated{t.Unix(), int32(t.Nanosecond())} }
+
+func (u updated) after(v updated) bool {
+	return u.sec > v.sec || u.sec == v.sec && u.ns > v.ns
+}
+
 // Add indexes r. slot numbers r's id among the records added: the first
-// time an id is added it gets the next slot (Len before the call) and
-// replaced is false; when the id was added before, r replaces that record
-// (the later record wins), slot is the earlier record's, and replaced is
-// true.
-func (b *IndexBuilder) Add(r Record) (slot int, replaced bool) {
+// time an id is added it gets the next slot (Len before the call), dup is
+// false and kept true. When the id was added before, slot is that
+// record's and dup is true; r replaces it unless its updated_at is the
+// later one (kept tells whether r is the version now indexed).
+func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if b.byID == nil {
 		b.byID = make(map[string]int32)
 		b.upNum = make(map[userProfile]int32)
@@ -224,11 +240,15 @@ func (b *IndexBuilder) Add(r Record) (slot int, replaced bool) {
 	if r.SourceIdentity != "" {
 		si = b.strs.add(r.SourceIdentity)
 	}
+	upd := updatedOf(r.UpdatedAt)
 	i, ok := b.byID[r.ID]
 	if ok {
+		slot, dup = int(i), true
+		if b.upd[i].after(upd) {
+			return slot, true, false // the version read before is the later one
+		}
 		e.id = b.ents[i].id
-		b.ents[i], b.sis[i], b.ups[i] = e, si, up
-		slot, replaced = int(i), true
+		b.ents[i], b.sis[i], b.ups[i], b.upd[i] = e, si, up, upd
 	} else {
 		e.id = b.strs.add(r.ID)
 		i = int32(len(b.ents))
@@ -237,6 +257,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, replaced bool) {
 		b.ents = append(b.ents, e)
 		b.sis = append(b.sis, si)
 		b.ups = append(b.ups, up)
+		b.upd = append(b.upd, upd)
 	}
 	if e.status == statusRevoked {
 		b.rev[i] = r.UpdatedAt
@@ -246,7 +267,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, replaced bool) {
 	if b.onAdd != nil {
 		b.onAdd(slot, r)
 	}
-	return slot, replaced
+	return slot, dup, true
 }
 
 // Has reports whether a record with this id was added.
@@ -329,7 +350,8 @@ func groupIntervals(ents []entry, ups []int32, nu int, keep func(int) bool) []in
 }
 
 // NewIndex indexes records, as an IndexBuilder fed with them in order
-// would: when an id appears twice, the later record wins.
+// would: when an id appears twice, the version with the later updated_at
+// wins, the later one in records when they tie.
 func NewIndex(records []Record) *Index {
 	var b IndexBuilder
 	for i := range records {
@@ -351,12 +373,17 @@ func (ix *Index) Len() int {
 // ModeUserProfileWindow; an unknown mode matches nothing.
 //
 // Candidates:
-//   - source_identity: records whose source_identity equals q.SourceIdentity;
+//   - source_identity: records whose source_identity equals q.SourceIdentity
+//     and that had started by q.Time + MatchSlack (a record cannot cover an
+//     event from before it began: such an identity was not issued by it);
 //   - user_profile_window: records of q.User and q.Profile whose window
 //     [start − MatchSlack, End() + MatchSlack] holds q.Time, where start is
 //     started_at, or created_at when started_at is absent;
-//   - auto: a record with a source_identity is matched only by equality, a
-//     record without one only by its window.
+//   - auto: when some record has q.SourceIdentity, the source_identity
+//     candidates only (the event's identity names its record: a revoked
+//     or later one is not excused by another record of the user that
+//     happens to cover the time); else the user_profile_window candidates
+//     among the records without a source_identity.
 //
 // Each candidate's outcome at q.Time is Revoked when its status is revoked
 // and q.Time is after its revocation time (updated_at), else Expired when
@@ -377,12 +404,13 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	}
 	switch mode {
 	case ModeSourceIdentity:
-		ix.bySourceIdentity(q.SourceIdentity, consider)
+		ix.bySourceIdentity(q, consider)
 	case ModeUserProfileWindow:
 		ix.byWindow(ix.all, q, consider)
 	case ModeAuto, "":
-		ix.bySourceIdentity(q.SourceIdentity, consider)
-		ix.byWindow(ix.noSI, q, consider)
+		if !ix.bySourceIdentity(q, consider) {
+			ix.byWindow(ix.noSI, q, consider)
+		}
 	}
 	if best < 0 {
 		return Match{}
@@ -390,16 +418,22 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	return Match{ID: ix.ents[best].id, Outcome: bestO}
 }
 
-// bySourceIdentity calls fn for every entry whose source_identity is si.
-func (ix *Index) bySourceIdentity(si string, fn func(int32)) {
-	if si == "" {
-		return
+// bySourceIdentity calls fn for every entry whose source_identity is
+// q.SourceIdentity and that started by q.Time + MatchSlack. It reports
+// whether any entry has that source_identity.
+func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
+	if q.SourceIdentity == "" {
+		return false
 	}
-	if i, ok := ix.bySI[si]; ok {
-		for ; i >= 0; i = ix.ents[i].next {
+	latest := q.Time.Add(MatchSlack)
+	ls, lns := latest.Unix(), int32(latest.Nanosecond())
+	i, ok := ix.bySI[q.SourceIdentity]
+	for ; ok && i >= 0; i = ix.ents[i].next {
+		if e := &ix.ents[i]; e.startSec < ls || e.startSec == ls && e.startNs <= lns {
 			fn(i)
 		}
 	}
+	return ok
 }
 
 // byWindow calls fn for every entry of set for q's user and profile whose

@@ -36,6 +36,7 @@ func span(start, end time.Time) func(*Record) {
 func user(u, p string) func(*Record) { return func(r *Record) { r.User, r.Profile = u, p } }
 
 const si1 = "sentinel:alice:direct:0000aaaa"
+const si2 = "sentinel:alice:direct:0000bbbb"
 
 func TestLookup(t *testing.T) {
 	q := func(si string, tm time.Time) MatchQuery {
@@ -52,7 +53,13 @@ func TestLookup(t *testing.T) {
 	}{
 		// source_identity
 		{name: "si live inside span", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
-		{name: "si live before start", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-time.Hour)), want: Live, wantID: "a"},
+		// A record does not cover an event from before it began (with the
+		// slack): the identity was not issued by it.
+		{name: "si no record an hour before start", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-time.Hour)), want: NoRecord},
+		{name: "si live at start-5min", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-5*time.Minute)), want: Live, wantID: "a"},
+		{name: "si no record at start-5min-1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-5*time.Minute-1)), want: NoRecord},
+		{name: "auto: an identity record that starts later matches nothing, nor does a window record", recs: []Record{rec("a", withSI(si1), span(at(time.Hour), at(2*time.Hour))), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "auto: an identity no record has falls back to the window", recs: []Record{rec("a", withSI(si2)), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "w"},
 		{name: "si live at end+5min", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute)), want: Live, wantID: "a"},
 		{name: "si expired at end+5min+1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute+1)), want: Expired, wantID: "a"},
 		{name: "si end is last_access when later", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.LastAccessAt = at(3 * time.Hour) })}, mode: ModeSourceIdentity, q: q(si1, at(3*time.Hour+4*time.Minute)), want: Live, wantID: "a"},
@@ -103,9 +110,11 @@ func TestLookup(t *testing.T) {
 		{name: "auto record without identity by window", recs: []Record{rec("a")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "auto record without identity outside window", recs: []Record{rec("a")}, mode: ModeAuto, q: q(si1, at(2*time.Hour)), want: NoRecord},
 		{name: "auto empty mode is auto", recs: []Record{rec("a")}, mode: "", q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
-		{name: "auto mixed: revoked identity record, live window record", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "w"},
+		// The event's identity names its record: another record of the
+		// user that covers the time does not excuse a revoked or expired one.
+		{name: "auto mixed: revoked identity record wins over a live window record", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "r"},
 		{name: "auto mixed: expired identity record, no window record", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("w", user("bob", "prod-admin"))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e"},
-		{name: "auto mixed: expired identity record, revoked window record", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("w", revokedAt(at(time.Minute)))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "w"},
+		{name: "auto mixed: expired identity record wins over a revoked window record", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("w", revokedAt(at(time.Minute)))}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e"},
 		{name: "auto no identity on event, window record", recs: []Record{rec("a")}, mode: ModeAuto, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 
 		{name: "unknown mode matches nothing", recs: []Record{rec("a", withSI(si1))}, mode: "fuzzy", q: q(si1, at(10*time.Minute)), want: NoRecord},
@@ -170,13 +179,21 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 		return Live
 	}
 	rank := [...]int{Live: 0, Revoked: 1, Expired: 2}
+	// In auto mode, when some record has the event's source identity, the
+	// records matched by it are the only candidates.
+	anySI := false
+	for i := range recs {
+		if q.SourceIdentity != "" && recs[i].SourceIdentity == q.SourceIdentity {
+			anySI = true
+		}
+	}
 	var best *Record
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
 		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
 			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
-		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity
+		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute))
 		var cand bool
 		switch mode {
 		case ModeSourceIdentity:
@@ -184,7 +201,7 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 		case ModeUserProfileWindow:
 			cand = inWindow
 		case ModeAuto, "":
-			cand = bySI || (r.SourceIdentity == "" && inWindow)
+			cand = bySI || (!anySI && r.SourceIdentity == "" && inWindow)
 		}
 		if !cand {
 			continue
@@ -203,11 +220,15 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 	return Match{ID: best.ID, Outcome: bestO}
 }
 
-// latestByID keeps, of records with the same id, the later one: the one an
-// index of recs holds.
+// latestByID keeps, of records with the same id, the one with the later
+// updated_at, the later one in recs when they tie: the one an index of
+// recs holds.
 func latestByID(recs []Record) []Record {
 	latest := map[string]int{}
 	for i, r := range recs {
+		if j, ok := latest[r.ID]; ok && recs[j].UpdatedAt.After(r.UpdatedAt) {
+			continue
+		}
 		latest[r.ID] = i
 	}
 	var out []Record
@@ -262,7 +283,7 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			r.SourceIdentity = fmt.Sprintf("sentinel:%s:direct:%08x", r.User, rng.Intn(200))
 		}
 		if i > 0 && rng.Intn(20) == 0 {
-			r.ID = recs[rng.Intn(len(recs))].ID // the later record wins
+			r.ID = recs[rng.Intn(len(recs))].ID // a second version of a record
 		}
 		recs = append(recs, r)
 	}

@@ -62,8 +62,13 @@ type Stats struct {
 	Kind           string `json:"kind"` // file | dynamodb
 	Records        int64  `json:"records"`
 	RecordsSkipped int64  `json:"records_skipped"`
-	Pages          int64  `json:"pages,omitempty"`
-	Requests       int64  `json:"requests,omitempty"`
+	// RecordsUnusable counts the skipped records that could not be used
+	// (malformed, a missing or mistyped attribute), not the superseded
+	// versions of an id; FirstUnusable is the first of them.
+	RecordsUnusable int64 `json:"records_unusable"`
+	FirstUnusable   *Skip `json:"-"`
+	Pages           int64 `json:"pages,omitempty"`
+	Requests        int64 `json:"requests,omitempty"`
 	// Method says how a DynamoDB table was read: "query gsi-profile", or
 	// "scan (why the index could not serve)".
 	Method  string `json:"method,omitempty"`

@@ -20,6 +20,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/internal/idset"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/report"
@@ -329,7 +330,18 @@ func (c *collector) analysis() *classify.Analysis {
 }
 
 // loadSessions reads the session stores (records of the policy's profiles
-// around the window), each into its own index as the records arrive.
+// around the window) into one index per table: the stores of --sessions
+// into the default one, each session_table block's into its table's. The
+// records of several stores of one table are indexed together (an id read
+// again replaces the earlier record).
+//
+// A store that cannot be read whole fails the run, and so does a record
+// that cannot be used (it may be the revocation of a session). With
+// --skip-unreadable either is a problem reported as SC2002 instead; an
+// unreadable store then leaves its table with no records at all, so that
+// every broker identity matched against it is orphaned: a partial read
+// could keep an earlier version of a record whose later one was not read,
+// and the run can only look worse, never compliant.
 func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
 	recs := classify.Records{Tables: map[string]*sessions.Index{}}
 	if len(o.Sessions) == 0 {
@@ -339,34 +351,61 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	for _, p := range o.Policy.Profiles {
 		q.Profiles = append(q.Profiles, p.Name)
 	}
+	builders := map[string]*sessions.IndexBuilder{}
+	failed := map[string]bool{}
+	var tables []string
 	var stats []sessions.Stats
 	for _, s := range o.Sessions {
-		var b sessions.IndexBuilder
-		st, err := s.Store.Load(ctx, q, &b)
+		b := builders[s.Table]
+		if b == nil {
+			b = new(sessions.IndexBuilder)
+			builders[s.Table] = b
+			tables = append(tables, s.Table)
+		}
+		st, err := s.Store.Load(ctx, q, b)
 		if st.Source == "" {
 			st.Source = s.Store.Name()
 		}
+		stats = append(stats, st)
 		if err != nil {
 			if !o.SkipUnreadable || ctx.Err() != nil {
-				stats = append(stats, st)
 				return recs, stats, sourceError(s.Store.Name(), err)
 			}
-			// Without its records every broker identity of the table is
-			// orphaned: the run can only look worse, never compliant.
-			st.Skipped = append(st.Skipped, sessions.Skip{Item: s.Store.Name(), Reason: err.Error()})
+			failed[s.Table] = true
+			stats[len(stats)-1].Skipped = append(stats[len(stats)-1].Skipped, sessions.Skip{Item: s.Store.Name(), Reason: err.Error()})
 			*problems = append(*problems, fmt.Sprintf("%s: unreadable session records (%v)", st.Source, err))
-			stats = append(stats, st)
 			continue
 		}
-		stats = append(stats, st)
-		ix := b.Index()
-		if s.Table == "" {
-			recs.Default = ix
+		if st.RecordsUnusable > 0 {
+			if !o.SkipUnreadable {
+				return recs, stats, unusableSessionRecords(st)
+			}
+			*problems = append(*problems, fmt.Sprintf("%s: %s", st.Source, english.Count(st.RecordsUnusable, "unusable session record", "unusable session records")))
+		}
+	}
+	for _, t := range tables {
+		b := builders[t]
+		if failed[t] {
+			b = new(sessions.IndexBuilder)
+		}
+		if t == "" {
+			recs.Default = b.Index()
 		} else {
-			recs.Tables[s.Table] = ix
+			recs.Tables[t] = b.Index()
 		}
 	}
 	return recs, stats, nil
+}
+
+// unusableSessionRecords is the error for a store with records that could
+// not be used: it names the first one.
+func unusableSessionRecords(st sessions.Stats) error {
+	what := english.Count(st.RecordsUnusable, "session record", "session records") + " could not be used and may hide a revocation or an expiry"
+	const fix = "fix the records, or pass --skip-unreadable to report them as SC2002 and check the rest"
+	if f := st.FirstUnusable; f != nil {
+		return &SourceError{Source: f.Item, Err: fmt.Errorf("%s; %s; %s", f.Reason, what, fix)}
+	}
+	return &SourceError{Source: st.Source, Err: fmt.Errorf("%s; %s", what, fix)}
 }
 
 // runChecks runs every enabled check with its settings from the policy.

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sessLine is one session record of the event hardRecord makes, as a JSON
+// line; updated is its updated_at as written.
+func sessLine(status, updated string) string {
+	f := func(d time.Duration) string { return hardBase.Add(d).Format(time.RFC3339) }
+	b, _ := json.Marshal(map[string]any{"id": "r1", "user": "alice", "profile": "prod", "status": status, "source_identity": hardSI,
+		"started_at": f(-time.Hour), "expires_at": f(time.Hour), "last_access_at": f(0), "created_at": f(-time.Hour), "updated_at": updated})
+	return string(b) + "\n"
+}
+
+// sessionRun checks the one-event trail against the session stores given
+// and returns the exit code, stderr and the report (nil when none).
+func sessionRun(t *testing.T, dir string, extra ...string) (int, string, map[string]any) {
+	t.Helper()
+	trail := filepath.Join(dir, "trail")
+	hardWrite(t, filepath.Join(trail, "t.json"), hardDoc(hardRecord("e1", hardSI)))
+	pol := filepath.Join(dir, "policy.hcl")
+	hardWrite(t, pol, []byte(hardPolicy))
+	out := filepath.Join(dir, "report.json")
+	os.Remove(out)
+	args := append([]string{"check", "--policy", pol, "--cloudtrail", trail, "--base-dir", dir,
+		"--since", hardBase.Add(-24 * time.Hour).Format(time.RFC3339), "--until", hardBase.Add(24 * time.Hour).Format(time.RFC3339),
+		"--format", "json=" + out}, extra...)
+	code, _, stderr := run(t, args...)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return code, stderr, nil
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return code, stderr, rep
+}
+
+// category is the one category with a count in the profile's by_category.
+func category(t *testing.T, rep map[string]any) string {
+	t.Helper()
+	profiles, _ := rep["profiles"].([]any)
+	if len(profiles) != 1 {
+		t.Fatalf("%d profiles in the report", len(profiles))
+	}
+	var cats []string
+	for c, n := range profiles[0].(map[string]any)["by_category"].(map[string]any) {
+		if n.(float64) > 0 {
+			cats = append(cats, c)
+		}
+	}
+	return strings.Join(cats, ",")
+}
+
+// Several --sessions stores are indexed together, and of two versions of a
+// record the one with the later updated_at decides, whatever the order the
+// stores are given in.
+func TestSessionStoresIndexedTogether(t *testing.T) {
+	dir := t.TempDir()
+	revoked := filepath.Join(dir, "new.jsonl")
+	active := filepath.Join(dir, "old.jsonl")
+	hardWrite(t, revoked, []byte(sessLine("revoked", hardBase.Add(-30*time.Minute).Format(time.RFC3339))))
+	hardWrite(t, active, []byte(sessLine("active", hardBase.Add(-time.Hour).Format(time.RFC3339))))
+	for _, order := range [][]string{{revoked, active}, {active, revoked}} {
+		code, stderr, rep := sessionRun(t, dir, "--sessions", order[0], "--sessions", order[1])
+		if code != ExitFindings || rep == nil {
+			t.Fatalf("--sessions %s --sessions %s: exit %d, want 1; stderr %s", filepath.Base(order[0]), filepath.Base(order[1]), code, stderr)
+		}
+		if got := category(t, rep); got != "revoked" {
+			t.Errorf("--sessions %s --sessions %s: category %q, want revoked", filepath.Base(order[0]), filepath.Base(order[1]), got)
+		}
+	}
+}
+
+// A session record that cannot be used fails the run naming it (it may be
+// the revocation that an earlier version of the record does not show);
+// --skip-unreadable reports it as SC2002 and checks the rest.
+func TestUnusableSessionRecord(t *testing.T) {
+	dir := t.TempDir()
+	sess := filepath.Join(dir, "sessions.jsonl")
+	hardWrite(t, sess, []byte(sessLine("active", hardBase.Add(-time.Hour).Format(time.RFC3339))+sessLine("revoked", "2024-05-01 10:00:00")))
+	code, stderr, rep := sessionRun(t, dir, "--sessions", sess)
+	if code != ExitSource || rep != nil {
+		t.Fatalf("exit %d, want 3 and no report; stderr %s", code, stderr)
+	}
+	oneLine(t, stderr, sess+":2", "updated_at", "1 session record could not be used", "--skip-unreadable")
+
+	code, stderr, rep = sessionRun(t, dir, "--sessions", sess, "--skip-unreadable")
+	if rep == nil {
+		t.Fatalf("exit %d and no report; stderr %s", code, stderr)
+	}
+	found := false
+	for _, f := range rep["findings"].([]any) {
+		fm := f.(map[string]any)
+		if fm["id"] == "SC2002" && strings.Contains(fm["message"].(string), "1 unusable session record") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no SC2002 finding names the unusable session record: %v", rep["findings"])
+	}
+	st := rep["sources"].(map[string]any)["sessions"].([]any)[0].(map[string]any)
+	if st["records_unusable"].(float64) != 1 || st["records_skipped"].(float64) != 1 {
+		t.Errorf("session source stats %v, want 1 unusable and 1 skipped record", st)
+	}
+}
