@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -98,5 +99,23 @@ func TestFileSourceDeliveryWindow(t *testing.T) {
 	st, err = NewFileSource([]string{p}, FileOptions{}).Read(context.Background(), q, func(Event) {})
 	if err != nil || st.Files != 1 || st.FilesSkipped != 0 {
 		t.Errorf("explicit early file: %+v %v", st, err)
+	}
+}
+
+func TestWithGlobalRegion(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{nil, nil},
+		{[]string{"all"}, []string{"all"}},
+		{[]string{"eu-west-1"}, []string{"eu-west-1", "us-east-1"}},
+		{[]string{"us-east-1", "eu-west-1"}, []string{"us-east-1", "eu-west-1"}},
+		{[]string{"eu-west-1", "all"}, []string{"eu-west-1", "all"}},
+	} {
+		in := slices.Clone(tc.in)
+		if got := WithGlobalRegion(in); !slices.Equal(got, tc.want) {
+			t.Errorf("WithGlobalRegion(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+		if !slices.Equal(in, tc.in) {
+			t.Errorf("WithGlobalRegion changed its argument: %v", in)
+		}
 	}
 }

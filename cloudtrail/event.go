@@ -5,6 +5,7 @@ package cloudtrail
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -151,3 +152,18 @@ type SourceError struct {
 
 func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
 func (e *SourceError) Unwrap() error { return e.Err }
+
+// GlobalEndpointRegion is where CloudTrail logs the calls to STS's global
+// endpoint (sts.amazonaws.com), whatever region the caller works in.
+const GlobalEndpointRegion = "us-east-1"
+
+// WithGlobalRegion returns regions with GlobalEndpointRegion added when they
+// narrow the read (not empty, no "all") and lack it: a region filter must
+// not drop the assume-role calls made through the global endpoint, which
+// older SDKs and the CLI use by default.
+func WithGlobalRegion(regions []string) []string {
+	if len(regions) == 0 || slices.Contains(regions, "all") || slices.Contains(regions, GlobalEndpointRegion) {
+		return regions
+	}
+	return append(slices.Clip(regions), GlobalEndpointRegion)
+}

@@ -192,7 +192,7 @@ func TestOpenAthenaPolicyBlock(t *testing.T) {
 	if len(started) != 1 {
 		t.Fatalf("started %v", started)
 	}
-	for _, want := range []string{`"acct" IN ('444455556666')`, `"region" IN ('eu-west-1')`, "recipientaccountid IN ('444455556666')"} {
+	for _, want := range []string{`"acct" IN ('444455556666')`, `"region" IN ('eu-west-1', 'us-east-1')`, "awsregion IN ('eu-west-1', 'us-east-1')", "recipientaccountid IN ('444455556666')"} {
 		if !strings.Contains(started[0].SQL, want) {
 			t.Errorf("SQL lacks %s:\n%s", want, started[0].SQL)
 		}

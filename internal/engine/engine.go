@@ -114,6 +114,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	window := classify.Window{Start: o.Start.UTC(), End: o.End.UTC()}
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
+	q.Regions = cloudtrail.WithGlobalRegion(q.Regions)
 
 	// Each event is classified as it arrives and then dropped, so memory
 	// does not grow with the trail. Classifying needs the session records:

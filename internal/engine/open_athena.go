@@ -156,5 +156,6 @@ func openAthena(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 			o.Region = as.region
 		}
 	})
+	opts.Regions = cloudtrail.WithGlobalRegion(opts.Regions)
 	return cloudtrail.NewAthenaSource(client, opts), nil
 }

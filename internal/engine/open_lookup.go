@@ -40,6 +40,7 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 		}
 		regions = []string{awsCfg.Region}
 	}
+	regions = cloudtrail.WithGlobalRegion(regions)
 	var (
 		mu      sync.Mutex
 		clients = map[string]cloudtrail.LookupAPI{}

@@ -38,5 +38,6 @@ func openS3(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, e
 			opts.Regions = cfg.Regions
 		}
 	}
+	opts.Regions = cloudtrail.WithGlobalRegion(opts.Regions)
 	return cloudtrail.NewS3Source(client, bucket, prefix, opts), nil
 }
