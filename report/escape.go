@@ -103,8 +103,13 @@ func EscapeProperty(s string) string {
 // markdownReplacer escapes what Markdown (GitHub Flavored, with tables and
 // math) would interpret: backslash first so no escape can be undone, the
 // table delimiter, link brackets, emphasis, code spans, headings, math, and
-// HTML as entities.
+// HTML as entities; and it defuses GFM's extended autolinks, so that no
+// value shows as a link its author chose: the ':' of "://" as an entity
+// (no http://, https:// or ftp:// link) and "www." with an escaped dot.
+// (An e-mail address still becomes a mailto: link showing the address.)
 var markdownReplacer = strings.NewReplacer(
+	"://", "&#58;//",
+	"www.", `www\.`,
 	`\`, `\\`,
 	"|", `\|`,
 	"`", "\\`",

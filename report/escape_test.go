@@ -68,7 +68,10 @@ func TestMarkdownText(t *testing.T) {
 		{"a|b", `a\|b`},
 		{`a\|b`, `a\\\|b`},
 		{"`code`", "\\`code\\`"},
-		{"[x](http://e)", `\[x\](http://e)`},
+		{"[x](http://e)", `\[x\](http&#58;//e)`},
+		{"see https://phish.example and www.phish.example", `see https&#58;//phish.example and www\.phish.example`},
+		{"arn:aws:iam::1:role/R", "arn:aws:iam::1:role/R"},
+		{"ftp://x.example", "ftp&#58;//x.example"},
 		{"<b>&amp;", "&lt;b&gt;&amp;amp;"},
 		{"line\nnext", `line\\x0anext`},
 		{"*a* _b_ ~c~ #d $e$", `\*a\* \_b\_ \~c\~ \#d \$e\$`},
@@ -233,6 +236,10 @@ func TestInjection(t *testing.T) {
 		checkNoForbidden(t, out)
 		if strings.ContainsAny(out, "<>") {
 			t.Error("markdown holds a raw < or >")
+		}
+		// No GFM autolink: a value's URL must not render as a link.
+		if strings.Contains(out, "://") || strings.Contains(out, "www.") {
+			t.Error("markdown holds a URL that GitHub would turn into a link")
 		}
 		for _, line := range strings.Split(out, "\n") {
 			if !strings.HasPrefix(line, "|") {
