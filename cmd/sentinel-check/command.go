@@ -239,7 +239,7 @@ func (c Command) validate(args []string) int {
 	fs := c.flagSet("validate")
 	var policies, formats multi
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
-	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json or sarif (repeatable; default text)")
+	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
 	if code, stop := parse(fs, args); stop {
