@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,9 +184,11 @@ func (c Command) check(args []string) int {
 		env.Files.Progress = bar // only when stderr is a terminal
 	}
 
+	base := resolveBaseDir(*baseDir)
+	c.warnOutsideBase(base, pol.Sources, outs)
 	opts := engine.Options{
 		Policy: pol, Start: start, End: end, Profiles: profiles,
-		BaseDir: resolveBaseDir(*baseDir), SkipUnreadable: *skip, Category: *category, FailOn: fail,
+		BaseDir: base, SkipUnreadable: *skip, Category: *category, FailOn: fail,
 		Diagnostics: diags,
 		Query:       cloudtrail.Query{Regions: regions, Accounts: accounts},
 	}
@@ -395,6 +398,29 @@ func policyPaths(paths []string) ([]string, error) {
 }
 
 type output struct{ name, file string }
+
+// warnOutsideBase warns, when a SARIF log or annotations are written, about
+// each policy file outside the base folder: its results would point at
+// ../…, a path code scanning cannot show in the repository.
+func (c Command) warnOutsideBase(base string, files map[string][]byte, outs []output) {
+	located := false
+	for _, o := range outs {
+		located = located || o.name == "sarif" || o.name == "github"
+	}
+	if !located {
+		return
+	}
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	for _, f := range names {
+		if rel := report.RelPath(base, f); rel == ".." || strings.HasPrefix(rel, "../") {
+			c.errorf("warning: the policy file %s is outside the base folder %s, so its results point at %s, which code scanning cannot show; run from the repository or pass --base-dir", f, base, rel)
+		}
+	}
+}
 
 func parseFormats(fs []string) ([]output, error) {
 	if len(fs) == 0 {

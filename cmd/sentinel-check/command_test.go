@@ -224,3 +224,24 @@ func TestExamplePolicyIsFormatted(t *testing.T) {
 		t.Fatalf("fmt --check examples: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// A SARIF log for a policy outside the base folder warns: code scanning
+// could not show its results.
+func TestWarnPolicyOutsideBaseDir(t *testing.T) {
+	chdirRoot(t)
+	base := t.TempDir()
+	args := []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl",
+		"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--fail-on", "none", "--base-dir", base}
+	_, _, stderr := run(t, append(args, "--format", "sarif="+filepath.Join(base, "out.sarif"))...)
+	if !strings.Contains(stderr, "warning: the policy file examples/policy.hcl is outside the base folder") || !strings.Contains(stderr, "--base-dir") {
+		t.Errorf("no warning about the policy outside --base-dir:\n%s", stderr)
+	}
+	_, _, stderr = run(t, append(args, "--format", "json="+filepath.Join(base, "out.json"))...)
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("a warning without SARIF or annotations:\n%s", stderr)
+	}
+	_, _, stderr = run(t, append(append([]string(nil), exampleArgs...), "--format", "sarif="+filepath.Join(base, "in.sarif"))...)
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("a warning for a policy inside the base folder:\n%s", stderr)
+	}
+}
