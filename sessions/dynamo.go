@@ -376,22 +376,34 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	type decoded struct {
 		r    Record
 		item string
+		id   string // the id of an unusable record, when it has one
 		err  error
 	}
 	ds := make([]decoded, 0, len(items))
 	for _, it := range items {
 		a := sdkAttrs(it)
 		r, err := recordFromAttrs(&a)
-		ds = append(ds, decoded{r: r, item: itemName(it), err: err})
+		d := decoded{r: r, item: itemName(it), err: err}
+		if err != nil {
+			d.id, _ = a.id()
+		}
+		ds = append(ds, d)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, d := range ds {
 		if d.err != nil {
+			if d.id != "" {
+				l.b.Poison(d.id) // this version may be its revocation: use none
+			}
 			l.st.addUnusable(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue
 		}
-		l.b.Add(d.r) // the same item read twice is one record
+		// The same item read twice (a scan and a query) is one record; an
+		// id another store of the table gave first is a second version.
+		if slot, dup, kept := l.b.Add(d.r); dup && slot < l.base {
+			l.st.addSkip(l.s.Name()+" "+d.item, fmt.Sprintf("id %q was read from another store of the table before; %s", clip(d.r.ID), usedAt(kept, l.s.Name())))
+		}
 	}
 }
 

@@ -113,6 +113,13 @@ func (a *attrs) setAttr(name string, v attr) {
 	}
 }
 
+// id is the record's id when it could be read (a string that is not
+// empty), whatever else is wrong with the record.
+func (a *attrs) id() (string, bool) {
+	v := a[fID]
+	return v.s, v.kind == kindString && v.s != ""
+}
+
 // maxFieldLen bounds the text of one attribute in a skip reason.
 const maxFieldLen = 64
 

@@ -37,8 +37,9 @@ const MaxFileBytes = 4 << 30
 // parse, a value of the wrong type, not an object) is skipped and counted in
 // Stats.RecordsSkipped and Stats.RecordsUnusable with its line and reason
 // (the engine fails the run on it unless told to skip unreadable input);
-// when an id appears twice the version with the later updated_at wins (the
-// later one read when they tie) and the other is counted as skipped.
+// when an id appears twice one version is used (see IndexBuilder: the most
+// final status, then the later updated_at) and the other is counted as
+// skipped; an id with an unusable version is left out of the index.
 // Nothing is dropped silently.
 //
 // Load hands every record of the file to the builder as it is decoded,
@@ -256,18 +257,20 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 			return
 		}
 	}
+	if id, ok := a.id(); ok {
+		d.b.Poison(id) // this version may be its revocation: use none
+	}
 	d.st.addUnusable(d.at(l), skipReason(err))
 }
 
-// keep adds r to the index builder. When its id was read before, the
-// version with the later updated_at is used (r when they tie) and the
-// other one is counted as skipped.
+// keep adds r to the index builder. When its id was read before, one
+// version is used (see IndexBuilder) and the other is counted as skipped.
 func (d *fileDecoder) keep(r Record, l loc) {
 	slot, dup, kept := d.b.Add(r)
 	i := slot - d.base
 	if i < 0 {
 		// The builder held the id before this file.
-		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; %s", clip(r.ID), d.at(l), usedVersion(kept)))
+		d.st.addSkip(d.name, fmt.Sprintf("id %q was read before this file and appears again at %s; %s", clip(r.ID), d.at(l), usedAt(kept, d.at(l))))
 		return
 	}
 	if !dup {
@@ -275,19 +278,25 @@ func (d *fileDecoder) keep(r Record, l loc) {
 		return
 	}
 	if !kept {
-		d.st.addSkip(d.at(l), fmt.Sprintf("id %q appeared before at %s; %s", clip(r.ID), d.at(d.locs[i]), usedVersion(kept)))
+		d.st.addSkip(d.at(l), fmt.Sprintf("id %q appeared before at %s; %s", clip(r.ID), d.at(d.locs[i]), usedVersion("at "+d.at(d.locs[i]))))
 		return
 	}
-	d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; %s", clip(r.ID), d.at(l), usedVersion(kept)))
+	d.st.addSkip(d.at(d.locs[i]), fmt.Sprintf("id %q appears again at %s; %s", clip(r.ID), d.at(l), usedVersion("at "+d.at(l))))
 	d.locs[i] = l
 }
 
-// usedVersion says which of two versions of a record is used.
-func usedVersion(later bool) string {
-	if later {
-		return "the later one read is used (its updated_at is not earlier)"
+// usedVersion says which of two versions of a record is used, and why.
+func usedVersion(where string) string {
+	return "the version " + where + " is used (revoked wins over expired over active, then the later updated_at)"
+}
+
+// usedAt is usedVersion for a version at loc or, when kept is false, the
+// one read before.
+func usedAt(kept bool, loc string) string {
+	if kept {
+		return usedVersion("at " + loc)
 	}
-	return "the one read before is used (its updated_at is later)"
+	return usedVersion("read before")
 }
 
 // recordAttrs reads the attributes of one record: a plain JSON object, an

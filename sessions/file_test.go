@@ -148,7 +148,7 @@ func TestFileStoreBadInput(t *testing.T) {
 			name:    "duplicate id: the later updated_at wins, whatever the order",
 			content: "{\"id\":\"a\",\"status\":\"revoked\",\"updated_at\":\"2024-05-01T10:00:00Z\"}\n{\"id\":\"a\",\"status\":\"active\",\"updated_at\":\"2024-05-01T09:00:00Z\"}\n",
 			ids:     []string{"a"},
-			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the one read before is used (its updated_at is later)`}},
+			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the version at x:1 is used`}},
 		},
 		{
 			name:    "numbers as strings and nulls accepted",

@@ -95,6 +95,18 @@ const (
 	statusExpired
 )
 
+// final ranks a status by how final it is: a session once revoked or
+// expired never becomes live again.
+func (s status) final() int {
+	switch s {
+	case statusRevoked:
+		return 2
+	case statusExpired:
+		return 1
+	}
+	return 0
+}
+
 func statusOf(s string) status {
 	switch {
 	case strings.EqualFold(s, StatusRevoked):
@@ -179,11 +191,12 @@ func (a *arena) add(s string) string {
 // IndexBuilder builds an Index from records handed over one at a time, so
 // that a store never holds all of its records at once: of each record it
 // keeps only what the Index needs, plus its source_identity and a few
-// numbers until Index is called. When an id is added again, the version
-// with the later updated_at is kept, the one added last when they tie: a
-// broker writes a record again as its state changes (active, then revoked
-// or expired), so the latest update is its state whatever order the
-// versions are read in. The zero value is ready to use; it is
+// numbers until Index is called. When an id is added again, one version
+// is kept whatever order the versions are read in: a revoked version over
+// an expired one over any other (a broker never makes a revoked or expired
+// session live again), then the later updated_at, then the one added
+// last. An id given to Poison (a version that could not be used, which may
+// be its revocation) is left out of the index. The zero value is ready to use; it is
 // not safe for concurrent use.
 //
 // Entries are numbered with int32: a store of more than 2^31 records
@@ -193,6 +206,8 @@ type IndexBuilder struct {
 	sis   []string            // per entry: its source_identity (arena strings)
 	ups   []int32             // per entry: the number of its (user, profile)
 	upd   []updated           // per entry: its updated_at (building only)
+	// poisoned holds the ids of versions that could not be used.
+	poisoned map[string]bool
 	rev   map[int32]time.Time // updated_at of the revoked entries
 	byID  map[string]int32    // keys share the entries' ids
 	upNum map[userProfile]int32
@@ -244,8 +259,8 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	i, ok := b.byID[r.ID]
 	if ok {
 		slot, dup = int(i), true
-		if b.upd[i].after(upd) {
-			return slot, true, false // the version read before is the later one
+		if old := b.ents[i].status; old.final() > e.status.final() || old == e.status && b.upd[i].after(upd) {
+			return slot, true, false // the version read before wins
 		}
 		e.id = b.ents[i].id
 		b.ents[i], b.sis[i], b.ups[i], b.upd[i] = e, si, up, upd
@@ -270,6 +285,16 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	return slot, dup, true
 }
 
+// Poison leaves id out of the index whatever its other versions say: one
+// of its versions could not be used, and it may be the one that revoked
+// the session.
+func (b *IndexBuilder) Poison(id string) {
+	if b.poisoned == nil {
+		b.poisoned = map[string]bool{}
+	}
+	b.poisoned[strings.Clone(id)] = true
+}
+
 // Has reports whether a record with this id was added.
 func (b *IndexBuilder) Has(id string) bool {
 	_, ok := b.byID[id]
@@ -282,6 +307,9 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 // Index returns the index of the records added and empties b, so that the
 // memory only building needed (the ids' map) can be freed.
 func (b *IndexBuilder) Index() *Index {
+	if len(b.poisoned) > 0 {
+		b.dropPoisoned()
+	}
 	n := len(b.ents)
 	ents, sis, ups, rev := b.ents, b.sis, b.ups, b.rev
 	if cap(ents) > n+n/16 {
@@ -318,6 +346,23 @@ func (b *IndexBuilder) Index() *Index {
 	ix.all = groupIntervals(ents, ups, len(ix.ups), func(int) bool { return true })
 	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" })
 	return ix
+}
+
+// dropPoisoned removes the entries of the poisoned ids.
+func (b *IndexBuilder) dropPoisoned() {
+	rev := make(map[int32]time.Time, len(b.rev))
+	k := 0
+	for i := range b.ents {
+		if b.poisoned[b.ents[i].id] {
+			continue
+		}
+		if t, ok := b.rev[int32(i)]; ok {
+			rev[int32(k)] = t
+		}
+		b.ents[k], b.sis[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.ups[i], b.upd[i]
+		k++
+	}
+	b.ents, b.sis, b.ups, b.upd, b.rev = b.ents[:k], b.sis[:k], b.ups[:k], b.upd[:k], rev
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the

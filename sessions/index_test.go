@@ -220,14 +220,26 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 	return Match{ID: best.ID, Outcome: bestO}
 }
 
-// latestByID keeps, of records with the same id, the one with the later
-// updated_at, the later one in recs when they tie: the one an index of
-// recs holds.
+// latestByID keeps, of records with the same id, the one an index of recs
+// holds: revoked over expired over any other status, then the later
+// updated_at, then the later one in recs.
 func latestByID(recs []Record) []Record {
+	final := func(r Record) int {
+		switch {
+		case strings.EqualFold(r.Status, StatusRevoked):
+			return 2
+		case strings.EqualFold(r.Status, StatusExpired):
+			return 1
+		}
+		return 0
+	}
 	latest := map[string]int{}
 	for i, r := range recs {
-		if j, ok := latest[r.ID]; ok && recs[j].UpdatedAt.After(r.UpdatedAt) {
-			continue
+		if j, ok := latest[r.ID]; ok {
+			o := recs[j]
+			if final(o) > final(r) || final(o) == final(r) && o.UpdatedAt.After(r.UpdatedAt) {
+				continue
+			}
 		}
 		latest[r.ID] = i
 	}
@@ -442,4 +454,70 @@ func FuzzLookup(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Of two versions of a record, the more final status wins (a broker never
+// makes a revoked or expired session live again), then the later
+// updated_at, then the one added last; whatever the order they are added in.
+func TestVersions(t *testing.T) {
+	active := func(upd time.Duration) Record {
+		return rec("a", withSI(si1), func(r *Record) { r.UpdatedAt = at(upd) })
+	}
+	revoked := func(upd time.Duration) Record { return rec("a", withSI(si1), revokedAt(at(upd))) }
+	expired := func(upd time.Duration) Record {
+		return rec("a", withSI(si1), func(r *Record) { r.Status = StatusExpired; r.UpdatedAt = at(upd) })
+	}
+	q := MatchQuery{SourceIdentity: si1, Time: at(30 * time.Minute)}
+	for _, tc := range []struct {
+		name string
+		a, b Record
+		want Outcome
+	}{
+		{"revoked, later active", revoked(time.Minute), active(time.Hour), Revoked},
+		{"revoked and active with the same updated_at", revoked(time.Minute), active(time.Minute), Revoked},
+		{"revoked without updated_at, active", rec("a", withSI(si1), func(r *Record) { r.Status = StatusRevoked }), active(time.Minute), Revoked},
+		{"active, later active", active(time.Minute), active(time.Hour), Live},
+		// The expired version wins; within its window it still covers the event.
+		{"expired, later active", expired(time.Minute), active(time.Hour), Live},
+		{"revoked, later expired", revoked(time.Minute), expired(time.Hour), Revoked},
+	} {
+		for _, order := range [][2]Record{{tc.a, tc.b}, {tc.b, tc.a}} {
+			var b IndexBuilder
+			b.Add(order[0])
+			b.Add(order[1])
+			got := b.Index().Lookup(ModeSourceIdentity, q)
+			want := bruteLookup(latestByID([]Record{order[0], order[1]}), ModeSourceIdentity, q)
+			if got != want {
+				t.Errorf("%s (%s first): index %v, reference %v", tc.name, order[0].Status, got, want)
+			}
+			if got.Outcome != tc.want {
+				t.Errorf("%s (%s first): %v, want %v", tc.name, order[0].Status, got.Outcome, tc.want)
+			}
+		}
+	}
+}
+
+// A poisoned id is left out of the index, whichever of its versions were
+// added, before or after.
+func TestPoison(t *testing.T) {
+	q := MatchQuery{SourceIdentity: si1, Time: at(10 * time.Minute)}
+	var b IndexBuilder
+	b.Add(rec("a", withSI(si1)))
+	b.Add(rec("b", withSI(si2)))
+	b.Add(rec("c", withSI(si1), revokedAt(at(time.Minute))))
+	b.Poison("a")
+	b.Add(rec("d"))
+	ix := b.Index()
+	if m := ix.Lookup(ModeSourceIdentity, q); m.ID != "c" || m.Outcome != Revoked {
+		t.Errorf("with a poisoned: %+v, want c revoked", m)
+	}
+	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si2, Time: at(10 * time.Minute)}); m.ID != "b" {
+		t.Errorf("b: %+v", m)
+	}
+	if m := ix.Lookup(ModeUserProfileWindow, MatchQuery{User: "alice", Profile: "prod-admin", Time: at(10 * time.Minute)}); m.Outcome != Live {
+		t.Errorf("window: %+v", m)
+	}
+	if ix.Len() != 3 {
+		t.Errorf("Len = %d, want 3", ix.Len())
+	}
 }

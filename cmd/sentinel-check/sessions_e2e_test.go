@@ -81,7 +81,8 @@ func TestSessionStoresIndexedTogether(t *testing.T) {
 
 // A session record that cannot be used fails the run naming it (it may be
 // the revocation that an earlier version of the record does not show);
-// --skip-unreadable reports it as SC2002 and checks the rest.
+// --skip-unreadable reports it as SC2002 and checks the rest without any
+// version of that record.
 func TestUnusableSessionRecord(t *testing.T) {
 	dir := t.TempDir()
 	sess := filepath.Join(dir, "sessions.jsonl")
@@ -105,6 +106,11 @@ func TestUnusableSessionRecord(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no SC2002 finding names the unusable session record: %v", rep["findings"])
+	}
+	// The unusable version may be the revocation: the record is not used,
+	// so the session is orphaned, not tracked by the earlier version.
+	if got := category(t, rep); got != "orphaned" {
+		t.Errorf("category %q, want orphaned", got)
 	}
 	st := rep["sources"].(map[string]any)["sessions"].([]any)[0].(map[string]any)
 	if st["records_unusable"].(float64) != 1 || st["records_skipped"].(float64) != 1 {

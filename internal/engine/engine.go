@@ -387,6 +387,13 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	for _, t := range tables {
 		b := builders[t]
 		if failed[t] {
+			if n := b.Len(); n > 0 {
+				name := "the --sessions records"
+				if t != "" {
+					name = "the records of session table " + t
+				}
+				*problems = append(*problems, fmt.Sprintf("%s are not used (%s read): one of its stores could not be read whole, and a partial read may miss a revocation", name, english.Count(n, "record", "records")))
+			}
 			b = new(sessions.IndexBuilder)
 		}
 		if t == "" {
