@@ -109,6 +109,8 @@ func TestWithGlobalRegion(t *testing.T) {
 		{[]string{"eu-west-1"}, []string{"eu-west-1", "us-east-1"}},
 		{[]string{"us-east-1", "eu-west-1"}, []string{"us-east-1", "eu-west-1"}},
 		{[]string{"eu-west-1", "all"}, []string{"eu-west-1", "all"}},
+		{[]string{"us-gov-east-1"}, []string{"us-gov-east-1", "us-gov-west-1"}},
+		{[]string{"cn-northwest-1", "eu-west-1"}, []string{"cn-northwest-1", "eu-west-1", "cn-north-1", "us-east-1"}},
 	} {
 		in := slices.Clone(tc.in)
 		if got := WithGlobalRegion(in); !slices.Equal(got, tc.want) {

@@ -6,6 +6,7 @@ package cloudtrail
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -154,16 +155,40 @@ func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // GlobalEndpointRegion is where CloudTrail logs the calls to STS's global
-// endpoint (sts.amazonaws.com), whatever region the caller works in.
+// endpoint (sts.amazonaws.com), whatever region the caller works in; the
+// other partitions have their own (see globalRegionOf).
 const GlobalEndpointRegion = "us-east-1"
 
-// WithGlobalRegion returns regions with GlobalEndpointRegion added when they
-// narrow the read (not empty, no "all") and lack it: a region filter must
-// not drop the assume-role calls made through the global endpoint, which
-// older SDKs and the CLI use by default.
+// globalRegionOf is the region of the partition of region r where calls to
+// that partition's global STS endpoint are logged.
+func globalRegionOf(r string) string {
+	switch {
+	case strings.HasPrefix(r, "us-gov-"):
+		return "us-gov-west-1"
+	case strings.HasPrefix(r, "cn-"):
+		return "cn-north-1"
+	}
+	return GlobalEndpointRegion
+}
+
+// isGlobalRegion reports whether r is where some partition logs its global
+// endpoint's calls.
+func isGlobalRegion(r string) bool { return globalRegionOf(r) == r }
+
+// WithGlobalRegion returns regions with the global endpoint's region of
+// each of their partitions added, when they narrow the read (not empty, no
+// "all") and lack it: a region filter must not drop the assume-role calls
+// made through the global endpoint, which older SDKs and the CLI use by
+// default. regions itself is not changed.
 func WithGlobalRegion(regions []string) []string {
-	if len(regions) == 0 || slices.Contains(regions, "all") || slices.Contains(regions, GlobalEndpointRegion) {
+	if len(regions) == 0 || slices.Contains(regions, "all") {
 		return regions
 	}
-	return append(slices.Clip(regions), GlobalEndpointRegion)
+	out := slices.Clip(regions)
+	for _, r := range regions {
+		if g := globalRegionOf(r); !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -243,6 +243,13 @@ func (r *lookupRun) regions(ctx context.Context) ([]string, error) {
 	regions = slices.Compact(regions)
 	f := newFilter(r.q.Regions)
 	kept := slices.DeleteFunc(slices.Clone(regions), func(reg string) bool { return !f.keep(reg) })
+	// The regions of the global endpoints are in both lists whenever
+	// either narrows the read (WithGlobalRegion): when both name other
+	// regions, they must also agree on one of those.
+	others := func(l []string) []string { return slices.DeleteFunc(slices.Clone(l), isGlobalRegion) }
+	if len(kept) > 0 && len(others(kept)) == 0 && len(others(regions)) > 0 && f.active() && len(others(r.q.Regions)) > 0 {
+		kept = nil
+	}
 	if len(kept) == 0 {
 		if len(regions) == 0 {
 			return nil, &SourceError{Source: r.s.Name(), Err: errors.New("no region to read: pass --region REGION (repeatable) or --region all")}

@@ -379,6 +379,13 @@ func TestLookupEventsRegionFilter(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ap-south-1") {
 		t.Errorf("disjoint regions: %v, want an error naming them", err)
 	}
+	// With the global endpoint's region added to both lists (as the engine
+	// does), lists that agree on no other region are still refused.
+	global := NewLookupSource(lookupClients(t, srv.URL), WithGlobalRegion([]string{"eu-west-1"}), LookupOptions{Now: func() time.Time { return lookupNow }})
+	_, err = global.Read(context.Background(), Query{Start: lookupStart, End: lookupEnd, Regions: WithGlobalRegion([]string{"ap-south-1"})}, c.emit)
+	if err == nil || !strings.Contains(err.Error(), "ap-south-1") {
+		t.Errorf("disjoint regions but us-east-1: %v, want an error naming them", err)
+	}
 	empty := NewLookupSource(lookupClients(t, srv.URL), nil, LookupOptions{Now: func() time.Time { return lookupNow }})
 	if _, err := empty.Read(context.Background(), Query{Start: lookupStart, End: lookupEnd}, c.emit); err == nil || !strings.Contains(err.Error(), "--region") {
 		t.Errorf("no region: %v, want an error asking for --region", err)
