@@ -92,6 +92,7 @@ func TestUnusableSessionRecord(t *testing.T) {
 		t.Fatalf("exit %d, want 3 and no report; stderr %s", code, stderr)
 	}
 	oneLine(t, stderr, sess+":2", "updated_at", "1 session record could not be used", "--skip-unreadable")
+	t.Logf("exit %d: %s", code, strings.TrimSpace(strings.ReplaceAll(stderr, dir, "DIR")))
 
 	code, stderr, rep = sessionRun(t, dir, "--sessions", sess, "--skip-unreadable")
 	if rep == nil {
