@@ -547,6 +547,24 @@ func TestBadInputSessionsPath(t *testing.T) {
 	if r.report != nil {
 		t.Errorf("a report was written although the session records could not be read")
 	}
+
+	// Skipped: the table has no records, so the good session is not
+	// tracked, and SC2002 says why.
+	r = hardCheck(t, dir, hardPolicy, trail, "--skip-unreadable")
+	if r.report == nil {
+		t.Fatalf("no report with --skip-unreadable; exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if r.report.finding("SC2002") == "" {
+		t.Errorf("no SC2002 finding for the unreadable session store")
+	}
+	if len(r.report.Profiles) != 1 || r.report.Profiles[0].Sessions != 1 {
+		t.Fatalf("profiles %+v, want one with the good session", r.report.Profiles)
+	}
+	for _, p := range r.report.Profiles {
+		if p.Tracked != 0 {
+			t.Errorf("profile %s has %d tracked sessions without any session record", p.Profile, p.Tracked)
+		}
+	}
 }
 
 // TestBadInputPolicy: policies that must be refused (exit 2) with a
