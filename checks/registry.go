@@ -69,6 +69,16 @@ func Lookup(nameOrID string) (Check, bool) {
 	return nil, false
 }
 
+// IDs maps every check's id and name to its id.
+func IDs() map[string]string {
+	out := map[string]string{}
+	for _, c := range registry {
+		m := c.Meta()
+		out[m.ID], out[m.Name] = m.ID, m.ID
+	}
+	return out
+}
+
 // Names returns every check id and name, sorted: what a check block's
 // label may be.
 func Names() []string {

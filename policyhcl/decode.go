@@ -626,12 +626,21 @@ func (l *loader) check(b *hcl.Block) {
 		l.errorf(b.LabelRanges[0], "Unknown check",
 			"There is no check named %q.%s Known checks: %s.", name, didYouMean(name, l.opts.KnownChecks), strings.Join(l.opts.KnownChecks, ", "))
 	}
-	if first, dup := l.checkDecl[name]; dup {
-		l.duplicate("check", name, b.LabelRanges[0], first.DeclRange)
+	key := name
+	if id, ok := l.opts.CheckIDs[name]; ok {
+		key = id
+	}
+	if first, dup := l.checkDecl[key]; dup {
+		if first.Name == name {
+			l.duplicate("check", name, b.LabelRanges[0], first.DeclRange)
+		} else {
+			l.errorf(b.LabelRanges[0], "Duplicate check block",
+				"Check %q is %s, which the check block %q at %s already configures; a check has one block. Merge them into one.", name, key, first.Name, l.pos(first.DeclRange))
+		}
 		return
 	}
 	c := &CheckConfig{Name: name, DeclRange: b.DefRange}
-	l.checkDecl[name] = c
+	l.checkDecl[key] = c
 	l.p.Checks = append(l.p.Checks, c)
 	if a := content.Attributes["enabled"]; a != nil {
 		if v, ok := l.boolean(a); ok {

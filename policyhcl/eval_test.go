@@ -479,3 +479,12 @@ var knownChecks = []string{
 	"SC1004", "broker-bypass", "SC1005", "approval-bypass", "SC2001", "unmapped-role",
 	"SC2002", "no-data", "SC0001", "policy-error",
 }
+
+// checkIDs maps knownChecks' names and ids to the ids.
+var checkIDs = func() map[string]string {
+	m := map[string]string{}
+	for i := 0; i < len(knownChecks); i += 2 {
+		m[knownChecks[i]], m[knownChecks[i+1]] = knownChecks[i], knownChecks[i]
+	}
+	return m
+}()

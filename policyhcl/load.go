@@ -19,6 +19,10 @@ type Options struct {
 	// KnownChecks are the check names and ids (e.g. "untracked-session",
 	// "SC1001") a check block may be labelled with. nil accepts any label.
 	KnownChecks []string
+	// CheckIDs maps each label a check block may have to the id of its
+	// check, so that two blocks for one check (one by id, one by name) are
+	// refused like two blocks with the same label. nil: labels only.
+	CheckIDs map[string]string
 }
 
 // Limits that keep a hostile or broken file from exhausting the machine.

@@ -185,6 +185,8 @@ profile "p" { role_arns = ["arn:aws:iam::111122223333:role/B"] }`,
 			[]wantDiag{errAt(2, 15, "Duplicate session_table name", "p.hcl:1:1")}},
 		{"duplicate checks", "check \"SC1001\" {}\ncheck \"SC1001\" {}",
 			[]wantDiag{errAt(2, 7, "Duplicate check name", "p.hcl:1:1")}},
+		{"one check by id and by name", "check \"SC1001\" { enabled = false }\ncheck \"untracked-session\" { enabled = true }",
+			[]wantDiag{errAt(2, 7, "Duplicate check block", `Check "untracked-session" is SC1001, which the check block "SC1001" at p.hcl:1:1 already configures`)}},
 		{"overlapping profiles warn", `profile "a" { role_arns = ["arn:aws:iam::*:role/prod-*"] }
 profile "b" { role_arns = ["arn:aws:iam::111122223333:role/dev", "arn:aws:iam::111122223333:role/prod-db"] }`,
 			[]wantDiag{warnAt(2, 66, "Overlapping role_arns", `belongs to "a"`)}},
@@ -270,7 +272,7 @@ profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"]  description = "d
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks})
+			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks, CheckIDs: checkIDs})
 			matchDiags(t, diags, tt.want)
 		})
 	}
