@@ -389,12 +389,20 @@ func policyPaths(paths []string) ([]string, error) {
 	if len(paths) > 0 {
 		return paths, nil
 	}
+	var found []string
 	for _, p := range []string{".sentinel-check.hcl", ".sentinel-check"} {
 		if _, err := os.Stat(p); err == nil {
-			return []string{p}, nil
+			found = append(found, p)
 		}
 	}
-	return nil, errors.New("no policy: pass --policy FILE or FOLDER, or create .sentinel-check.hcl or .sentinel-check/ in the current directory")
+	switch len(found) {
+	case 0:
+		return nil, errors.New("no policy: pass --policy FILE or FOLDER, or create .sentinel-check.hcl or .sentinel-check/ in the current directory")
+	case 2:
+		// Reading one would silently drop the other's rules.
+		return nil, errors.New("both .sentinel-check.hcl and .sentinel-check/ exist: keep one, or pass --policy for each to read both")
+	}
+	return found, nil
 }
 
 type output struct{ name, file string }

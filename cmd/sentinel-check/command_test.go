@@ -245,3 +245,29 @@ func TestWarnPolicyOutsideBaseDir(t *testing.T) {
 		t.Errorf("a warning for a policy inside the base folder:\n%s", stderr)
 	}
 }
+
+// Without --policy, the default policy is .sentinel-check.hcl or
+// .sentinel-check/; both at once is a usage error, not one silently unread.
+func TestDefaultPolicyPaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if _, err := policyPaths(nil); err == nil || !strings.Contains(err.Error(), "no policy") {
+		t.Errorf("none: %v", err)
+	}
+	if err := os.WriteFile(".sentinel-check.hcl", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := policyPaths(nil); err != nil || len(got) != 1 || got[0] != ".sentinel-check.hcl" {
+		t.Errorf("file: %v %v", got, err)
+	}
+	if err := os.Mkdir(".sentinel-check", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := policyPaths(nil); err == nil || !strings.Contains(err.Error(), "both .sentinel-check.hcl and .sentinel-check/ exist") {
+		t.Errorf("both: %v", err)
+	}
+	code, _, stderr := run(t, "validate")
+	if code != ExitUsage || !strings.Contains(stderr, "both") {
+		t.Errorf("validate with both: exit %d, %s", code, stderr)
+	}
+}
