@@ -403,6 +403,11 @@ func (l *loader) profile(b *hcl.Block) {
 		return
 	}
 	for i, s := range vals {
+		if j := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r > '~' }); j >= 0 {
+			l.errorf(rngs[i], "Invalid role ARN",
+				"%q holds %q at byte %d; an IAM role ARN has only printable ASCII characters and no spaces, so no role would map to profile %q through it. Remove the character.", s, string([]rune(s[j:])[0]), j, name)
+			continue
+		}
 		g, ok := l.glob("role_arns", s, rngs[i])
 		if !ok {
 			continue
