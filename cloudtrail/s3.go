@@ -376,6 +376,21 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	if !r.q.Start.IsZero() && !r.q.End.IsZero() {
 		days := dayFolders(r.q.Start, r.q.End, r.s.opts.DeliverySlack)
 		want := strings.Join(layout.date, "/")
+		// A prefix that ends in a year, month or day folder must hold every
+		// day of the window: the days outside it would be lost silently.
+		inWindow := len(dayFolders(r.q.Start, r.q.End, 0))
+		var outside []string
+		for i, d := range days {
+			if !strings.HasPrefix(d, want) {
+				if i < inWindow {
+					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("the prefix's date folder %s does not hold the window's day %s: shorten the prefix to the region folder (…/CloudTrail/REGION/), or keep --since and --until within %s", want, strings.TrimSuffix(d, "/"), strings.TrimSuffix(want, "/"))}
+				}
+				outside = append(outside, strings.TrimSuffix(d, "/"))
+			}
+		}
+		if len(outside) > 0 {
+			r.skip(r.s.Name(), fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the prefix's date folder %s and not listed", strings.Join(outside, ", "), want))
+		}
 		for _, rp := range regionPrefixes {
 			for _, d := range days {
 				if strings.HasPrefix(d, want) {
@@ -469,9 +484,15 @@ func (r *s3Run) listDirs(ctx context.Context, prefix string) (dirs, objects []st
 // nextToken returns the continuation token of a listing page, nil at the
 // end, and an error when S3 repeats a token (a listing that would loop).
 func (r *s3Run) nextToken(prefix string, out *s3.ListObjectsV2Output, seen map[string]bool) (*string, error) {
-	if out.IsTruncated == nil || !*out.IsTruncated || out.NextContinuationToken == nil || *out.NextContinuationToken == "" {
-		return nil, nil
+	hasToken := out.NextContinuationToken != nil && *out.NextContinuationToken != ""
+	truncated := out.IsTruncated != nil && *out.IsTruncated
+	switch {
+	case truncated && !hasToken:
+		return nil, &SourceError{Source: r.url(prefix), Err: errors.New("S3 says the listing is truncated but gives no continuation token, so the rest of it cannot be listed; the S3-compatible store may not follow ListObjectsV2: run again, or read a local copy of the logs")}
+	case !hasToken, out.IsTruncated != nil && !truncated:
+		return nil, nil // the last page (a token beside IsTruncated=false is not followed)
 	}
+	// A token without IsTruncated (some S3-compatible stores) is followed.
 	tok := *out.NextContinuationToken
 	if seen[tok] {
 		return nil, &SourceError{Source: r.url(prefix), Err: errors.New("S3 returned the same continuation token twice while listing; the listing would never end: run again, and report it if it persists")}

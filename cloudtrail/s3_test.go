@@ -411,9 +411,28 @@ func TestS3Source(t *testing.T) {
 			{"AWSLogs/" + s3Account1 + "/", func(f s3Folder) bool { return f.account == s3Account1 }, 2 + 2*3},
 		} {
 			rec.reset()
-			_, st, err := readS3(t, client, "trail", tc.prefix, S3Options{}, window)
+			q := window
+			if strings.HasSuffix(tc.prefix, "/11") {
+				// A day folder as the prefix: the window must lie in that day.
+				_, _, err := readS3(t, client, "trail", tc.prefix, S3Options{}, window)
+				if err == nil || !strings.Contains(err.Error(), "does not hold the window's day 2026/03/10") {
+					t.Errorf("%s with a window from the 10th: %v, want an error naming 2026/03/10", tc.prefix, err)
+				}
+				rec.reset()
+				q = Query{Start: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)}
+			}
+			_, st, err := readS3(t, client, "trail", tc.prefix, S3Options{}, q)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.prefix, err)
+			}
+			if strings.HasSuffix(tc.prefix, "/11") {
+				found := false
+				for _, sk := range st.Skipped {
+					found = found || strings.Contains(sk.Reason, "day folders 2026/03/12") && strings.Contains(sk.Reason, "not listed")
+				}
+				if !found {
+					t.Errorf("%s: the delivery day 2026/03/12 outside the prefix is not reported: %v", tc.prefix, st.Skipped)
+				}
 			}
 			want := s3Expected(tc.keep)
 			if strings.HasSuffix(tc.prefix, "/11") {
@@ -706,4 +725,46 @@ func FuzzParseLayout(f *testing.F) {
 			t.Fatalf("%q: layout %+v spells %q", prefix, l, strings.Join(parts, "/"))
 		}
 	})
+}
+
+// A listing page says whether more follow: a truncated page without a
+// token cannot be followed and fails; a token without IsTruncated (some
+// S3-compatible stores) is followed; a repeated token fails.
+func TestS3NextToken(t *testing.T) {
+	r := &s3Run{s: &s3Source{bucket: "b"}}
+	tok := func(s string) *string { return &s }
+	for _, tc := range []struct {
+		name      string
+		truncated *bool
+		token     *string
+		want      string // "" = the end, "error", or the token
+	}{
+		{"last page", aws.Bool(false), nil, ""},
+		{"more pages", aws.Bool(true), tok("t1"), "t1"},
+		{"truncated without a token", aws.Bool(true), nil, "error"},
+		{"truncated with an empty token", aws.Bool(true), tok(""), "error"},
+		{"a token without IsTruncated", nil, tok("t2"), "t2"},
+		{"IsTruncated false beside a token", aws.Bool(false), tok("t3"), ""},
+		{"neither", nil, nil, ""},
+	} {
+		next, err := r.nextToken("p/", &s3.ListObjectsV2Output{IsTruncated: tc.truncated, NextContinuationToken: tc.token}, map[string]bool{})
+		got := ""
+		switch {
+		case err != nil:
+			got = "error"
+		case next != nil:
+			got = *next
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q (%v), want %q", tc.name, got, err, tc.want)
+		}
+	}
+	seen := map[string]bool{}
+	out := &s3.ListObjectsV2Output{IsTruncated: aws.Bool(true), NextContinuationToken: tok("again")}
+	if _, err := r.nextToken("p/", out, seen); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.nextToken("p/", out, seen); err == nil || !strings.Contains(err.Error(), "same continuation token twice") {
+		t.Errorf("a repeated token: %v", err)
+	}
 }

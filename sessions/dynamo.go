@@ -90,6 +90,7 @@ type dynamoLoad struct {
 	s        *dynamoStore
 	requests atomic.Int64
 	pages    atomic.Int64
+	filtered atomic.Int64
 
 	mu   sync.Mutex // guards b and st
 	b    *IndexBuilder
@@ -102,6 +103,7 @@ func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats
 	err := l.load(ctx, q)
 	l.st.Requests = l.requests.Load()
 	l.st.Pages = l.pages.Load()
+	l.st.ItemsFiltered = l.filtered.Load()
 	if err != nil {
 		return l.st, err
 	}
@@ -171,16 +173,19 @@ func (l *dynamoLoad) describe(ctx context.Context) (bool, string, error) {
 }
 
 // createdBounds is the created_at range to read, as strings that compare
-// correctly with RFC 3339 UTC times whatever their fractional digits: the
+// correctly with RFC 3339 times whatever their fractional digits: the
 // window's start minus MaxSessionDuration and MatchSlack, rounded down to a
-// second and one second earlier; its end plus MatchSlack, one second later.
-// Empty strings when the query has no window.
+// second and one second earlier; its end plus MatchSlack, one second later;
+// both widened by 14 hours, the largest UTC offset, since DynamoDB compares
+// the strings and a created_at written with an offset ("+02:00") is local
+// time. Empty strings when the query has no window.
 func (l *dynamoLoad) createdBounds(q Query) (string, string) {
 	if q.Start.IsZero() && q.End.IsZero() {
 		return "", ""
 	}
-	lo := q.Start.UTC().Add(-l.s.opts.MaxSessionDuration - MatchSlack).Truncate(time.Second).Add(-time.Second)
-	hi := q.End.UTC().Add(MatchSlack).Truncate(time.Second).Add(time.Second)
+	const maxOffset = 14 * time.Hour
+	lo := q.Start.UTC().Add(-l.s.opts.MaxSessionDuration - MatchSlack - maxOffset).Truncate(time.Second).Add(-time.Second)
+	hi := q.End.UTC().Add(MatchSlack + maxOffset).Truncate(time.Second).Add(time.Second)
 	if q.End.IsZero() {
 		hi = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 	}
@@ -267,6 +272,7 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
 					return l.fail("dynamodb:Scan", l.tableName(), err)
 				}
 				l.pages.Add(1)
+				l.filtered.Add(int64(out.ScannedCount - out.Count)) // created long before or after the window
 				items := out.Items
 				if want != nil {
 					items = items[:0:0]
@@ -275,6 +281,8 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
 							items = append(items, it)
 						} else if !ok {
 							items = append(items, it) // let the decoder report it
+						} else {
+							l.filtered.Add(1) // a profile the policy does not name
 						}
 					}
 				}

@@ -193,8 +193,12 @@ var (
 	winEnd   = winStart.Add(7 * 24 * time.Hour)
 )
 
+// offsetMargin widens the created_at bounds of a load: the largest UTC
+// offset a created_at string may be written with.
+const offsetMargin = 14 * time.Hour
+
 // scenario returns records and, per profile, the ids a load of the window
-// must return: created_at in [start − 12h − 5min, end + 5min].
+// must return: created_at in [start − 12h − 5min − 14h, end + 5min + 14h].
 func scenario(n int) ([]Record, map[string][]string) {
 	profiles := []string{"prod-admin", "dev", "staging"}
 	want := map[string][]string{}
@@ -215,8 +219,8 @@ func scenario(n int) ([]Record, map[string][]string) {
 			r.Status, r.RevokedBy, r.RevokedReason = StatusRevoked, "admin", "test"
 		}
 		recs = append(recs, r)
-		lo := winStart.Add(-12*time.Hour - MatchSlack)
-		hi := winEnd.Add(MatchSlack)
+		lo := winStart.Add(-12*time.Hour - MatchSlack - offsetMargin)
+		hi := winEnd.Add(MatchSlack + offsetMargin)
 		if !created.Before(lo) && !created.After(hi) {
 			want[p] = append(want[p], r.ID)
 		}
@@ -292,7 +296,7 @@ func TestDynamoStore(t *testing.T) {
 		}
 		var w []string
 		for _, r := range recs {
-			if (r.Profile == "prod-admin" || r.Profile == "dev") && !r.CreatedAt.Before(winStart.Add(-30*time.Hour-MatchSlack)) && !r.CreatedAt.After(winEnd.Add(MatchSlack)) {
+			if (r.Profile == "prod-admin" || r.Profile == "dev") && !r.CreatedAt.Before(winStart.Add(-30*time.Hour-MatchSlack-offsetMargin)) && !r.CreatedAt.After(winEnd.Add(MatchSlack+offsetMargin)) {
 				w = append(w, r.ID)
 			}
 		}
@@ -353,6 +357,40 @@ func TestDynamoStore(t *testing.T) {
 		}
 		if cnt.get("Query") != 0 || cnt.get("Scan") != 3 || st.Method != "scan (the table has no gsi-profile index)" {
 			t.Errorf("requests %v, method %q; want 3 Scan segments and no Query", cnt.ops, st.Method)
+		}
+		// Every item the scan read is a record or counted as filtered out.
+		if st.ItemsFiltered != int64(len(items))-st.Records-st.RecordsSkipped {
+			t.Errorf("%d items filtered, %d records, %d skipped; want them to add up to the %d items", st.ItemsFiltered, st.Records, st.RecordsSkipped, len(items))
+		}
+	})
+
+	// created_at written with a UTC offset is compared as a string by
+	// DynamoDB: a record created inside the window must be read whatever
+	// its offset.
+	t.Run("created_at with an offset", func(t *testing.T) {
+		for _, tbl := range []struct {
+			name string
+			opts tableOpts
+		}{{"t-offset", tableOpts{}}, {"t-offset-scan", tableOpts{noProfileIndex: true}}} {
+			createTable(t, c, tbl.name, tbl.opts)
+			var offItems []map[string]types.AttributeValue
+			for i, zone := range []*time.Location{time.FixedZone("", 14*3600), time.FixedZone("", -12*3600)} {
+				for j, at := range []time.Time{winStart.Add(time.Minute), winEnd.Add(-time.Minute)} {
+					r := Record{ID: fmt.Sprintf("off-%d-%d", i, j), User: "u", Profile: "dev", Status: StatusActive,
+						StartedAt: at, CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}
+					it := item(r, 0)
+					it["created_at"] = &types.AttributeValueMemberS{Value: at.In(zone).Format(time.RFC3339)}
+					offItems = append(offItems, it)
+				}
+			}
+			put(t, c, tbl.name, offItems)
+			got, _, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: tbl.name}), Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := ids(got); len(g) != 4 {
+				t.Errorf("%s: read %v, want the 4 records created in the window", tbl.name, g)
+			}
 		}
 	})
 

@@ -202,16 +202,16 @@ func (a *arena) add(s string) string {
 // Entries are numbered with int32: a store of more than 2^31 records
 // would need hundreds of gigabytes before it got there.
 type IndexBuilder struct {
-	ents  []entry
-	sis   []string            // per entry: its source_identity (arena strings)
-	ups   []int32             // per entry: the number of its (user, profile)
-	upd   []updated           // per entry: its updated_at (building only)
+	ents []entry
+	sis  []string  // per entry: its source_identity (arena strings)
+	ups  []int32   // per entry: the number of its (user, profile)
+	upd  []updated // per entry: its updated_at (building only)
 	// poisoned holds the ids of versions that could not be used.
 	poisoned map[string]bool
-	rev   map[int32]time.Time // updated_at of the revoked entries
-	byID  map[string]int32    // keys share the entries' ids
-	upNum map[userProfile]int32
-	strs  arena
+	rev      map[int32]time.Time // updated_at of the revoked entries
+	byID     map[string]int32    // keys share the entries' ids
+	upNum    map[userProfile]int32
+	strs     arena
 	// onAdd, when set, sees every record added with its slot (tests).
 	onAdd func(slot int, r Record)
 }

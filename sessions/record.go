@@ -68,7 +68,11 @@ type Stats struct {
 	RecordsUnusable int64 `json:"records_unusable"`
 	FirstUnusable   *Skip `json:"-"`
 	Pages           int64 `json:"pages,omitempty"`
-	Requests        int64 `json:"requests,omitempty"`
+	// ItemsFiltered counts the items a DynamoDB scan read and left out:
+	// other profiles' records, records created long before or after the
+	// window (server-side, from ScannedCount).
+	ItemsFiltered int64 `json:"items_filtered,omitempty"`
+	Requests      int64 `json:"requests,omitempty"`
 	// Method says how a DynamoDB table was read: "query gsi-profile", or
 	// "scan (why the index could not serve)".
 	Method  string `json:"method,omitempty"`
