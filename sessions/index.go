@@ -77,6 +77,10 @@ type Index struct {
 	// mode matches by window).
 	ups       map[userProfile]int32
 	all, noSI []intervals
+	// entUp[i] is entry i's (user, profile) number and upProfile[n] the
+	// profile of pair n: a match by source_identity checks the profile.
+	entUp     []int32
+	upProfile []string
 	// revIdx lists the revoked entries in increasing order and revAt their
 	// revocation times (updated_at): only matching a revoked record reads
 	// that time, so the other entries do not keep it.
@@ -315,9 +319,13 @@ func (b *IndexBuilder) Index() *Index {
 	if cap(ents) > n+n/16 {
 		ents = append(make([]entry, 0, n), ents...) // drop the room append left
 	}
-	ix := &Index{ents: ents, bySI: make(map[string]int32), ups: b.upNum}
+	ix := &Index{ents: ents, bySI: make(map[string]int32), ups: b.upNum, entUp: slices.Clip(ups)}
 	if ix.ups == nil {
 		ix.ups = map[userProfile]int32{}
+	}
+	ix.upProfile = make([]string, len(ix.ups))
+	for k, n := range ix.ups {
+		ix.upProfile[n] = k.profile
 	}
 	*b = IndexBuilder{onAdd: b.onAdd}
 
@@ -418,9 +426,12 @@ func (ix *Index) Len() int {
 // ModeUserProfileWindow; an unknown mode matches nothing.
 //
 // Candidates:
-//   - source_identity: records whose source_identity equals q.SourceIdentity
-//     and that had started by q.Time + MatchSlack (a record cannot cover an
-//     event from before it began: such an identity was not issued by it);
+//   - source_identity: records whose source_identity equals q.SourceIdentity,
+//     whose profile is q.Profile (or empty), and that had started by
+//     q.Time + MatchSlack: a record cannot cover an event from before it
+//     began, and a broker session of one profile does not track a session
+//     chained from it into another profile's role (the SourceIdentity
+//     persists through role chaining);
 //   - user_profile_window: records of q.User and q.Profile whose window
 //     [start − MatchSlack, End() + MatchSlack] holds q.Time, where start is
 //     started_at, or created_at when started_at is absent;
@@ -464,8 +475,9 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 }
 
 // bySourceIdentity calls fn for every entry whose source_identity is
-// q.SourceIdentity and that started by q.Time + MatchSlack. It reports
-// whether any entry has that source_identity.
+// q.SourceIdentity, whose profile is q.Profile or empty, and that started
+// by q.Time + MatchSlack. It reports whether any entry has that
+// source_identity.
 func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 	if q.SourceIdentity == "" {
 		return false
@@ -474,7 +486,9 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 	ls, lns := latest.Unix(), int32(latest.Nanosecond())
 	i, ok := ix.bySI[q.SourceIdentity]
 	for ; ok && i >= 0; i = ix.ents[i].next {
-		if e := &ix.ents[i]; e.startSec < ls || e.startSec == ls && e.startNs <= lns {
+		e := &ix.ents[i]
+		started := e.startSec < ls || e.startSec == ls && e.startNs <= lns
+		if p := ix.upProfile[ix.entUp[i]]; started && (p == q.Profile || p == "") {
 			fn(i)
 		}
 	}

@@ -71,7 +71,12 @@ func TestLookup(t *testing.T) {
 		{name: "si revoked before event but before expiry, expired record too", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute))), rec("b", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(30*time.Minute)), want: Revoked, wantID: "a"},
 		{name: "si other identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q("sentinel:alice:direct:0000bbbb", at(10*time.Minute)), want: NoRecord},
 		{name: "si empty identity never matches", recs: []Record{rec("a")}, mode: ModeSourceIdentity, q: q("", at(10*time.Minute)), want: NoRecord},
-		{name: "si ignores user and profile", recs: []Record{rec("a", withSI(si1), user("bob", "dev"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "si ignores the user", recs: []Record{rec("a", withSI(si1), user("bob", "prod-admin"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		// A broker session of another profile does not track a session
+		// chained from it (the SourceIdentity persists through chaining).
+		{name: "si of another profile's record: no record", recs: []Record{rec("a", withSI(si1), user("alice", "dev"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "auto: si of another profile's record: no record, not the window", recs: []Record{rec("a", withSI(si1), user("alice", "dev")), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "si of a record without a profile", recs: []Record{rec("a", withSI(si1), user("alice", ""))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "si prefers live over expired", recs: []Record{rec("old", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("new", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "new"},
 		{name: "si prefers live over revoked", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("l", withSI(si1), span(at(-2*time.Hour), at(2*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "l"},
 		{name: "si prefers revoked over expired", recs: []Record{rec("e", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("r", withSI(si1), revokedAt(at(time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "r"},
@@ -150,7 +155,7 @@ func TestIndexCopiesRecords(t *testing.T) {
 	ix := NewIndex(recs)
 	recs[0].Status = StatusRevoked
 	recs[0].UpdatedAt = t0
-	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si1, Time: at(time.Minute)}); m.Outcome != Live {
+	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si1, Profile: "prod-admin", Time: at(time.Minute)}); m.Outcome != Live {
 		t.Fatalf("outcome = %v after changing the input slice, want live", m.Outcome)
 	}
 }
@@ -193,7 +198,8 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 		r := &recs[i]
 		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
 			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
-		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute))
+		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
+			(r.Profile == q.Profile || r.Profile == "")
 		var cand bool
 		switch mode {
 		case ModeSourceIdentity:
@@ -467,7 +473,7 @@ func TestVersions(t *testing.T) {
 	expired := func(upd time.Duration) Record {
 		return rec("a", withSI(si1), func(r *Record) { r.Status = StatusExpired; r.UpdatedAt = at(upd) })
 	}
-	q := MatchQuery{SourceIdentity: si1, Time: at(30 * time.Minute)}
+	q := MatchQuery{SourceIdentity: si1, Profile: "prod-admin", Time: at(30 * time.Minute)}
 	for _, tc := range []struct {
 		name string
 		a, b Record
@@ -500,7 +506,7 @@ func TestVersions(t *testing.T) {
 // A poisoned id is left out of the index, whichever of its versions were
 // added, before or after.
 func TestPoison(t *testing.T) {
-	q := MatchQuery{SourceIdentity: si1, Time: at(10 * time.Minute)}
+	q := MatchQuery{SourceIdentity: si1, Profile: "prod-admin", Time: at(10 * time.Minute)}
 	var b IndexBuilder
 	b.Add(rec("a", withSI(si1)))
 	b.Add(rec("b", withSI(si2)))
@@ -511,7 +517,7 @@ func TestPoison(t *testing.T) {
 	if m := ix.Lookup(ModeSourceIdentity, q); m.ID != "c" || m.Outcome != Revoked {
 		t.Errorf("with a poisoned: %+v, want c revoked", m)
 	}
-	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si2, Time: at(10 * time.Minute)}); m.ID != "b" {
+	if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si2, Profile: "prod-admin", Time: at(10 * time.Minute)}); m.ID != "b" {
 		t.Errorf("b: %+v", m)
 	}
 	if m := ix.Lookup(ModeUserProfileWindow, MatchQuery{User: "alice", Profile: "prod-admin", Time: at(10 * time.Minute)}); m.Outcome != Live {
