@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -63,7 +64,8 @@ func TestCheckAthenaFailedQueryExits3(t *testing.T) {
 			BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}, nil
 	}}
 	var stdout, stderr bytes.Buffer
-	code := Command{Stdout: &stdout, Stderr: &stderr, Env: env}.Main([]string{"sentinel-check", "check",
+	now := func() time.Time { return time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC) }
+	code := Command{Stdout: &stdout, Stderr: &stderr, Env: env, Now: now}.Main([]string{"sentinel-check", "check",
 		"--policy", "../../cloudtrail/testdata/athena/policy.hcl",
 		"--cloudtrail", "athena://primary/org_trail.cloudtrail_logs?output=s3://results-bucket/q/",
 		"--since", "2026-12-31T12:00:00Z", "--until", "2027-01-01T12:00:00Z"})

@@ -15,19 +15,34 @@ const DefaultSince = 7 * 24 * time.Hour
 const maxAge = 100 * 365 * 24 * time.Hour
 
 // Parse turns --since and --until into a window [start, end). Each accepts
-// a duration back from now (7d, 36h, 90m, 2w, 1d12h) or a point in time
-// (RFC 3339, or a UTC date 2006-01-02). Empty since means 7 days before
-// end; empty until means now.
+// a duration (7d, 36h, 90m, 2w, 1d12h) or a point in time (RFC 3339, or a
+// UTC date 2006-01-02). A duration --until counts back from now; a
+// duration --since counts back from --until when that is a point in time
+// (--since 7d --until 2026-11-23 is the 7 days before the 23rd), else from
+// now. A date as --until includes that day (the window ends at the next
+// midnight). Empty since means 7 days before end; empty until means now.
+// A window that starts after now, or is longer than 100 years, is refused.
 func Parse(since, until string, now time.Time) (start, end time.Time, err error) {
-	end = now.UTC()
+	now = now.UTC()
+	end = now
+	untilPoint := false
 	if until != "" {
-		if end, err = parsePoint(until, now); err != nil {
+		var dur bool
+		if end, dur, err = parsePoint(until, now); err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("--until: %w", err)
+		}
+		untilPoint = !dur
+		if isDate(until) {
+			end = end.AddDate(0, 0, 1) // the whole day
 		}
 	}
 	start = end.Add(-DefaultSince)
 	if since != "" {
-		if start, err = parsePoint(since, now); err != nil {
+		base := now
+		if untilPoint {
+			base = end
+		}
+		if start, _, err = parsePoint(since, base); err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("--since: %w", err)
 		}
 	}
@@ -35,22 +50,37 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: --since %s is not before --until %s; give an earlier --since or a later --until",
 			start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
+	if start.After(now) {
+		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future (--since %s, now %s): no activity can be in it yet; give an earlier --since",
+			start.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	if end.Sub(start) > maxAge {
+		return time.Time{}, time.Time{}, fmt.Errorf("the window from %s to %s is longer than 100 years; give a later --since or an earlier --until",
+			start.Format(time.RFC3339), end.Format(time.RFC3339))
+	}
 	return start, end, nil
 }
 
-func parsePoint(s string, now time.Time) (time.Time, error) {
+// isDate reports whether s is a date without a time (2006-01-02).
+func isDate(s string) bool {
+	_, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	return err == nil
+}
+
+// parsePoint reads a point in time, or a duration back from base (dur).
+func parsePoint(s string, base time.Time) (t time.Time, dur bool, err error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+		return t.UTC(), false, nil
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
+		return t.UTC(), false, nil
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h) nor a time (RFC 3339 such as 2026-11-20T08:00:00Z, or a date 2026-11-20)", s)
+		return time.Time{}, false, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h) nor a time (RFC 3339 such as 2026-11-20T08:00:00Z, or a date 2026-11-20)", s)
 	}
-	return now.UTC().Add(-d), nil
+	return base.UTC().Add(-d), true, nil
 }
 
 // ParseDuration reads a positive duration made of <number><unit> parts with

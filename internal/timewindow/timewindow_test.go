@@ -20,7 +20,17 @@ func TestParse(t *testing.T) {
 		{"2w", "", now.Add(-14 * 24 * time.Hour), now, ""},
 		{"1d12h", "", now.Add(-36 * time.Hour), now, ""},
 		{"90m", "1h", now.Add(-90 * time.Minute), now.Add(-time.Hour), ""},
-		{"2026-11-20T08:00:00+01:00", "2026-11-21", time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
+		// A date as --until includes that day.
+		{"2026-11-20T08:00:00+01:00", "2026-11-21", time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), ""},
+		{"2026-11-22", "2026-11-22", time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), ""},
+		// A duration --since counts back from an --until that is a point in
+		// time, as the default does; from now when --until is a duration.
+		{"7d", "2026-11-23T00:00:00Z", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), ""},
+		{"7d", "2026-11-22", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), ""},
+		{"7d", "1d", now.Add(-7 * 24 * time.Hour), now.Add(-24 * time.Hour), ""},
+		// A window that starts in the future, or spans more than 100 years.
+		{"2030-01-01", "2031-01-01", time.Time{}, time.Time{}, "starts in the future"},
+		{"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", time.Time{}, time.Time{}, "longer than 100 years"},
 		{"", "2026-11-21T00:00:00Z", time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
 		{"1h", "2h", time.Time{}, time.Time{}, "window is empty"},
 		{"yesterday", "", time.Time{}, time.Time{}, `--since: "yesterday" is neither a duration`},
