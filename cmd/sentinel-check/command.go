@@ -436,16 +436,31 @@ func parseFormats(fs []string) ([]output, error) {
 	}
 	var out []output
 	stdout := 0
+	files := map[string]string{} // cleaned path -> the --format that writes it
 	for _, f := range fs {
 		name, file, _ := strings.Cut(f, "=")
 		if _, ok := report.Lookup(name); !ok {
 			return nil, fmt.Errorf("unknown format %q: use %s, optionally as FORMAT=FILE", name, strings.Join(report.Names(), ", "))
 		}
+		if file == "-" {
+			file = "" // FORMAT=- is stdout
+		} else if file == "" && strings.Contains(f, "=") {
+			return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
+		}
 		if file == "" {
-			if strings.Contains(f, "=") {
-				return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
-			}
 			stdout++
+		} else {
+			if err := checkOutputPath(file); err != nil {
+				return nil, fmt.Errorf("--format %s: %w", f, err)
+			}
+			key := filepath.Clean(file)
+			if real, err := filepath.EvalSymlinks(file); err == nil {
+				key = real
+			}
+			if first, dup := files[key]; dup {
+				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)
+			}
+			files[key] = f
 		}
 		out = append(out, output{name: name, file: file})
 	}
@@ -488,7 +503,37 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 
 // writeFileAtomic writes data to a temporary file beside path and renames
 // it into place, with mode 0644.
+// checkOutputPath refuses an output path that is a folder.
+func checkOutputPath(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a folder; give a file name in it", path)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a new file beside path and renames it over
+// path, so that a reader never sees half a report. A symbolic link is
+// followed (its target is replaced, not the link), and a path that is not a
+// regular file (/dev/null, a FIFO, /dev/stdout) is written to, never
+// replaced.
 func writeFileAtomic(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a folder", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

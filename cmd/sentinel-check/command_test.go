@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -269,5 +270,68 @@ func TestDefaultPolicyPaths(t *testing.T) {
 	code, _, stderr := run(t, "validate")
 	if code != ExitUsage || !strings.Contains(stderr, "both") {
 		t.Errorf("validate with both: exit %d, %s", code, stderr)
+	}
+}
+
+// Output files: a symbolic link is followed (its target replaced, not the
+// link), a FIFO or device is written to (never replaced), a folder or the
+// same file twice is a usage error, and FORMAT=- is stdout.
+func TestOutputPaths(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	args := append(append([]string(nil), exampleArgs...), "--fail-on", "none")
+
+	target := filepath.Join(dir, "target.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, append(args, "--format", "json="+link)...); code != ExitOK {
+		t.Fatalf("through a link: exit %d, %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(target); !json.Valid(b) {
+		t.Errorf("the link's target does not hold the report: %q", b[:min(len(b), 40)])
+	}
+
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if code, _, stderr := run(t, append(args, "--format", "sarif="+fifo)...); code != ExitOK {
+		t.Fatalf("into a FIFO: exit %d, %s", code, stderr)
+	}
+	if b := <-got; !json.Valid(b) {
+		t.Errorf("the FIFO's reader got no SARIF: %q", b[:min(len(b), 40)])
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+
+	for _, tc := range []struct {
+		formats []string
+		want    string
+	}{
+		{[]string{"--format", "json=" + dir}, "is a folder"},
+		{[]string{"--format", "json=" + target, "--format", "sarif=" + target}, "write the same file"},
+		{[]string{"--format", "json=" + target, "--format", "sarif=" + link}, "write the same file"},
+		{[]string{"--format", "json=-", "--format", "text"}, "more than one --format writes to stdout"},
+	} {
+		if code, _, stderr := run(t, append(args, tc.formats...)...); code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s; want exit 2 saying %q", tc.formats, code, stderr, tc.want)
+		}
+	}
+	if code, stdout, _ := run(t, append(args, "--format", "json=-")...); code != ExitOK || !json.Valid([]byte(stdout)) {
+		t.Errorf("json=-: exit %d, stdout not JSON", code)
 	}
 }
