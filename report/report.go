@@ -158,17 +158,21 @@ func (p *ProfileReport) Verdict() string {
 }
 
 // ProfileVerdict is Verdict with the profile's findings taken into
-// account: a profile that needs no tracking but has an error or warning
-// finding (a bypass, a denied access) shows FINDINGS, never NOT REQUIRED or
-// PASS.
+// account: a profile with a finding at or above FailOn (a bypass, a denied
+// access; warning when FailOn is none) shows FINDINGS, never NOT REQUIRED
+// or PASS, as the run's verdict does.
 func (r *Result) ProfileVerdict(p *ProfileReport) string {
 	v := p.Verdict()
 	if v == VerdictGap || v == VerdictNoData {
 		return v
 	}
+	min := r.failOn().Rank()
+	if min == 0 { // none: the verdict still shows warnings and errors
+		min = checks.SeverityWarning.Rank()
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Profile == p.Profile && f.Severity.Rank() >= checks.SeverityWarning.Rank() {
+		if f.Profile == p.Profile && f.Severity.Rank() >= min {
 			return VerdictFindings
 		}
 	}

@@ -555,10 +555,13 @@ func totals(ct []cloudtrail.Stats, ss []sessions.Stats, c *collector) report.Sou
 
 func summary(r *report.Result) report.Summary {
 	s := report.Summary{Findings: len(r.Findings)}
-	for _, p := range r.Profiles {
+	for i := range r.Profiles {
+		p := &r.Profiles[i]
 		if p.Required {
 			s.RequiredProfiles++
-			if !p.HasGap {
+			// Fully compliant needs evidence: sessions, all tracked, and no
+			// finding at or above --fail-on (its verdict is PASS).
+			if r.ProfileVerdict(p) == report.VerdictPass {
 				s.FullyCompliantProfiles++
 			}
 		}
