@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sentinel-check/sentinel-check/internal/classify"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
@@ -35,19 +36,43 @@ func (noData) Run(ctx *Context) []Finding {
 		msg := fmt.Sprintf("%s: requires tracked sessions but had no session events between %s and %s; check that the CloudTrail source covers its accounts and regions",
 			p.Profile.Name, stamp(a.Window.Start), stamp(a.Window.End))
 		if p.Failed > 0 {
-			msg += fmt.Sprintf(" (%s were refused)", english.Count(p.Failed, "attempt", "attempts"))
+			msg += fmt.Sprintf(" (%s %s refused)", english.Count(p.Failed, "attempt", "attempts"), isAre(p.Failed))
 		}
 		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
 	}
+	// A run that saw no assume-role call at all (no profile's, no other
+	// role's) proves nothing, even when no profile requires tracking.
+	var msgs []string
+	if len(out) == 0 && noSessionEvents(a) {
+		msgs = append(msgs, fmt.Sprintf("the sources held no assume-role call between %s and %s, so nothing was checked; check that the CloudTrail sources cover the accounts, regions and window",
+			stamp(a.Window.Start), stamp(a.Window.End)))
+	}
 	if len(ctx.SourceProblems) > 0 {
-		f := Finding{Message: fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
-			english.Count(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; "))}
+		msgs = append(msgs, fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
+			english.Count(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; ")))
+	}
+	if len(msgs) > 0 {
+		f := Finding{Message: strings.Join(msgs, "; ")}
 		if len(a.Policy.Profiles) > 0 {
 			f.Range = a.Policy.Profiles[0].Range
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// noSessionEvents reports whether the analysis holds no assume-role call,
+// successful or refused, into any role.
+func noSessionEvents(a *classify.Analysis) bool {
+	if a.UnmappedFailed > 0 || len(a.Unmapped) > 0 {
+		return false
+	}
+	for _, p := range a.Profiles {
+		if p.Sessions > 0 || p.Failed > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func isAre(n int) string {

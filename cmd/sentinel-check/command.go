@@ -442,8 +442,8 @@ func parseFormats(fs []string) ([]output, error) {
 		if _, ok := report.Lookup(name); !ok {
 			return nil, fmt.Errorf("unknown format %q: use %s, optionally as FORMAT=FILE", name, strings.Join(report.Names(), ", "))
 		}
-		if file == "-" {
-			file = "" // FORMAT=- is stdout
+		if file == "-" || file == "/dev/stdout" {
+			file = "" // stdout, counted as such
 		} else if file == "" && strings.Contains(f, "=") {
 			return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
 		}
@@ -454,8 +454,8 @@ func parseFormats(fs []string) ([]output, error) {
 				return nil, fmt.Errorf("--format %s: %w", f, err)
 			}
 			key := filepath.Clean(file)
-			if real, err := filepath.EvalSymlinks(file); err == nil {
-				key = real
+			if abs, err := filepath.Abs(file); err == nil {
+				key = abs
 			}
 			if first, dup := files[key]; dup {
 				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)
@@ -512,18 +512,12 @@ func checkOutputPath(path string) error {
 }
 
 // writeFileAtomic writes data to a new file beside path and renames it over
-// path, so that a reader never sees half a report. A symbolic link is
-// followed (its target is replaced, not the link), and a path that is not a
-// regular file (/dev/null, a FIFO, /dev/stdout) is written to, never
-// replaced.
+// path, so that a reader never sees half a report. A symbolic link there is
+// replaced, never followed (a link planted in a checked-out repository must
+// not make the report overwrite its target), and a device or FIFO the user
+// named (/dev/null) is written to, never replaced.
 func writeFileAtomic(path string, data []byte) error {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return fmt.Errorf("%s is a folder", path)
-		}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return err
