@@ -118,3 +118,43 @@ func TestUnusableSessionRecord(t *testing.T) {
 		t.Errorf("session source stats %v, want 1 unusable and 1 skipped record", st)
 	}
 }
+
+// A run whose sources hold no assume-role call proves nothing: SC2002 says
+// so even when no profile requires tracking, and no profile counts as
+// fully compliant.
+func TestNoEventsIsNotCompliant(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, policy string }{
+		{"requires tracking", hardPolicy},
+		{"requires nothing", "profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\nrule \"ok\" {\n  effect = \"allow\"\n}\n"},
+	} {
+		pol := filepath.Join(dir, "policy.hcl")
+		hardWrite(t, pol, []byte(tc.policy))
+		out := filepath.Join(dir, tc.name+".json")
+		code, _, stderr := run(t, "check", "--policy", pol, "--cloudtrail", empty, "--base-dir", dir,
+			"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json="+out)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatalf("%s: exit %d, no report: %s", tc.name, code, stderr)
+		}
+		var rep struct {
+			Findings []struct{ ID, Message string }
+			Summary  struct {
+				FullyCompliant int `json:"fully_compliant_profiles"`
+			}
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) == 0 || rep.Findings[len(rep.Findings)-1].ID != "SC2002" {
+			t.Errorf("%s: findings %+v, want SC2002", tc.name, rep.Findings)
+		}
+		if rep.Summary.FullyCompliant != 0 {
+			t.Errorf("%s: %d profiles fully compliant without any event", tc.name, rep.Summary.FullyCompliant)
+		}
+	}
+}
