@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -30,6 +31,9 @@ const (
 	ExitFindings = 1 // findings at or above --fail-on (fmt --check: files would change)
 	ExitUsage    = 2 // bad usage or a policy with errors
 	ExitSource   = 3 // a source could not be read
+	// ExitInterrupted is the shell's code for a run stopped by SIGINT
+	// (Ctrl-C) or SIGTERM: nothing was checked and no report written.
+	ExitInterrupted = 130
 )
 
 // Command is the CLI with its streams, so tests can run it end to end.
@@ -164,7 +168,7 @@ func (c Command) check(args []string) int {
 	if pol == nil {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	env := c.Env
@@ -196,7 +200,7 @@ func (c Command) check(args []string) int {
 		for _, ct := range pol.CloudTrail {
 			src, err := engine.OpenCloudTrail(ctx, relativeTo(ct.Source, ct.DeclRange.Filename), ct, env)
 			if err != nil {
-				return c.runError(err)
+				return c.runError(ctx, err)
 			}
 			opts.CloudTrail = append(opts.CloudTrail, src)
 		}
@@ -204,7 +208,7 @@ func (c Command) check(args []string) int {
 	for _, t := range trails {
 		src, err := engine.OpenCloudTrail(ctx, t, nil, env)
 		if err != nil {
-			return c.runError(err)
+			return c.runError(ctx, err)
 		}
 		opts.CloudTrail = append(opts.CloudTrail, src)
 	}
@@ -212,7 +216,7 @@ func (c Command) check(args []string) int {
 		for _, st := range pol.SessionTables {
 			store, err := engine.OpenSessionTable(ctx, st, env)
 			if err != nil {
-				return c.runError(err)
+				return c.runError(ctx, err)
 			}
 			opts.Sessions = append(opts.Sessions, engine.SessionSource{Table: st.Name, Store: store})
 		}
@@ -220,14 +224,14 @@ func (c Command) check(args []string) int {
 	for _, s := range sess {
 		store, err := engine.OpenSessions(ctx, s, env)
 		if err != nil {
-			return c.runError(err)
+			return c.runError(ctx, err)
 		}
 		opts.Sessions = append(opts.Sessions, engine.SessionSource{Store: store})
 	}
 
 	res, err := engine.Run(ctx, opts)
 	if err != nil {
-		return c.runError(err)
+		return c.runError(ctx, err)
 	}
 	if code := c.writeOutputs(res, outs); code != ExitOK {
 		return code
@@ -601,8 +605,13 @@ func (c Command) usageError(err error) int {
 	return ExitUsage
 }
 
-// runError maps an error from opening or reading sources to an exit code.
-func (c Command) runError(err error) int {
+// runError maps an error from opening or reading sources to an exit code;
+// a run stopped by a signal is interrupted, whatever the error it caused.
+func (c Command) runError(ctx context.Context, err error) int {
+	if ctx.Err() != nil {
+		c.errorf("interrupted: nothing was checked and no report was written")
+		return ExitInterrupted
+	}
 	var ue *engine.UsageError
 	var pe *engine.PolicyError
 	switch {

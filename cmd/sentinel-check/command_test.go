@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -334,5 +337,21 @@ func TestOutputPaths(t *testing.T) {
 	}
 	if code, stdout, _ := run(t, append(args, "--format", "json=-")...); code != ExitOK || !json.Valid([]byte(stdout)) {
 		t.Errorf("json=-: exit %d, stdout not JSON", code)
+	}
+}
+
+// A run stopped by a signal exits 130 saying it was interrupted, not 3 as
+// if a source were unreadable.
+func TestInterruptedRun(t *testing.T) {
+	var stderr bytes.Buffer
+	c := Command{Stderr: &stderr}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := c.runError(ctx, fmt.Errorf("cannot read x: %w", context.Canceled)); code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, %q; want 130 saying interrupted", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := c.runError(context.Background(), errors.New("cannot read x: broken")); code != ExitSource {
+		t.Errorf("a source error without a signal: exit %d, want 3", code)
 	}
 }

@@ -243,10 +243,11 @@ func TestActionEscapesBadInputs(t *testing.T) {
 	}
 }
 
-// List inputs become repeated flags, split on blanks, commas and newlines,
+// List inputs become repeated flags, split on blanks, commas and newlines
+// (empty values between two commas are dropped),
 // and a glob in a profile list is never expanded against the workspace.
 func TestActionListInputs(t *testing.T) {
-	res, _ := runAction(t, map[string]string{"profiles": "prod-*,\n staging-dev", "soft-fail": "true"}, func(ws string) {
+	res, _ := runAction(t, map[string]string{"profiles": "prod-*,,\n staging-dev,", "soft-fail": "true"}, func(ws string) {
 		if err := os.WriteFile(filepath.Join(ws, "prod-x"), nil, 0o644); err != nil { // a file the glob would match
 			t.Fatal(err)
 		}
