@@ -43,8 +43,8 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 		if bad.Count == 0 || float64(p.Tracked)*100 >= ctx.MinCompliance*float64(p.Sessions) {
 			continue
 		}
-		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s were not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), breakdown(bad), example(bad))
+		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
+			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %.1f%%)", ctx.MinCompliance)
 		}
