@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -410,4 +411,56 @@ func TestGitHubLocation(t *testing.T) {
 			t.Errorf("output lacks %q\n%s", want, out)
 		}
 	}
+}
+
+// FuzzJSONInvisible: the JSON report's escaping keeps every value (the
+// document decodes to what encoding/json wrote) and leaves no control,
+// C1 or direction character raw.
+func FuzzJSONInvisible(f *testing.F) {
+	for _, s := range hostileValues {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := json.Marshal(map[string]string{"v": s, s: "k"})
+		if err != nil {
+			t.Skip()
+		}
+		out := escapeJSONInvisible(b)
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON after escaping: %q", out)
+		}
+		var before, after map[string]string
+		if err := json.Unmarshal(b, &before); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(before, after) {
+			t.Fatalf("values changed: %q -> %q", before, after)
+		}
+		for i, r := range string(out) {
+			if forbiddenRune(r) && r != '\n' {
+				t.Fatalf("raw %U at byte %d of %q", r, i, out)
+			}
+		}
+	})
+}
+
+// FuzzMarkdownText: no value can end a table row, add a cell, or become a
+// link GitHub would render.
+func FuzzMarkdownText(f *testing.F) {
+	for _, s := range hostileValues {
+		f.Add(s)
+	}
+	f.Add("see https://x.example and www.x.example")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := MarkdownText(s)
+		if strings.ContainsAny(out, "\n\r<>") || unescapedCount(out, '|') > 0 || unescapedCount(out, '[') > 0 || unescapedCount(out, '`') > 0 {
+			t.Fatalf("MarkdownText(%q) = %q", s, out)
+		}
+		if strings.Contains(out, "://") || strings.Contains(out, "www.") {
+			t.Fatalf("MarkdownText(%q) = %q holds a link", s, out)
+		}
+	})
 }
