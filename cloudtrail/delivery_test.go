@@ -121,3 +121,35 @@ func TestWithGlobalRegion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDeliveryWindow: a folder walk passes over exactly the log files the
+// S3 source would not list (a day folder outside dayFolders, or delivered
+// more than nameTimeMargin before the window), whatever the window.
+func FuzzDeliveryWindow(f *testing.F) {
+	f.Add(int64(0), int64(3600), int64(1800), int32(330))
+	f.Add(int64(86399), int64(86400), int64(172799), int32(-600))
+	f.Fuzz(func(t *testing.T, startSec, length, atSec int64, offsetMin int32) {
+		base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		if length <= 0 || length > 400*86400 || startSec < -400*86400 || startSec > 400*86400 || atSec < -800*86400 || atSec > 800*86400 {
+			t.Skip()
+		}
+		zone := time.FixedZone("", int(offsetMin%(14*60))*60)
+		start := base.Add(time.Duration(startSec) * time.Second).In(zone)
+		end := start.Add(time.Duration(length) * time.Second)
+		at := base.Add(time.Duration(atSec) * time.Second).Truncate(time.Minute)
+		name := "111122223333_CloudTrail_us-east-1_" + at.Format("20060102T1504Z") + "_ab12.json.gz"
+		got := newDeliveryWindow(Query{Start: start, End: end}, DefaultDeliverySlack).place(name)
+		listed := slices.Contains(dayFolders(start, end, DefaultDeliverySlack), at.Format("2006/01/02/"))
+		early := at.Add(time.Minute).Before(start.Add(-nameTimeMargin))
+		want := deliveredInside
+		switch {
+		case early:
+			want = deliveredEarly
+		case !listed && at.After(start):
+			want = deliveredLate
+		}
+		if got != want {
+			t.Fatalf("window %v..%v, file delivered %v: place %d, want %d (listed %v)", start, end, at, got, want, listed)
+		}
+	})
+}
