@@ -14,13 +14,13 @@ func (noData) Meta() Meta {
 	return Meta{
 		ID:               "SC2002",
 		Name:             "no-data",
-		Title:            "A profile that requires tracking had no events, or a source could not be read whole",
+		Title:            "A profile that requires tracking had no events, the sources held no assume-role call, or a source could not be read whole",
 		DefaultSeverity:  SeverityWarning,
 		HelpURL:          HelpBase + "sc2002-no-data",
 		Tags:             []string{"security", "coverage"},
 		SecuritySeverity: "4.0",
 		Precision:        "medium",
-		Doc: `Either a profile whose rules demand tracked sessions had no session events in the window, or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
+		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
 
 **How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
 	}
@@ -41,9 +41,10 @@ func (noData) Run(ctx *Context) []Finding {
 		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
 	}
 	// A run that saw no assume-role call at all (no profile's, no other
-	// role's) proves nothing, even when no profile requires tracking.
+	// role's) proves nothing, even when no profile requires tracking: a
+	// finding of its own, kept whatever --profile selects.
 	var msgs []string
-	if len(out) == 0 && noSessionEvents(a) {
+	if noSessionEvents(a) {
 		msgs = append(msgs, fmt.Sprintf("the sources held no assume-role call between %s and %s, so nothing was checked; check that the CloudTrail sources cover the accounts, regions and window",
 			stamp(a.Window.Start), stamp(a.Window.End)))
 	}

@@ -29,7 +29,7 @@ func (c Command) athenaDDL(args []string) int {
 	ddl, err := cloudtrail.AthenaDDL(cloudtrail.DDLOptions{
 		Bucket: *bucket, Prefix: *prefix, Database: *database, Table: *table,
 		Organisation: *org || *orgID != "", OrgID: *orgID,
-		Accounts: accounts, Regions: regions, StartDate: *start,
+		Accounts: accounts, Regions: cloudtrail.WithGlobalRegion(regions), StartDate: *start,
 	})
 	if err != nil {
 		return c.usageError(fmt.Errorf("athena-ddl: %w", err))

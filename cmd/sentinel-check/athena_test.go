@@ -54,6 +54,14 @@ func TestAthenaDDLCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 saying %q", tt.args, code, stderr.String(), stdout.String(), tt.want)
 		}
 	}
+	// The global STS endpoint's region is always in the projection: its
+	// rows would be invisible to every query otherwise.
+	stdout.Reset()
+	if code := (Command{Stdout: &stdout, Stderr: &stderr}).Main([]string{"sentinel-check", "athena-ddl",
+		"--bucket", "acme", "--account", "111122223333", "--region", "eu-west-1"}); code != ExitOK ||
+		!strings.Contains(stdout.String(), "'projection.region.values' = 'eu-west-1,us-east-1'") {
+		t.Errorf("exit %d; the region projection lacks us-east-1:\n%s", code, stdout.String())
+	}
 }
 
 // A FAILED Athena query exits 3 with Athena's reason.

@@ -128,15 +128,20 @@ func TestNoEventsIsNotCompliant(t *testing.T) {
 	if err := os.MkdirAll(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ name, policy string }{
-		{"requires tracking", hardPolicy},
-		{"requires nothing", "profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\nrule \"ok\" {\n  effect = \"allow\"\n}\n"},
+	for _, tc := range []struct {
+		name, policy string
+		extra        []string
+	}{
+		{"requires tracking", hardPolicy, nil},
+		{"requires nothing", "profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\nrule \"ok\" {\n  effect = \"allow\"\n}\n", nil},
+		// --profile keeps the profile-less finding.
+		{"one profile selected", hardPolicy, []string{"--profile", "prod"}},
 	} {
 		pol := filepath.Join(dir, "policy.hcl")
 		hardWrite(t, pol, []byte(tc.policy))
 		out := filepath.Join(dir, tc.name+".json")
-		code, _, stderr := run(t, "check", "--policy", pol, "--cloudtrail", empty, "--base-dir", dir,
-			"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json="+out)
+		code, _, stderr := run(t, append([]string{"check", "--policy", pol, "--cloudtrail", empty, "--base-dir", dir,
+			"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json=" + out}, tc.extra...)...)
 		b, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatalf("%s: exit %d, no report: %s", tc.name, code, stderr)
@@ -150,8 +155,12 @@ func TestNoEventsIsNotCompliant(t *testing.T) {
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatal(err)
 		}
-		if len(rep.Findings) == 0 || rep.Findings[len(rep.Findings)-1].ID != "SC2002" {
-			t.Errorf("%s: findings %+v, want SC2002", tc.name, rep.Findings)
+		found := false
+		for _, f := range rep.Findings {
+			found = found || f.ID == "SC2002" && strings.Contains(f.Message, "held no assume-role call")
+		}
+		if !found {
+			t.Errorf("%s: findings %+v, want SC2002 saying the sources held no assume-role call", tc.name, rep.Findings)
 		}
 		if rep.Summary.FullyCompliant != 0 {
 			t.Errorf("%s: %d profiles fully compliant without any event", tc.name, rep.Summary.FullyCompliant)
