@@ -86,7 +86,8 @@
 // In role_arns, profiles and users, * matches any run of characters, / and :
 // included (as in IAM ARN wildcards), and ? exactly one character; every
 // other character matches itself, case-sensitively. Empty patterns and
-// control characters are errors.
+// control characters are errors, and so is a role_arns pattern with a space
+// or a character outside printable ASCII, which no IAM role ARN can match.
 //
 // # Evaluation
 //

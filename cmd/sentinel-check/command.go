@@ -54,14 +54,15 @@ Usage:
                           [--since 7d|RFC3339] [--until ...] [--region R]... [--account ID]...
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
                           [--base-dir DIR] [--skip-unreadable] [--aws-timeout 1m]
-  sentinel-check validate [--policy PATH]... [--format text|sarif|json[=FILE]]...
+  sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID] [PATH]...
   sentinel-check fmt      [--check] [PATH]...
   sentinel-check checks   list the checks
   sentinel-check athena-ddl --bucket B --account ID... [--org-id o-...] [--prefix P] [--region R]...
                           print the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena
   sentinel-check version
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read.
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error,
+3 a source could not be read or an output file written, 130 interrupted (SIGINT, SIGTERM).
 Run 'sentinel-check COMMAND -h' for a command's flags.
 `
 
@@ -129,16 +130,16 @@ func (c Command) check(args []string) int {
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&trails, "cloudtrail", "CloudTrail source: PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE (repeatable)")
 	fs.Var(&sess, "sessions", "session records: FILE (JSON, JSON Lines, DynamoDB export) or dynamodb://TABLE (default: the policy's session_table blocks)")
-	since := fs.String("since", "", "start of the window: a duration back from now (7d, 36h) or RFC 3339 (default 7d)")
-	until := fs.String("until", "", "end of the window: a duration back from now or RFC 3339 (default now)")
-	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region)")
+	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time or a UTC date (default: 7d before --until)")
+	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date (that whole day) (default now)")
+	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added)")
 	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
 	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs)")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown, github (repeatable; default text)")
 	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
 	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: the repository root)")
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
-	workers := fs.Int("workers", 0, "files decoded in parallel (default: number of CPUs)")
+	workers := fs.Int("workers", 0, "local files decoded in parallel (default: number of CPUs; S3 reads 2 objects per CPU at once)")
 	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
 	maxRecord := fs.Int64("max-record-bytes", 0, "largest single CloudTrail record in bytes (default 64 MiB)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
