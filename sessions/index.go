@@ -200,8 +200,8 @@ func (a *arena) add(s string) string {
 // an expired one over any other (a broker never makes a revoked or expired
 // session live again), then the later updated_at, then the one added
 // last. An id given to Poison (a version that could not be used, which may
-// be its revocation) is left out of the index. The zero value is ready to use; it is
-// not safe for concurrent use.
+// be its revocation) is left out of the index. The zero value is ready to
+// use; it is not safe for concurrent use.
 //
 // Entries are numbered with int32: a store of more than 2^31 records
 // would need hundreds of gigabytes before it got there.
@@ -235,8 +235,9 @@ func (u updated) after(v updated) bool {
 // Add indexes r. slot numbers r's id among the records added: the first
 // time an id is added it gets the next slot (Len before the call), dup is
 // false and kept true. When the id was added before, slot is that
-// record's and dup is true; r replaces it unless its updated_at is the
-// later one (kept tells whether r is the version now indexed).
+// record's and dup is true; r replaces it unless the earlier version wins
+// (see IndexBuilder: the more final status, then the later updated_at);
+// kept tells whether r is the version now indexed.
 func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if b.byID == nil {
 		b.byID = make(map[string]int32)
@@ -403,8 +404,7 @@ func groupIntervals(ents []entry, ups []int32, nu int, keep func(int) bool) []in
 }
 
 // NewIndex indexes records, as an IndexBuilder fed with them in order
-// would: when an id appears twice, the version with the later updated_at
-// wins, the later one in records when they tie.
+// would (see IndexBuilder for which version of an id wins).
 func NewIndex(records []Record) *Index {
 	var b IndexBuilder
 	for i := range records {
