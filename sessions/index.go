@@ -426,12 +426,13 @@ func (ix *Index) Len() int {
 // ModeUserProfileWindow; an unknown mode matches nothing.
 //
 // Candidates:
-//   - source_identity: records whose source_identity equals q.SourceIdentity,
-//     whose profile is q.Profile (or empty), and that had started by
-//     q.Time + MatchSlack: a record cannot cover an event from before it
-//     began, and a broker session of one profile does not track a session
-//     chained from it into another profile's role (the SourceIdentity
-//     persists through role chaining);
+//   - source_identity: records whose source_identity equals q.SourceIdentity
+//     and that had started by q.Time + MatchSlack (a record cannot cover an
+//     event from before it began), and, when the record is live at q.Time,
+//     whose profile is q.Profile (or empty): a live broker session of one
+//     profile does not track a session chained from it into another
+//     profile's role (the SourceIdentity persists through role chaining),
+//     while a revoked or expired one still shows its credentials were used;
 //   - user_profile_window: records of q.User and q.Profile whose window
 //     [start − MatchSlack, End() + MatchSlack] holds q.Time, where start is
 //     started_at, or created_at when started_at is absent;
@@ -474,10 +475,8 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	return Match{ID: ix.ents[best].id, Outcome: bestO}
 }
 
-// bySourceIdentity calls fn for every entry whose source_identity is
-// q.SourceIdentity, whose profile is q.Profile or empty, and that started
-// by q.Time + MatchSlack. It reports whether any entry has that
-// source_identity.
+// bySourceIdentity calls fn for every source_identity candidate of q (see
+// Lookup). It reports whether any entry has q.SourceIdentity.
 func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 	if q.SourceIdentity == "" {
 		return false
@@ -487,8 +486,13 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 	i, ok := ix.bySI[q.SourceIdentity]
 	for ; ok && i >= 0; i = ix.ents[i].next {
 		e := &ix.ents[i]
-		started := e.startSec < ls || e.startSec == ls && e.startNs <= lns
-		if p := ix.upProfile[ix.entUp[i]]; started && (p == q.Profile || p == "") {
+		if !(e.startSec < ls || e.startSec == ls && e.startNs <= lns) {
+			continue
+		}
+		// A live record of another profile does not track the event; a
+		// revoked or expired one still shows that its credentials were
+		// used after they stopped being valid.
+		if p := ix.upProfile[ix.entUp[i]]; p == q.Profile || p == "" || ix.outcomeAt(i, q.Time) != Live {
 			fn(i)
 		}
 	}

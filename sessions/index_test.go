@@ -76,6 +76,8 @@ func TestLookup(t *testing.T) {
 		// chained from it (the SourceIdentity persists through chaining).
 		{name: "si of another profile's record: no record", recs: []Record{rec("a", withSI(si1), user("alice", "dev"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: NoRecord},
 		{name: "auto: si of another profile's record: no record, not the window", recs: []Record{rec("a", withSI(si1), user("alice", "dev")), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "si of another profile's revoked record: revoked", recs: []Record{rec("a", withSI(si1), user("alice", "dev"), revokedAt(at(time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "si of another profile's expired record: expired", recs: []Record{rec("a", withSI(si1), user("alice", "dev"), span(at(-3*time.Hour), at(-2*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "a"},
 		{name: "si of a record without a profile", recs: []Record{rec("a", withSI(si1), user("alice", ""))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "si prefers live over expired", recs: []Record{rec("old", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour))), rec("new", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "new"},
 		{name: "si prefers live over revoked", recs: []Record{rec("r", withSI(si1), revokedAt(at(time.Minute))), rec("l", withSI(si1), span(at(-2*time.Hour), at(2*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "l"},
@@ -199,7 +201,7 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
 			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
-			(r.Profile == q.Profile || r.Profile == "")
+			(r.Profile == q.Profile || r.Profile == "" || outcome(r) != Live)
 		var cand bool
 		switch mode {
 		case ModeSourceIdentity:
