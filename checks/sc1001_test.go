@@ -21,7 +21,9 @@ func TestUntrackedSessionMinCompliance(t *testing.T) {
 		{19, 20, 95, false},     // 95%
 		{1999, 2000, 100, true}, // 99.95%
 		{2000, 2000, 100, false},
-		{0, 10, 0, false}, // min_compliance 0 never fires
+		{0, 10, 0, false},          // min_compliance 0 never fires
+		{2251, 2500, 90.04, false}, // exactly 90.04%
+		{2250, 2500, 90.04, true},
 	} {
 		t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
 		bad := &classify.EventSet{Count: tc.sessions - tc.tracked, First: t0, Last: t0, ByCategory: map[string]int{classify.CategoryNoSourceIdentity: tc.sessions - tc.tracked}}

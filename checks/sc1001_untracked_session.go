@@ -2,6 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
 	"github.com/sentinel-check/sentinel-check/internal/english"
@@ -39,14 +41,16 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 	for _, p := range ctx.Analysis.Profiles {
 		bad := selected(p, c)
 		// The exact rate, not the rounded one shown: 189 of 199 (94.97%)
-		// is below a min_compliance of 95.
-		if bad.Count == 0 || float64(p.Tracked)*100 >= ctx.MinCompliance*float64(p.Sessions) {
+		// is below a min_compliance of 95. In integers, with the threshold
+		// in hundredths of a percent, so that 2251 of 2500 meets 90.04.
+		minBP := int64(math.Round(ctx.MinCompliance * 100))
+		if bad.Count == 0 || int64(p.Tracked)*10000 >= minBP*int64(p.Sessions) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
 			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
-			msg += fmt.Sprintf(" (min_compliance %.1f%%)", ctx.MinCompliance)
+			msg += fmt.Sprintf(" (min_compliance %s%%)", strconv.FormatFloat(float64(minBP)/100, 'f', -1, 64))
 		}
 		out = append(out, profileFinding(p.Profile, bad, msg, "requires a tracked server session"))
 	}

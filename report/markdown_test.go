@@ -112,3 +112,28 @@ func TestMarkdownFindingLine(t *testing.T) {
 		t.Errorf("markdown lacks %q\n%s", want, out)
 	}
 }
+
+// A profile's verdict: a warning or an error always shows as FINDINGS, a
+// note only when --fail-on note makes it fail the run; a more lenient
+// --fail-on never turns a finding into PASS.
+func TestProfileVerdictThreshold(t *testing.T) {
+	p := ProfileReport{Profile: "prod", Required: true, Sessions: 3, Tracked: 3}
+	for _, tc := range []struct {
+		sev    checks.Severity
+		failOn checks.Severity
+		want   string
+	}{
+		{checks.SeverityWarning, checks.SeverityError, VerdictFindings},
+		{checks.SeverityWarning, checks.SeverityNone, VerdictFindings},
+		{checks.SeverityWarning, checks.SeverityWarning, VerdictFindings},
+		{checks.SeverityError, checks.SeverityNone, VerdictFindings},
+		{checks.SeverityNote, checks.SeverityError, VerdictPass},
+		{checks.SeverityNote, checks.SeverityNone, VerdictPass},
+		{checks.SeverityNote, checks.SeverityNote, VerdictFindings},
+	} {
+		r := &Result{FailOn: tc.failOn, Findings: []checks.Finding{{CheckID: "SC1005", Severity: tc.sev, Profile: "prod"}}}
+		if got := r.ProfileVerdict(&p); got != tc.want {
+			t.Errorf("a %s finding with --fail-on %s: %s, want %s", tc.sev, tc.failOn, got, tc.want)
+		}
+	}
+}

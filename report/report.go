@@ -158,17 +158,18 @@ func (p *ProfileReport) Verdict() string {
 }
 
 // ProfileVerdict is Verdict with the profile's findings taken into
-// account: a profile with a finding at or above FailOn (a bypass, a denied
-// access; warning when FailOn is none) shows FINDINGS, never NOT REQUIRED
-// or PASS, as the run's verdict does.
+// account: a profile with a warning or an error (a bypass, a denied
+// access), or a note when FailOn is note, shows FINDINGS, never NOT
+// REQUIRED or PASS: a finding that fails the run always shows, and a
+// lenient --fail-on does not turn a warning into a PASS.
 func (r *Result) ProfileVerdict(p *ProfileReport) string {
 	v := p.Verdict()
 	if v == VerdictGap || v == VerdictNoData {
 		return v
 	}
-	min := r.failOn().Rank()
-	if min == 0 { // none: the verdict still shows warnings and errors
-		min = checks.SeverityWarning.Rank()
+	min := checks.SeverityWarning.Rank()
+	if f := r.failOn().Rank(); f > 0 && f < min {
+		min = f
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]

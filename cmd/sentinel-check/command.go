@@ -20,6 +20,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/engine"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/internal/timewindow"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/report"
@@ -234,6 +235,9 @@ func (c Command) check(args []string) int {
 	if err != nil {
 		return c.runError(ctx, err)
 	}
+	// From here a signal ends the process as usual: writing to a FIFO
+	// with no reader must stay interruptible.
+	stop()
 	if code := c.writeOutputs(res, outs); code != ExitOK {
 		return code
 	}
@@ -375,7 +379,7 @@ func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics,
 		c.writeDiagnostics(pol, diags)
 	}
 	if err != nil {
-		c.errorf("the policy has %d errors; nothing was checked", len(diags.Errs()))
+		c.errorf("the policy has %s; nothing was checked", english.Count(len(diags.Errs()), "error", "errors"))
 		return nil, nil, ExitUsage
 	}
 	return pol, diags, ExitOK
@@ -458,9 +462,14 @@ func parseFormats(fs []string) ([]output, error) {
 			if err := checkOutputPath(file); err != nil {
 				return nil, fmt.Errorf("--format %s: %w", f, err)
 			}
+			// The last name is replaced, never followed; the folders
+			// above it are followed, so two spellings of one folder meet.
 			key := filepath.Clean(file)
 			if abs, err := filepath.Abs(file); err == nil {
 				key = abs
+			}
+			if dir, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
+				key = filepath.Join(dir, filepath.Base(key))
 			}
 			if first, dup := files[key]; dup {
 				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)
@@ -506,8 +515,14 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 	return ExitOK
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, with mode 0644.
+// isOwnDescriptor reports whether path names one of this process's open
+// files (/dev/stderr, /dev/fd/N as bash's process substitution gives,
+// /proc/self/fd/N): links that are written through, never replaced.
+func isOwnDescriptor(path string) bool {
+	p := filepath.Clean(path)
+	return p == "/dev/stderr" || strings.HasPrefix(p, "/dev/fd/") || strings.HasPrefix(p, "/proc/self/fd/")
+}
+
 // checkOutputPath refuses an output path that is a folder.
 func checkOutputPath(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -522,7 +537,8 @@ func checkOutputPath(path string) error {
 // not make the report overwrite its target), and a device or FIFO the user
 // named (/dev/null) is written to, never replaced.
 func writeFileAtomic(path string, data []byte) error {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 || isOwnDescriptor(path) {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return err

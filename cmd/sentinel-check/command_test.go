@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -322,10 +323,35 @@ func TestOutputPaths(t *testing.T) {
 		t.Errorf("the FIFO was replaced: %v %v", fi, err)
 	}
 
+	// One of this process's descriptors (bash's process substitution gives
+	// /dev/fd/N) is written through, not replaced.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		b, _ := io.ReadAll(pr)
+		got <- b
+	}()
+	if code, _, stderr := run(t, append(args, "--format", fmt.Sprintf("json=/dev/fd/%d", pw.Fd()))...); code != ExitOK {
+		t.Fatalf("into /dev/fd/N: exit %d, %s", code, stderr)
+	}
+	pw.Close()
+	if b := <-got; !json.Valid(b) {
+		t.Errorf("the pipe's reader got no JSON: %q", b[:min(len(b), 40)])
+	}
+
+	// Two spellings of one folder are the same file.
+	alias := filepath.Join(t.TempDir(), "alias")
+	if err := os.Symlink(dir, alias); err != nil {
+		t.Fatal(err)
+	}
+
 	for _, tc := range []struct {
 		formats []string
 		want    string
 	}{
+		{[]string{"--format", "json=" + filepath.Join(dir, "r.json"), "--format", "sarif=" + filepath.Join(alias, "r.json")}, "write the same file"},
 		{[]string{"--format", "json=" + dir}, "is a folder"},
 		{[]string{"--format", "json=" + target, "--format", "sarif=" + target}, "write the same file"},
 		{[]string{"--format", "json=-", "--format", "text"}, "more than one --format writes to stdout"},

@@ -183,7 +183,7 @@ func TestActionOutcomes(t *testing.T) {
 		{name: "policy error fails despite soft-fail", with: map[string]string{"policy": "policy.hcl", "soft-fail": "true"},
 			prepare: badPolicy, exitCode: "2", verdictCode: 2, say: "::error title=sentinel-check::usage or policy error (exit code 2)"},
 		{name: "unreadable source fails despite soft-fail", with: map[string]string{"cloudtrail": "no/such/folder", "soft-fail": "true"},
-			exitCode: "3", verdictCode: 3, say: "::error title=sentinel-check::a source could not be read (exit code 3)"},
+			exitCode: "3", verdictCode: 3, say: "::error title=sentinel-check::a source could not be read, or a report not written (exit code 3)"},
 		{name: "bad fail-on is a usage error", with: map[string]string{"fail-on": "critical"},
 			exitCode: "2", verdictCode: 2, say: "exit code 2"},
 		{name: "fail-on none passes with findings", with: map[string]string{"fail-on": "none"},

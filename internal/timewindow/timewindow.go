@@ -18,9 +18,9 @@ const maxAge = 100 * 365 * 24 * time.Hour
 // a duration (7d, 36h, 90m, 2w, 1d12h) or a point in time (RFC 3339, or a
 // UTC date 2006-01-02). A duration --until counts back from now; a
 // duration --since counts back from --until when that is a point in time
-// (--since 7d --until 2026-11-23 is the 7 days before the 23rd), else from
-// now. A date as --until includes that day (the window ends at the next
-// midnight). Empty since means 7 days before end; empty until means now.
+// (--since 7d --until 2026-11-23T00:00:00Z is the 7 days before the 23rd),
+// else from now. A date as --until includes that day (the window ends at
+// the next midnight). Empty since means 7 days before end; empty until means now.
 // A window that starts after now, or is longer than 100 years, is refused.
 func Parse(since, until string, now time.Time) (start, end time.Time, err error) {
 	now = now.UTC()
