@@ -2,6 +2,7 @@ package policyhcl
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"sort"
@@ -662,6 +663,9 @@ func (l *loader) check(b *hcl.Block) {
 			if v < 0 || v > 100 {
 				l.errorf(a.Expr.Range(), "Invalid min_compliance",
 					"min_compliance is a percentage from 0 to 100, got %s.", strconv.FormatFloat(v, 'g', -1, 64))
+			} else if math.Abs(v*100-math.Round(v*100)) > 1e-6 {
+				l.errorf(a.Expr.Range(), "Invalid min_compliance",
+					"min_compliance has at most two decimals (a hundredth of a percent), got %s; round it, for example to %s.", strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64))
 			} else {
 				c.MinCompliance = &v
 			}

@@ -92,6 +92,8 @@ func TestDiagnostics(t *testing.T) {
 			[]wantDiag{errAt(1, 35, "Invalid min_compliance", "0 to 100")}},
 		{"min_compliance above 100", `check "SC1001" { min_compliance = 100.5 }`,
 			[]wantDiag{errAt(1, 35, "Invalid min_compliance", "got 100.5")}},
+		{"min_compliance with three decimals", `check "SC1001" { min_compliance = 99.994 }`,
+			[]wantDiag{errAt(1, 35, "Invalid min_compliance", "at most two decimals (a hundredth of a percent), got 99.994; round it, for example to 99.99")}},
 		{"unknown check with suggestion", `check "untraked-session" {}`,
 			[]wantDiag{errAt(1, 7, "Unknown check", `Did you mean "untracked-session"?`)}},
 		{"bad glob at the element", `profile "p" { role_arns = ["arn:aws:iam::1:role/a", ""] }`,

@@ -135,5 +135,10 @@ func TestProfileVerdictThreshold(t *testing.T) {
 		if got := r.ProfileVerdict(&p); got != tc.want {
 			t.Errorf("a %s finding with --fail-on %s: %s, want %s", tc.sev, tc.failOn, got, tc.want)
 		}
+		// The same about no profile (a source not read whole) counts for all.
+		r.Findings[0].CheckID, r.Findings[0].Profile = "SC2002", ""
+		if got := r.ProfileVerdict(&p); got != tc.want {
+			t.Errorf("a %s finding about no profile with --fail-on %s: %s, want %s", tc.sev, tc.failOn, got, tc.want)
+		}
 	}
 }

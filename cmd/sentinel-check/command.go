@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -451,7 +452,7 @@ func parseFormats(fs []string) ([]output, error) {
 		if _, ok := report.Lookup(name); !ok {
 			return nil, fmt.Errorf("unknown format %q: use %s, optionally as FORMAT=FILE", name, strings.Join(report.Names(), ", "))
 		}
-		if file == "-" || file == "/dev/stdout" {
+		if fd, ok := descriptorOf(file); file == "-" || ok && fd == 1 {
 			file = "" // stdout, counted as such
 		} else if file == "" && strings.Contains(f, "=") {
 			return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
@@ -470,6 +471,9 @@ func parseFormats(fs []string) ([]output, error) {
 			}
 			if dir, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
 				key = filepath.Join(dir, filepath.Base(key))
+			}
+			if fd, ok := descriptorOf(file); ok {
+				key = fmt.Sprintf("descriptor %d", fd)
 			}
 			if first, dup := files[key]; dup {
 				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)
@@ -507,6 +511,13 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 			c.errorf("writing %s output: %v", o.name, err)
 			return ExitSource
 		}
+		if fd, ok := descriptorOf(o.file); ok {
+			if err := writeDescriptor(c.Stderr, fd, o.file, buf.Bytes()); err != nil {
+				c.errorf("writing %s: %v", o.file, err)
+				return ExitSource
+			}
+			continue
+		}
 		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
 			c.errorf("writing %s: %v", o.file, err)
 			return ExitSource
@@ -515,20 +526,92 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 	return ExitOK
 }
 
-// isOwnDescriptor reports whether path names one of this process's open
-// files (/dev/stderr, /dev/fd/N as bash's process substitution gives,
-// /proc/self/fd/N): links that are written through, never replaced.
-func isOwnDescriptor(path string) bool {
+// descriptorOf returns the descriptor number when path names one of this
+// process's open files: /dev/stdout, /dev/stderr, /dev/fd/N (as bash's
+// process substitution gives) or /proc/self/fd/N. A report goes to that
+// descriptor as it is open (appending when it was opened to append), never
+// to the path opened again or replaced.
+func descriptorOf(path string) (int, bool) {
 	p := filepath.Clean(path)
-	return p == "/dev/stderr" || strings.HasPrefix(p, "/dev/fd/") || strings.HasPrefix(p, "/proc/self/fd/")
+	switch p {
+	case "/dev/stdout":
+		return 1, true
+	case "/dev/stderr":
+		return 2, true
+	}
+	for _, dir := range []string{"/dev/fd/", "/proc/self/fd/"} {
+		if n, ok := strings.CutPrefix(p, dir); ok {
+			if fd, err := strconv.Atoi(n); err == nil && fd >= 0 && strconv.Itoa(fd) == n {
+				return fd, true
+			}
+		}
+	}
+	return 0, false
 }
 
-// checkOutputPath refuses an output path that is a folder.
+// writeDescriptor writes data to the process's descriptor fd named path:
+// stderr is the command's own; another is opened again to append, so that
+// a file it redirects keeps what is already in it (a pipe or terminal is
+// written to as usual).
+func writeDescriptor(stderr io.Writer, fd int, path string, data []byte) error {
+	if fd == 2 {
+		_, err := stderr.Write(data)
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// checkOutputPath refuses an output path that is a folder, and one inside
+// the working folder whose folders lead out of it through a symbolic link:
+// a link checked out with a repository must not send a report elsewhere.
 func checkOutputPath(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s is a folder; give a file name in it", path)
 	}
+	if _, ok := descriptorOf(path); ok {
+		return nil
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	abs := path
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(cwd, abs)
+	}
+	if !within(cwd, abs) {
+		return nil // a place the user named outside the working folder
+	}
+	realCwd, err := filepath.EvalSymlinks(cwd)
+	if err != nil {
+		return nil
+	}
+	// The nearest folder that exists (the others are created).
+	dir := filepath.Dir(abs)
+	for {
+		if _, err := os.Lstat(dir); err == nil || dir == cwd || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && !within(realCwd, real) {
+		return fmt.Errorf("the folder of %s leads out of the working folder through a symbolic link (to %s); give a path without the link", path, real)
+	}
 	return nil
+}
+
+// within reports whether path is base or inside it.
+func within(base, path string) bool {
+	rel, err := filepath.Rel(base, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // writeFileAtomic writes data to a new file beside path and renames it over
@@ -537,8 +620,7 @@ func checkOutputPath(path string) error {
 // not make the report overwrite its target), and a device or FIFO the user
 // named (/dev/null) is written to, never replaced.
 func writeFileAtomic(path string, data []byte) error {
-	fi, err := os.Lstat(path)
-	if err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 || isOwnDescriptor(path) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return err

@@ -341,6 +341,25 @@ func TestOutputPaths(t *testing.T) {
 		t.Errorf("the pipe's reader got no JSON: %q", b[:min(len(b), 40)])
 	}
 
+	// /dev/stderr is the command's stderr; a descriptor that redirects a
+	// file gets the report after what the file already holds.
+	if code, _, stderr := run(t, append(args, "--format", "json=/dev/stderr")...); code != ExitOK || !json.Valid([]byte(stderr)) {
+		t.Errorf("json=/dev/stderr: exit %d, stderr not the JSON report: %.60q", code, stderr)
+	}
+	logPath := filepath.Join(dir, "ci.log")
+	if err := os.WriteFile(logPath, []byte("earlier log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, append(args, "--format", fmt.Sprintf("json=/dev/fd/%d", logFile.Fd()))...)
+	logFile.Close()
+	if b, _ := os.ReadFile(logPath); code != ExitOK || !strings.HasPrefix(string(b), "earlier log\n{") {
+		t.Errorf("into a descriptor open to append: exit %d (%s), file %.40q; want the earlier log, then the report", code, stderr, b)
+	}
+
 	// Two spellings of one folder are the same file.
 	alias := filepath.Join(t.TempDir(), "alias")
 	if err := os.Symlink(dir, alias); err != nil {
@@ -356,6 +375,8 @@ func TestOutputPaths(t *testing.T) {
 		{[]string{"--format", "json=" + target, "--format", "sarif=" + target}, "write the same file"},
 		{[]string{"--format", "json=-", "--format", "text"}, "more than one --format writes to stdout"},
 		{[]string{"--format", "json=/dev/stdout", "--format", "text"}, "more than one --format writes to stdout"},
+		{[]string{"--format", "json=/dev/fd/1", "--format", "text"}, "more than one --format writes to stdout"},
+		{[]string{"--format", "json=/dev/stderr", "--format", "sarif=/dev/fd/2"}, "write the same file"},
 	} {
 		if code, _, stderr := run(t, append(args, tc.formats...)...); code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %s; want exit 2 saying %q", tc.formats, code, stderr, tc.want)
@@ -379,5 +400,39 @@ func TestInterruptedRun(t *testing.T) {
 	stderr.Reset()
 	if code := c.runError(context.Background(), errors.New("cannot read x: broken")); code != ExitSource {
 		t.Errorf("a source error without a signal: exit %d, want 3", code)
+	}
+}
+
+// A folder link in the working folder (a repository can hold one) does not
+// send a report out of it; a file link there is replaced, never followed.
+func TestOutputThroughPlantedLinks(t *testing.T) {
+	chdirRoot(t)
+	root, _ := os.Getwd()
+	work, outside := t.TempDir(), t.TempDir()
+	t.Chdir(work)
+	if err := os.Symlink(outside, "reports"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/", "planted.json"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"check", "--policy", filepath.Join(root, "examples/policy.hcl"), "--sessions", filepath.Join(root, "examples/sessions.jsonl"),
+		"--cloudtrail", filepath.Join(root, "examples/cloudtrail"), "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--fail-on", "none", "--base-dir", work}
+	code, _, stderr := run(t, append(args, "--format", "json=reports/r.json")...)
+	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
+		t.Errorf("through a folder link: exit %d, %s; want exit 2", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "r.json")); err == nil {
+		t.Error("the report was written through the folder link")
+	}
+	if code, _, stderr := run(t, append(args, "--format", "json=planted.json")...); code != ExitOK {
+		t.Errorf("onto a file link to /: exit %d, %s", code, stderr)
+	}
+	if fi, err := os.Lstat("planted.json"); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the file link was not replaced by the report: %v %v", fi, err)
+	}
+	// A place named outside the working folder is the user's choice.
+	if code, _, stderr := run(t, append(args, "--format", "json="+filepath.Join(outside, "ok.json"))...); code != ExitOK {
+		t.Errorf("an absolute path outside: exit %d, %s", code, stderr)
 	}
 }

@@ -560,7 +560,7 @@ func summary(r *report.Result) report.Summary {
 		if p.Required {
 			s.RequiredProfiles++
 			// Fully compliant needs evidence: sessions, all tracked, and no
-			// finding at or above --fail-on (its verdict is PASS).
+			// warning or error about it or about the run (its verdict is PASS).
 			if r.ProfileVerdict(p) == report.VerdictPass {
 				s.FullyCompliantProfiles++
 			}
