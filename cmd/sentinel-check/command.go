@@ -558,7 +558,12 @@ func writeDescriptor(stderr io.Writer, fd int, path string, data []byte) error {
 		_, err := stderr.Write(data)
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	return writeOpen(path, os.O_WRONLY|os.O_APPEND, data)
+}
+
+// writeOpen writes data to the existing file path opened with flag.
+func writeOpen(path string, flag int, data []byte) error {
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return err
 	}
@@ -621,15 +626,7 @@ func within(base, path string) bool {
 // named (/dev/null) is written to, never replaced.
 func writeFileAtomic(path string, data []byte) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return writeOpen(path, os.O_WRONLY, data)
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
