@@ -138,7 +138,7 @@ func lookupDoc(t testing.TB, recs ...map[string]any) []byte {
 			"CloudTrailEvent": string(mustJSON(t, r)),
 		})
 	}
-	return mustJSON(t, map[string]any{"Events": evs, "NextToken": "tok"})
+	return mustJSON(t, map[string]any{"Events": evs})
 }
 
 func gzipBytes(t testing.TB, b []byte) []byte {

@@ -64,6 +64,9 @@ func refDecode(data []byte, origin string) (refResult, error) {
 				r.record(m, origin)
 			}
 		case hasEvents:
+			if tok, ok := v["NextToken"]; ok && tok != nil && tok != "" {
+				return refResult{}, errors.New("a NextToken: one page of more")
+			}
 			r.stats.Files = 1
 			arr, ok := events.([]any)
 			if !ok {

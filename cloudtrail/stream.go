@@ -468,7 +468,7 @@ func (d *docDecoder) run() error {
 func (d *docDecoder) object() error {
 	d.pin = d.pos
 	d.pos++
-	var wrapped, digest, eventish bool
+	var wrapped, digest, eventish, events, nextToken bool
 	for first := true; ; first = false {
 		c, err := d.need("an object key")
 		if err != nil {
@@ -515,7 +515,7 @@ func (d *docDecoder) object() error {
 			d.stats.Files = 1
 			sh := shapeRecords
 			if key == "Events" {
-				sh = shapeEvents
+				sh, events = shapeEvents, true
 			}
 			if err := d.array(sh); err != nil {
 				return err
@@ -527,9 +527,12 @@ func (d *docDecoder) object() error {
 			case "eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent":
 				eventish = true
 			}
-			_, end, _, err := d.scan(d.pos, modeAny, what{text: "the value of " + clip(key)})
+			start, end, _, err := d.scan(d.pos, modeAny, what{text: "the value of " + clip(key)})
 			if err != nil {
 				return err
+			}
+			if v := string(d.buf[start:end]); key == "NextToken" && v != "null" && v != `""` {
+				nextToken = true
 			}
 			d.pos = end
 		}
@@ -546,6 +549,11 @@ func (d *docDecoder) object() error {
 			return fmt.Errorf("invalid character %s at byte %d after an object member, want a comma or '}'", quoteByte(c), d.off(d.pos))
 		}
 		break
+	}
+	if events && nextToken {
+		// aws cloudtrail lookup-events --max-items N prints one page and
+		// the token of the next: the events after it would be missing.
+		return errors.New("the lookup-events output holds a NextToken: it is one page of a longer result, and the events of the next pages are missing; export every page (aws cloudtrail lookup-events without --max-items), or read the API with --cloudtrail lookup:")
 	}
 	switch {
 	case wrapped:

@@ -54,7 +54,7 @@ func TestDecodeStreamShapes(t *testing.T) {
 		},
 		{
 			name:       "bare array of lookup results",
-			data:       []byte(strings.TrimSuffix(strings.TrimPrefix(string(lookupDoc(t, ar, failed)), `{"Events":`), `,"NextToken":"tok"}`)),
+			data:       []byte(strings.TrimSuffix(strings.TrimPrefix(string(lookupDoc(t, ar, failed)), `{"Events":`), `}`)),
 			wantEvents: 2, want: Stats{Files: 1, Records: 2, AssumeRole: 2},
 		},
 		{name: "single record", data: oneRecord, wantEvents: 1, want: Stats{Files: 1, Records: 1, AssumeRole: 1}},
@@ -218,6 +218,8 @@ func TestDecodeStreamBadInput(t *testing.T) {
 		{name: "record over a cap smaller than the buffer", data: []byte(`{"Records":[{"eventID":"x"},{"a":"` + strings.Repeat("x", 2000) + `"}]}`), opts: FileOptions{MaxRecordBytes: 1000}, want: []string{"Records[1] at byte 28 is larger than the record cap of", "--max-record-bytes"}},
 		{name: "single record over the cap", data: []byte(`{"eventID":"` + strings.Repeat("x", 2<<20) + `"}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"--max-record-bytes"}},
 		{name: "second Records list", data: []byte(`{"Records":[],"Records":[]}`), want: []string{"second Records or Events member"}},
+		{name: "lookup-events page with a NextToken", data: []byte(`{"Events":[],"NextToken":"eyJ0b2tlbiI6IDF9"}`), want: []string{"holds a NextToken", "one page of a longer result", "without --max-items"}},
+		{name: "NextToken before the events", data: []byte(`{"NextToken":"t","Events":[]}`), want: []string{"holds a NextToken"}},
 		{name: "lookup event without CloudTrailEvent", data: []byte(`{"Events":[{"EventId":"x"}]}`), want: []string{"Events[0] at byte 11 has no CloudTrailEvent member"}},
 		{name: "CloudTrailEvent not JSON", data: []byte(`{"Events":[{"CloudTrailEvent":"{\"eventID\":"}]}`), want: []string{"Events[0]", "CloudTrailEvent is truncated JSON"}},
 		{name: "CloudTrailEvent not a string", data: []byte(`{"Events":[{"CloudTrailEvent":{}}]}`), want: []string{"Events[0]", "CloudTrailEvent is an object, want a string"}},
