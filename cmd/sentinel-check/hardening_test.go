@@ -311,6 +311,17 @@ func TestBadInputFiles(t *testing.T) {
 			exit: ExitSource, want: []string{"{bad}", "Records[0] at byte 12", "record cap of 64 MiB"}, files: 2, unreadable: 1,
 		},
 		{
+			name: "lookup-events page with a NextToken",
+			make: func(t *testing.T, trail string) string {
+				p := filepath.Join(trail, "page.json")
+				ev, _ := json.Marshal(hardRecord("page-1", ""))
+				b, _ := json.Marshal(map[string]any{"Events": []any{map[string]any{"EventId": "page-1", "CloudTrailEvent": string(ev)}}, "NextToken": "eyJ0b2tlbiI6MX0="})
+				hardWrite(t, p, b)
+				return p
+			},
+			exit: ExitSource, want: []string{"{bad}", "holds a NextToken", "without --max-items"}, files: 2, unreadable: 1,
+		},
+		{
 			name: "empty file",
 			make: func(t *testing.T, trail string) string {
 				p := filepath.Join(trail, "empty.json")
