@@ -19,6 +19,9 @@ type Context struct {
 	// SourceProblems describe sources that could not be read whole and were
 	// skipped on request (--skip-unreadable); SC2002 reports them.
 	SourceProblems []string
+	// Coverage says what the sources read did not cover (regions that
+	// were not read); SC2002 reports it.
+	Coverage []string
 }
 
 // Check is one check: metadata plus a run function. Run returns findings

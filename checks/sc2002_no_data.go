@@ -48,6 +48,9 @@ func (noData) Run(ctx *Context) []Finding {
 		msgs = append(msgs, fmt.Sprintf("the sources held no assume-role call between %s and %s, so nothing was checked; check that the CloudTrail sources cover the accounts, regions and window",
 			stamp(a.Window.Start), stamp(a.Window.End)))
 	}
+	if len(ctx.Coverage) > 0 {
+		msgs = append(msgs, "the sources did not cover everything, so the report may miss sessions: "+strings.Join(ctx.Coverage, "; "))
+	}
 	if len(ctx.SourceProblems) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
 			english.Count(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; ")))

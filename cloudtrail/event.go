@@ -102,12 +102,15 @@ type Stats struct {
 	Records        int64  `json:"records"`
 	RecordsSkipped int64  `json:"records_skipped"`
 	// AssumeRole counts the assume-role records decoded (before dedup and window).
-	AssumeRole   int64  `json:"assume_role_records"`
-	Requests     int64  `json:"requests,omitempty"`
-	Retries      int64  `json:"retries,omitempty"`
-	Unreadable   int64  `json:"unreadable"`
-	BytesScanned int64  `json:"bytes_scanned,omitempty"` // Athena
-	QueryID      string `json:"query_id,omitempty"`      // Athena
+	AssumeRole int64 `json:"assume_role_records"`
+	Requests   int64 `json:"requests,omitempty"`
+	Retries    int64 `json:"retries,omitempty"`
+	Unreadable int64 `json:"unreadable"`
+	// Warnings say what the source could not cover (regions it did not
+	// read); each becomes an SC2002 finding.
+	Warnings     []string `json:"warnings,omitempty"`
+	BytesScanned int64    `json:"bytes_scanned,omitempty"` // Athena
+	QueryID      string   `json:"query_id,omitempty"`      // Athena
 	// Skipped lists why files or records were passed over (digest files,
 	// non-CloudTrail JSON, unreadable sources when skipping was asked for).
 	Skipped []Skip `json:"skipped,omitempty"`

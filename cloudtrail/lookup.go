@@ -73,6 +73,9 @@ type LookupOptions struct {
 	Progress Progress
 	// Now is the clock for the 90-day retention check (nil = time.Now).
 	Now func() time.Time
+	// Coverage, when set, is a warning about the regions read that Read
+	// puts in Stats.Warnings (the regions were a default, not a choice).
+	Coverage string
 }
 
 // NewLookupSource reads assume-role events with the CloudTrail LookupEvents
@@ -144,6 +147,9 @@ type lookupRun struct {
 func (s *lookupSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats, error) {
 	r := &lookupRun{s: s, q: q, prog: progressOr(s.opts.Progress), emit: emit}
 	r.st = Stats{Source: s.Name(), Kind: "lookup"}
+	if s.opts.Coverage != "" {
+		r.st.Warnings = append(r.st.Warnings, s.opts.Coverage)
+	}
 	r.prog.Start(s.Name(), "pages")
 	defer r.prog.Finish()
 	err := r.read(ctx)

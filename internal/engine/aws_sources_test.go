@@ -295,3 +295,37 @@ func TestAWSAccessDeniedIsASourceError(t *testing.T) {
 		t.Errorf("err = %v, want a *SourceError for a LookupEvents region naming cloudtrail:LookupEvents", err)
 	}
 }
+
+// LookupEvents read in the AWS configuration's region only (no --region)
+// says, as SC2002, that other regions' STS endpoints were not read; with
+// the regions named it does not.
+func TestLookupDefaultRegionCoverage(t *testing.T) {
+	_, records, start, end := awsScenario(t)
+	srv := cloudtrailtest.NewLookupServer(t, records, cloudtrailtest.LookupServerOptions{})
+	load := func(ctx context.Context, region string) (aws.Config, error) {
+		cfg := testsvc.AWSConfig(t, srv.URL)
+		cfg.Region = "eu-west-1"
+		return cfg, nil
+	}
+	for _, tc := range []struct {
+		env  *Env
+		want bool
+	}{
+		{&Env{LoadAWS: load}, true},
+		{&Env{LoadAWS: load, Regions: []string{"eu-west-1", "us-east-1"}}, false},
+	} {
+		src, err := OpenCloudTrail(context.Background(), "lookup:", nil, tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := awsRunJSON(t, src, start, end, cloudtrail.Query{Regions: tc.env.Regions})
+		found := false
+		for _, f := range doc["findings"].([]any) {
+			m := f.(map[string]any)
+			found = found || m["id"] == "SC2002" && strings.Contains(m["message"].(string), "only eu-west-1 and us-east-1 were read")
+		}
+		if found != tc.want {
+			t.Errorf("regions %v: SC2002 about the regions not read = %v, want %v\n%v", tc.env.Regions, found, tc.want, doc["findings"])
+		}
+	}
+}

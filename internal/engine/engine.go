@@ -141,6 +141,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}()
 
 	var problems []string
+	var coverage []string // what the sources did not cover (SC2002)
 	var ctStats []cloudtrail.Stats
 	for _, src := range o.CloudTrail {
 		st, err := src.Read(ctx, q, col.add)
@@ -165,6 +166,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 			}
 			problems = append(problems, fmt.Sprintf("%s: %d unusable assume-role records", st.Source, st.RecordsSkipped))
 		}
+		for _, w := range st.Warnings {
+			coverage = append(coverage, st.Source+": "+w)
+		}
 		ctStats = append(ctStats, st)
 	}
 	sl := <-sessDone
@@ -174,7 +178,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	sessStats := sl.stats
 	problems = append(problems, sl.problems...)
 	a := col.analysis()
-	findings := runChecks(o.Policy, a, problems)
+	findings := runChecks(o.Policy, a, problems, coverage)
 
 	res := &report.Result{
 		Tool:          report.Tool{Name: "sentinel-check", Version: Version, InformationURI: InformationURI},
@@ -417,7 +421,7 @@ func unusableSessionRecords(st sessions.Stats) error {
 }
 
 // runChecks runs every enabled check with its settings from the policy.
-func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems []string) []checks.Finding {
+func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems, coverage []string) []checks.Finding {
 	var out []checks.Finding
 	for _, c := range checks.All() {
 		m := c.Meta()
@@ -425,7 +429,7 @@ func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems []string) [
 		if !enabled {
 			continue
 		}
-		ctx := &checks.Context{Analysis: a, MinCompliance: minc, SourceProblems: problems}
+		ctx := &checks.Context{Analysis: a, MinCompliance: minc, SourceProblems: problems, Coverage: coverage}
 		for _, f := range c.Run(ctx) {
 			f.CheckID, f.Check, f.Severity = m.ID, m.Name, sev
 			out = append(out, f)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -34,11 +35,15 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 	if err != nil {
 		return nil, &SourceError{Source: spec, Err: err}
 	}
+	coverage := ""
 	if len(regions) == 0 {
 		if awsCfg.Region == "" {
 			return nil, &UsageError{errors.New("lookup: needs a region: pass --region REGION (repeatable) or --region all, or set AWS_REGION")}
 		}
 		regions = []string{awsCfg.Region}
+		// Not the user's choice: say what was not read.
+		coverage = fmt.Sprintf("only %s were read (the AWS configuration's region and the global STS endpoint's), so sessions opened through the STS endpoints of other regions are not seen; pass --region all, or name the regions",
+			strings.Join(cloudtrail.WithGlobalRegion(regions), " and "))
 	}
 	regions = cloudtrail.WithGlobalRegion(regions)
 	var (
@@ -56,6 +61,7 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 		return c
 	}
 	return cloudtrail.NewLookupSource(client, regions, cloudtrail.LookupOptions{
+		Coverage: coverage,
 		// AWS_MAX_ATTEMPTS (max_attempts in the profile) bounds these
 		// attempts too, as it does every other AWS call.
 		MaxAttempts:    awsCfg.RetryMaxAttempts,
