@@ -112,6 +112,7 @@ func (s status) final() int {
 }
 
 func statusOf(s string) status {
+	s = strings.TrimSpace(s)
 	switch {
 	case strings.EqualFold(s, StatusRevoked):
 		return statusRevoked

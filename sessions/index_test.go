@@ -76,6 +76,7 @@ func TestLookup(t *testing.T) {
 		// chained from it (the SourceIdentity persists through chaining).
 		{name: "si of another profile's record: no record", recs: []Record{rec("a", withSI(si1), user("alice", "dev"))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: NoRecord},
 		{name: "auto: si of another profile's record: no record, not the window", recs: []Record{rec("a", withSI(si1), user("alice", "dev")), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
+		{name: "status with spaces and capitals", recs: []Record{rec("a", withSI(si1), revokedAt(at(time.Minute)), func(r *Record) { r.Status = " REVOKED " })}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "a"},
 		{name: "si of another profile's revoked record: revoked", recs: []Record{rec("a", withSI(si1), user("alice", "dev"), revokedAt(at(time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Revoked, wantID: "a"},
 		{name: "si of another profile's expired record: expired", recs: []Record{rec("a", withSI(si1), user("alice", "dev"), span(at(-3*time.Hour), at(-2*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "a"},
 		{name: "si of a record without a profile", recs: []Record{rec("a", withSI(si1), user("alice", ""))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
@@ -174,9 +175,9 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 	}
 	outcome := func(r *Record) Outcome {
 		switch {
-		case strings.EqualFold(r.Status, "revoked") && q.Time.After(r.UpdatedAt):
+		case strings.EqualFold(strings.TrimSpace(r.Status), "revoked") && q.Time.After(r.UpdatedAt):
 			return Revoked
-		case r.End().IsZero() && strings.EqualFold(r.Status, "expired"):
+		case r.End().IsZero() && strings.EqualFold(strings.TrimSpace(r.Status), "expired"):
 			return Expired
 		case r.End().IsZero():
 			return Live
@@ -234,9 +235,9 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 func latestByID(recs []Record) []Record {
 	final := func(r Record) int {
 		switch {
-		case strings.EqualFold(r.Status, StatusRevoked):
+		case strings.EqualFold(strings.TrimSpace(r.Status), StatusRevoked):
 			return 2
-		case strings.EqualFold(r.Status, StatusExpired):
+		case strings.EqualFold(strings.TrimSpace(r.Status), StatusExpired):
 			return 1
 		}
 		return 0
