@@ -24,7 +24,7 @@ func (untrackedSession) Meta() Meta {
 		Precision:        "high",
 		Doc: `A rule with effect ` + "`require_server_session`" + ` matched these sessions, so each one had to carry the broker's SourceIdentity **and** match a live record in the broker's session table. Some did not: they were opened without a SourceIdentity, with a SourceIdentity that is not the broker's, with a broker identity but no session record (orphaned), or on a revoked or expired record.
 
-The profile fails when its compliance rate (tracked ÷ sessions, exactly, not rounded as shown) is below the check's ` + "`min_compliance`" + ` (default 100).
+The profile fails when its compliance rate (tracked ÷ sessions, exactly, not rounded as shown) is below the check's ` + "`min_compliance`" + ` (default 100; a percentage with at most two decimals).
 
 **How to fix**: find who opened the sessions (the event ids are in the finding), take away their direct ` + "`sts:AssumeRole`" + ` path (trust policy, SCP or permission boundary requiring ` + "`sts:SourceIdentity`" + `), and send them through the credential server.`,
 	}

@@ -14,13 +14,13 @@ func (noData) Meta() Meta {
 	return Meta{
 		ID:               "SC2002",
 		Name:             "no-data",
-		Title:            "A profile that requires tracking had no events, the sources held no assume-role call, or a source could not be read whole",
+		Title:            "A profile that requires tracking had no events, the sources held no assume-role call or did not cover every region, or a source could not be read whole",
 		DefaultSeverity:  SeverityWarning,
 		HelpURL:          HelpBase + "sc2002-no-data",
 		Tags:             []string{"security", "coverage"},
 		SecuritySeverity: "4.0",
 		Precision:        "medium",
-		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
+		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), LookupEvents read only the AWS configuration's region (no ` + "`--region`" + `), or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
 
 **How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
 	}

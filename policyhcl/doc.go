@@ -71,7 +71,7 @@
 //	check "untracked-session" {   # label: a check name or id (SC1001)
 //	  enabled        = true
 //	  severity       = "error"    # error | warning | note
-//	  min_compliance = 100        # percent, 0 to 100, to the hundredth; compared with the exact rate
+//	  min_compliance = 100        # percent, 0 to 100, at most two decimals; compared with the exact rate
 //	}
 //
 //	cloudtrail {                  # any number

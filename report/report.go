@@ -157,12 +157,12 @@ func (p *ProfileReport) Verdict() string {
 	return VerdictPass
 }
 
-// ProfileVerdict is Verdict with the profile's findings, and the findings
-// about no one profile, taken into account: a warning or an error (a
-// bypass, a denied access, a source not read whole), or a note when FailOn
-// is note, shows FINDINGS, never NOT REQUIRED or PASS: a finding that fails
-// the run always shows, and a lenient --fail-on does not turn a warning
-// into a PASS.
+// ProfileVerdict is Verdict with the profile's findings, and SC2002 about
+// the run's data, taken into account: a warning or an error (a bypass, a
+// denied access, a source not read whole), or a note when FailOn is note,
+// shows FINDINGS, never NOT REQUIRED or PASS: a finding that fails the run
+// always shows, and a lenient --fail-on does not turn a warning into a
+// PASS.
 func (r *Result) ProfileVerdict(p *ProfileReport) string {
 	v := p.Verdict()
 	if v == VerdictGap || v == VerdictNoData {
@@ -174,9 +174,9 @@ func (r *Result) ProfileVerdict(p *ProfileReport) string {
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		// A finding about no one profile (a source that could not be read
-		// whole) leaves every profile unproven.
-		if (f.Profile == p.Profile || f.Profile == "") && f.Severity.Rank() >= min {
+		// SC2002 about the run (a source not read whole, regions not read,
+		// no assume-role call at all) leaves every profile unproven.
+		if (f.Profile == p.Profile || f.Profile == "" && f.CheckID == "SC2002") && f.Severity.Rank() >= min {
 			return VerdictFindings
 		}
 	}

@@ -53,7 +53,7 @@ const usage = `sentinel-check proves that role sessions into AWS went through th
 
 Usage:
   sentinel-check check    [--policy PATH]... [--cloudtrail SRC]... [--sessions SRC]...
-                          [--since 7d|RFC3339] [--until ...] [--region R]... [--account ID]...
+                          [--since 7d|RFC3339|DATE] [--until ...] [--region R]... [--account ID]...
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
                           [--base-dir DIR] [--skip-unreadable] [--aws-timeout 1m]
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID] [PATH]...
@@ -134,7 +134,7 @@ func (c Command) check(args []string) int {
 	fs.Var(&sess, "sessions", "session records: FILE (JSON, JSON Lines, DynamoDB export) or dynamodb://TABLE (default: the policy's session_table blocks)")
 	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time or a UTC date (default: 7d before --until)")
 	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date (that whole day) (default now)")
-	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added)")
+	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added; without it LookupEvents reads the configured region and reports SC2002)")
 	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
 	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs)")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown, github (repeatable; default text)")
