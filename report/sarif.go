@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -85,6 +86,11 @@ func SARIF(w io.Writer, r *Result) error {
 	category := r.Category
 	if category == "" {
 		category = DefaultCategory
+	}
+	if !strings.HasSuffix(category, "/") {
+		// Code scanning takes the category from the id up to its last
+		// slash: without one, every category would be the same.
+		category += "/"
 	}
 	run.WithAutomationDetails(sarif.NewRunAutomationDetails().WithID(category))
 
@@ -201,7 +207,7 @@ func sarifRule(m checks.Meta) *sarif.ReportingDescriptor {
 	}
 	props.WithTags(tags)
 	if m.SecuritySeverity != "" {
-		props.Add("security-severity", m.SecuritySeverity)
+		props.Add("security-severity", securitySeverity(m.SecuritySeverity, m.DefaultSeverity))
 	}
 	if m.Precision != "" {
 		props.Add("precision", m.Precision)
@@ -253,6 +259,19 @@ func (r *Result) snippet(l location) string {
 	return strings.Join(lines[l.Line-1:end], "")
 }
 
+// securitySeverity caps a check's security-severity score by the severity
+// in force, so that a check a policy turns into a note does not show as a
+// High alert in code scanning (which ranks security rules by the score:
+// below 4 low, below 7 medium).
+func securitySeverity(score string, sev checks.Severity) string {
+	limit := map[checks.Severity]float64{checks.SeverityNote: 3.9, checks.SeverityWarning: 6.9}[sev]
+	v, err := strconv.ParseFloat(score, 64)
+	if err != nil || limit == 0 || v <= limit {
+		return score
+	}
+	return strconv.FormatFloat(limit, 'f', 1, 64)
+}
+
 // uriReference escapes a relative path as a URI reference.
 func uriReference(p string) string {
 	return (&url.URL{Path: p}).String()
@@ -263,9 +282,11 @@ func uriReference(p string) string {
 // so the alert stays the same one; another profile or role gets another.
 func fingerprintKey(f *checks.Finding) string {
 	key := f.CheckID + "\x00" + f.Profile + "\x00" + f.Role
-	if f.Profile == "" && f.Role == "" {
-		// Findings about no profile (policy errors, skipped sources) are
-		// told apart by what they say, not by their position in the list.
+	if f.Profile == "" && f.Role == "" && f.CheckID != "SC2002" {
+		// Findings about no profile (policy errors) are told apart by
+		// what they say, not by their position in the list. SC2002 about
+		// the run is one finding whose message changes with the window
+		// and the sources: it stays one alert.
 		key += "\x00" + f.Message
 	}
 	h := sha256.Sum256([]byte(key))

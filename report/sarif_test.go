@@ -286,6 +286,14 @@ func TestFingerprintStability(t *testing.T) {
 		}
 		seen[fp] = true
 	}
+	// SC2002 about the run is one alert whatever its message says (the
+	// window and the sources change every run).
+	run1, run2 := one("", "", 9), one("", "", 9)
+	run1.Findings[0].CheckID, run2.Findings[0].CheckID = "SC2002", "SC2002"
+	run1.Findings[0].Message, run2.Findings[0].Message = "no assume-role call between 2026-10-01 and 2026-10-08", "no assume-role call between 2026-10-02 and 2026-10-09"
+	if a, b := fingerprintOf(t, run1)[0], fingerprintOf(t, run2)[0]; a != b {
+		t.Errorf("the run's SC2002 changed its fingerprint with the window: %s -> %s", a, b)
+	}
 	dup := one("", "", 9)
 	dup.Findings = append(dup.Findings, dup.Findings[0])
 	fps := fingerprintOf(t, dup)
@@ -375,5 +383,35 @@ func TestSARIFText(t *testing.T) {
 		if got := sarifText(tt.in); got != tt.want {
 			t.Errorf("sarifText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A check a policy turns into a note or a warning cannot rank as a High
+// alert: its security-severity is capped by the severity in force.
+func TestSecuritySeverityCap(t *testing.T) {
+	for _, tc := range []struct {
+		score string
+		sev   checks.Severity
+		want  string
+	}{
+		{"8.0", checks.SeverityError, "8.0"},
+		{"8.0", checks.SeverityWarning, "6.9"},
+		{"8.0", checks.SeverityNote, "3.9"},
+		{"4.0", checks.SeverityWarning, "4.0"},
+		{"2.0", checks.SeverityNote, "2.0"},
+	} {
+		if got := securitySeverity(tc.score, tc.sev); got != tc.want {
+			t.Errorf("securitySeverity(%s, %s) = %s, want %s", tc.score, tc.sev, got, tc.want)
+		}
+	}
+}
+
+// A category ends with a slash: code scanning takes it from the id up to
+// the last one, so "prod" and "staging" would otherwise be the same.
+func TestSARIFCategorySlash(t *testing.T) {
+	r := cleanResult()
+	r.Category = "prod"
+	if out := string(render(t, "sarif", r)); !strings.Contains(out, `"id": "prod/"`) {
+		t.Errorf("automationDetails.id of category prod is not prod/:\n%s", out[:min(len(out), 400)])
 	}
 }
