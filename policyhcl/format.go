@@ -1,7 +1,11 @@
 package policyhcl
 
 import (
+	"bytes"
+	"unicode/utf8"
+
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
@@ -9,11 +13,18 @@ import (
 // signs, two-space indentation, normalised spacing), ending with a single
 // newline. A file that does not parse is not formatted: the syntax errors
 // are returned instead. Format checks syntax only, not the policy's
-// meaning.
+// meaning, but it never changes that meaning: the layout it returns must
+// hold the same tokens as the input (comments compared without their
+// surrounding space), else it refuses, and so it does for input that is
+// not UTF-8 or output larger than MaxFileSize.
 func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	if len(src) > MaxFileSize {
 		return nil, hcl.Diagnostics{pathError("Policy file too large",
 			"Policy file %q is %d bytes, more than the %d bytes allowed.", filename, len(src), MaxFileSize)}
+	}
+	if !utf8.Valid(src) {
+		return nil, hcl.Diagnostics{pathError("Policy file not UTF-8",
+			"Policy file %q is not valid UTF-8; save it as UTF-8 before formatting it.", filename)}
 	}
 	ps := parse(filename, src)
 	if ps.diags.HasErrors() {
@@ -26,7 +37,48 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 		end--
 	}
 	if end == 0 {
-		return []byte{}, nil
+		out = []byte{}
+	} else {
+		out = append(out[:end:end], '\n')
 	}
-	return append(out[:end:end], '\n'), nil
+	if !sameTokens(filename, ps.text, out) {
+		return nil, hcl.Diagnostics{pathError("Formatting would change the policy",
+			"Formatting %q would join or split tokens (for example a number followed by a dot, such as 99 .5), which could change what the policy means; nothing was written. Fix the spacing by hand.", filename)}
+	}
+	if len(out) > MaxFileSize {
+		return nil, hcl.Diagnostics{pathError("Formatted policy too large",
+			"Formatting %q would make it %d bytes, more than the %d bytes a policy file may have; nothing was written.", filename, len(out), MaxFileSize)}
+	}
+	return out, nil
+}
+
+// sameTokens reports whether a and b hold the same HCL tokens, newlines
+// aside and comments compared without surrounding white space.
+func sameTokens(filename string, a, b []byte) bool {
+	ta := significant(filename, a)
+	tb := significant(filename, b)
+	if len(ta) != len(tb) {
+		return false
+	}
+	for i := range ta {
+		if ta[i].Type != tb[i].Type || !bytes.Equal(ta[i].Bytes, tb[i].Bytes) {
+			return false
+		}
+	}
+	return true
+}
+
+func significant(filename string, src []byte) hclsyntax.Tokens {
+	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
+	out := toks[:0]
+	for _, t := range toks {
+		switch t.Type {
+		case hclsyntax.TokenNewline, hclsyntax.TokenEOF:
+			continue
+		case hclsyntax.TokenComment:
+			t.Bytes = bytes.TrimSpace(t.Bytes)
+		}
+		out = append(out, t)
+	}
+	return out
 }

@@ -120,3 +120,23 @@ func TestWriteDiagnostics(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, bytes.ErrTooLarge }
+
+// Format never changes what a policy means: input whose layout hclwrite
+// would merge into other tokens is refused, and so is input that is not
+// UTF-8.
+func TestFormatRefusesChangingTokens(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"a number and a dot", "check \"SC1001\" {\n  min_compliance = 99 .5\n}\n", "would join or split tokens"},
+		{"a number and a dot with an exponent", "x = 0 .e0\n", "would join or split tokens"},
+		{"not UTF-8", "x = 1 # \xea\n", "not valid UTF-8"},
+	} {
+		out, diags := Format("p.hcl", []byte(tc.src))
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), tc.want) {
+			t.Errorf("%s: %q, %v; want an error saying %q", tc.name, out, diags, tc.want)
+		}
+	}
+	// What keeps its tokens is formatted as before.
+	if out, diags := Format("p.hcl", []byte("x=1 # c\ny = [ 1,2 ]\n")); diags.HasErrors() || string(out) != "x = 1 # c\ny = [1, 2]\n" {
+		t.Errorf("plain layout: %q, %v", out, diags)
+	}
+}

@@ -327,31 +327,38 @@ func (c Command) fmt(args []string) int {
 		c.writeDiagnostics(nil, diags)
 		return ExitUsage
 	}
-	changed := 0
+	// Every file is formatted before any is written: one that cannot be
+	// formatted leaves them all as they were.
+	type rewrite struct {
+		file string
+		out  []byte
+	}
+	var rewrites []rewrite
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			c.errorf("%v", err)
-			return ExitUsage
+			return ExitSource
 		}
 		out, diags := policyhcl.Format(f, src)
 		if diags.HasErrors() {
-			c.errorf("%s has syntax errors; fix them before formatting:", f)
+			c.errorf("%s cannot be formatted; nothing was written:", f)
 			_ = policyhcl.WriteDiagnostics(c.Stderr, map[string]*hcl.File{f: {Bytes: src}}, diags, 100, false)
 			return ExitUsage
 		}
-		if bytes.Equal(src, out) {
-			continue
+		if !bytes.Equal(src, out) {
+			rewrites = append(rewrites, rewrite{f, out})
 		}
-		changed++
-		fmt.Fprintln(c.Stdout, f)
-		if *checkOnly {
-			continue
+	}
+	changed := len(rewrites)
+	for _, rw := range rewrites {
+		if !*checkOnly {
+			if err := rewritePolicy(rw.file, rw.out); err != nil {
+				c.errorf("formatting %s: %v", rw.file, err)
+				return ExitSource
+			}
 		}
-		if err := writeFileAtomic(f, out); err != nil {
-			c.errorf("%v", err)
-			return ExitUsage
-		}
+		fmt.Fprintln(c.Stdout, rw.file)
 	}
 	if *checkOnly && changed > 0 {
 		c.errorf("%d of %d files are not formatted; run 'sentinel-check fmt' to fix them", changed, len(files))
@@ -619,12 +626,29 @@ func within(base, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
+// rewritePolicy replaces a policy file with its formatted text: through a
+// symbolic link to its target (the user named the policy), keeping the
+// file's permissions.
+func rewritePolicy(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return writeFileMode(path, data, fi.Mode().Perm())
+}
+
 // writeFileAtomic writes data to a new file beside path and renames it over
 // path, so that a reader never sees half a report. A symbolic link there is
 // replaced, never followed (a link planted in a checked-out repository must
 // not make the report overwrite its target), and a device or FIFO the user
 // named (/dev/null) is written to, never replaced.
-func writeFileAtomic(path string, data []byte) error {
+func writeFileAtomic(path string, data []byte) error { return writeFileMode(path, data, 0o644) }
+
+// writeFileMode is writeFileAtomic with the new file's permissions.
+func writeFileMode(path string, data []byte, perm os.FileMode) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
 		return writeOpen(path, os.O_WRONLY, data)
 	}
@@ -641,7 +665,7 @@ func writeFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}

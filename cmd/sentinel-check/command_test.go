@@ -436,3 +436,43 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 		t.Errorf("an absolute path outside: exit %d, %s", code, stderr)
 	}
 }
+
+// fmt formats every file before it writes any (a file that cannot be
+// formatted leaves all as they were), keeps each file's permissions, and
+// formats a linked policy's target.
+func TestFmtRewrites(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.hcl")
+	b := filepath.Join(dir, "b.hcl")
+	if err := os.WriteFile(a, []byte("x=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("y = [\"a\" \"b\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "fmt", dir); code != ExitUsage || !strings.Contains(stderr, "b.hcl cannot be formatted; nothing was written") {
+		t.Errorf("a folder with a broken file: exit %d, %s", code, stderr)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "x=1\n" {
+		t.Errorf("a.hcl was written although b.hcl could not be formatted: %q", got)
+	}
+	if err := os.Remove(b); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "policy.hcl")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "fmt", link); code != ExitOK {
+		t.Fatalf("fmt through a link: exit %d, %s", code, stderr)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "x = 1\n" {
+		t.Errorf("the link's target was not formatted: %q", got)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if fi, err := os.Stat(a); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the file's mode is %v, want 0600 kept", fi.Mode().Perm())
+	}
+}
