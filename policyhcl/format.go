@@ -11,7 +11,7 @@ import (
 
 // Format returns src in canonical HCL layout (hclwrite's: aligned equals
 // signs, two-space indentation, normalised spacing), ending with a single
-// newline. A file that does not parse is not formatted: the syntax errors
+// newline (CRLF when the file uses CRLF). A file that does not parse is not formatted: the syntax errors
 // are returned instead. Format checks syntax only, not the policy's
 // meaning, but it never changes that meaning: the layout it returns must
 // hold the same tokens as the input (comments compared without their
@@ -36,9 +36,12 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	for end > 0 && (out[end-1] == '\n' || out[end-1] == '\r' || out[end-1] == ' ' || out[end-1] == '\t') {
 		end--
 	}
-	if end == 0 {
+	switch {
+	case end == 0:
 		out = []byte{}
-	} else {
+	case bytes.Contains(src, []byte("\r\n")):
+		out = append(out[:end:end], '\r', '\n') // a CRLF file keeps CRLF to its end
+	default:
 		out = append(out[:end:end], '\n')
 	}
 	if !sameTokens(filename, ps.text, out) {

@@ -140,3 +140,15 @@ func TestFormatRefusesChangingTokens(t *testing.T) {
 		t.Errorf("plain layout: %q, %v", out, diags)
 	}
 }
+
+// A file with CRLF line ends keeps them, its last line too: formatting it
+// twice changes nothing.
+func TestFormatCRLF(t *testing.T) {
+	out, diags := Format("p.hcl", []byte("x=1\r\ny = 2\r\n"))
+	if diags.HasErrors() || string(out) != "x = 1\r\ny = 2\r\n" {
+		t.Fatalf("%q, %v", out, diags)
+	}
+	if again, _ := Format("p.hcl", out); string(again) != string(out) {
+		t.Errorf("formatting again changed %q into %q", out, again)
+	}
+}
