@@ -252,8 +252,8 @@ func (r *lookupRun) regions(ctx context.Context) ([]string, error) {
 	// The regions of the global endpoints are in both lists whenever
 	// either narrows the read (WithGlobalRegion): when both name other
 	// regions, they must also agree on one of those.
-	others := func(l []string) []string { return slices.DeleteFunc(slices.Clone(l), isGlobalRegion) }
-	if len(kept) > 0 && len(others(kept)) == 0 && len(others(regions)) > 0 && f.active() && len(others(r.q.Regions)) > 0 {
+	notGlobal := func(r string) bool { return !isGlobalRegion(r) }
+	if f.active() && !slices.ContainsFunc(kept, notGlobal) && slices.ContainsFunc(regions, notGlobal) && slices.ContainsFunc(r.q.Regions, notGlobal) {
 		kept = nil
 	}
 	if len(kept) == 0 {

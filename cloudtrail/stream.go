@@ -531,8 +531,10 @@ func (d *docDecoder) object() error {
 			if err != nil {
 				return err
 			}
-			if v := string(d.buf[start:end]); key == "NextToken" && v != "null" && v != `""` {
-				nextToken = true
+			if key == "NextToken" {
+				if v := d.buf[start:end]; string(v) != "null" && string(v) != `""` {
+					nextToken = true
+				}
 			}
 			d.pos = end
 		}

@@ -119,14 +119,19 @@ func TestEscapeDataProperty(t *testing.T) {
 	}
 }
 
+// addHostile seeds a fuzz target with the hostile values.
+func addHostile(f *testing.F) {
+	for _, v := range hostileValues {
+		f.Add(v)
+	}
+}
+
 // FuzzGitHubEscape: escaped data and properties never hold a raw CR or LF
 // (nor, for properties, ':' or ','), the runner's unescaping gives the
 // input back, and an annotation built from any message is one workflow
 // command on one line.
 func FuzzGitHubEscape(f *testing.F) {
-	for _, v := range hostileValues {
-		f.Add(v)
-	}
+	addHostile(f)
 	f.Add("%%0A%250D%3A%2C")
 	f.Fuzz(func(t *testing.T, s string) {
 		d := EscapeData(s)
@@ -417,9 +422,7 @@ func TestGitHubLocation(t *testing.T) {
 // document decodes to what encoding/json wrote) and leaves no control,
 // C1 or direction character raw.
 func FuzzJSONInvisible(f *testing.F) {
-	for _, s := range hostileValues {
-		f.Add(s)
-	}
+	addHostile(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		b, err := json.Marshal(map[string]string{"v": s, s: "k"})
 		if err != nil {
@@ -450,9 +453,7 @@ func FuzzJSONInvisible(f *testing.F) {
 // FuzzMarkdownText: no value can end a table row, add a cell, or become a
 // link GitHub would render.
 func FuzzMarkdownText(f *testing.F) {
-	for _, s := range hostileValues {
-		f.Add(s)
-	}
+	addHostile(f)
 	f.Add("see https://x.example and www.x.example")
 	f.Fuzz(func(t *testing.T, s string) {
 		out := MarkdownText(s)

@@ -164,6 +164,8 @@ type instant struct {
 
 func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
 
+func (a instant) after(b instant) bool { return a.sec > b.sec || a.sec == b.sec && a.ns > b.ns }
+
 func (e *entry) endBefore(t instant) bool {
 	return e.endSec < t.sec || e.endSec == t.sec && e.endNs < t.ns
 }
@@ -210,27 +212,14 @@ type IndexBuilder struct {
 	ents []entry
 	sis  []string  // per entry: its source_identity (arena strings)
 	ups  []int32   // per entry: the number of its (user, profile)
-	upd  []updated // per entry: its updated_at (building only)
+	upd  []instant // per entry: its updated_at (building only)
 	// poisoned holds the ids of versions that could not be used.
 	poisoned map[string]bool
-	rev      map[int32]time.Time // updated_at of the revoked entries
-	byID     map[string]int32    // keys share the entries' ids
+	byID     map[string]int32 // keys share the entries' ids
 	upNum    map[userProfile]int32
 	strs     arena
 	// onAdd, when set, sees every record added with its slot (tests).
 	onAdd func(slot int, r Record)
-}
-
-// updated is an updated_at as seconds and nanoseconds since 1970.
-type updated struct {
-	sec int64
-	ns  int32
-}
-
-func updatedOf(t time.Time) updated { return updated{t.Unix(), int32(t.Nanosecond())} }
-
-func (u updated) after(v updated) bool {
-	return u.sec > v.sec || u.sec == v.sec && u.ns > v.ns
 }
 
 // Add indexes r. slot numbers r's id among the records added: the first
@@ -243,7 +232,6 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if b.byID == nil {
 		b.byID = make(map[string]int32)
 		b.upNum = make(map[userProfile]int32)
-		b.rev = make(map[int32]time.Time)
 	}
 	k := userProfile{r.User, r.Profile}
 	up, ok := b.upNum[k]
@@ -261,7 +249,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if r.SourceIdentity != "" {
 		si = b.strs.add(r.SourceIdentity)
 	}
-	upd := updatedOf(r.UpdatedAt)
+	upd := instantOf(r.UpdatedAt)
 	i, ok := b.byID[r.ID]
 	if ok {
 		slot, dup = int(i), true
@@ -279,11 +267,6 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.sis = append(b.sis, si)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
-	}
-	if e.status == statusRevoked {
-		b.rev[i] = r.UpdatedAt
-	} else {
-		delete(b.rev, i)
 	}
 	if b.onAdd != nil {
 		b.onAdd(slot, r)
@@ -317,7 +300,7 @@ func (b *IndexBuilder) Index() *Index {
 		b.dropPoisoned()
 	}
 	n := len(b.ents)
-	ents, sis, ups, rev := b.ents, b.sis, b.ups, b.rev
+	ents, sis, ups, upd := b.ents, b.sis, b.ups, b.upd
 	if cap(ents) > n+n/16 {
 		ents = append(make([]entry, 0, n), ents...) // drop the room append left
 	}
@@ -331,14 +314,19 @@ func (b *IndexBuilder) Index() *Index {
 	}
 	*b = IndexBuilder{onAdd: b.onAdd}
 
-	ix.revIdx = make([]int32, 0, len(rev))
-	for i := range rev {
-		ix.revIdx = append(ix.revIdx, i)
+	// A revoked entry's revocation time is its updated_at.
+	nrev := 0
+	for i := range ents {
+		if ents[i].status == statusRevoked {
+			nrev++
+		}
 	}
-	slices.Sort(ix.revIdx)
-	ix.revAt = make([]time.Time, len(ix.revIdx))
-	for k, i := range ix.revIdx {
-		ix.revAt[k] = rev[i]
+	ix.revIdx, ix.revAt = make([]int32, 0, nrev), make([]time.Time, 0, nrev)
+	for i := range ents {
+		if ents[i].status == statusRevoked {
+			ix.revIdx = append(ix.revIdx, int32(i))
+			ix.revAt = append(ix.revAt, time.Unix(upd[i].sec, int64(upd[i].ns)))
+		}
 	}
 
 	for i, si := range sis {
@@ -360,19 +348,15 @@ func (b *IndexBuilder) Index() *Index {
 
 // dropPoisoned removes the entries of the poisoned ids.
 func (b *IndexBuilder) dropPoisoned() {
-	rev := make(map[int32]time.Time, len(b.rev))
 	k := 0
 	for i := range b.ents {
 		if b.poisoned[b.ents[i].id] {
 			continue
 		}
-		if t, ok := b.rev[int32(i)]; ok {
-			rev[int32(k)] = t
-		}
 		b.ents[k], b.sis[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.ups[i], b.upd[i]
 		k++
 	}
-	b.ents, b.sis, b.ups, b.upd, b.rev = b.ents[:k], b.sis[:k], b.ups[:k], b.upd[:k], rev
+	b.ents, b.sis, b.ups, b.upd = b.ents[:k], b.sis[:k], b.ups[:k], b.upd[:k]
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the
@@ -482,12 +466,10 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 	if q.SourceIdentity == "" {
 		return false
 	}
-	latest := q.Time.Add(MatchSlack)
-	ls, lns := latest.Unix(), int32(latest.Nanosecond())
+	latest := instantOf(q.Time.Add(MatchSlack))
 	i, ok := ix.bySI[q.SourceIdentity]
 	for ; ok && i >= 0; i = ix.ents[i].next {
-		e := &ix.ents[i]
-		if !(e.startSec < ls || e.startSec == ls && e.startNs <= lns) {
+		if ix.ents[i].startAfter(latest) {
 			continue
 		}
 		// A live record of another profile does not track the event; a

@@ -441,7 +441,7 @@ func (c Command) warnOutsideBase(base string, files map[string][]byte, outs []ou
 	}
 	slices.Sort(names)
 	for _, f := range names {
-		if rel := report.RelPath(base, f); rel == ".." || strings.HasPrefix(rel, "../") {
+		if rel := report.RelPath(base, f); escapes(rel) {
 			c.errorf("warning: the policy file %s is outside the base folder %s, so its results point at %s, which code scanning cannot show; run from the repository or pass --base-dir", f, base, rel)
 		}
 	}
@@ -459,7 +459,8 @@ func parseFormats(fs []string) ([]output, error) {
 		if _, ok := report.Lookup(name); !ok {
 			return nil, fmt.Errorf("unknown format %q: use %s, optionally as FORMAT=FILE", name, strings.Join(report.Names(), ", "))
 		}
-		if fd, ok := descriptorOf(file); file == "-" || ok && fd == 1 {
+		fd, isFD := descriptorOf(file)
+		if file == "-" || isFD && fd == 1 {
 			file = "" // stdout, counted as such
 		} else if file == "" && strings.Contains(f, "=") {
 			return nil, fmt.Errorf("--format %s: the file name is empty; use FORMAT or FORMAT=FILE", f)
@@ -470,17 +471,17 @@ func parseFormats(fs []string) ([]output, error) {
 			if err := checkOutputPath(file); err != nil {
 				return nil, fmt.Errorf("--format %s: %w", f, err)
 			}
-			// The last name is replaced, never followed; the folders
-			// above it are followed, so two spellings of one folder meet.
-			key := filepath.Clean(file)
-			if abs, err := filepath.Abs(file); err == nil {
-				key = abs
-			}
-			if dir, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
-				key = filepath.Join(dir, filepath.Base(key))
-			}
-			if fd, ok := descriptorOf(file); ok {
-				key = fmt.Sprintf("descriptor %d", fd)
+			key := fmt.Sprintf("descriptor %d", fd)
+			if !isFD {
+				// The last name is replaced, never followed; the folders
+				// above it are followed, so two spellings of one folder meet.
+				key = filepath.Clean(file)
+				if abs, err := filepath.Abs(file); err == nil {
+					key = abs
+				}
+				if dir, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
+					key = filepath.Join(dir, filepath.Base(key))
+				}
 			}
 			if first, dup := files[key]; dup {
 				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)
@@ -623,8 +624,12 @@ func checkOutputPath(path string) error {
 // within reports whether path is base or inside it.
 func within(base, path string) bool {
 	rel, err := filepath.Rel(base, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+	return err == nil && !escapes(filepath.ToSlash(rel))
 }
+
+// escapes reports whether a relative path (forward slashes) leads out of
+// the folder it is relative to.
+func escapes(rel string) bool { return rel == ".." || strings.HasPrefix(rel, "../") }
 
 // rewritePolicy replaces a policy file with its formatted text: through a
 // symbolic link to its target (the user named the policy), keeping the

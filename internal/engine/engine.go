@@ -337,8 +337,8 @@ func (c *collector) analysis() *classify.Analysis {
 // loadSessions reads the session stores (records of the policy's profiles
 // around the window) into one index per table: the stores of --sessions
 // into the default one, each session_table block's into its table's. The
-// records of several stores of one table are indexed together (an id read
-// again replaces the earlier record).
+// records of several stores of one table are indexed together (see
+// sessions.IndexBuilder for which version of an id is used).
 //
 // A store that cannot be read whole fails the run, and so does a record
 // that cannot be used (it may be the revocation of a session). With

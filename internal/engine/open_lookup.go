@@ -40,10 +40,10 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 		if awsCfg.Region == "" {
 			return nil, &UsageError{errors.New("lookup: needs a region: pass --region REGION (repeatable) or --region all, or set AWS_REGION")}
 		}
-		regions = []string{awsCfg.Region}
+		regions = cloudtrail.WithGlobalRegion([]string{awsCfg.Region})
 		// Not the user's choice: say what was not read.
 		coverage = fmt.Sprintf("only %s were read (the AWS configuration's region and the global STS endpoint's), so sessions opened through the STS endpoints of other regions are not seen; pass --region all, or name the regions",
-			strings.Join(cloudtrail.WithGlobalRegion(regions), " and "))
+			strings.Join(regions, " and "))
 	}
 	regions = cloudtrail.WithGlobalRegion(regions)
 	var (

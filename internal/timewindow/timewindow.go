@@ -27,12 +27,12 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 	end = now
 	untilPoint := false
 	if until != "" {
-		var dur bool
-		if end, dur, err = parsePoint(until, now); err != nil {
+		var k kind
+		if end, k, err = parsePoint(until, now); err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("--until: %w", err)
 		}
-		untilPoint = !dur
-		if isDate(until) {
+		untilPoint = k != kindDuration
+		if k == kindDate {
 			end = end.AddDate(0, 0, 1) // the whole day
 		}
 	}
@@ -61,26 +61,29 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 	return start, end, nil
 }
 
-// isDate reports whether s is a date without a time (2006-01-02).
-func isDate(s string) bool {
-	_, err := time.Parse("2006-01-02", strings.TrimSpace(s))
-	return err == nil
-}
+// kind is what a --since or --until value was written as.
+type kind int
 
-// parsePoint reads a point in time, or a duration back from base (dur).
-func parsePoint(s string, base time.Time) (t time.Time, dur bool, err error) {
+const (
+	kindTime kind = iota
+	kindDate
+	kindDuration
+)
+
+// parsePoint reads a point in time, or a duration back from base.
+func parsePoint(s string, base time.Time) (time.Time, kind, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, nil
+		return t.UTC(), kindTime, nil
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), false, nil
+		return t.UTC(), kindDate, nil
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h) nor a time (RFC 3339 such as 2026-11-20T08:00:00Z, or a date 2026-11-20)", s)
+		return time.Time{}, kindTime, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h) nor a time (RFC 3339 such as 2026-11-20T08:00:00Z, or a date 2026-11-20)", s)
 	}
-	return base.UTC().Add(-d), true, nil
+	return base.UTC().Add(-d), kindDuration, nil
 }
 
 // ParseDuration reads a positive duration made of <number><unit> parts with
