@@ -22,8 +22,10 @@ import (
 // already visited, for example through a link loop, is not entered again);
 // in a folder only *.json and *.json.gz files are read and every other file
 // is counted as skipped. A file named explicitly is always read, whatever
-// its name. Files whose path holds "CloudTrail-Digest" are digest files and
-// are skipped. In a folder, a log file whose CloudTrail name says it was
+// its name. In a folder, a CloudTrail-Digest folder and a file named as a
+// digest file (<account>_CloudTrail-Digest_…) are skipped: digest files
+// hold hashes, no events (one given by its path is recognised by its
+// content). In a folder, a log file whose CloudTrail name says it was
 // delivered more than an hour before the window starts, or after the day
 // following the window's end, is skipped too: it cannot hold events of the
 // window, and the S3 source would not list it. Files are decoded
@@ -282,7 +284,14 @@ func (w *walker) skipFile(path, reason string) {
 
 func (w *walker) unreadable(path string, err error) { w.add(path, err) }
 
-func isDigestPath(path string) bool { return strings.Contains(path, "CloudTrail-Digest") }
+// digestFolder is the folder of CloudTrail's layout that holds digest files.
+const digestFolder = "CloudTrail-Digest"
+
+// isDigestName tells whether a file's name is a CloudTrail digest file's
+// (<account>_CloudTrail-Digest_<region>_<trail>_<region>_<time>.json.gz).
+// Only the name is tested, never the folders above it, which the user
+// chose (an archive folder named CloudTrail-Digest-… holds log files too).
+func isDigestName(name string) bool { return strings.Contains(name, "_"+digestFolder+"_") }
 
 func hasTrailName(name string) bool {
 	n := strings.ToLower(name)
@@ -306,11 +315,11 @@ func (w *walker) walkTop(path string) bool {
 // file handles a file found by the walk. explicit: the user gave its path;
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
-	if isDigestPath(path) {
-		if w.inDigest {
-			w.skippedFiles++ // listed once for the folder
-			return
-		}
+	if w.inDigest && !explicit {
+		w.skippedFiles++ // listed once for the folder
+		return
+	}
+	if !explicit && isDigestName(fi.Name()) {
 		w.skipFile(path, reasonDigest)
 		return
 	}
@@ -378,7 +387,7 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return
 	}
-	if !w.inDigest && isDigestPath(dir) {
+	if !w.inDigest && depth > 0 && filepath.Base(dir) == digestFolder {
 		// A digest folder holds an hourly file per region and account: it
 		// is one Skipped entry with the number of its files, not one per
 		// file (they are all counted in FilesSkipped).

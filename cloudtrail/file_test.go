@@ -232,6 +232,43 @@ func TestFileSourceFolder(t *testing.T) {
 	}
 }
 
+// Only CloudTrail's own digest folder and digest file names mark digest
+// files: a folder the user named with "CloudTrail-Digest" in it holds log
+// files like any other, and a path given explicitly is always read.
+func TestFileSourceDigestNames(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "CloudTrail-Digest-archive")
+	logFile := writeFile(t, archive, "b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	writeFile(t, archive, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/c.json.gz", gzipBytes(t, recordsDoc(t, set(assumeRole(), "eventID", "c1"))))
+	writeFile(t, archive, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240501T003000Z.json.gz",
+		gzipBytes(t, []byte(`{"digestS3Object":"x"}`)))
+	writeFile(t, archive, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz", gzipBytes(t, []byte(`{"digestS3Object":"y"}`)))
+
+	for _, tc := range []struct {
+		name                       string
+		paths                      []string
+		files, skipped, assumeRole int64
+	}{
+		// b.json and c.json.gz read; the digest-named file and the
+		// CloudTrail-Digest folder's file skipped.
+		{"folder named by the user", []string{archive}, 2, 2, 2},
+		{"file given by its path", []string{logFile}, 1, 0, 1},
+		// A root named CloudTrail-Digest is the user's choice: its files are
+		// read, and a digest is recognised by its content.
+		{"digest folder given as the root", []string{filepath.Join(archive, "AWSLogs/111122223333/CloudTrail-Digest")}, 0, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Files != tc.files || st.FilesSkipped != tc.skipped || st.AssumeRole != tc.assumeRole {
+				t.Errorf("files %d, skipped %d, assume-role %d; want %d, %d, %d (%+v)", st.Files, st.FilesSkipped, st.AssumeRole, tc.files, tc.skipped, tc.assumeRole, st.Skipped)
+			}
+		})
+	}
+}
+
 func TestFileSourceWorkersAgree(t *testing.T) {
 	one, st1, err := readAll(t, NewFileSource([]string{invictusDir}, FileOptions{Workers: 1}))
 	if err != nil {

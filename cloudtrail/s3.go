@@ -732,7 +732,7 @@ func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Obje
 			key := *o.Key
 			name := key[strings.LastIndex(key, "/")+1:]
 			switch {
-			case isDigestPath(key) || !hasTrailName(name):
+			case isDigestName(name) || !hasTrailName(name):
 				r.mu.Lock()
 				r.st.FilesSkipped++
 				r.other++

@@ -399,6 +399,28 @@ func TestS3Source(t *testing.T) {
 		}
 	})
 
+	t.Run("a prefix named CloudTrail-Digest-something holds log files", func(t *testing.T) {
+		// Only the layout's own CloudTrail-Digest folder and digest file
+		// names mark digest files, never the prefix the user chose.
+		moved := map[string][]byte{}
+		for k, v := range objs {
+			moved["CloudTrail-Digest-archive/"+k] = v
+		}
+		s3Bucket(t, newS3Client(t, endpoint, nil), "archive", moved)
+		_, want, err := readS3(t, client, "trail", "", S3Options{}, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := readS3(t, client, "archive", "CloudTrail-Digest-archive/", S3Options{}, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Files != want.Files || got.Records != want.Records || got.AssumeRole != want.AssumeRole || want.AssumeRole == 0 {
+			t.Errorf("under CloudTrail-Digest-archive/: %d files, %d records, %d assume-role; want %d, %d, %d as at the bucket's root",
+				got.Files, got.Records, got.AssumeRole, want.Files, want.Records, want.AssumeRole)
+		}
+	})
+
 	t.Run("a prefix inside the layout", func(t *testing.T) {
 		for _, tc := range []struct {
 			prefix  string

@@ -27,8 +27,7 @@ const (
 
 // Defaults of DynamoOptions.
 const (
-	DefaultSegments           = 4
-	DefaultMaxSessionDuration = 12 * time.Hour
+	DefaultSegments = 4
 )
 
 // batchGetLimit is BatchGetItem's limit of keys per call.
@@ -41,10 +40,6 @@ type DynamoOptions struct {
 	// usable gsi-profile index, and the number of profiles queried at once.
 	// Default 4.
 	Segments int
-	// MaxSessionDuration is the longest a broker session can last. A record
-	// created before the window can still cover events in it, so the lower
-	// bound on created_at is the window's start minus this. Default 12h.
-	MaxSessionDuration time.Duration
 }
 
 // NewDynamoStore reads the broker's session table with client.
@@ -52,12 +47,15 @@ type DynamoOptions struct {
 // Load costs O(pages), never a request per event:
 //
 //   - one DescribeTable, to check the table and find its gsi-profile index;
-//   - per profile of the query, a Query of gsi-profile with created_at
-//     between the window's start minus MaxSessionDuration and its end (plus
-//     MatchSlack), paginated; profiles run in parallel;
+//   - per profile of the query, a Query of gsi-profile with created_at up
+//     to the window's end (plus MatchSlack), paginated; profiles run in
+//     parallel. There is no lower bound: a session's SourceIdentity
+//     survives role chaining, so an event in the window can carry the
+//     identity of a session opened, revoked or expired days before it, and
+//     that record decides the event (revoked, expired);
 //   - when the index is missing, not ACTIVE or does not project all
 //     attributes, or the query names no profile: one parallel segmented Scan
-//     of the table with the same created_at bounds as a filter (records
+//     of the table with the same created_at bound as a filter (records
 //     without created_at are kept);
 //   - BatchGetItem, 100 keys a call, for the ids in Query.IDs that the
 //     reads above did not return; unprocessed keys are retried with backoff.
@@ -71,9 +69,6 @@ func NewDynamoStore(client *dynamodb.Client, opts DynamoOptions) Store {
 	}
 	if opts.Segments <= 0 {
 		opts.Segments = DefaultSegments
-	}
-	if opts.MaxSessionDuration <= 0 {
-		opts.MaxSessionDuration = DefaultMaxSessionDuration
 	}
 	return &dynamoStore{client: client, opts: opts}
 }
@@ -116,21 +111,21 @@ func (l *dynamoLoad) load(ctx context.Context, q Query) error {
 	if err != nil {
 		return err
 	}
-	lo, hi := l.createdBounds(q)
+	hi := createdBefore(q)
 	switch {
 	case len(q.Profiles) == 0:
 		l.st.Method = "scan (no profile asked for)"
-		err = l.scan(ctx, q, lo, hi)
+		err = l.scan(ctx, q, hi)
 	case useIndex:
 		l.st.Method = "query " + ProfileIndex
-		err = l.queryProfiles(ctx, q.Profiles, lo, hi)
+		err = l.queryProfiles(ctx, q.Profiles, hi)
 		if isMissingIndex(err) {
 			l.st.Method = "scan (" + ProfileIndex + " rejected by the table)"
-			err = l.scan(ctx, q, lo, hi)
+			err = l.scan(ctx, q, hi)
 		}
 	default:
 		l.st.Method = "scan (" + why + ")"
-		err = l.scan(ctx, q, lo, hi)
+		err = l.scan(ctx, q, hi)
 	}
 	if err != nil {
 		return err
@@ -172,37 +167,32 @@ func (l *dynamoLoad) describe(ctx context.Context) (bool, string, error) {
 	return false, "the table has no " + ProfileIndex + " index", nil
 }
 
-// createdBounds is the created_at range to read, as strings that compare
+// createdBefore is the latest created_at to read, as a string that compares
 // correctly with RFC 3339 times whatever their fractional digits: the
-// window's start minus MaxSessionDuration and MatchSlack, rounded down to a
-// second and one second earlier; its end plus MatchSlack, one second later;
-// both widened by 14 hours, the largest UTC offset, since DynamoDB compares
-// the strings and a created_at written with an offset ("+02:00") is local
-// time. Empty strings when the query has no window.
-func (l *dynamoLoad) createdBounds(q Query) (string, string) {
-	if q.Start.IsZero() && q.End.IsZero() {
-		return "", ""
+// window's end plus MatchSlack, one second later, widened by 14 hours, the
+// largest UTC offset, since DynamoDB compares the strings and a created_at
+// written with an offset ("+02:00") is local time. A record created later
+// cannot cover an event of the window. Empty when the window has no end.
+// Records created before the window are all read (see NewDynamoStore).
+func createdBefore(q Query) string {
+	if q.End.IsZero() {
+		return ""
 	}
 	const maxOffset = 14 * time.Hour
-	lo := q.Start.UTC().Add(-l.s.opts.MaxSessionDuration - MatchSlack - maxOffset).Truncate(time.Second).Add(-time.Second)
-	hi := q.End.UTC().Add(MatchSlack + maxOffset).Truncate(time.Second).Add(time.Second)
-	if q.End.IsZero() {
-		hi = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
-	}
-	return lo.Format(time.RFC3339), hi.Format(time.RFC3339)
+	return q.End.UTC().Add(MatchSlack + maxOffset).Truncate(time.Second).Add(time.Second).Format(time.RFC3339)
 }
 
 // queryProfiles queries gsi-profile for each profile, several at once.
-func (l *dynamoLoad) queryProfiles(ctx context.Context, profiles []string, lo, hi string) error {
+func (l *dynamoLoad) queryProfiles(ctx context.Context, profiles []string, hi string) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.s.opts.Segments)
 	for _, p := range dedupe(profiles) {
-		g.Go(func() error { return l.queryProfile(ctx, p, lo, hi) })
+		g.Go(func() error { return l.queryProfile(ctx, p, hi) })
 	}
 	return g.Wait()
 }
 
-func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) error {
+func (l *dynamoLoad) queryProfile(ctx context.Context, profile, hi string) error {
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(l.s.opts.Table),
 		IndexName:                aws.String(ProfileIndex),
@@ -212,10 +202,9 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) e
 			":p": &types.AttributeValueMemberS{Value: profile},
 		},
 	}
-	if lo != "" {
-		in.KeyConditionExpression = aws.String("#p = :p AND #c BETWEEN :lo AND :hi")
+	if hi != "" {
+		in.KeyConditionExpression = aws.String("#p = :p AND #c <= :hi")
 		in.ExpressionAttributeNames["#c"] = "created_at"
-		in.ExpressionAttributeValues[":lo"] = &types.AttributeValueMemberS{Value: lo}
 		in.ExpressionAttributeValues[":hi"] = &types.AttributeValueMemberS{Value: hi}
 	}
 	seen := map[string]bool{}
@@ -239,7 +228,7 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, lo, hi string) e
 
 // scan reads the whole table in parallel segments, keeping the records of
 // the query's profiles (all when it names none).
-func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
+func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 	var want map[string]bool
 	if len(q.Profiles) > 0 {
 		want = make(map[string]bool, len(q.Profiles))
@@ -256,11 +245,10 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, lo, hi string) error {
 				Segment:       aws.Int32(seg),
 				TotalSegments: aws.Int32(segs),
 			}
-			if lo != "" {
-				in.FilterExpression = aws.String("attribute_not_exists(#c) OR #c BETWEEN :lo AND :hi")
+			if hi != "" {
+				in.FilterExpression = aws.String("attribute_not_exists(#c) OR #c <= :hi")
 				in.ExpressionAttributeNames = map[string]string{"#c": "created_at"}
 				in.ExpressionAttributeValues = map[string]types.AttributeValue{
-					":lo": &types.AttributeValueMemberS{Value: lo},
 					":hi": &types.AttributeValueMemberS{Value: hi},
 				}
 			}

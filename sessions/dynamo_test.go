@@ -219,9 +219,9 @@ func scenario(n int) ([]Record, map[string][]string) {
 			r.Status, r.RevokedBy, r.RevokedReason = StatusRevoked, "admin", "test"
 		}
 		recs = append(recs, r)
-		lo := winStart.Add(-12*time.Hour - MatchSlack - offsetMargin)
-		hi := winEnd.Add(MatchSlack + offsetMargin)
-		if !created.Before(lo) && !created.After(hi) {
+		// Every record created up to the window's end is read: one
+		// created days before it can still decide an event in it.
+		if hi := winEnd.Add(MatchSlack + offsetMargin); !created.After(hi) {
 			want[p] = append(want[p], r.ID)
 		}
 	}
@@ -289,20 +289,34 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
-	t.Run("max session duration sets the lower bound", func(t *testing.T) {
-		got, _, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query", MaxSessionDuration: 30 * time.Hour}), q)
-		if err != nil {
-			t.Fatal(err)
+	t.Run("records created long before the window are read", func(t *testing.T) {
+		// A revoked session's SourceIdentity survives role chaining: an
+		// event in the window can carry it days after the record was
+		// created, and the record must decide it (revoked, SC1002).
+		createTable(t, c, "t-old", tableOpts{})
+		old := Record{
+			ID: "s-old", User: "alice", Profile: "prod-admin", Status: StatusRevoked,
+			SourceIdentity: "sentinel:alice:direct:1a2b0000",
+			StartedAt:      winStart.Add(-72 * time.Hour), CreatedAt: winStart.Add(-72 * time.Hour),
+			UpdatedAt: winStart.Add(-71 * time.Hour), ExpiresAt: winStart.Add(-71 * time.Hour),
 		}
-		var w []string
-		for _, r := range recs {
-			if (r.Profile == "prod-admin" || r.Profile == "dev") && !r.CreatedAt.Before(winStart.Add(-30*time.Hour-MatchSlack-offsetMargin)) && !r.CreatedAt.After(winEnd.Add(MatchSlack+offsetMargin)) {
-				w = append(w, r.ID)
+		late := old
+		late.ID, late.CreatedAt, late.StartedAt = "s-late", winEnd.Add(MatchSlack+offsetMargin+2*time.Second), winEnd.Add(MatchSlack+offsetMargin+2*time.Second)
+		put(t, c, "t-old", []map[string]types.AttributeValue{item(old, 0), item(late, 0)})
+		for _, opts := range []tableOpts{{}, {noProfileIndex: true}} {
+			table := "t-old"
+			if opts.noProfileIndex {
+				table = "t-old-scan"
+				createTable(t, c, table, opts)
+				put(t, c, table, []map[string]types.AttributeValue{item(old, 0), item(late, 0)})
 			}
-		}
-		sort.Strings(w)
-		if g := ids(got); !reflect.DeepEqual(g, w) || len(w) <= len(wantIDs(want, "prod-admin", "dev")) {
-			t.Fatalf("got %d records, want %d", len(g), len(w))
+			got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: table}), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := ids(got); !reflect.DeepEqual(g, []string{"s-old"}) {
+				t.Fatalf("%s (%s): got records %v, want [s-old] (created 3 days before the window; s-late after its end)", table, st.Method, g)
+			}
 		}
 	})
 
@@ -418,15 +432,16 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("batch get for known ids", func(t *testing.T) {
-		// 250 ids of records outside the window, 5 already read, 3 unknown.
+		// 200 ids of records created after the window, 5 already read, 3
+		// unknown.
 		var idsWanted []string
 		for _, r := range recs {
-			if !contains(want[r.Profile], r.ID) && len(idsWanted) < 250 {
+			if !contains(want[r.Profile], r.ID) && len(idsWanted) < 200 {
 				idsWanted = append(idsWanted, r.ID)
 			}
 		}
-		if len(idsWanted) != 250 {
-			t.Fatalf("scenario has %d records outside the query, want 250", len(idsWanted))
+		if len(idsWanted) != 200 {
+			t.Fatalf("scenario has %d records outside the query, want 200", len(idsWanted))
 		}
 		inWindow := want["prod-admin"][:5]
 		qq := q
@@ -441,7 +456,7 @@ func TestDynamoStore(t *testing.T) {
 		if g := ids(got); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %d records, want %d", len(g), len(w))
 		}
-		// 253 keys to fetch: 100 + 100 + 53.
+		// 203 keys to fetch: 100 + 100 + 3.
 		if cnt.get("BatchGetItem") != 3 || st.Requests != int64(cnt.total()) {
 			t.Fatalf("requests %v (stats %d), want 3 BatchGetItem", cnt.ops, st.Requests)
 		}
@@ -518,7 +533,7 @@ func TestDynamoStore(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				pc, _ := newClient(t, faultProxy(t, ep, map[string]fault{tc.op: {status: 400, code: tc.code, msg: tc.msg}}))
 				qq := q
-				qq.IDs = []string{"rec-00000"}
+				qq.IDs = []string{"rec-00599"} // created after the window: only BatchGetItem reads it
 				_, _, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: tc.table}), qq)
 				var ae *AccessError
 				if !errors.As(err, &ae) || ae.Problem != tc.problem || ae.Code != tc.code {
@@ -569,12 +584,12 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("unprocessed keys are retried", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
-		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00000", "rec-00001", "rec-00002"}}
+		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00597", "rec-00598", "rec-00599"}}
 		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := append(wantIDs(want, "dev"), "rec-00000", "rec-00001", "rec-00002") // all created before the window
+		w := append(wantIDs(want, "dev"), "rec-00597", "rec-00598", "rec-00599") // all created after the window
 		sort.Strings(w)
 		if g := ids(got); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %v, want %v", g, w)
