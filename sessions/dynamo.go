@@ -373,6 +373,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 		r    Record
 		item string
 		id   string // the id of an unusable record, when it has one
+		si   string // and its source_identity, when it could be read
 		err  error
 	}
 	ds := make([]decoded, 0, len(items))
@@ -382,6 +383,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 		d := decoded{r: r, item: itemName(it), err: err}
 		if err != nil {
 			d.id, _ = a.id()
+			d.si = a.sourceIdentity()
 		}
 		ds = append(ds, d)
 	}
@@ -389,8 +391,8 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	defer l.mu.Unlock()
 	for _, d := range ds {
 		if d.err != nil {
-			if d.id != "" {
-				l.b.Poison(d.id) // this version may be its revocation: use none
+			if d.id != "" || d.si != "" {
+				l.b.Poison(d.id, d.si) // this version may be its revocation: use none
 			}
 			l.st.addUnusable(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue

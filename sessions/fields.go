@@ -120,6 +120,15 @@ func (a *attrs) id() (string, bool) {
 	return v.s, v.kind == kindString && v.s != ""
 }
 
+// sourceIdentity is the record's source_identity when it could be read as a
+// string, whatever else is wrong with the record.
+func (a *attrs) sourceIdentity() string {
+	if v := a[fSourceIdentity]; v.kind == kindString {
+		return v.s
+	}
+	return ""
+}
+
 // maxFieldLen bounds the text of one attribute in a skip reason.
 const maxFieldLen = 64
 

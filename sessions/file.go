@@ -257,8 +257,12 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 			return
 		}
 	}
-	if id, ok := a.id(); ok {
-		d.b.Poison(id) // this version may be its revocation: use none
+	id, ok := a.id()
+	if !ok {
+		id = ""
+	}
+	if si := a.sourceIdentity(); id != "" || si != "" {
+		d.b.Poison(id, si) // this version may be its revocation: use none
 	}
 	d.st.addUnusable(d.at(l), skipReason(err))
 }

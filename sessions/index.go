@@ -70,7 +70,8 @@ type Match struct {
 type Index struct {
 	ents []entry
 	// bySI maps a source_identity to its first entry; entry.next chains
-	// the other entries with the same one.
+	// the other entries with the same one. -1: only records left out of the
+	// index (see IndexBuilder.Poison) had it.
 	bySI map[string]int32
 	// ups numbers the (user, profile) pairs. all[n] holds every entry of
 	// pair n, noSI[n] only those without a source_identity (the ones auto
@@ -213,8 +214,10 @@ type IndexBuilder struct {
 	sis  []string  // per entry: its source_identity (arena strings)
 	ups  []int32   // per entry: the number of its (user, profile)
 	upd  []instant // per entry: its updated_at (building only)
-	// poisoned holds the ids of versions that could not be used.
+	// poisoned holds the ids of versions that could not be used, and
+	// deadSIs the source identities of the records left out for it.
 	poisoned map[string]bool
+	deadSIs  []string
 	byID     map[string]int32 // keys share the entries' ids
 	upNum    map[userProfile]int32
 	strs     arena
@@ -276,12 +279,21 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 
 // Poison leaves id out of the index whatever its other versions say: one
 // of its versions could not be used, and it may be the one that revoked
-// the session.
-func (b *IndexBuilder) Poison(id string) {
+// the session. sourceIdentity is that version's source_identity, when it
+// could be read; id is empty when only that could be. The source identities of an id left out stay known to the
+// index: an event that carries one is matched by source_identity (auto
+// mode does not fall back to the user's other records by time), so it
+// matches no record of that id and is orphaned.
+func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 	if b.poisoned == nil {
 		b.poisoned = map[string]bool{}
 	}
-	b.poisoned[strings.Clone(id)] = true
+	if id != "" {
+		b.poisoned[strings.Clone(id)] = true
+	}
+	if sourceIdentity != "" {
+		b.deadSIs = append(b.deadSIs, b.strs.add(sourceIdentity))
+	}
 }
 
 // Has reports whether a record with this id was added.
@@ -296,9 +308,10 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 // Index returns the index of the records added and empties b, so that the
 // memory only building needed (the ids' map) can be freed.
 func (b *IndexBuilder) Index() *Index {
-	if len(b.poisoned) > 0 {
+	if len(b.poisoned) > 0 || len(b.deadSIs) > 0 {
 		b.dropPoisoned()
 	}
+	deadSIs := b.deadSIs
 	n := len(b.ents)
 	ents, sis, ups, upd := b.ents, b.sis, b.ups, b.upd
 	if cap(ents) > n+n/16 {
@@ -338,6 +351,12 @@ func (b *IndexBuilder) Index() *Index {
 		}
 		ix.bySI[si] = int32(i)
 	}
+	// A source identity only records left out had is known, with no entry.
+	for _, si := range deadSIs {
+		if _, ok := ix.bySI[si]; !ok {
+			ix.bySI[si] = -1
+		}
+	}
 
 	// Group the entries by (user, profile): every entry, and the entries
 	// without a source_identity (the ones auto mode matches by window).
@@ -351,6 +370,9 @@ func (b *IndexBuilder) dropPoisoned() {
 	k := 0
 	for i := range b.ents {
 		if b.poisoned[b.ents[i].id] {
+			if b.sis[i] != "" {
+				b.deadSIs = append(b.deadSIs, b.sis[i])
+			}
 			continue
 		}
 		b.ents[k], b.sis[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.ups[i], b.upd[i]

@@ -506,6 +506,53 @@ func TestVersions(t *testing.T) {
 	}
 }
 
+// An event whose SourceIdentity only a record left out of the index had is
+// orphaned in auto mode: it is not matched by time to the user's other
+// records (the record left out may have been its revocation).
+func TestPoisonKeepsSourceIdentity(t *testing.T) {
+	q := MatchQuery{SourceIdentity: si1, User: "alice", Profile: "prod-admin", Time: at(10 * time.Minute)}
+	for _, tc := range []struct {
+		name   string
+		build  func(b *IndexBuilder)
+		want   Match
+		wantSI Match // ModeSourceIdentity
+	}{
+		{"the unusable version's own source_identity", func(b *IndexBuilder) {
+			b.Add(rec("window")) // no source_identity: auto matches it by time
+			b.Poison("s1", si1)
+		}, Match{}, Match{}},
+		{"a usable version's, dropped with its id", func(b *IndexBuilder) {
+			b.Add(rec("window"))
+			b.Add(rec("s1", withSI(si1), revokedAt(at(time.Minute))))
+			b.Poison("s1", "")
+		}, Match{}, Match{}},
+		{"only the source_identity could be read", func(b *IndexBuilder) {
+			b.Add(rec("window"))
+			b.Poison("", si1)
+		}, Match{}, Match{}},
+		{"another record keeps the source_identity", func(b *IndexBuilder) {
+			b.Add(rec("window"))
+			b.Add(rec("s2", withSI(si1), revokedAt(at(time.Minute))))
+			b.Poison("s1", si1)
+		}, Match{ID: "s2", Outcome: Revoked}, Match{ID: "s2", Outcome: Revoked}},
+		{"nothing poisoned: the time window decides", func(b *IndexBuilder) {
+			b.Add(rec("window"))
+		}, Match{ID: "window", Outcome: Live}, Match{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b IndexBuilder
+			tc.build(&b)
+			ix := b.Index()
+			if m := ix.Lookup(ModeAuto, q); m != tc.want {
+				t.Errorf("auto: %+v, want %+v", m, tc.want)
+			}
+			if m := ix.Lookup(ModeSourceIdentity, q); m != tc.wantSI {
+				t.Errorf("source_identity: %+v, want %+v", m, tc.wantSI)
+			}
+		})
+	}
+}
+
 // A poisoned id is left out of the index, whichever of its versions were
 // added, before or after.
 func TestPoison(t *testing.T) {
@@ -514,7 +561,7 @@ func TestPoison(t *testing.T) {
 	b.Add(rec("a", withSI(si1)))
 	b.Add(rec("b", withSI(si2)))
 	b.Add(rec("c", withSI(si1), revokedAt(at(time.Minute))))
-	b.Poison("a")
+	b.Poison("a", "")
 	b.Add(rec("d"))
 	ix := b.Index()
 	if m := ix.Lookup(ModeSourceIdentity, q); m.ID != "c" || m.Outcome != Revoked {
