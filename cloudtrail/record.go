@@ -143,6 +143,7 @@ type recordFields struct {
 	eventSource, eventName, eventID, eventTime, awsRegion, recipientAccountID rawValue
 	sourceIPAddress, userAgent, errorCode, errorMessage                       rawValue
 	userIdentity, requestParameters, responseElements                         rawValue
+	records                                                                   bool // a Records member: a whole document
 }
 
 // decodeObject decodes a record whose bytes are a valid JSON object.
@@ -176,16 +177,20 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 			f.requestParameters = v
 		case "responseElements":
 			f.responseElements = v
+		case "Records":
+			f.records = true
 		}
 	})
 	if err != nil {
 		return Event{}, false, recordSyntaxError(err, 0)
 	}
+	// Every CloudTrail record names its call: one that does not cannot be
+	// told apart from an assume-role call, and is not used.
+	if !isString(f.eventSource) || !isString(f.eventName) {
+		return Event{}, false, fieldless(&f)
+	}
 	// Only a record whose eventSource and eventName are the strings of an
 	// assume-role call is one; anything else is some other record.
-	if !isString(f.eventSource) || !isString(f.eventName) {
-		return Event{}, false, nil
-	}
 	source, name := unquote(f.eventSource.b, f.eventSource.flags), unquote(f.eventName.b, f.eventName.flags)
 	if !IsAssumeRole(source, name) {
 		return Event{}, false, nil
@@ -257,6 +262,28 @@ func roleFromErrorMessage(msg string) string {
 }
 
 func isString(v rawValue) bool { return len(v.b) > 0 && v.b[0] == '"' }
+
+// fieldless is the problem of a record whose eventSource or eventName is
+// not a string.
+func fieldless(f *recordFields) *FieldError {
+	field, v := "eventSource", f.eventSource
+	if isString(v) {
+		field, v = "eventName", f.eventName
+	}
+	problem := "is missing"
+	if len(v.b) > 0 {
+		problem = "is " + kindOf(v.b[0]) + ", want a string"
+	}
+	problem += ": this is not a CloudTrail record (every record names its call)"
+	if f.records {
+		problem += "; it holds Records: an array of CloudTrail documents (as jq -s writes) is not read, pass the log files themselves"
+	}
+	e := &FieldError{Field: field, Problem: problem}
+	if isString(f.eventID) {
+		e.EventID = unquote(f.eventID.b, f.eventID.flags)
+	}
+	return e
+}
 
 // fieldDecoder reads typed fields and keeps the first problem.
 type fieldDecoder struct {

@@ -112,8 +112,11 @@ func TestDecodeRecordFields(t *testing.T) {
 		{name: "another service", rec: otherRecord("e1"), ok: false},
 		{name: "another sts call", rec: set(assumeRole(), "eventName", "GetCallerIdentity"), ok: false},
 		{name: "assume role of another service", rec: set(assumeRole(), "eventSource", "iam.amazonaws.com"), ok: false},
-		{name: "eventSource not a string", rec: set(assumeRole(), "eventSource", 5), ok: false},
-		{name: "eventName null", rec: set(assumeRole(), "eventName", nil), ok: false},
+		// A record that does not name its call is not a CloudTrail record.
+		{name: "eventSource not a string", rec: set(assumeRole(), "eventSource", 5), ok: false, fieldErr: "eventSource"},
+		{name: "eventName null", rec: set(assumeRole(), "eventName", nil), ok: false, fieldErr: "eventName"},
+		{name: "no fields at all", raw: `{}`, ok: false, fieldErr: "eventSource"},
+		{name: "a whole document as a record", raw: `{"Records":[]}`, ok: false, fieldErr: "eventSource"},
 		{name: "requestParameters a string", rec: set(assumeRole(), "requestParameters", "roleArn"), ok: true, fieldErr: "requestParameters"},
 		{name: "eventTime a number", rec: set(assumeRole(), "eventTime", 1714564800), ok: true, fieldErr: "eventTime"},
 		{name: "eventTime not a time", rec: set(assumeRole(), "eventTime", "yesterday"), ok: true, fieldErr: "eventTime"},
@@ -130,9 +133,10 @@ func TestDecodeRecordFields(t *testing.T) {
 			ok:   true,
 		},
 		{
-			name: "keys match exactly",
-			raw:  `{"EventSource":"sts.amazonaws.com","eventname":"AssumeRole","eventID":"e","eventTime":"2024-05-01T12:00:00Z"}`,
-			ok:   false,
+			name:     "keys match exactly",
+			raw:      `{"EventSource":"sts.amazonaws.com","eventname":"AssumeRole","eventID":"e","eventTime":"2024-05-01T12:00:00Z"}`,
+			ok:       false,
+			fieldErr: "eventSource",
 		},
 		{
 			name: "the last of repeated keys counts",

@@ -169,8 +169,11 @@ func (r *refResult) record(m map[string]any, origin string) {
 // refRecord applies the field rules to one record. bad means an assume-role
 // record with a missing or mistyped field.
 func refRecord(m map[string]any) (ev Event, ok, bad bool) {
-	source, _ := m["eventSource"].(string)
-	name, _ := m["eventName"].(string)
+	source, okSource := m["eventSource"].(string)
+	name, okName := m["eventName"].(string)
+	if !okSource || !okName {
+		return Event{}, true, true // not a CloudTrail record: unusable
+	}
 	if !IsAssumeRole(source, name) {
 		return Event{}, false, false
 	}

@@ -91,15 +91,16 @@ func (s *scanner) noteValue(which int8, start, end, flags int) {
 }
 
 // mayBeAssumeRole tells, after record scanned rec, whether the record can
-// be an sts assume-role call. It is exact in one direction: a record for
-// which it reports false is not one (DecodeRecord would say ok=false); one
-// for which it reports true still needs DecodeRecord.
+// be an sts assume-role call, or has no eventSource or eventName string. It
+// is exact in one direction: a record for which it reports false is not one
+// (DecodeRecord would say ok=false with no error); one for which it reports
+// true still needs DecodeRecord.
 func (s *scanner) mayBeAssumeRole(rec []byte) bool {
 	if s.keyEsc {
 		return true
 	}
 	if s.src.start < 0 || s.name.start < 0 {
-		return false
+		return true // not a CloudTrail record: DecodeRecord says why
 	}
 	if s.src.flags&flagEscape == 0 && string(rec[s.src.start:s.src.end]) != `"`+EventSourceSTS+`"` {
 		return false

@@ -300,6 +300,17 @@ func TestBadInputFiles(t *testing.T) {
 			exit: ExitSource, want: []string{"{bad}", "Records[0]", "eventID is missing"}, files: 2, recordsSkipped: 1,
 		},
 		{
+			// What jq -s writes: the array's element is a whole document,
+			// not a record; the assume-role call inside it is not lost.
+			name: "an array of CloudTrail documents (jq -s)",
+			make: func(t *testing.T, trail string) string {
+				p := filepath.Join(trail, "slurp.json")
+				hardWrite(t, p, []byte("["+string(hardDoc(hardRecord("slurped", "")))+"]"))
+				return p
+			},
+			exit: ExitSource, want: []string{"{bad}", "record [0]", "eventSource is missing: this is not a CloudTrail record", "as jq -s writes"}, files: 2, recordsSkipped: 1,
+		},
+		{
 			name: "a 100 MB record on one line",
 			make: func(t *testing.T, trail string) string {
 				r := hardRecord("huge", "")

@@ -9,25 +9,58 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/classify"
 )
 
-// Digests are salted per run: the same id digests alike within a run and
-// differently in another, so a trail cannot choose its digests.
+// Digests are salted per run: the same event digests alike within a run
+// and differently in another, so a trail cannot choose its digests.
 func TestCollectorDigestIsSalted(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
 	a, b := newCollector(context.Background(), w), newCollector(context.Background(), w)
+	ev := func(id string) *cloudtrail.Event { return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)} }
 	const id = "0f2a4c4e-0000-4000-8000-000000000001"
-	if a.digest(id) != a.digest(id) {
-		t.Fatal("one collector digests the same id differently")
+	if a.digest(ev(id)) != a.digest(ev(id)) {
+		t.Fatal("one collector digests the same event differently")
 	}
-	if a.digest(id) == b.digest(id) {
-		t.Fatal("two collectors digest an id alike: the salt is missing")
+	if a.digest(ev(id)) == b.digest(ev(id)) {
+		t.Fatal("two collectors digest an event alike: the salt is missing")
 	}
-	if a.digest(id) == a.digest(id+"x") {
+	if a.digest(ev(id)) == a.digest(ev(id+"x")) {
 		t.Fatal("different ids digest alike")
 	}
-	// An id longer than the stack buffer digests too.
-	long := string(make([]byte, 300))
-	if a.digest(long) == a.digest(long[:299]) {
+	// An event longer than the stack buffer digests too.
+	long := string(make([]byte, 600))
+	if a.digest(ev(long)) == a.digest(ev(long[:599])) {
 		t.Fatal("long ids that differ digest alike")
+	}
+	// Fields are length-prefixed: moving a byte from one to the next
+	// changes the digest.
+	x, y := ev(id), ev(id)
+	x.RoleArn, x.SourceIdentity = "ab", "c"
+	y.RoleArn, y.SourceIdentity = "a", "bc"
+	if a.digest(x) == a.digest(y) {
+		t.Fatal("fields that differ only in where one ends digest alike")
+	}
+}
+
+// Two records with one eventID that say different things (one with the
+// broker's SourceIdentity, one without) are both classified, whichever is
+// read first: the verdict never depends on the order of the files.
+func TestCollectorConflictingCopies(t *testing.T) {
+	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
+	at := time.Unix(1000, 0)
+	tracked := cloudtrail.Event{EventID: "same", EventName: "AssumeRole", EventTime: at, SourceIdentity: "sentinel:alice:direct:11112222"}
+	bare := tracked
+	bare.SourceIdentity = ""
+	later := tracked
+	later.EventTime = at.Add(time.Second)
+	for _, order := range [][]cloudtrail.Event{{tracked, bare, tracked}, {bare, tracked, tracked}, {tracked, later}} {
+		c := newCollector(context.Background(), w)
+		c.start(nil)
+		for _, e := range order {
+			c.add(e)
+		}
+		want := int64(2)
+		if c.kept != want || c.total != int64(len(order)) || c.dups != c.total-want {
+			t.Errorf("total %d, dups %d, kept %d; want %d kept (both versions)", c.total, c.dups, c.kept, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -252,7 +253,7 @@ func unusableRecords(st cloudtrail.Stats) error {
 // collector takes events from concurrent sources: it removes duplicates
 // by eventID and applies the window, counting both, and hands each kept
 // event to the classifier. Of an event it keeps only a 16-byte digest of
-// its id.
+// its id and of what it says (see digest).
 type collector struct {
 	ctx     context.Context
 	ready   chan struct{} // closed by start
@@ -274,12 +275,24 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 	return c
 }
 
-// digest is the 16-byte prefix of SHA-256(salt, id). The salt keeps a
-// crafted trail from choosing ids whose digests pile up in one bucket of
-// the set, which would make every insert slow.
-func (c *collector) digest(id string) idset.Key {
-	var buf [96]byte
-	b := append(append(buf[:0], c.salt[:]...), id...)
+// digest is the 16-byte prefix of SHA-256(salt, event), where event is the
+// id and every field that classifying reads (name, time, roles, source
+// identity, caller, error, account, region), each with its length. Copies
+// of one event (several trails, overlapping files) are equal and counted
+// once; two records that share an id but say different things are both
+// classified, so the verdict never depends on which copy is read first.
+// The salt keeps a crafted trail from choosing ids whose digests pile up
+// in one bucket of the set, which would make every insert slow.
+func (c *collector) digest(ev *cloudtrail.Event) idset.Key {
+	var buf [512]byte
+	b := append(buf[:0], c.salt[:]...)
+	for _, f := range [...]string{ev.EventID, ev.EventName, ev.RoleArn, ev.AssumedRoleArn, ev.SourceIdentity, ev.SourceIdentityFrom,
+		ev.CallerArn, ev.ErrorCode, ev.RecipientAccountID, ev.AWSRegion} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	b = binary.AppendVarint(b, ev.EventTime.Unix())
+	b = binary.AppendUvarint(b, uint64(ev.EventTime.Nanosecond()))
 	sum := sha256.Sum256(b)
 	return idset.Key(sum[:16])
 }
@@ -302,7 +315,7 @@ func (c *collector) add(ev cloudtrail.Event) {
 	}
 	var key idset.Key
 	if ev.EventID != "" {
-		key = c.digest(ev.EventID)
+		key = c.digest(&ev)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
