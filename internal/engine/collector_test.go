@@ -14,7 +14,9 @@ import (
 func TestCollectorDigestIsSalted(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
 	a, b := newCollector(context.Background(), w), newCollector(context.Background(), w)
-	ev := func(id string) *cloudtrail.Event { return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)} }
+	ev := func(id string) *cloudtrail.Event {
+		return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)}
+	}
 	const id = "0f2a4c4e-0000-4000-8000-000000000001"
 	if a.digest(ev(id)) != a.digest(ev(id)) {
 		t.Fatal("one collector digests the same event differently")
