@@ -175,7 +175,9 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 				return fail(errPos(err), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
-			d.document(raw, loc{line: int64(lr.line(off))})
+			if err := d.document(raw, loc{line: int64(lr.line(off))}); err != nil {
+				return fail(off, err)
+			}
 		}
 	default:
 		return fail(base, fmt.Errorf("not a session file: it starts with %q; want a JSON array of records, JSON Lines, or a DynamoDB export ({\"Item\":{…}} per line)", rune(first)))
@@ -224,20 +226,28 @@ func (d *fileDecoder) at(l loc) string {
 
 // document handles one top-level object of a JSON Lines file: a record, an
 // {"Item":…} export line, or the {"Items":[…]} output of a scan.
-func (d *fileDecoder) document(raw json.RawMessage, l loc) {
+// A scan's output that holds a NextToken or a LastEvaluatedKey is one page
+// of a longer result: the error is the store's, since the records of the
+// other pages (any of them a revocation) are missing.
+func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 	m, ok := scanMembers(raw)
 	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
+		if m.nextKey != "" {
+			return fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the next pages are missing; "+
+				"export every page (aws dynamodb scan without --max-items or --no-paginate), or read the table with a session_table block", m.nextKey)
+		}
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
 			d.st.addUnusable(d.at(l), "Items is not a list of items")
-			return
+			return nil
 		}
 		for i, it := range list {
 			d.item(it, loc{line: l.line, n: int64(i), kind: locItems})
 		}
-		return
+		return nil
 	}
 	d.scanned(raw, &m, ok, l)
+	return nil
 }
 
 // item decodes one record value and keeps it or counts it as skipped.
@@ -457,6 +467,7 @@ func unquoteFast(v []byte) (string, bool) {
 type members struct {
 	vals        [numFields][]byte
 	item, items []byte
+	nextKey     string // "NextToken" or "LastEvaluatedKey" when one is set (not null or "")
 }
 
 // scanMembers walks a JSON object that a decoder already validated, in one
@@ -519,6 +530,10 @@ func (m *members) set(qkey []byte, esc bool, v []byte) bool {
 		m.item = v
 	case "Items":
 		m.items = v
+	case "NextToken", "LastEvaluatedKey":
+		if string(v) != "null" && string(v) != `""` {
+			m.nextKey = string(key)
+		}
 	default:
 		if f, ok := fieldOf(string(key)); ok {
 			m.vals[f] = v

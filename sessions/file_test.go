@@ -155,6 +155,10 @@ func TestFileStoreBadInput(t *testing.T) {
 			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"extra\":{\"x\":1}}\n",
 			ids:     []string{"a"},
 		},
+		// One page of a longer scan: the other pages' records are missing.
+		{name: "scan page with a NextToken", content: "{\"id\":\"z\"}\n{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"Count\":1,\"NextToken\":\"eyJ4Ijox\"}", wantErr: "holds a NextToken: it is one page of a longer result", line: 2},
+		{name: "scan page with a LastEvaluatedKey", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"LastEvaluatedKey\":{\"id\":{\"S\":\"a\"}}}", wantErr: "holds a LastEvaluatedKey", line: 1},
+		{name: "scan output whose NextToken is null", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":null}", ids: []string{"a"}},
 		{
 			name:    "scan output with a bad item",
 			content: "{\"Items\":[{\"id\":{\"S\":\"a\"}},{\"user\":{\"S\":\"x\"}}],\"Count\":2}",
