@@ -279,32 +279,43 @@ func (c Command) validate(args []string) int {
 	if pol != nil {
 		res.PolicySources = pol.Sources
 	}
-	textOnly := true
-	for _, o := range outs {
-		if o.name != "text" || o.file != "" {
-			textOnly = false
-		}
-	}
 	if len(diags) > 0 {
 		c.writeDiagnostics(pol, diags)
 	}
-	if !textOnly {
-		var keep []output
-		for _, o := range outs {
-			if o.name != "text" {
-				keep = append(keep, o)
+	valid := pol != nil && !diags.HasErrors()
+	// The text report: on stdout, the verdict of a valid policy (the
+	// diagnostics went to stderr); in a file, the diagnostics and the
+	// verdict.
+	code := c.writeRendered(outs, func(o output, w io.Writer) error {
+		if o.name != "text" {
+			f, _ := report.Lookup(o.name)
+			return f(w, res)
+		}
+		if o.file != "" && len(diags) > 0 {
+			var files map[string]*hcl.File
+			if pol != nil {
+				files = pol.HCLFiles
+			}
+			if err := policyhcl.WriteDiagnostics(w, files, diags, 100, false); err != nil {
+				return err
 			}
 		}
-		if code := c.writeOutputs(res, keep); code != ExitOK {
-			return code
+		switch {
+		case valid:
+			_, err := fmt.Fprintf(w, "policy is valid: %d files, %d profiles, %d rules, %d session tables\n",
+				len(pol.Files), len(pol.Profiles), len(pol.Rules), len(pol.SessionTables))
+			return err
+		case o.file != "":
+			_, err := fmt.Fprintf(w, "policy is not valid: %s\n", english.Count(len(diags.Errs()), "error", "errors"))
+			return err
 		}
+		return nil
+	})
+	if code != ExitOK {
+		return code
 	}
-	if diags.HasErrors() {
+	if !valid {
 		return ExitUsage
-	}
-	if pol != nil && textOnly {
-		fmt.Fprintf(c.Stdout, "policy is valid: %d files, %d profiles, %d rules, %d session tables\n",
-			len(pol.Files), len(pol.Profiles), len(pol.Rules), len(pol.SessionTables))
 	}
 	return ExitOK
 }
@@ -505,17 +516,25 @@ func parseFailOn(s string) (checks.Severity, error) {
 }
 
 func (c Command) writeOutputs(res *report.Result, outs []output) int {
-	for _, o := range outs {
+	return c.writeRendered(outs, func(o output, w io.Writer) error {
 		f, _ := report.Lookup(o.name)
+		return f(w, res)
+	})
+}
+
+// writeRendered writes each output as render makes it: to stdout, to a
+// descriptor, or to a file replaced whole.
+func (c Command) writeRendered(outs []output, render func(o output, w io.Writer) error) int {
+	for _, o := range outs {
 		if o.file == "" {
-			if err := f(c.Stdout, res); err != nil {
+			if err := render(o, c.Stdout); err != nil {
 				c.errorf("writing %s output: %v", o.name, err)
 				return ExitSource
 			}
 			continue
 		}
 		var buf bytes.Buffer
-		if err := f(&buf, res); err != nil {
+		if err := render(o, &buf); err != nil {
 			c.errorf("writing %s output: %v", o.name, err)
 			return ExitSource
 		}

@@ -476,3 +476,49 @@ func TestFmtRewrites(t *testing.T) {
 		t.Errorf("the file's mode is %v, want 0600 kept", fi.Mode().Perm())
 	}
 }
+
+// validate writes a text report to a file like every other format: the
+// diagnostics and the verdict; on stdout only the verdict of a valid policy.
+func TestValidateTextFile(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.hcl")
+	os.WriteFile(bad, []byte("profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\nrule \"r\" {\n  effect = \"requre_server\"\n}\n"), 0o644)
+	for _, tc := range []struct {
+		name, policy string
+		code         int
+		file, stdout []string
+	}{
+		{"valid", "examples/policy.hcl", ExitOK, []string{"policy is valid: 1 files, "}, []string{"policy is valid: 1 files, "}},
+		{"invalid", bad, ExitUsage, []string{"bad.hcl:5", "requre_server", "policy is not valid: 1 error"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".txt")
+			code, stdout, stderr := run(t, "validate", "--policy", tc.policy, "--format", "text="+out, "--format", "json="+filepath.Join(dir, tc.name+".json"))
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatalf("the text report was not written: %v", err)
+			}
+			for _, w := range tc.file {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("text report lacks %q:\n%s", w, b)
+				}
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing (text went to a file)", stdout)
+			}
+			code, stdout, _ = run(t, "validate", "--policy", tc.policy)
+			if code != tc.code || (len(tc.stdout) == 0) != (stdout == "") {
+				t.Errorf("on stdout: exit %d, stdout %q", code, stdout)
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q: %q", w, stdout)
+				}
+			}
+		})
+	}
+}
