@@ -38,7 +38,14 @@ func (noData) Run(ctx *Context) []Finding {
 		if p.Failed > 0 {
 			msg += fmt.Sprintf(" (%s %s refused)", english.Count(p.Failed, "attempt", "attempts"), isAre(p.Failed))
 		}
-		out = append(out, Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range})
+		f := Finding{Profile: p.Profile.Name, Message: msg, Range: p.Profile.Range}
+		for _, r := range a.Policy.RulesRequiringSession(p.Profile.Name) {
+			if len(f.Related) == maxRelated {
+				break
+			}
+			f.Related = append(f.Related, Related{Range: r.DeclRange, Message: fmt.Sprintf("rule %q (effect %s) demands tracked sessions of this profile", r.Name, r.Effect)})
+		}
+		out = append(out, f)
 	}
 	// A run that saw no assume-role call at all (no profile's, no other
 	// role's) proves nothing, even when no profile requires tracking: a

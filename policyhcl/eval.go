@@ -163,9 +163,16 @@ func (p *Policy) ParseSourceIdentity(si string) (BrokerIdentity, bool) {
 // match (or it has none) and its mode allows "server" (or it has none).
 // Users and time are ignored, and so is shadowing by earlier rules.
 func (p *Policy) CanRequireSession(profile string) bool {
+	return len(p.RulesRequiringSession(profile)) > 0
+}
+
+// RulesRequiringSession returns, in policy order, the require_server_session
+// rules that can apply to a session of profile (see CanRequireSession).
+func (p *Policy) RulesRequiringSession(profile string) []*Rule {
 	if p == nil {
-		return false
+		return nil
 	}
+	var out []*Rule
 	for _, r := range p.Rules {
 		if r.Effect != EffectRequireServerSession {
 			continue
@@ -176,9 +183,9 @@ func (p *Policy) CanRequireSession(profile string) bool {
 		if len(r.Modes) > 0 && !contains(r.Modes, ModeServer) {
 			continue
 		}
-		return true
+		out = append(out, r)
 	}
-	return false
+	return out
 }
 
 // AccountIDs returns the sorted literal account ids in the profiles'
