@@ -277,6 +277,9 @@ func uriReference(p string) string {
 	return (&url.URL{Path: p}).String()
 }
 
+// hclPosition matches the line and column after a policy file's name.
+var hclPosition = regexp.MustCompile(`(\.hcl):\d+(?::\d+)?`)
+
 // fingerprintKey is the line-independent identity of a finding: a hash of
 // (check id, profile, role). Moving or editing the profile block keeps it,
 // so the alert stays the same one; another profile or role gets another.
@@ -286,8 +289,10 @@ func fingerprintKey(f *checks.Finding) string {
 		// Findings about no profile (policy errors) are told apart by
 		// what they say, not by their position in the list. SC2002 about
 		// the run is one finding whose message changes with the window
-		// and the sources: it stays one alert.
-		key += "\x00" + f.Message
+		// and the sources: it stays one alert. Positions in the message
+		// ("policy.hcl:12:3") are left out, so a line added above the
+		// finding keeps its alert.
+		key += "\x00" + hclPosition.ReplaceAllString(f.Message, "$1")
 	}
 	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:8])

@@ -294,6 +294,19 @@ func TestFingerprintStability(t *testing.T) {
 	if a, b := fingerprintOf(t, run1)[0], fingerprintOf(t, run2)[0]; a != b {
 		t.Errorf("the run's SC2002 changed its fingerprint with the window: %s -> %s", a, b)
 	}
+	// A policy warning whose message names a position keeps its alert
+	// when a line is added above it; another warning gets another.
+	w1, w2, w3 := one("", "", 5), one("", "", 6), one("", "", 6)
+	w1.Findings[0].CheckID, w2.Findings[0].CheckID, w3.Findings[0].CheckID = "SC0001", "SC0001", "SC0001"
+	w1.Findings[0].Message = `role globs overlap those of profile "prod-admin" (policy.hcl:1:1)`
+	w2.Findings[0].Message = `role globs overlap those of profile "prod-admin" (policy.hcl:2:1)`
+	w3.Findings[0].Message = `role globs overlap those of profile "prod-readonly" (policy.hcl:2:1)`
+	if a, b := fingerprintOf(t, w1)[0], fingerprintOf(t, w2)[0]; a != b {
+		t.Errorf("a policy warning changed its fingerprint when its line moved: %s -> %s", a, b)
+	}
+	if a, b := fingerprintOf(t, w2)[0], fingerprintOf(t, w3)[0]; a == b {
+		t.Errorf("two different policy warnings share the fingerprint %s", a)
+	}
 	dup := one("", "", 9)
 	dup.Findings = append(dup.Findings, dup.Findings[0])
 	fps := fingerprintOf(t, dup)
