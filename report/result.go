@@ -104,6 +104,10 @@ type SourceTotals struct {
 	Failed           int64 `json:"failed"` // errorCode set: denied attempts
 	Sessions         int64 `json:"sessions"`
 	SessionRecords   int64 `json:"session_records"`
+	// SessionRecordsSkipped counts the session records not used (a
+	// duplicate version, an unusable record); RecordsSkipped counts
+	// CloudTrail's only.
+	SessionRecordsSkipped int64 `json:"session_records_skipped"`
 }
 
 // Summary is the run's verdict in numbers.

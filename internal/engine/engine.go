@@ -560,7 +560,7 @@ func totals(ct []cloudtrail.Stats, ss []sessions.Stats, c *collector) report.Sou
 	}
 	for _, s := range ss {
 		t.SessionRecords += s.Records
-		t.RecordsSkipped += s.RecordsSkipped
+		t.SessionRecordsSkipped += s.RecordsSkipped
 	}
 	t.AssumeRoleEvents = c.total
 	t.Duplicates = c.dups
