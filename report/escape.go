@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -22,6 +24,7 @@ func Neutralize(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
+	prev := rune(0)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
@@ -29,11 +32,12 @@ func Neutralize(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r):
+		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r) && !emojiJoiner(prev, r, s[i+size:]):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
 		}
+		prev = r
 		i += size
 	}
 	return b.String()
@@ -49,21 +53,37 @@ func isPlainASCII(s string) bool {
 	return true
 }
 
-// isInvisibleControl reports the format characters that reorder or break
-// text where a reader cannot see it: bidi embeddings, overrides, isolates
-// and marks (the "Trojan Source" set), and the line/paragraph separators.
+// isInvisibleControl reports the characters that change or hide text where
+// a reader cannot see them: every format character (Unicode's Cf: bidi
+// embeddings, overrides, isolates and marks, the "Trojan Source" set, and
+// zero-width spaces and joiners, the byte order mark, the soft hyphen, tag
+// characters), the line and paragraph separators, and the Hangul fillers
+// that render as blanks. A value holding one ("Prod\u200bAdmin") would
+// otherwise look the same as one without it.
 func isInvisibleControl(r rune) bool {
-	switch {
-	case r == 0x061c, r == 0x200e, r == 0x200f:
-		return true
-	case r >= 0x202a && r <= 0x202e:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x2028, r == 0x2029:
+	switch r {
+	case 0x2028, 0x2029, 0x115f, 0x1160, 0x3164, 0xffa0:
 		return true
 	}
-	return false
+	return r >= 0xad && unicode.Is(unicode.Cf, r)
+}
+
+// emojiJoiner reports whether r is a zero width joiner between two
+// pictographs (👩\u200d💻 is one emoji): it is kept there, and escaped
+// everywhere else. prev is the rune before it (a variation selector counts
+// as part of its emoji) and rest the text after it.
+func emojiJoiner(prev, r rune, rest string) bool {
+	if r != 0x200d {
+		return false
+	}
+	next, _ := utf8.DecodeRuneInString(rest)
+	return (pictograph(prev) || prev == 0xfe0f) && pictograph(next)
+}
+
+// pictograph roughly tells the emoji blocks: the symbols and dingbats and
+// the supplementary pictographs.
+func pictograph(r rune) bool {
+	return r >= 0x2600 && r <= 0x27bf || r >= 0x1f000 && r <= 0x1faff
 }
 
 // Clip shortens s to at most n bytes, cutting at a rune boundary and
@@ -150,13 +170,19 @@ func escapeJSONInvisible(b []byte) []byte {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
+	prev := rune(0)
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r == 0x7f || r >= 0x80 && r <= 0x9f || isInvisibleControl(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
+		if r == 0x7f || r >= 0x80 && r <= 0x9f || isInvisibleControl(r) && !emojiJoiner(prev, r, string(b[i+size:min(len(b), i+size+utf8.UTFMax)])) {
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2) // outside the BMP: a surrogate pair
+			} else {
+				out = fmt.Appendf(out, `\u%04x`, r)
+			}
 		} else {
 			out = append(out, b[i:i+size]...)
 		}
+		prev = r
 		i += size
 	}
 	return out

@@ -32,6 +32,12 @@ func TestNeutralize(t *testing.T) {
 		{"truncated \xe2\x82", `truncated \xe2\x82`},
 		{"unicode kept: é ü 日本 🔒 …", "unicode kept: é ü 日本 🔒 …"},
 		{"zero width joiner kept: 👩\u200d💻", "zero width joiner kept: 👩\u200d💻"},
+		// Invisible characters that make one value look like another.
+		{"Prod\u200bAdmin", `Prod\u200bAdmin`},
+		{"zw\u200cnj \u200dj\u2060wj \ufeffbom soft\u00adhyphen", `zw\u200cnj \u200dj\u2060wj \ufeffbom soft\u00adhyphen`},
+		{"filler \u3164 \u115f", `filler \u3164 \u115f`},
+		{"tag \U000e0041", `tag \ue0041`},
+		{"joiner after a letter a\u200d💻", `joiner after a letter a\u200d💻`},
 	}
 	for _, tt := range tests {
 		if got := Neutralize(tt.in); got != tt.want {
@@ -423,6 +429,7 @@ func TestGitHubLocation(t *testing.T) {
 // C1 or direction character raw.
 func FuzzJSONInvisible(f *testing.F) {
 	addHostile(f)
+	f.Add("tag \U000e0041 zw\u200bsp")
 	f.Fuzz(func(t *testing.T, s string) {
 		b, err := json.Marshal(map[string]string{"v": s, s: "k"})
 		if err != nil {
