@@ -102,7 +102,15 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
 				continue
 			}
-			addFile(filepath.Join(clean, e.Name()))
+			name := filepath.Join(clean, e.Name())
+			// A named pipe or a device found in a folder is never opened:
+			// reading one could wait forever.
+			if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+				diags = append(diags, pathError("Policy file is not a regular file", "Policy file %q in folder %q is a %s, not a regular file; remove it from the folder, or name it with --policy to read it as given.", e.Name(), p, fileKind(fi.Mode())))
+				n++
+				continue
+			}
+			addFile(name)
 			n++
 		}
 		if n == 0 {
@@ -160,6 +168,19 @@ func pathError(summary, detail string, args ...any) *hcl.Diagnostic {
 		Summary:  summary,
 		Detail:   fmt.Sprintf(detail, args...),
 	}
+}
+
+// fileKind names the type of a file that is not regular.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // unwrapPathError drops the *fs.PathError wrapper, whose text repeats the path.
