@@ -2,6 +2,8 @@ package cloudtrail
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -448,6 +450,9 @@ func (d *docDecoder) run() error {
 	case '"':
 		return errors.New("the document is a string; want a CloudTrail JSON object or array")
 	default:
+		if hint := encodingHint(d.buf[d.pos:d.end]); hint != "" {
+			return errors.New(hint)
+		}
 		return fmt.Errorf("invalid character %s at byte %d: the file is not a JSON object or array; want a CloudTrail JSON document", quoteByte(c), d.off(d.pos))
 	}
 	if err != nil {
@@ -652,6 +657,19 @@ func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
 	return d.decode(sh, idx, rec)
 }
 
+// encodingHint says what is wrong with a document that starts with a byte
+// order mark or is UTF-16 text, or "" when it does neither.
+func encodingHint(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xef, 0xbb, 0xbf}):
+		return "the file starts with a UTF-8 byte order mark, which CloudTrail never writes and JSON does not allow; remove its first three bytes (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)"
+	case bytes.HasPrefix(b, []byte{0xff, 0xfe}), bytes.HasPrefix(b, []byte{0xfe, 0xff}),
+		len(b) >= 2 && (b[0] == 0 && b[1] != 0 || b[0] != 0 && b[1] == 0):
+		return "the file is UTF-16 text, and CloudTrail writes UTF-8 JSON; convert it (iconv -f UTF-16 -t UTF-8 FILE)"
+	}
+	return ""
+}
+
 // inner handles the record held in a CloudTrailEvent string.
 func (d *docDecoder) inner(sh shape, idx int, rec []byte, at int) error {
 	i := skipSpace(rec, 0)
@@ -659,6 +677,9 @@ func (d *docDecoder) inner(sh shape, idx int, rec []byte, at int) error {
 		what := "empty"
 		if i < len(rec) {
 			what = kindOf(rec[i])
+			if !json.Valid(rec) {
+				what = "not JSON"
+			}
 		}
 		return fmt.Errorf("%s at byte %d: CloudTrailEvent is %s, want a JSON record object", sh.label(idx), d.off(at), what)
 	}
