@@ -141,6 +141,7 @@ var zeroSec = time.Time{}.Unix()
 
 func (e *entry) end() time.Time { return time.Unix(e.endSec, int64(e.endNs)) }
 func (e *entry) noEnd() bool    { return e.endSec == zeroSec && e.endNs == 0 }
+func (e *entry) noStart() bool  { return e.startSec == zeroSec && e.startNs == 0 }
 
 // cmpStart and cmpEnd order two entries by their starts or ends.
 func cmpStart(a, b *entry) int {
@@ -360,8 +361,10 @@ func (b *IndexBuilder) Index() *Index {
 
 	// Group the entries by (user, profile): every entry, and the entries
 	// without a source_identity (the ones auto mode matches by window).
-	ix.all = groupIntervals(ents, ups, len(ix.ups), func(int) bool { return true })
-	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" })
+	// A record without a start (no started_at, no created_at) has no
+	// window, like one without an end: it would cover all earlier time.
+	ix.all = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return !ents[i].noStart() })
+	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" && !ents[i].noStart() })
 	return ix
 }
 

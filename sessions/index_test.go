@@ -91,6 +91,8 @@ func TestLookup(t *testing.T) {
 		{name: "si revoked record without end is revoked", recs: []Record{rec("a", withSI(si1), func(r *Record) {
 			r.ExpiresAt, r.LastAccessAt, r.Status, r.UpdatedAt = time.Time{}, time.Time{}, StatusRevoked, at(0)
 		})}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Revoked, wantID: "a"},
+		{name: "window: a record without start has no window", recs: []Record{rec("a", func(r *Record) { r.StartedAt, r.CreatedAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
+		{name: "auto: a record without start has no window", recs: []Record{rec("a", func(r *Record) { r.StartedAt, r.CreatedAt = time.Time{}, time.Time{} })}, mode: ModeAuto, q: q("", at(time.Minute)), want: NoRecord},
 		{name: "window: a record without end has no window", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 
 		// user_profile_window
@@ -199,7 +201,7 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
-		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile &&
+		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() &&
 			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
 			(r.Profile == q.Profile || r.Profile == "" || outcome(r) != Live)
