@@ -657,14 +657,18 @@ func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
 	return d.decode(sh, idx, rec)
 }
 
+// jsonStart tells the bytes a JSON document's text can start with.
+func jsonStart(c byte) bool { return c == '{' || c == '[' || isSpace(c) }
+
 // encodingHint says what is wrong with a document that starts with a byte
 // order mark or is UTF-16 text, or "" when it does neither.
 func encodingHint(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xef, 0xbb, 0xbf}):
 		return "the file starts with a UTF-8 byte order mark, which CloudTrail never writes and JSON does not allow; remove its first three bytes (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)"
-	case bytes.HasPrefix(b, []byte{0xff, 0xfe}), bytes.HasPrefix(b, []byte{0xfe, 0xff}),
-		len(b) >= 2 && (b[0] == 0 && b[1] != 0 || b[0] != 0 && b[1] == 0):
+	case len(b) >= 4 && b[0] == 0xff && b[1] == 0xfe && jsonStart(b[2]) && b[3] == 0, // little-endian, with a byte order mark
+		len(b) >= 4 && b[0] == 0xfe && b[1] == 0xff && b[2] == 0 && jsonStart(b[3]), // big-endian, with one
+		len(b) >= 2 && b[0] == 0 && jsonStart(b[1]): // big-endian, without
 		return "the file is UTF-16 text, and CloudTrail writes UTF-8 JSON; convert it (iconv -f UTF-16 -t UTF-8 FILE)"
 	}
 	return ""
