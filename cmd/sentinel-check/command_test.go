@@ -522,3 +522,33 @@ func TestValidateTextFile(t *testing.T) {
 		})
 	}
 }
+
+// Report columns count Unicode code points, as the SARIF run declares, not
+// HCL's grapheme clusters (they differ after joined emoji or combining
+// accents).
+func TestColumnsAreCodePoints(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "p.hcl")
+	// "👩‍💻é" is 2 graphemes but 5 code points (woman, joiner, laptop, e,
+	// combining accent): effect starts at code point 25, grapheme 22.
+	src := "profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\nrule \"r\" {\n  profiles = [\"\U0001F469\u200d\U0001F4BBe\u0301\"]  effect = \"requre_server\"\n}\n"
+	os.WriteFile(pol, []byte(src), 0o644)
+	out := filepath.Join(dir, "v.json")
+	code, _, stderr := run(t, "validate", "--policy", pol, "--format", "json="+out)
+	if code != ExitUsage {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	var rep struct {
+		Findings []struct {
+			Location struct{ Line, Column int } `json:"location"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Findings) == 0 {
+		t.Fatalf("report %s: %v", b, err)
+	}
+	if l := rep.Findings[0].Location; l.Line != 5 || l.Column != 25 {
+		t.Errorf("location %d:%d, want 5:25 (code points)", l.Line, l.Column)
+	}
+}
