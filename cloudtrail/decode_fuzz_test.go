@@ -49,6 +49,11 @@ func refValue(raw []byte) (map[string]any, bool) {
 // refEvent is what the decoder must return for a record that encoding/json
 // read as m: the expected event, whether it is an assume-role call, and
 // whether some field is missing or mistyped.
+func isStringField(m map[string]any, key string) bool {
+	_, ok := m[key].(string)
+	return ok
+}
+
 func refEvent(m map[string]any) (ev cloudtrail.Event, isAR, bad bool) {
 	src, ok1 := m["eventSource"].(string)
 	name, ok2 := m["eventName"].(string)
@@ -159,6 +164,14 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		want, isAR, bad := refEvent(m)
+		if _, named := m["eventSource"].(string); !named || !isStringField(m, "eventName") {
+			// Not a CloudTrail record: unusable, never an assume-role call.
+			var fe *cloudtrail.FieldError
+			if ok || !errors.As(err, &fe) {
+				t.Fatalf("a record without eventSource and eventName strings: ok = %v, err = %v; want a *FieldError", ok, err)
+			}
+			return
+		}
 		if !ok && err != nil {
 			t.Fatalf("rejected a JSON object encoding/json reads: %v", err)
 		}
@@ -342,7 +355,10 @@ func FuzzDecodeStream(f *testing.F) {
 		var skipped, ar int64
 		for _, r := range recs {
 			ev, isAR, rerr := cloudtrail.DecodeRecord(r)
+			var fe *cloudtrail.FieldError
 			switch {
+			case !isAR && errors.As(rerr, &fe):
+				skipped++ // not a CloudTrail record: unusable
 			case !isAR && rerr != nil:
 				if err == nil {
 					t.Fatalf("a document with a non-object record was accepted")
