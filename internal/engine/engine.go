@@ -276,8 +276,10 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 }
 
 // digest is the 16-byte prefix of SHA-256(salt, event), where event is the
-// id and every field that classifying reads (name, time, roles, source
-// identity, caller, error, account, region), each with its length. Copies
+// id and every field that classifying reads (name, time, target role,
+// source identity, error), each with its length; fields only shown (the
+// caller, the region, the issued key), which one source may fill and
+// another leave empty, are not part of it. Copies
 // of one event (several trails, overlapping files) are equal and counted
 // once; two records that share an id but say different things are both
 // classified, so the verdict never depends on which copy is read first.
@@ -286,8 +288,7 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 func (c *collector) digest(ev *cloudtrail.Event) idset.Key {
 	var buf [512]byte
 	b := append(buf[:0], c.salt[:]...)
-	for _, f := range [...]string{ev.EventID, ev.EventName, ev.RoleArn, ev.AssumedRoleArn, ev.SourceIdentity, ev.SourceIdentityFrom,
-		ev.CallerArn, ev.ErrorCode, ev.RecipientAccountID, ev.AWSRegion} {
+	for _, f := range [...]string{ev.EventID, ev.EventName, ev.RoleArn, ev.SourceIdentity, ev.ErrorCode} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}
