@@ -79,7 +79,8 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			return &SourceError{Source: name, Err: fmt.Errorf("not a valid gzip file: %w", err)}
 		}
 		defer zr.Close()
-		lr = &lineReader{r: &capReader{r: gzipReader{zr}, left: MaxFileBytes}}
+		zr.Multistream(false)
+		lr = &lineReader{r: &capReader{r: gzipReader{&gzipMembers{zr: zr, src: br}}, left: MaxFileBytes}}
 		br = bufio.NewReaderSize(lr, 64<<10)
 	}
 
@@ -749,7 +750,45 @@ type gzipReader struct{ r io.Reader }
 
 type gzipError struct{ err error }
 
+// errTrailingData is data after a gzip stream's last member that is not
+// another member.
+var errTrailingData = errors.New("the data after the end of the gzip stream is not gzip data: the file was changed after it was compressed; remove the extra bytes, or compress the file again")
+
+// gzipMembers reads the members of a gzip stream one after the other, so
+// that data after the last one is told apart from a member cut short.
+type gzipMembers struct {
+	zr  *gzip.Reader // Multistream(false)
+	src *bufio.Reader
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for {
+		n, err := g.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		if n > 0 {
+			return n, nil // the end of the member shows again on the next read
+		}
+		next, _ := g.src.Peek(2)
+		switch {
+		case len(next) == 0:
+			return 0, io.EOF
+		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
+			if err := g.zr.Reset(g.src); err != nil {
+				return 0, err
+			}
+			g.zr.Multistream(false)
+		default:
+			return 0, errTrailingData
+		}
+	}
+}
+
 func (e *gzipError) Error() string {
+	if errors.Is(e.err, errTrailingData) {
+		return e.err.Error()
+	}
 	if errors.Is(e.err, io.ErrUnexpectedEOF) {
 		return "the gzip data is truncated"
 	}

@@ -238,6 +238,33 @@ func TestFileStoreUnreadable(t *testing.T) {
 		t.Fatalf("error = %v, want a truncated gzip error naming %s", err, trunc)
 	}
 
+	// Data after the last member is not reported as a truncated file; two
+	// members are read as one file, as gzip -d does.
+	whole := buf.Bytes()
+	for _, tc := range []struct {
+		name, want string
+		data       []byte
+	}{
+		{"trailing.json.gz", "data after the end of the gzip stream is not gzip data", append(append([]byte{}, whole...), "garbage"...)},
+		{"long-trailing.json.gz", "data after the end of the gzip stream is not gzip data", append(append([]byte{}, whole...), bytes.Repeat([]byte("x"), 40)...)},
+		{"two-members.json.gz", "", append(append([]byte{}, whole...), whole...)},
+	} {
+		p := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(p, tc.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, st, err := loadAll(context.Background(), NewFileStore(p), Query{})
+		if tc.want == "" {
+			if err != nil || st.Records == 0 {
+				t.Errorf("%s: %d records, %v; want the records of both members", tc.name, st.Records, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "truncated") {
+			t.Errorf("%s: error = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+
 	// A gzip header alone is not a valid file either.
 	bad := filepath.Join(dir, "bad.gz")
 	if err := os.WriteFile(bad, []byte{0x1f, 0x8b, 0x00}, 0o600); err != nil {
