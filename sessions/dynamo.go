@@ -22,6 +22,7 @@ import (
 // The broker's table layout (SPEC §5).
 const (
 	ProfileIndex = "gsi-profile" // partition key profile, sort key created_at
+	StatusIndex  = "gsi-status"  // partition key status, sort key created_at
 	keyAttribute = "id"
 )
 
@@ -46,17 +47,21 @@ type DynamoOptions struct {
 //
 // Load costs O(pages), never a request per event:
 //
-//   - one DescribeTable, to check the table and find its gsi-profile index;
+//   - one DescribeTable, to check the table and its gsi-profile and
+//     gsi-status indexes;
 //   - per profile of the query, a Query of gsi-profile with created_at up
-//     to the window's end (plus MatchSlack), paginated; profiles run in
-//     parallel. There is no lower bound: a session's SourceIdentity
-//     survives role chaining, so an event in the window can carry the
-//     identity of a session opened, revoked or expired days before it, and
-//     that record decides the event (revoked, expired);
-//   - when the index is missing, not ACTIVE or does not project all
+//     to the window's end (plus MatchSlack), paginated, and a Query of
+//     gsi-status for "revoked" and for "expired" with the same bound (the
+//     records of other profiles that decide a session chained from them);
+//     all run in parallel. There is no lower bound: a session's
+//     SourceIdentity survives role chaining, so an event in the window can
+//     carry the identity of a session opened, revoked or expired days
+//     before it, and that record decides the event (revoked, expired);
+//   - when either index is missing, not ACTIVE or does not project all
 //     attributes, or the query names no profile: one parallel segmented Scan
 //     of the table with the same created_at bound as a filter (records
-//     without created_at are kept);
+//     without created_at are kept), keeping the query's profiles and every
+//     revoked or expired record;
 //   - BatchGetItem, 100 keys a call, for the ids in Query.IDs that the
 //     reads above did not return; unprocessed keys are retried with backoff.
 //
@@ -107,7 +112,7 @@ func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats
 }
 
 func (l *dynamoLoad) load(ctx context.Context, q Query) error {
-	useIndex, why, err := l.describe(ctx)
+	idx, err := l.describe(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,16 +121,22 @@ func (l *dynamoLoad) load(ctx context.Context, q Query) error {
 	case len(q.Profiles) == 0:
 		l.st.Method = "scan (no profile asked for)"
 		err = l.scan(ctx, q, hi)
-	case useIndex:
-		l.st.Method = "query " + ProfileIndex
-		err = l.queryProfiles(ctx, q.Profiles, hi)
+	case idx.why[ProfileIndex] != "":
+		l.st.Method = "scan (" + idx.why[ProfileIndex] + ")"
+		err = l.scan(ctx, q, hi)
+	case idx.why[StatusIndex] != "":
+		// The revoked and expired records of other profiles are needed
+		// too (a session chained from one into the policy's roles), and
+		// only gsi-status finds them without a scan.
+		l.st.Method = "scan (" + idx.why[StatusIndex] + ")"
+		err = l.scan(ctx, q, hi)
+	default:
+		l.st.Method = "query " + ProfileIndex + " and " + StatusIndex
+		err = l.queryIndexes(ctx, q.Profiles, hi)
 		if isMissingIndex(err) {
-			l.st.Method = "scan (" + ProfileIndex + " rejected by the table)"
+			l.st.Method = "scan (an index was rejected by the table)"
 			err = l.scan(ctx, q, hi)
 		}
-	default:
-		l.st.Method = "scan (" + why + ")"
-		err = l.scan(ctx, q, hi)
 	}
 	if err != nil {
 		return err
@@ -133,38 +144,46 @@ func (l *dynamoLoad) load(ctx context.Context, q Query) error {
 	return l.batchGet(ctx, q.IDs)
 }
 
-// describe checks the table and says whether gsi-profile can serve the
-// reads, and if not, why.
-func (l *dynamoLoad) describe(ctx context.Context) (bool, string, error) {
+// indexes says, for gsi-profile and gsi-status, why the index cannot serve
+// the reads ("" when it can).
+type indexes struct{ why map[string]string }
+
+// describe checks the table and whether its indexes can serve the reads.
+func (l *dynamoLoad) describe(ctx context.Context) (indexes, error) {
+	idx := indexes{why: map[string]string{}}
 	l.requests.Add(1)
 	out, err := l.s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(l.s.opts.Table)})
 	if err != nil {
-		return false, "", l.fail("dynamodb:DescribeTable", l.tableName(), err)
+		return idx, l.fail("dynamodb:DescribeTable", l.tableName(), err)
 	}
 	if out.Table == nil {
-		return false, "", l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
+		return idx, l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
 	}
 	for _, k := range out.Table.KeySchema {
 		if k.KeyType == types.KeyTypeHash && aws.ToString(k.AttributeName) != keyAttribute {
-			return false, "", &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
+			return idx, &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
 				clip(aws.ToString(k.AttributeName)), keyAttribute)}
 		}
 	}
-	for _, g := range out.Table.GlobalSecondaryIndexes {
-		if aws.ToString(g.IndexName) != ProfileIndex {
-			continue
+	for _, name := range []string{ProfileIndex, StatusIndex} {
+		idx.why[name] = "the table has no " + name + " index"
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) != name {
+				continue
+			}
+			switch {
+			case g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive:
+				idx.why[name] = fmt.Sprintf("%s is %s", name, strings.ToLower(string(g.IndexStatus)))
+			case aws.ToBool(g.Backfilling):
+				idx.why[name] = name + " is backfilling"
+			case g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll:
+				idx.why[name] = name + " does not project all attributes"
+			default:
+				idx.why[name] = ""
+			}
 		}
-		switch {
-		case g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive:
-			return false, fmt.Sprintf("%s is %s", ProfileIndex, strings.ToLower(string(g.IndexStatus))), nil
-		case aws.ToBool(g.Backfilling):
-			return false, ProfileIndex + " is backfilling", nil
-		case g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll:
-			return false, ProfileIndex + " does not project all attributes", nil
-		}
-		return true, "", nil
 	}
-	return false, "the table has no " + ProfileIndex + " index", nil
+	return idx, nil
 }
 
 // createdBefore is the latest created_at to read, as a string that compares
@@ -182,24 +201,31 @@ func createdBefore(q Query) string {
 	return q.End.UTC().Add(MatchSlack + maxOffset).Truncate(time.Second).Add(time.Second).Format(time.RFC3339)
 }
 
-// queryProfiles queries gsi-profile for each profile, several at once.
-func (l *dynamoLoad) queryProfiles(ctx context.Context, profiles []string, hi string) error {
+// queryIndexes queries gsi-profile for each profile, and gsi-status for the
+// revoked and the expired records of every profile, several at once. A
+// record read by both is one record.
+func (l *dynamoLoad) queryIndexes(ctx context.Context, profiles []string, hi string) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.s.opts.Segments)
 	for _, p := range dedupe(profiles) {
-		g.Go(func() error { return l.queryProfile(ctx, p, hi) })
+		g.Go(func() error { return l.queryIndex(ctx, ProfileIndex, "profile", p, hi) })
+	}
+	for _, st := range []string{StatusRevoked, StatusExpired} {
+		g.Go(func() error { return l.queryIndex(ctx, StatusIndex, "status", st, hi) })
 	}
 	return g.Wait()
 }
 
-func (l *dynamoLoad) queryProfile(ctx context.Context, profile, hi string) error {
+// queryIndex reads the records whose attr (the index's partition key) is
+// value, created up to hi.
+func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value, hi string) error {
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(l.s.opts.Table),
-		IndexName:                aws.String(ProfileIndex),
+		IndexName:                aws.String(index),
 		KeyConditionExpression:   aws.String("#p = :p"),
-		ExpressionAttributeNames: map[string]string{"#p": "profile"},
+		ExpressionAttributeNames: map[string]string{"#p": attr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": &types.AttributeValueMemberS{Value: profile},
+			":p": &types.AttributeValueMemberS{Value: value},
 		},
 	}
 	if hi != "" {
@@ -212,14 +238,14 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, hi string) error
 		l.requests.Add(1)
 		out, err := l.s.client.Query(ctx, in)
 		if err != nil {
-			return l.fail("dynamodb:Query", fmt.Sprintf("index %q of %s", ProfileIndex, l.tableName()), err)
+			return l.fail("dynamodb:Query", fmt.Sprintf("index %q of %s", index, l.tableName()), err)
 		}
 		l.pages.Add(1)
 		l.add(out.Items)
 		if len(out.LastEvaluatedKey) == 0 {
 			return nil
 		}
-		if err := l.nextPage(seen, out.LastEvaluatedKey, "querying index "+ProfileIndex); err != nil {
+		if err := l.nextPage(seen, out.LastEvaluatedKey, "querying index "+index); err != nil {
 			return err
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
@@ -227,7 +253,8 @@ func (l *dynamoLoad) queryProfile(ctx context.Context, profile, hi string) error
 }
 
 // scan reads the whole table in parallel segments, keeping the records of
-// the query's profiles (all when it names none).
+// the query's profiles (all when it names none) and the revoked and expired
+// records of every profile.
 func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 	var want map[string]bool
 	if len(q.Profiles) > 0 {
@@ -265,7 +292,7 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 				if want != nil {
 					items = items[:0:0]
 					for _, it := range out.Items {
-						if p, ok := it["profile"].(*types.AttributeValueMemberS); ok && want[p.Value] {
+						if p, ok := it["profile"].(*types.AttributeValueMemberS); ok && (want[p.Value] || final(it)) {
 							items = append(items, it)
 						} else if !ok {
 							items = append(items, it) // let the decoder report it
@@ -286,6 +313,13 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 		})
 	}
 	return g.Wait()
+}
+
+// final reports whether an item's status is revoked or expired: such a
+// record decides a session chained from it into another profile's role.
+func final(it map[string]types.AttributeValue) bool {
+	st, ok := it["status"].(*types.AttributeValueMemberS)
+	return ok && statusOf(st.Value) != statusOther
 }
 
 // nextPage fails when a page's LastEvaluatedKey was seen before: following

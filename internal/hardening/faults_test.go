@@ -394,7 +394,8 @@ func TestFaultsDynamoDB(t *testing.T) {
 	}
 }
 
-// createSessionTable creates the broker's table with its gsi-profile index.
+// createSessionTable creates the broker's table with its gsi-profile and
+// gsi-status indexes.
 func createSessionTable(t *testing.T, c *dynamodb.Client) {
 	t.Helper()
 	s := func(v string) *string { return aws.String(v) }
@@ -405,10 +406,15 @@ func createSessionTable(t *testing.T, c *dynamodb.Client) {
 			{AttributeName: s("id"), AttributeType: ddbtypes.ScalarAttributeTypeS},
 			{AttributeName: s("profile"), AttributeType: ddbtypes.ScalarAttributeTypeS},
 			{AttributeName: s("created_at"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: s("status"), AttributeType: ddbtypes.ScalarAttributeTypeS},
 		},
 		GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{{
 			IndexName:  s("gsi-profile"),
 			KeySchema:  []ddbtypes.KeySchemaElement{{AttributeName: s("profile"), KeyType: ddbtypes.KeyTypeHash}, {AttributeName: s("created_at"), KeyType: ddbtypes.KeyTypeRange}},
+			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll},
+		}, {
+			IndexName:  s("gsi-status"),
+			KeySchema:  []ddbtypes.KeySchemaElement{{AttributeName: s("status"), KeyType: ddbtypes.KeyTypeHash}, {AttributeName: s("created_at"), KeyType: ddbtypes.KeyTypeRange}},
 			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll},
 		}},
 		BillingMode: ddbtypes.BillingModePayPerRequest,
