@@ -49,19 +49,19 @@ type DynamoOptions struct {
 //
 //   - one DescribeTable, to check the table and its gsi-profile and
 //     gsi-status indexes;
-//   - per profile of the query, a Query of gsi-profile with created_at up
-//     to the window's end (plus MatchSlack), paginated, and a Query of
-//     gsi-status for "revoked" and for "expired" with the same bound (the
-//     records of other profiles that decide a session chained from them);
-//     all run in parallel. There is no lower bound: a session's
-//     SourceIdentity survives role chaining, so an event in the window can
-//     carry the identity of a session opened, revoked or expired days
-//     before it, and that record decides the event (revoked, expired);
+//   - per profile of the query, a paginated Query of gsi-profile, and one
+//     of gsi-status for "revoked" and for "expired" (the records of other
+//     profiles that decide a session chained from them); all run in
+//     parallel. Every record is read, whenever it was created, as from an
+//     export: a session's SourceIdentity survives role chaining, so an
+//     event in the window can carry the identity of a session opened,
+//     revoked or expired days before it, and a record whose created_at is
+//     not a time must fail the run (it may be a revocation), not be left
+//     out by a string comparison;
 //   - when either index is missing, not ACTIVE or does not project all
 //     attributes, or the query names no profile: one parallel segmented Scan
-//     of the table with the same created_at bound as a filter (records
-//     without created_at are kept), keeping the query's profiles and every
-//     revoked or expired record;
+//     of the table, keeping the query's profiles and every revoked or
+//     expired record;
 //   - BatchGetItem, 100 keys a call, for the ids in Query.IDs that the
 //     reads above did not return; unprocessed keys are retried with backoff.
 //
@@ -92,10 +92,11 @@ type dynamoLoad struct {
 	pages    atomic.Int64
 	filtered atomic.Int64
 
-	mu   sync.Mutex // guards b and st
-	b    *IndexBuilder
-	base int // b.Len() when the load started
-	st   Stats
+	mu       sync.Mutex // guards b, st and unusable
+	b        *IndexBuilder
+	base     int // b.Len() when the load started
+	st       Stats
+	unusable map[string]bool // ids of the unusable items counted
 }
 
 func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats, error) {
@@ -116,26 +117,25 @@ func (l *dynamoLoad) load(ctx context.Context, q Query) error {
 	if err != nil {
 		return err
 	}
-	hi := createdBefore(q)
 	switch {
 	case len(q.Profiles) == 0:
 		l.st.Method = "scan (no profile asked for)"
-		err = l.scan(ctx, q, hi)
+		err = l.scan(ctx, q)
 	case idx.why[ProfileIndex] != "":
 		l.st.Method = "scan (" + idx.why[ProfileIndex] + ")"
-		err = l.scan(ctx, q, hi)
+		err = l.scan(ctx, q)
 	case idx.why[StatusIndex] != "":
 		// The revoked and expired records of other profiles are needed
 		// too (a session chained from one into the policy's roles), and
 		// only gsi-status finds them without a scan.
 		l.st.Method = "scan (" + idx.why[StatusIndex] + ")"
-		err = l.scan(ctx, q, hi)
+		err = l.scan(ctx, q)
 	default:
 		l.st.Method = "query " + ProfileIndex + " and " + StatusIndex
-		err = l.queryIndexes(ctx, q.Profiles, hi)
+		err = l.queryIndexes(ctx, q.Profiles)
 		if isMissingIndex(err) {
 			l.st.Method = "scan (an index was rejected by the table)"
-			err = l.scan(ctx, q, hi)
+			err = l.scan(ctx, q)
 		}
 	}
 	if err != nil {
@@ -186,39 +186,24 @@ func (l *dynamoLoad) describe(ctx context.Context) (indexes, error) {
 	return idx, nil
 }
 
-// createdBefore is the latest created_at to read, as a string that compares
-// correctly with RFC 3339 times whatever their fractional digits: the
-// window's end plus MatchSlack, one second later, widened by 14 hours, the
-// largest UTC offset, since DynamoDB compares the strings and a created_at
-// written with an offset ("+02:00") is local time. A record created later
-// cannot cover an event of the window. Empty when the window has no end.
-// Records created before the window are all read (see NewDynamoStore).
-func createdBefore(q Query) string {
-	if q.End.IsZero() {
-		return ""
-	}
-	const maxOffset = 14 * time.Hour
-	return q.End.UTC().Add(MatchSlack + maxOffset).Truncate(time.Second).Add(time.Second).Format(time.RFC3339)
-}
-
 // queryIndexes queries gsi-profile for each profile, and gsi-status for the
 // revoked and the expired records of every profile, several at once. A
 // record read by both is one record.
-func (l *dynamoLoad) queryIndexes(ctx context.Context, profiles []string, hi string) error {
+func (l *dynamoLoad) queryIndexes(ctx context.Context, profiles []string) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.s.opts.Segments)
 	for _, p := range dedupe(profiles) {
-		g.Go(func() error { return l.queryIndex(ctx, ProfileIndex, "profile", p, hi) })
+		g.Go(func() error { return l.queryIndex(ctx, ProfileIndex, "profile", p) })
 	}
 	for _, st := range []string{StatusRevoked, StatusExpired} {
-		g.Go(func() error { return l.queryIndex(ctx, StatusIndex, "status", st, hi) })
+		g.Go(func() error { return l.queryIndex(ctx, StatusIndex, "status", st) })
 	}
 	return g.Wait()
 }
 
 // queryIndex reads the records whose attr (the index's partition key) is
-// value, created up to hi.
-func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value, hi string) error {
+// value.
+func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value string) error {
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(l.s.opts.Table),
 		IndexName:                aws.String(index),
@@ -227,11 +212,6 @@ func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value, hi stri
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":p": &types.AttributeValueMemberS{Value: value},
 		},
-	}
-	if hi != "" {
-		in.KeyConditionExpression = aws.String("#p = :p AND #c <= :hi")
-		in.ExpressionAttributeNames["#c"] = "created_at"
-		in.ExpressionAttributeValues[":hi"] = &types.AttributeValueMemberS{Value: hi}
 	}
 	seen := map[string]bool{}
 	for {
@@ -255,7 +235,7 @@ func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value, hi stri
 // scan reads the whole table in parallel segments, keeping the records of
 // the query's profiles (all when it names none) and the revoked and expired
 // records of every profile.
-func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
+func (l *dynamoLoad) scan(ctx context.Context, q Query) error {
 	var want map[string]bool
 	if len(q.Profiles) > 0 {
 		want = make(map[string]bool, len(q.Profiles))
@@ -272,13 +252,6 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 				Segment:       aws.Int32(seg),
 				TotalSegments: aws.Int32(segs),
 			}
-			if hi != "" {
-				in.FilterExpression = aws.String("attribute_not_exists(#c) OR #c <= :hi")
-				in.ExpressionAttributeNames = map[string]string{"#c": "created_at"}
-				in.ExpressionAttributeValues = map[string]types.AttributeValue{
-					":hi": &types.AttributeValueMemberS{Value: hi},
-				}
-			}
 			seen := map[string]bool{}
 			for {
 				l.requests.Add(1)
@@ -287,7 +260,6 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query, hi string) error {
 					return l.fail("dynamodb:Scan", l.tableName(), err)
 				}
 				l.pages.Add(1)
-				l.filtered.Add(int64(out.ScannedCount - out.Count)) // created long before or after the window
 				items := out.Items
 				if want != nil {
 					items = items[:0:0]
@@ -425,6 +397,17 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	defer l.mu.Unlock()
 	for _, d := range ds {
 		if d.err != nil {
+			// An item two reads return (gsi-profile and gsi-status) is one
+			// unusable record.
+			if d.id != "" {
+				if l.unusable[d.id] {
+					continue
+				}
+				if l.unusable == nil {
+					l.unusable = map[string]bool{}
+				}
+				l.unusable[d.id] = true
+			}
 			if d.id != "" || d.si != "" {
 				l.b.Poison(d.id, d.si) // this version may be its revocation: use none
 			}

@@ -224,14 +224,12 @@ func scenario(n int) ([]Record, map[string][]string) {
 			r.Status, r.RevokedBy, r.RevokedReason = StatusRevoked, "admin", "test"
 		}
 		recs = append(recs, r)
-		// Every record created up to the window's end is read: one
-		// created days before it can still decide an event in it. So is
-		// every revoked one, whatever its profile (see wantIDs).
-		if hi := winEnd.Add(MatchSlack + offsetMargin); !created.After(hi) {
-			want[p] = append(want[p], r.ID)
-			if r.Status == StatusRevoked {
-				want[finalKey+p] = append(want[finalKey+p], r.ID)
-			}
+		// Every record of a profile is read, whenever it was created: one
+		// created days before the window can still decide an event in it.
+		// So is every revoked one, whatever its profile (see wantIDs).
+		want[p] = append(want[p], r.ID)
+		if r.Status == StatusRevoked {
+			want[finalKey+p] = append(want[finalKey+p], r.ID)
 		}
 	}
 	return recs, want
@@ -308,11 +306,12 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
-	t.Run("records created long before the window are read", func(t *testing.T) {
+	t.Run("records are read whenever they were created", func(t *testing.T) {
 		// A revoked session's SourceIdentity survives role chaining: an
 		// event in the window can carry it days after the record was
-		// created, and the record must decide it (revoked, SC1002).
-		createTable(t, c, "t-old", tableOpts{})
+		// created, and the record must decide it (revoked, SC1002). A
+		// record whose created_at is not a time is unusable (it may be a
+		// revocation), never left out by a string comparison.
 		old := Record{
 			ID: "s-old", User: "alice", Profile: "prod-admin", Status: StatusRevoked,
 			SourceIdentity: "sentinel:alice:direct:1a2b0000",
@@ -320,21 +319,30 @@ func TestDynamoStore(t *testing.T) {
 			UpdatedAt: winStart.Add(-71 * time.Hour), ExpiresAt: winStart.Add(-71 * time.Hour),
 		}
 		late := old
-		late.ID, late.CreatedAt, late.StartedAt = "s-late", winEnd.Add(MatchSlack+offsetMargin+2*time.Second), winEnd.Add(MatchSlack+offsetMargin+2*time.Second)
-		put(t, c, "t-old", []map[string]types.AttributeValue{item(old, 0), item(late, 0)})
+		late.ID, late.CreatedAt, late.StartedAt = "s-late", winEnd.Add(30*24*time.Hour), winEnd.Add(30*24*time.Hour)
+		bad := old
+		bad.ID = "s-bad"
+		badItem := item(bad, 0)
+		badItem["created_at"] = &types.AttributeValueMemberS{Value: "pending"}
 		for _, opts := range []tableOpts{{}, {noProfileIndex: true}} {
 			table := "t-old"
 			if opts.noProfileIndex {
 				table = "t-old-scan"
-				createTable(t, c, table, opts)
-				put(t, c, table, []map[string]types.AttributeValue{item(old, 0), item(late, 0)})
 			}
+			createTable(t, c, table, opts)
+			// The revoked s-bad is read by two queries (gsi-profile and
+			// gsi-status): it is one unusable record.
+			items := []map[string]types.AttributeValue{item(old, 0), item(late, 0), badItem}
+			put(t, c, table, items)
 			got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: table}), q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g := ids(got); !reflect.DeepEqual(g, []string{"s-old"}) {
-				t.Fatalf("%s (%s): got records %v, want [s-old] (created 3 days before the window; s-late after its end)", table, st.Method, g)
+			if g := ids(got); !reflect.DeepEqual(g, []string{"s-late", "s-old"}) {
+				t.Fatalf("%s (%s): got records %v, want [s-late s-old] (created 3 days before the window and a month after it)", table, st.Method, g)
+			}
+			if want := int64(len(items) - 2); st.RecordsUnusable != want {
+				t.Errorf("%s (%s): %d records unusable, want %d (created_at not a time): %+v", table, st.Method, st.RecordsUnusable, want, st.Skipped)
 			}
 		}
 	})
@@ -466,16 +474,16 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("batch get for known ids", func(t *testing.T) {
-		// 200 ids of records created after the window, 5 already read, 3
-		// unknown.
+		// 150 ids of live records of a profile the query does not name, 5
+		// already read, 3 unknown.
 		var idsWanted []string
 		for _, r := range recs {
-			if !contains(want[r.Profile], r.ID) && len(idsWanted) < 200 {
+			if !contains(wantIDs(want, "prod-admin", "dev"), r.ID) && len(idsWanted) < 150 {
 				idsWanted = append(idsWanted, r.ID)
 			}
 		}
-		if len(idsWanted) != 200 {
-			t.Fatalf("scenario has %d records outside the query, want 200", len(idsWanted))
+		if len(idsWanted) != 150 {
+			t.Fatalf("scenario has %d records outside the query, want 150", len(idsWanted))
 		}
 		inWindow := want["prod-admin"][:5]
 		qq := q
@@ -490,9 +498,9 @@ func TestDynamoStore(t *testing.T) {
 		if g := ids(got); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %d records, want %d", len(g), len(w))
 		}
-		// 203 keys to fetch: 100 + 100 + 3.
-		if cnt.get("BatchGetItem") != 3 || st.Requests != int64(cnt.total()) {
-			t.Fatalf("requests %v (stats %d), want 3 BatchGetItem", cnt.ops, st.Requests)
+		// 153 keys to fetch: 100 + 53.
+		if cnt.get("BatchGetItem") != 2 || st.Requests != int64(cnt.total()) {
+			t.Fatalf("requests %v (stats %d), want 2 BatchGetItem", cnt.ops, st.Requests)
 		}
 	})
 
@@ -567,7 +575,7 @@ func TestDynamoStore(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				pc, _ := newClient(t, faultProxy(t, ep, map[string]fault{tc.op: {status: 400, code: tc.code, msg: tc.msg}}))
 				qq := q
-				qq.IDs = []string{"rec-00599"} // created after the window: only BatchGetItem reads it
+				qq.IDs = []string{"rec-00599"} // a live record of staging: only BatchGetItem reads it
 				_, _, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: tc.table}), qq)
 				var ae *AccessError
 				if !errors.As(err, &ae) || ae.Problem != tc.problem || ae.Code != tc.code {
@@ -618,12 +626,12 @@ func TestDynamoStore(t *testing.T) {
 
 	t.Run("unprocessed keys are retried", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
-		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00597", "rec-00598", "rec-00599"}}
+		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00594", "rec-00597", "rec-00599"}}
 		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := append(wantIDs(want, "dev"), "rec-00597", "rec-00598", "rec-00599") // all created after the window
+		w := append(wantIDs(want, "dev"), "rec-00594", "rec-00597", "rec-00599") // live records of other profiles
 		sort.Strings(w)
 		if g := ids(got); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %v, want %v", g, w)

@@ -69,8 +69,7 @@ type Stats struct {
 	FirstUnusable   *Skip `json:"-"`
 	Pages           int64 `json:"pages,omitempty"`
 	// ItemsFiltered counts the items a DynamoDB scan read and left out:
-	// other profiles' records and records created after the window's end
-	// (server-side, from ScannedCount).
+	// the live records of profiles the query does not name.
 	ItemsFiltered int64 `json:"items_filtered,omitempty"`
 	Requests      int64 `json:"requests,omitempty"`
 	// Method says how a DynamoDB table was read: "query gsi-profile", or
