@@ -188,6 +188,7 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rewrite := p.rewrite
 	p.mu.Unlock()
 	if rewrite != nil {
+		r.Body = io.NopCloser(bytes.NewReader(reqBody)) // the rewrite may read the request
 		body = rewrite(op, r, status, body)
 	}
 	setCRC(header, r, body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -376,9 +377,22 @@ func TestFaultsDynamoDB(t *testing.T) {
 					return body
 				}
 				r0 := d.records[0]
-				page["LastEvaluatedKey"] = map[string]any{"id": map[string]string{"S": r0.ID}, "profile": map[string]string{"S": "prod"}, "created_at": map[string]string{"S": r0.CreatedAt}}
-				b, _ := json.Marshal(page)
-				return b
+				// A key of the index the Query reads (gsi-profile or gsi-status).
+				key := map[string]any{"id": map[string]string{"S": r0.ID}, "created_at": map[string]string{"S": r0.CreatedAt}}
+				var req struct {
+					IndexName                 string
+					ExpressionAttributeValues map[string]map[string]string
+				}
+				b, _ := io.ReadAll(r.Body)
+				_ = json.Unmarshal(b, &req)
+				attr := "profile"
+				if req.IndexName == "gsi-status" {
+					attr = "status"
+				}
+				key[attr] = map[string]string{"S": req.ExpressionAttributeValues[":p"]["S"]}
+				page["LastEvaluatedKey"] = key
+				out, _ := json.Marshal(page)
+				return out
 			}
 		}, exit: 3, want: []string{src, "LastEvaluatedKey"}},
 	}
