@@ -164,7 +164,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		want, isAR, bad := refEvent(m)
-		if _, named := m["eventSource"].(string); !named || !isStringField(m, "eventName") {
+		if _, named := m["eventSource"].(string); (!named || !isStringField(m, "eventName")) && m["eventType"] != cloudtrail.EventTypeInsight {
 			// Not a CloudTrail record: unusable, never an assume-role call.
 			var fe *cloudtrail.FieldError
 			if ok || !errors.As(err, &fe) {

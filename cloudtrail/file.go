@@ -248,7 +248,7 @@ type walker struct {
 	send         func(fileJob) bool // false: stop walking
 	found        int
 	stopped      bool
-	inDigest     bool // walking a CloudTrail-Digest folder: its files are counted, not listed
+	inSkipped    string // walking a CloudTrail-Digest or -Insight folder (the reason): its files are counted, not listed
 	delivery     deliveryWindow
 	early, late  int64 // log files passed over by their delivery time (counted in skippedFiles)
 	skips        []Skip
@@ -284,8 +284,27 @@ func (w *walker) skipFile(path, reason string) {
 
 func (w *walker) unreadable(path string, err error) { w.add(path, err) }
 
-// digestFolder is the folder of CloudTrail's layout that holds digest files.
-const digestFolder = "CloudTrail-Digest"
+// The folders of CloudTrail's layout that hold no log files of API calls.
+const (
+	digestFolder  = "CloudTrail-Digest"
+	insightFolder = "CloudTrail-Insight"
+)
+
+// skippedFolder is the reason a folder of CloudTrail's layout named name is
+// not read, or "".
+func skippedFolder(name string) string {
+	switch name {
+	case digestFolder:
+		return reasonDigestFolder
+	case insightFolder:
+		return reasonInsightFolder
+	}
+	return ""
+}
+
+// isInsightName tells whether a file's name is a CloudTrail Insights file's
+// (<account>_CloudTrail-Insight_<region>_<time>_<id>.json.gz).
+func isInsightName(name string) bool { return strings.Contains(name, "_"+insightFolder+"_") }
 
 // isDigestName tells whether a file's name is a CloudTrail digest file's
 // (<account>_CloudTrail-Digest_<region>_<trail>_<region>_<time>.json.gz).
@@ -315,12 +334,16 @@ func (w *walker) walkTop(path string) bool {
 // file handles a file found by the walk. explicit: the user gave its path;
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
-	if w.inDigest && !explicit {
+	if w.inSkipped != "" && !explicit {
 		w.skippedFiles++ // listed once for the folder
 		return
 	}
 	if !explicit && isDigestName(fi.Name()) {
 		w.skipFile(path, reasonDigest)
+		return
+	}
+	if !explicit && isInsightName(fi.Name()) {
+		w.skipFile(path, reasonInsight)
 		return
 	}
 	if !explicit && !hasTrailName(fi.Name()) {
@@ -387,16 +410,16 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return
 	}
-	if !w.inDigest && depth > 0 && filepath.Base(dir) == digestFolder {
-		// A digest folder holds an hourly file per region and account: it
-		// is one Skipped entry with the number of its files, not one per
-		// file (they are all counted in FilesSkipped).
-		w.inDigest = true
+	if reason := skippedFolder(filepath.Base(dir)); w.inSkipped == "" && depth > 0 && reason != "" {
+		// A digest or Insights folder holds a file per region and account
+		// every hour or so: it is one Skipped entry with the number of its
+		// files, not one per file (they are all counted in FilesSkipped).
+		w.inSkipped = reason
 		before := w.skippedFiles
 		defer func() {
-			w.inDigest = false
+			w.inSkipped = ""
 			if n := w.skippedFiles - before; n > 0 {
-				w.skips = append(w.skips, Skip{Item: dir, Reason: reasonDigestFolder + ": " + english.Count(n, "file", "files")})
+				w.skips = append(w.skips, Skip{Item: dir, Reason: reason + ": " + english.Count(n, "file", "files")})
 			}
 		}()
 	}

@@ -269,6 +269,29 @@ func TestFileSourceDigestNames(t *testing.T) {
 	}
 }
 
+// CloudTrail Insights files (in their CloudTrail-Insight folder, or named as
+// one) hold no API calls: they are skipped, and an Insights record read
+// anyway (a file given by its path) is not an assume-role call nor unusable.
+func TestFileSourceInsights(t *testing.T) {
+	dir := t.TempDir()
+	insight := []byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T10:05:00Z","eventID":"i1","eventType":"AwsCloudTrailInsight","eventCategory":"Insight","insightDetails":{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","state":"Start"}}]}`)
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2024/05/01/111122223333_CloudTrail-Insight_us-east-1_20240501T1005Z_x.json", insight)
+	named := writeFile(t, dir, "copy/111122223333_CloudTrail-Insight_us-east-1_20240501T1005Z_y.json", insight)
+	_, st, err := readAll(t, NewFileSource([]string{dir}, FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 1 || st.FilesSkipped != 2 || st.AssumeRole != 1 || st.RecordsSkipped != 0 {
+		t.Errorf("files %d, skipped %d, assume-role %d, records skipped %d; want 1, 2 (the Insights folder's file and the Insights-named one), 1, 0: %+v",
+			st.Files, st.FilesSkipped, st.AssumeRole, st.RecordsSkipped, st.Skipped)
+	}
+	_, st, err = readAll(t, NewFileSource([]string{named}, FileOptions{}))
+	if err != nil || st.Files != 1 || st.Records != 1 || st.AssumeRole != 0 || st.RecordsSkipped != 0 {
+		t.Errorf("an Insights file given by its path: %+v, %v; want 1 record read, not an assume-role call, not unusable", st, err)
+	}
+}
+
 func TestFileSourceWorkersAgree(t *testing.T) {
 	one, st1, err := readAll(t, NewFileSource([]string{invictusDir}, FileOptions{Workers: 1}))
 	if err != nil {

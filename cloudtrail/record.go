@@ -143,6 +143,7 @@ type recordFields struct {
 	eventSource, eventName, eventID, eventTime, awsRegion, recipientAccountID rawValue
 	sourceIPAddress, userAgent, errorCode, errorMessage                       rawValue
 	userIdentity, requestParameters, responseElements                         rawValue
+	eventType                                                                 rawValue
 	records                                                                   bool // a Records member: a whole document
 }
 
@@ -179,6 +180,8 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 			f.responseElements = v
 		case "Records":
 			f.records = true
+		case "eventType":
+			f.eventType = v
 		}
 	})
 	if err != nil {
@@ -187,6 +190,9 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	// Every CloudTrail record names its call: one that does not cannot be
 	// told apart from an assume-role call, and is not used.
 	if !isString(f.eventSource) || !isString(f.eventName) {
+		if isString(f.eventType) && unquote(f.eventType.b, f.eventType.flags) == EventTypeInsight {
+			return Event{}, false, nil // an Insights event: its call is in insightDetails
+		}
 		return Event{}, false, fieldless(&f)
 	}
 	// Only a record whose eventSource and eventName are the strings of an
@@ -262,6 +268,10 @@ func roleFromErrorMessage(msg string) string {
 }
 
 func isString(v rawValue) bool { return len(v.b) > 0 && v.b[0] == '"' }
+
+// EventTypeInsight is the eventType of a CloudTrail Insights event, which
+// names the call it is about inside insightDetails, not at the top.
+const EventTypeInsight = "AwsCloudTrailInsight"
 
 // fieldless is the problem of a record whose eventSource or eventName is
 // not a string.

@@ -172,6 +172,9 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	source, okSource := m["eventSource"].(string)
 	name, okName := m["eventName"].(string)
 	if !okSource || !okName {
+		if t, _ := m["eventType"].(string); t == EventTypeInsight {
+			return Event{}, false, false // an Insights event
+		}
 		return Event{}, true, true // not a CloudTrail record: unusable
 	}
 	if !IsAssumeRole(source, name) {

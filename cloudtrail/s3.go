@@ -537,7 +537,7 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 					case "CloudTrail-Digest":
 						r.skip(r.url(d), reasonDigest)
 					case "CloudTrail-Insight":
-						r.skip(r.url(d), "CloudTrail Insights events (no API calls)")
+						r.skip(r.url(d), reasonInsightFolder)
 					default:
 						r.skip(r.url(d), "not a CloudTrail log folder")
 					}
@@ -732,7 +732,7 @@ func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Obje
 			key := *o.Key
 			name := key[strings.LastIndex(key, "/")+1:]
 			switch {
-			case isDigestName(name) || !hasTrailName(name):
+			case isDigestName(name) || isInsightName(name) || !hasTrailName(name):
 				r.mu.Lock()
 				r.st.FilesSkipped++
 				r.other++

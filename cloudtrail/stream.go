@@ -72,10 +72,12 @@ var (
 
 // Reasons used in Skipped entries for whole documents.
 const (
-	reasonDigest       = "CloudTrail digest file (holds hashes of log files, no events)"
-	reasonDigestFolder = "folder of CloudTrail digest files (hashes of log files, no events)"
-	reasonNotTrail     = "not a CloudTrail document: a JSON object without Records, Events or event fields"
-	reasonNotJSONName  = "not a .json or .json.gz file"
+	reasonDigest        = "CloudTrail digest file (holds hashes of log files, no events)"
+	reasonDigestFolder  = "folder of CloudTrail digest files (hashes of log files, no events)"
+	reasonInsight       = "CloudTrail Insights file (unusual activity summaries, no API calls)"
+	reasonInsightFolder = "folder of CloudTrail Insights files (unusual activity summaries, no API calls)"
+	reasonNotTrail      = "not a CloudTrail document: a JSON object without Records, Events or event fields"
+	reasonNotJSONName   = "not a .json or .json.gz file"
 )
 
 // DecodeStream decodes one CloudTrail document from r and calls emit for
