@@ -414,17 +414,34 @@ func plainAttr(v json.RawMessage) attr {
 // dynamoJSONAttrs reads DynamoDB JSON: every value is {"S":…}, {"N":…},
 // {"NULL":true}, {"BOOL":…} or another type tag.
 func dynamoJSONAttrs(obj map[string]json.RawMessage, a *attrs) error {
-	for k, v := range obj {
-		tv, err := jsonObject(v)
+	// Every attribute is read, in name order, before the first problem is
+	// reported: the id and source_identity of an unusable record must be
+	// known whatever attribute is broken (see IndexBuilder.Poison).
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var first error
+	fail := func(k string, err error) {
+		a.setAttr(k, attr{kind: kindOther})
+		if first == nil {
+			first = err
+		}
+	}
+	for _, k := range keys {
+		tv, err := jsonObject(obj[k])
 		if err != nil || len(tv) != 1 {
-			return fmt.Errorf("attribute %q is not a DynamoDB attribute value like {\"S\":\"…\"}", clip(k))
+			fail(k, fmt.Errorf("attribute %q is not a DynamoDB attribute value like {\"S\":\"…\"}", clip(k)))
+			continue
 		}
 		for tag, val := range tv {
 			switch tag {
 			case "S", "N":
 				var s string
 				if err := json.Unmarshal(val, &s); err != nil {
-					return fmt.Errorf("attribute %q: the value of %q is not a string", clip(k), tag)
+					fail(k, fmt.Errorf("attribute %q: the value of %q is not a string", clip(k), tag))
+					continue
 				}
 				kind := kindString
 				if tag == "N" {
@@ -440,7 +457,7 @@ func dynamoJSONAttrs(obj map[string]json.RawMessage, a *attrs) error {
 			}
 		}
 	}
-	return nil
+	return first
 }
 
 // unquoteFast returns the text of a JSON string without escapes, which is

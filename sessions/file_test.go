@@ -460,3 +460,29 @@ func FuzzUnquoteFast(f *testing.F) {
 		}
 	})
 }
+
+// A DynamoDB-JSON record with a broken attribute is unusable, and its id
+// and source_identity are known whatever attribute is broken and whatever
+// order the attributes are read in: an event that carries that identity
+// is orphaned, never matched by time to another record of the user.
+func TestDynamoJSONUnusableKeepsIdentity(t *testing.T) {
+	const line = `{"Item":{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod-admin"},"status":{"S":"revoked"},` +
+		`"source_identity":{"S":"` + si1 + `"},"started_at":{"S":"2024-05-01T09:00:00Z"},"updated_at":{"S":"2024-05-01T09:05:00Z"},` +
+		`"a_broken":"x","revoked_by":"admin","z_broken":5}}` + "\n" +
+		`{"Item":{"id":{"S":"s2"},"user":{"S":"alice"},"profile":{"S":"prod-admin"},"status":{"S":"active"},` +
+		`"started_at":{"S":"2024-05-01T08:00:00Z"},"expires_at":{"S":"2024-05-01T12:00:00Z"}}}` + "\n"
+	q := MatchQuery{SourceIdentity: si1, User: "alice", Profile: "prod-admin", Time: time.Date(2024, 5, 1, 9, 10, 0, 0, time.UTC)}
+	for range 20 { // map order differs from run to run
+		var b IndexBuilder
+		var st Stats
+		if err := readRecords(context.Background(), strings.NewReader(line), "x", &st, &b); err != nil {
+			t.Fatal(err)
+		}
+		if st.RecordsUnusable != 1 {
+			t.Fatalf("%d unusable records, want 1: %+v", st.RecordsUnusable, st.Skipped)
+		}
+		if m := b.Index().Lookup(ModeAuto, q); m.Outcome != NoRecord {
+			t.Fatalf("auto lookup = %+v, want no record (the identity belongs to the unusable s1)", m)
+		}
+	}
+}
