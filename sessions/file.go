@@ -176,12 +176,13 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 				return fail(errPos(err), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
-			if err := d.document(raw, loc{line: int64(lr.line(off))}); err != nil {
-				return fail(off, err)
-			}
+			d.document(raw, loc{line: int64(lr.line(off))})
 		}
 	default:
 		return fail(base, fmt.Errorf("not a session file: it starts with %q; want a JSON array of records, JSON Lines, or a DynamoDB export ({\"Item\":{…}} per line)", rune(first)))
+	}
+	if err := d.end(); err != nil {
+		return err
 	}
 	st.Records = int64(b.Len() - d.base)
 	return nil
@@ -196,6 +197,10 @@ type fileDecoder struct {
 	b    *IndexBuilder
 	base int   // b.Len() when the file started
 	locs []loc // where the record in slot base+i was read
+	// openKey and openLine are the NextToken or LastEvaluatedKey of the
+	// last scan page read, and its line: another page must follow it.
+	openKey  string
+	openLine int64
 }
 
 // locKind says how a loc is shown.
@@ -227,28 +232,34 @@ func (d *fileDecoder) at(l loc) string {
 
 // document handles one top-level object of a JSON Lines file: a record, an
 // {"Item":…} export line, or the {"Items":[…]} output of a scan.
-// A scan's output that holds a NextToken or a LastEvaluatedKey is one page
-// of a longer result: the error is the store's, since the records of the
-// other pages (any of them a revocation) are missing.
-func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
+// A scan page that holds a NextToken or a LastEvaluatedKey must be followed
+// by another page (see end).
+func (d *fileDecoder) document(raw json.RawMessage, l loc) {
 	m, ok := scanMembers(raw)
 	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
-		if m.nextKey != "" {
-			return fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the next pages are missing; "+
-				"export every page (aws dynamodb scan without --max-items or --no-paginate), or read the table with a session_table block", m.nextKey)
-		}
+		d.openKey, d.openLine = m.nextKey, l.line
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
 			d.st.addUnusable(d.at(l), "Items is not a list of items")
-			return nil
+			return
 		}
 		for i, it := range list {
 			d.item(it, loc{line: l.line, n: int64(i), kind: locItems})
 		}
-		return nil
+		return
 	}
 	d.scanned(raw, &m, ok, l)
-	return nil
+}
+
+// end fails a file whose last value is a scan page with a NextToken or a
+// LastEvaluatedKey: it is one page of a longer result, and the records of
+// the next pages (any of them a revocation) are missing.
+func (d *fileDecoder) end() error {
+	if d.openKey == "" {
+		return nil
+	}
+	return &SourceError{Source: d.name, Line: int(d.openLine), Err: fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the next pages are missing; "+
+		"export every page (aws dynamodb scan without --max-items or --no-paginate), or read the table with a session_table block", d.openKey)}
 }
 
 // item decodes one record value and keeps it or counts it as skipped.
