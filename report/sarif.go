@@ -277,8 +277,9 @@ func uriReference(p string) string {
 	return (&url.URL{Path: p}).String()
 }
 
-// hclPosition matches the line and column after a policy file's name.
-var hclPosition = regexp.MustCompile(`(\.hcl):\d+(?::\d+)?`)
+// hclPosition matches the line and column after a file name with an
+// extension ("policy.hcl:12:3", "policy.conf:4").
+var hclPosition = regexp.MustCompile(`(\.[A-Za-z0-9]+):\d+(?::\d+)?`)
 
 // fingerprintKey is the line-independent identity of a finding: a hash of
 // (check id, profile, role). Moving or editing the profile block keeps it,

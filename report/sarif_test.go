@@ -304,6 +304,13 @@ func TestFingerprintStability(t *testing.T) {
 	if a, b := fingerprintOf(t, w1)[0], fingerprintOf(t, w2)[0]; a != b {
 		t.Errorf("a policy warning changed its fingerprint when its line moved: %s -> %s", a, b)
 	}
+	w4, w5 := one("", "", 5), one("", "", 6)
+	w4.Findings[0].CheckID, w5.Findings[0].CheckID = "SC0001", "SC0001"
+	w4.Findings[0].Message = `role globs overlap those of profile "prod-admin" (policy.conf:1:1)`
+	w5.Findings[0].Message = `role globs overlap those of profile "prod-admin" (policy.conf:2:1)`
+	if a, b := fingerprintOf(t, w4)[0], fingerprintOf(t, w5)[0]; a != b {
+		t.Errorf("a warning about a policy not named *.hcl changed its fingerprint when its line moved: %s -> %s", a, b)
+	}
 	if a, b := fingerprintOf(t, w2)[0], fingerprintOf(t, w3)[0]; a == b {
 		t.Errorf("two different policy warnings share the fingerprint %s", a)
 	}
