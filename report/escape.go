@@ -57,27 +57,35 @@ func isPlainASCII(s string) bool {
 // a reader cannot see them: every format character (Unicode's Cf: bidi
 // embeddings, overrides, isolates and marks, the "Trojan Source" set, and
 // zero-width spaces and joiners, the byte order mark, the soft hyphen, tag
-// characters), the line and paragraph separators, and the Hangul fillers
-// that render as blanks. A value holding one ("Prod\u200bAdmin") would
+// characters), the line and paragraph separators, the Hangul fillers that
+// render as blanks, the combining grapheme joiner and the variation
+// selectors. A value holding one ("Prod\u200bAdmin") would
 // otherwise look the same as one without it.
 func isInvisibleControl(r rune) bool {
-	switch r {
-	case 0x2028, 0x2029, 0x115f, 0x1160, 0x3164, 0xffa0:
+	switch {
+	case r == 0x2028, r == 0x2029, r == 0x115f, r == 0x1160, r == 0x3164, r == 0xffa0,
+		r == 0x034f, r == 0x17b4, r == 0x17b5: // combining grapheme joiner, Khmer inherent vowels
+		return true
+	case r >= 0x180b && r <= 0x180f, r >= 0xfe00 && r <= 0xfe0f, r >= 0xe0100 && r <= 0xe01ef: // variation selectors
 		return true
 	}
 	return r >= 0xad && unicode.Is(unicode.Cf, r)
 }
 
-// emojiJoiner reports whether r is a zero width joiner between two
-// pictographs (👩\u200d💻 is one emoji): it is kept there, and escaped
-// everywhere else. prev is the rune before it (a variation selector counts
-// as part of its emoji) and rest the text after it.
+// emojiJoiner reports whether r is part of an emoji: a zero width joiner
+// between two pictographs (👩\u200d💻 is one emoji), or a text or emoji
+// presentation selector after a pictograph (❤\ufe0f). It is kept there,
+// and escaped everywhere else. prev is the rune before it (a presentation
+// selector counts as part of its emoji) and rest the text after it.
 func emojiJoiner(prev, r rune, rest string) bool {
-	if r != 0x200d {
-		return false
+	switch r {
+	case 0x200d:
+		next, _ := utf8.DecodeRuneInString(rest)
+		return (pictograph(prev) || prev == 0xfe0f) && pictograph(next)
+	case 0xfe0e, 0xfe0f:
+		return pictograph(prev)
 	}
-	next, _ := utf8.DecodeRuneInString(rest)
-	return (pictograph(prev) || prev == 0xfe0f) && pictograph(next)
+	return false
 }
 
 // pictograph roughly tells the emoji blocks: the symbols and dingbats and
