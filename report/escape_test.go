@@ -39,7 +39,7 @@ func TestNeutralize(t *testing.T) {
 		{"tag \U000e0041", `tag \ue0041`},
 		{"joiner after a letter a\u200d💻", `joiner after a letter a\u200d💻`},
 		{"Prod\u034fAdmin Prod\ufe00Admin \u180b \U000e0100", `Prod\u034fAdmin Prod\ufe00Admin \u180b \ue0100`},
-		{"emoji presentation kept: ❤\ufe0f, after a letter: a\ufe0f", `emoji presentation kept: ❤`+"\ufe0f"+`, after a letter: a\ufe0f`},
+		{"emoji presentation kept: ❤\ufe0f, after a letter: a\ufe0f", `emoji presentation kept: ❤` + "\ufe0f" + `, after a letter: a\ufe0f`},
 	}
 	for _, tt := range tests {
 		if got := Neutralize(tt.in); got != tt.want {
