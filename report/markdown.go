@@ -126,7 +126,7 @@ func mdTail(r *Result, max int) string {
 	fmt.Fprintf(&b, "Files: %d read, %d skipped, %d unreadable; pages: %d; records: %d read, %d skipped  \n",
 		t.Files, t.FilesSkipped, t.Unreadable, t.Pages, t.Records, t.RecordsSkipped)
 	fmt.Fprintf(&b, "Assume-role events: %s  \n", eventBreakdown(t))
-	fmt.Fprintf(&b, "Session records: %d read, %d skipped\n\n", t.SessionRecords, t.SessionRecordsSkipped)
+	fmt.Fprintf(&b, "Session records: %d used, %d skipped\n\n", t.SessionRecords, t.SessionRecordsSkipped)
 
 	if len(r.Sources.CloudTrail)+len(r.Sources.Sessions) > 0 {
 		var rows []string

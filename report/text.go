@@ -100,7 +100,7 @@ func Text(w io.Writer, r *Result) error {
 	fmt.Fprintf(tw, "Pages:\t%d\n", t.Pages)
 	fmt.Fprintf(tw, "Records:\t%d read, %d skipped\n", t.Records, t.RecordsSkipped)
 	fmt.Fprintf(tw, "Assume-role events:\t%s\n", eventBreakdown(t))
-	fmt.Fprintf(tw, "Session records:\t%d read, %d skipped\n", t.SessionRecords, t.SessionRecordsSkipped)
+	fmt.Fprintf(tw, "Session records:\t%d used, %d skipped\n", t.SessionRecords, t.SessionRecordsSkipped)
 	_ = tw.Flush()
 	if len(r.Sources.CloudTrail)+len(r.Sources.Sessions) > 0 {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
