@@ -389,7 +389,13 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 			}
 		}
 		if len(outside) > 0 {
-			r.skip(r.s.Name(), fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the prefix's date folder %s and not listed", strings.Join(outside, ", "), want))
+			// The window's last events may be in them: a coverage gap
+			// (SC2002), not only a skip.
+			msg := fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the prefix's date folder %s and not listed", strings.Join(outside, ", "), want)
+			r.skip(r.s.Name(), msg)
+			r.mu.Lock()
+			r.st.Warnings = append(r.st.Warnings, msg+"; shorten the prefix to the region folder to read them, or end the window a day before the folder's end")
+			r.mu.Unlock()
 		}
 		for _, rp := range regionPrefixes {
 			for _, d := range days {

@@ -455,6 +455,10 @@ func TestS3Source(t *testing.T) {
 				if !found {
 					t.Errorf("%s: the delivery day 2026/03/12 outside the prefix is not reported: %v", tc.prefix, st.Skipped)
 				}
+				// It is a coverage gap (SC2002), not only a skip.
+				if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "day folders 2026/03/12") {
+					t.Errorf("%s: warnings %q, want the day folder outside the prefix", tc.prefix, st.Warnings)
+				}
 			}
 			want := s3Expected(tc.keep)
 			if strings.HasSuffix(tc.prefix, "/11") {
