@@ -552,13 +552,28 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 					r.skip(r.url(ap), fmt.Sprintf("%d objects outside the CloudTrail layout", len(objs)))
 				}
 				if !hasTrail {
+					if l.account != "" {
+						// The prefix names this account: a typo would
+						// otherwise read nothing and pass.
+						return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("%s holds no CloudTrail/ folder: check the organisation and account ids in the prefix", r.url(ap))}
+					}
 					r.skip(r.url(ap), "no CloudTrail/ folder: no log files for this account")
 					return nil
 				}
 			}
 			var rps []string
 			if l.region != "" {
-				rps = []string{trail + l.region + "/"}
+				// The prefix names the region folder: it must exist (a
+				// typo such as us-east-l would read nothing and pass).
+				rp := trail + l.region + "/"
+				dirs, objs, err := r.listDirs(gctx, rp)
+				if err != nil {
+					return err
+				}
+				if len(dirs)+len(objs) == 0 {
+					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("%s holds nothing: check the region (and the account) in the prefix", r.url(rp))}
+				}
+				rps = []string{rp}
 				mu.Lock()
 				found[l.region] = true
 				mu.Unlock()
@@ -566,6 +581,9 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 				dirs, _, err := r.listDirs(gctx, trail)
 				if err != nil {
 					return err
+				}
+				if len(dirs) == 0 && l.account != "" {
+					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("%s holds no region folder: check the organisation and account ids in the prefix", r.url(trail))}
 				}
 				rps = dirs
 			}

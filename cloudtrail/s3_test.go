@@ -421,14 +421,32 @@ func TestS3Source(t *testing.T) {
 		}
 	})
 
+	t.Run("a prefix that names a missing account or region fails", func(t *testing.T) {
+		// A typo in an account id or a region read nothing and passed.
+		for _, tc := range []struct{ prefix, want string }{
+			{"AWSLogs/111122223334/", "AWSLogs/111122223334/ holds no CloudTrail/ folder: check the organisation and account ids"},
+			{"AWSLogs/111122223334/CloudTrail/", "AWSLogs/111122223334/CloudTrail/ holds no region folder"},
+			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/us-east-l/", "CloudTrail/us-east-l/ holds nothing: check the region"},
+			{"AWSLogs/" + s3Org + "/" + s3Account1 + "/", "holds no CloudTrail/ folder"},
+		} {
+			_, _, err := readS3(t, client, "trail", tc.prefix, S3Options{}, window)
+			var se *SourceError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %v, want a source error containing %q", tc.prefix, err, tc.want)
+			}
+		}
+	})
+
 	t.Run("a prefix inside the layout", func(t *testing.T) {
 		for _, tc := range []struct {
 			prefix  string
 			keep    func(s3Folder) bool
 			listing int
 		}{
-			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/", func(f s3Folder) bool { return f.account == s3Account2 && f.region == "eu-west-1" }, 3},
-			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/2026/03/11", func(f s3Folder) bool { return false }, 1},
+			// A region named in the prefix is listed once to check that it
+			// exists, then its day folders.
+			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/", func(f s3Folder) bool { return f.account == s3Account2 && f.region == "eu-west-1" }, 1 + 3},
+			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/2026/03/11", func(f s3Folder) bool { return false }, 1 + 1},
 			{"AWSLogs/" + s3Org, func(f s3Folder) bool { return f.org != "" }, 1 + 2*2 + 3*3},
 			{"AWSLogs/" + s3Account1 + "/", func(f s3Folder) bool { return f.account == s3Account1 }, 2 + 2*3},
 		} {
