@@ -176,13 +176,12 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 				return fail(errPos(err), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
-			d.document(raw, loc{line: int64(lr.line(off))})
+			if err := d.document(raw, loc{line: int64(lr.line(off))}); err != nil {
+				return fail(off, err)
+			}
 		}
 	default:
 		return fail(base, fmt.Errorf("not a session file: it starts with %q; want a JSON array of records, JSON Lines, or a DynamoDB export ({\"Item\":{…}} per line)", rune(first)))
-	}
-	if err := d.end(); err != nil {
-		return err
 	}
 	st.Records = int64(b.Len() - d.base)
 	return nil
@@ -197,10 +196,6 @@ type fileDecoder struct {
 	b    *IndexBuilder
 	base int   // b.Len() when the file started
 	locs []loc // where the record in slot base+i was read
-	// openKey and openLine are the NextToken or LastEvaluatedKey of the
-	// last scan page read, and its line: another page must follow it.
-	openKey  string
-	openLine int64
 }
 
 // locKind says how a loc is shown.
@@ -232,34 +227,30 @@ func (d *fileDecoder) at(l loc) string {
 
 // document handles one top-level object of a JSON Lines file: a record, an
 // {"Item":…} export line, or the {"Items":[…]} output of a scan.
-// A scan page that holds a NextToken or a LastEvaluatedKey must be followed
-// by another page (see end).
-func (d *fileDecoder) document(raw json.RawMessage, l loc) {
+// A scan's output that holds a NextToken or a LastEvaluatedKey is one page
+// of a longer result: the error is the store's, since the records of the
+// other pages (any of them a revocation) may be missing. Pages cannot be
+// shown to follow one another (their tokens are opaque), so a page with
+// one is refused even when other pages follow it in the file.
+func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 	m, ok := scanMembers(raw)
 	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
-		d.openKey, d.openLine = m.nextKey, l.line
+		if m.nextKey != "" {
+			return fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the other pages may be missing; "+
+				"export the whole scan as one answer (aws dynamodb scan without --max-items, --starting-token or --no-paginate), or read the table with a session_table block", m.nextKey)
+		}
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
 			d.st.addUnusable(d.at(l), "Items is not a list of items")
-			return
+			return nil
 		}
 		for i, it := range list {
 			d.item(it, loc{line: l.line, n: int64(i), kind: locItems})
 		}
-		return
-	}
-	d.scanned(raw, &m, ok, l)
-}
-
-// end fails a file whose last value is a scan page with a NextToken or a
-// LastEvaluatedKey: it is one page of a longer result, and the records of
-// the next pages (any of them a revocation) are missing.
-func (d *fileDecoder) end() error {
-	if d.openKey == "" {
 		return nil
 	}
-	return &SourceError{Source: d.name, Line: int(d.openLine), Err: fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the next pages are missing; "+
-		"export every page (aws dynamodb scan without --max-items or --no-paginate), or read the table with a session_table block", d.openKey)}
+	d.scanned(raw, &m, ok, l)
+	return nil
 }
 
 // item decodes one record value and keeps it or counts it as skipped.

@@ -158,7 +158,8 @@ func TestFileStoreBadInput(t *testing.T) {
 		// One page of a longer scan: the other pages' records are missing.
 		{name: "scan page with a NextToken", content: "{\"id\":\"z\"}\n{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"Count\":1,\"NextToken\":\"eyJ4Ijox\"}", wantErr: "holds a NextToken: it is one page of a longer result", line: 2},
 		{name: "scan page with a LastEvaluatedKey", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"LastEvaluatedKey\":{\"id\":{\"S\":\"a\"}}}", wantErr: "holds a LastEvaluatedKey", line: 1},
-		{name: "every page of a scan", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":\"eyJ4Ijox\"}\n{\"Items\":[{\"id\":{\"S\":\"b\"}}]}", ids: []string{"a", "b"}},
+		// Pages cannot be shown to follow one another: a gap would go unseen.
+		{name: "pages of a scan", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":\"eyJ4Ijox\"}\n{\"Items\":[{\"id\":{\"S\":\"b\"}}]}", wantErr: "holds a NextToken", line: 1},
 		{name: "a page followed by a record", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":\"eyJ4Ijox\"}\n{\"id\":\"b\"}", wantErr: "holds a NextToken", line: 1},
 		{name: "scan output whose NextToken is null", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":null}", ids: []string{"a"}},
 		{
