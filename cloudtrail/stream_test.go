@@ -192,6 +192,8 @@ func TestDecodeStreamBadInput(t *testing.T) {
 		{name: "truncated gzip", data: gz[:len(gz)/2], want: []string{"gzip stream is truncated"}},
 		{name: "gzip with a bad checksum", data: append(append([]byte{}, gz[:len(gz)-8]...), 0, 0, 0, 0, 0, 0, 0, 0), want: []string{"gzip stream is corrupt"}},
 		{name: "gzip header only", data: gz[:5], want: []string{"gzip header", "truncated"}},
+		{name: "gzip with a few bytes after it", data: append(append([]byte{}, gz...), "garbage"...), want: []string{"data after the end of the gzip stream is not gzip data", "remove the extra bytes"}},
+		{name: "gzip with many bytes after it", data: append(append([]byte{}, gz...), bytes.Repeat([]byte("x"), 40)...), want: []string{"data after the end of the gzip stream is not gzip data"}},
 		{name: "gzip bomb", data: bomb, opts: FileOptions{MaxDecompressed: 1 << 20}, want: []string{"exceeds the cap", "1 MiB", "--max-decompressed", "gzip bomb"}},
 		{name: "plain file over the cap", data: good, opts: FileOptions{MaxDecompressed: 100}, want: []string{"exceeds the cap of 100 bytes", "the file is larger"}},
 		{name: "not JSON", data: []byte("hello, world"), want: []string{"invalid character 'h' at byte 0", "not a JSON object or array"}},
@@ -324,5 +326,20 @@ func TestRecordCapBoundary(t *testing.T) {
 	}
 	if _, _, err := decode(doc, "f.json", FileOptions{MaxRecordBytes: n - 1}); err == nil || !strings.Contains(err.Error(), "larger than the record cap") {
 		t.Errorf("a record one byte over the cap: %v", err)
+	}
+}
+
+// A gzip file of several members (as concatenated .gz files are) is read
+// as one stream, as gzip -d reads it, even when a record spans members.
+func TestDecodeStreamGzipMembers(t *testing.T) {
+	ar := mustJSON(t, assumeRole())
+	doc := []byte(`{"Records":[` + string(ar) + `,` + string(mustJSON(t, set(assumeRole(), "eventID", "second"))) + `]}`)
+	cut := len(doc) / 2
+	data := append(gzipBytes(t, doc[:cut]), gzipBytes(t, doc[cut:])...)
+	data = append(data, gzipBytes(t, nil)...) // an empty member at the end
+	var evs []Event
+	st, err := DecodeStream(bytes.NewReader(data), "m.json.gz", FileOptions{}, func(e Event) { evs = append(evs, e) })
+	if err != nil || st.Records != 2 || len(evs) != 2 {
+		t.Fatalf("%d records, %d events, %v; want 2 and 2", st.Records, len(evs), err)
 	}
 }
