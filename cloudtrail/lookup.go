@@ -248,6 +248,14 @@ func (r *lookupRun) regions(ctx context.Context) ([]string, error) {
 	slices.Sort(regions)
 	regions = slices.Compact(regions)
 	f := newFilter(r.q.Regions)
+	// A region the source names (not "all", not a global endpoint's, which
+	// every list holds) must be read: --region may not drop it silently.
+	for _, reg := range r.s.regions {
+		if reg != "all" && !isGlobalRegion(reg) && f.active() && !f.keep(reg) {
+			return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf("the source names the region %s, which --region %s leaves out; make them agree (name the regions in one place)",
+				reg, strings.Join(r.q.Regions, ", "))}
+		}
+	}
 	kept := slices.DeleteFunc(slices.Clone(regions), func(reg string) bool { return !f.keep(reg) })
 	// The regions of the global endpoints are in both lists whenever
 	// either narrows the read (WithGlobalRegion): when both name other

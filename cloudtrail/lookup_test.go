@@ -386,6 +386,12 @@ func TestLookupEventsRegionFilter(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ap-south-1") {
 		t.Errorf("disjoint regions but us-east-1: %v, want an error naming them", err)
 	}
+	// A region the source names is never dropped by --region: lookup:eu-west-1
+	// with --region us-east-1 read only us-east-1 and passed.
+	_, err = global.Read(context.Background(), Query{Start: lookupStart, End: lookupEnd, Regions: WithGlobalRegion([]string{"us-east-1"})}, c.emit)
+	if err == nil || !strings.Contains(err.Error(), "names the region eu-west-1, which --region us-east-1 leaves out") {
+		t.Errorf("a named region left out by --region: %v, want an error naming it", err)
+	}
 	empty := NewLookupSource(lookupClients(t, srv.URL), nil, LookupOptions{Now: func() time.Time { return lookupNow }})
 	if _, err := empty.Read(context.Background(), Query{Start: lookupStart, End: lookupEnd}, c.emit); err == nil || !strings.Contains(err.Error(), "--region") {
 		t.Errorf("no region: %v, want an error asking for --region", err)
