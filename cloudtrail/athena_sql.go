@@ -130,8 +130,10 @@ func allRegions(regions []string) bool {
 //
 // The eventtime bounds compare strings, as CloudTrail writes
 // yyyy-MM-ddTHH:mm:ssZ: the start is rounded down to the second and moved
-// one second earlier, the end rounded up, so the query never reads less
-// than the window (the caller applies the exact window again). Every value
+// one second earlier, the end rounded up, and both widened by 14 hours, the
+// largest UTC offset (a time written with an offset, "…T18:07:00+02:00",
+// is local time as a string), so the query never reads less than the
+// window (the caller applies the exact window again). Every value
 // is a validated, escaped literal and every name a validated, quoted
 // identifier.
 func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string, error) {
@@ -210,11 +212,13 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 		return "", err
 	}
 	const second = "2006-01-02T15:04:05Z"
-	lo := start.Truncate(time.Second).Add(-time.Second)
+	const maxOffset = 14 * time.Hour
+	lo := start.Truncate(time.Second).Add(-time.Second - maxOffset)
 	hi := end.Truncate(time.Second)
 	if hi.Before(end) {
 		hi = hi.Add(time.Second)
 	}
+	hi = hi.Add(maxOffset)
 	if err := add("eventtime", ">=", lo.Format(second)); err != nil {
 		return "", err
 	}

@@ -123,18 +123,20 @@ func TestAthenaSQLDays(t *testing.T) {
 }
 
 // The eventtime bounds never cut off an event of the window: compared as
-// strings, every CloudTrail time in [start, end) lies within them.
+// strings, every CloudTrail time in [start, end) lies within them, written
+// in UTC or with any offset (local time as a string).
 func TestAthenaSQLTimeBounds(t *testing.T) {
 	start, end := utc("2026-11-30T08:15:30.25Z"), utc("2026-11-30T08:15:32.5Z")
 	sql, err := AthenaSQL("db", "t", AthenaPartitions{}, Query{Start: start, End: end})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sql, "eventtime >= '2026-11-30T08:15:29Z'") || !strings.Contains(sql, "eventtime < '2026-11-30T08:15:33Z'") {
+	if !strings.Contains(sql, "eventtime >= '2026-11-29T18:15:29Z'") || !strings.Contains(sql, "eventtime < '2026-11-30T22:15:33Z'") {
 		t.Fatalf("bounds:\n%s", sql)
 	}
-	lo, hi := "2026-11-30T08:15:29Z", "2026-11-30T08:15:33Z"
-	for _, ev := range []string{"2026-11-30T08:15:30Z", "2026-11-30T08:15:30.25Z", "2026-11-30T08:15:31Z", "2026-11-30T08:15:32Z", "2026-11-30T08:15:32.499Z"} {
+	lo, hi := "2026-11-29T18:15:29Z", "2026-11-30T22:15:33Z"
+	for _, ev := range []string{"2026-11-30T08:15:30Z", "2026-11-30T08:15:30.25Z", "2026-11-30T08:15:31Z", "2026-11-30T08:15:32Z", "2026-11-30T08:15:32.499Z",
+		"2026-11-30T22:15:32+14:00", "2026-11-29T20:15:31-12:00", "2026-11-30T10:15:31+02:00"} {
 		if !(ev >= lo && ev < hi) {
 			t.Errorf("event at %s (in the window) is outside the query's bounds [%s, %s)", ev, lo, hi)
 		}

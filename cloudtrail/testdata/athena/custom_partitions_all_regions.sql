@@ -20,7 +20,7 @@ FROM "logs"."trail"
 WHERE "dt" BETWEEN '2026/05/01' AND '2026/05/08'
   AND eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2026-04-30T23:59:59Z'
-  AND eventtime < '2026-05-08T00:00:00Z'
+  AND eventtime >= '2026-04-30T09:59:59Z'
+  AND eventtime < '2026-05-08T14:00:00Z'
   AND "acct" IN ('111122223333')
   AND recipientaccountid IN ('111122223333')

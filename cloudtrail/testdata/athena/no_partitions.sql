@@ -19,6 +19,6 @@ SELECT
 FROM "logs"."trail"
 WHERE eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2026-04-30T23:59:59Z'
-  AND eventtime < '2026-05-08T00:00:00Z'
+  AND eventtime >= '2026-04-30T09:59:59Z'
+  AND eventtime < '2026-05-08T14:00:00Z'
   AND awsregion IN ('eu-central-1')

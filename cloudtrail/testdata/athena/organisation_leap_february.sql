@@ -20,7 +20,7 @@ FROM "org_trail"."cloudtrail_logs"
 WHERE "timestamp" BETWEEN '2028/02/28' AND '2028/03/01'
   AND eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2028-02-27T23:59:59Z'
-  AND eventtime < '2028-03-01T00:00:00Z'
+  AND eventtime >= '2028-02-27T09:59:59Z'
+  AND eventtime < '2028-03-01T14:00:00Z'
   AND "account" IN ('111122223333')
   AND recipientaccountid IN ('111122223333')

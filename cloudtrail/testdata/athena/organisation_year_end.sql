@@ -20,8 +20,8 @@ FROM "org_trail"."cloudtrail_logs"
 WHERE "timestamp" BETWEEN '2026/12/31' AND '2027/01/02'
   AND eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2026-12-31T11:59:59Z'
-  AND eventtime < '2027-01-01T12:00:00Z'
+  AND eventtime >= '2026-12-30T21:59:59Z'
+  AND eventtime < '2027-01-02T02:00:00Z'
   AND "region" IN ('eu-west-1', 'us-east-1')
   AND awsregion IN ('eu-west-1', 'us-east-1')
   AND "account" IN ('111122223333', '444455556666')

@@ -20,5 +20,5 @@ FROM "security"."cloudtrail_logs_pp"
 WHERE "timestamp" BETWEEN '2026/11/26' AND '2026/12/03'
   AND eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2026-11-25T23:59:59Z'
-  AND eventtime < '2026-12-03T00:00:00Z'
+  AND eventtime >= '2026-11-25T09:59:59Z'
+  AND eventtime < '2026-12-03T14:00:00Z'
