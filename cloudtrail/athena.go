@@ -325,6 +325,7 @@ func (r *athenaRun) results(ctx context.Context, emit func(Event)) error {
 	var cols map[string]int
 	first := true
 	row := 0
+	seen := map[string]bool{}
 	for {
 		out, err := r.s.client.GetQueryResults(ctx, &athena.GetQueryResultsInput{
 			QueryExecutionId: aws.String(r.id),
@@ -363,6 +364,10 @@ func (r *athenaRun) results(ctx context.Context, emit func(Event)) error {
 		if ctx.Err() != nil {
 			return r.interrupted(ctx, false)
 		}
+		if seen[*out.NextToken] {
+			return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("athena:GetQueryResults returned the same NextToken twice for query %s; following it would read the same rows for ever: run again, and report it if it persists", r.id)}
+		}
+		seen[*out.NextToken] = true
 		token = out.NextToken
 	}
 }

@@ -532,3 +532,30 @@ func TestAthenaTrailDocumented(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// sameToken is an Athena client whose result pages all name the same next
+// page.
+type sameToken struct{ athenaAPI }
+
+func (s sameToken) GetQueryResults(ctx context.Context, in *athena.GetQueryResultsInput, opts ...func(*athena.Options)) (*athena.GetQueryResultsOutput, error) {
+	in.NextToken = nil
+	out, err := s.athenaAPI.GetQueryResults(ctx, in, opts...)
+	if out != nil {
+		out.NextToken = aws.String("same")
+	}
+	return out, err
+}
+
+// A NextToken seen twice fails the read instead of asking for the same
+// page for ever.
+func TestAthenaSourceRepeatedNextToken(t *testing.T) {
+	srv := athenatest.New(t, athenatest.Options{Table: athenaTable(t)})
+	src := newAthenaSource(sameToken{athenaClient(srv.URL)}, fastAthena(AthenaOptions{}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := src.Read(ctx, athenaWindow, func(Event) {})
+	var se *SourceError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "returned the same NextToken twice") {
+		t.Fatalf("error = %v, want a source error about the repeated NextToken", err)
+	}
+}
