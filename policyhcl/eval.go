@@ -138,13 +138,18 @@ func (p *Policy) ParseSourceIdentity(si string) (BrokerIdentity, bool) {
 		return BrokerIdentity{}, false
 	}
 	for _, re := range id.Patterns {
-		m := re.FindStringSubmatch(si)
+		m := re.FindStringSubmatchIndex(si)
 		if m == nil {
 			continue
 		}
+		// A name may be given to several groups (one per branch of an
+		// alternation): the value is that of the first of them that took
+		// part in the match, not of the leftmost one.
 		group := func(name string) string {
-			if i := re.SubexpIndex(name); i >= 0 {
-				return m[i]
+			for i, n := range re.SubexpNames() {
+				if n == name && m[2*i] >= 0 {
+					return si[m[2*i]:m[2*i+1]]
+				}
 			}
 			return ""
 		}

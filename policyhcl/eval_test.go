@@ -232,6 +232,11 @@ func TestParseSourceIdentity(t *testing.T) {
   pattern = "^corp/(?P<user>[a-z]+)/(?P<approval>none|ap-[0-9]+)/(?P<request>[0-9]+)$"
 }`})
 	noGroups := mustLoad(t, map[string]string{"p.hcl": `identity { pattern = "^broker-[0-9]+$" }`})
+	// One name on a group in each branch of an alternation, as a pattern
+	// that also accepts the 3-part form is written.
+	repeated := mustLoad(t, map[string]string{"p.hcl": `identity {
+  pattern = "^sentinel[:.](?:(?P<user>[a-z]+)[:.](?:(?P<approval>direct)|(?P<approval>[0-9a-f]{8}))|(?P<user>[a-z]+))[:.](?P<request>[0-9a-f]{8})$"
+}`})
 	tests := []struct {
 		name string
 		p    *Policy
@@ -256,6 +261,9 @@ func TestParseSourceIdentity(t *testing.T) {
 		{"custom pattern replaces the default", custom, "sentinel:alice:direct:0a1b2c3d", false, BrokerIdentity{}},
 		{"custom pattern replaces the legacy form", custom, "sentinel:alice:0a1b2c3d", false, BrokerIdentity{}},
 		{"custom pattern without groups", noGroups, "broker-7", true, BrokerIdentity{}},
+		{"repeated group names, first branch", repeated, "sentinel:alice:direct:0a1b2c3d", true, BrokerIdentity{User: "alice", Approval: "direct", Request: "0a1b2c3d"}},
+		{"repeated group names, second approval", repeated, "sentinel:alice:1234abcd:0a1b2c3d", true, BrokerIdentity{User: "alice", Approval: "1234abcd", Request: "0a1b2c3d"}},
+		{"repeated group names, second user", repeated, "sentinel:alice:0a1b2c3d", true, BrokerIdentity{User: "alice", Request: "0a1b2c3d"}},
 	}
 	for _, tt := range tests {
 		got, ok := tt.p.ParseSourceIdentity(tt.si)
