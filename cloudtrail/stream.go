@@ -203,8 +203,10 @@ func (g *gzipErrReader) Read(p []byte) (int, error) {
 		if n > 0 {
 			return n, nil // the member's end shows again on the next read
 		}
-		next, _ := g.src.Peek(2)
+		next, err := g.src.Peek(2)
 		switch {
+		case len(next) < 2 && err != nil && err != io.EOF:
+			return 0, &decompressError{err} // a read that broke off (the S3 source retries it)
 		case len(next) == 0:
 			return 0, io.EOF
 		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:

@@ -343,3 +343,29 @@ func TestDecodeStreamGzipMembers(t *testing.T) {
 		t.Fatalf("%d records, %d events, %v; want 2 and 2", st.Records, len(evs), err)
 	}
 }
+
+// brokenAfter returns its data, then err.
+type brokenAfter struct {
+	data []byte
+	err  error
+}
+
+func (b *brokenAfter) Read(p []byte) (int, error) {
+	if len(b.data) == 0 {
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+// A read that breaks off right after a gzip member ends is the read's
+// error (which the S3 source retries), not the end of the file.
+func TestDecodeStreamBreakAtMemberEnd(t *testing.T) {
+	reset := errors.New("connection reset by peer")
+	doc := []byte(`{"Records":[` + string(mustJSON(t, assumeRole())) + `]}`)
+	_, err := DecodeStream(&brokenAfter{data: gzipBytes(t, doc[:20]), err: reset}, "b.json.gz", FileOptions{}, func(Event) {})
+	if !errors.Is(err, reset) {
+		t.Fatalf("error = %v, want the read's error", err)
+	}
+}

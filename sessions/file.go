@@ -789,8 +789,10 @@ func (g *gzipMembers) Read(p []byte) (int, error) {
 		if n > 0 {
 			return n, nil // the end of the member shows again on the next read
 		}
-		next, _ := g.src.Peek(2)
+		next, err := g.src.Peek(2)
 		switch {
+		case len(next) < 2 && err != nil && err != io.EOF:
+			return 0, err // a read that broke off
 		case len(next) == 0:
 			return 0, io.EOF
 		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
