@@ -3,12 +3,15 @@ package actiontest
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,6 +284,37 @@ func TestActionSARIFFile(t *testing.T) {
 		t.Fatalf("sarif-file = %q, want %q", got, want)
 	}
 	readSARIF(t, want)
+
+	// A named pipe as sarif-file is written to, never removed or replaced
+	// (nor is /dev/null: the step removed it before the check ran).
+	var drained sync.WaitGroup
+	res, ws = runAction(t, map[string]string{"sarif-file": "pipe.sarif", "soft-fail": "true"}, func(ws string) {
+		p := filepath.Join(ws, "pipe.sarif")
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skipf("cannot make a named pipe: %v", err)
+		}
+		drained.Add(1)
+		go func() { // the reader the CLI's writer waits for
+			defer drained.Done()
+			if f, err := os.Open(p); err == nil {
+				_, _ = io.Copy(io.Discard, f)
+				f.Close()
+			}
+		}()
+	})
+	done := make(chan struct{})
+	go func() { drained.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("nothing was written to the named pipe given as sarif-file (was it removed?)")
+	}
+	if fi, err := os.Lstat(filepath.Join(ws, "pipe.sarif")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the named pipe given as sarif-file was removed or replaced: %v, %v", fi, err)
+	}
+	if res.Outputs["exit-code"] != "1" || res.Outputs["sarif-file"] != "" {
+		t.Errorf("outputs %v: want exit-code 1 and no sarif-file to upload (not a regular file)", res.Outputs)
+	}
 
 	res, _ = runAction(t, map[string]string{"sarif-file": "a.sarif\nexit-code=0"}, nil)
 	install := res.Step("install")
