@@ -92,11 +92,12 @@ type dynamoLoad struct {
 	pages    atomic.Int64
 	filtered atomic.Int64
 
-	mu       sync.Mutex // guards b, st and unusable
+	mu       sync.Mutex // guards b, st, unusable and earlier
 	b        *IndexBuilder
 	base     int // b.Len() when the load started
 	st       Stats
 	unusable map[string]bool // ids of the unusable items counted
+	earlier  map[string]bool // ids another store gave first, counted
 }
 
 func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats, error) {
@@ -414,9 +415,14 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 			l.st.addUnusable(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue
 		}
-		// The same item read twice (a scan and a query) is one record; an
-		// id another store of the table gave first is a second version.
-		if slot, dup, kept := l.b.Add(d.r); dup && slot < l.base {
+		// The same item read twice (by gsi-profile and gsi-status) is one
+		// record; an id another store of the table gave first is a second
+		// version, counted once.
+		if slot, dup, kept := l.b.Add(d.r); dup && slot < l.base && !l.earlier[d.r.ID] {
+			if l.earlier == nil {
+				l.earlier = map[string]bool{}
+			}
+			l.earlier[d.r.ID] = true
 			l.st.addSkip(l.s.Name()+" "+d.item, fmt.Sprintf("id %q was read from another store of the table before; %s", clip(d.r.ID), usedAt(kept, l.s.Name())))
 		}
 	}

@@ -387,6 +387,27 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
+	t.Run("a version another store gave first is skipped once", func(t *testing.T) {
+		// A revoked record is read by both gsi-profile and gsi-status: the
+		// second version of an id an export gave first is one skip.
+		var revoked Record
+		for _, r := range recs {
+			if r.Profile == "prod-admin" && r.Status == StatusRevoked {
+				revoked = r
+				break
+			}
+		}
+		var b IndexBuilder
+		b.Add(revoked) // as another store of the table (an export) gave it
+		st, err := NewDynamoStore(c, DynamoOptions{Table: "t-query"}).Load(ctx, q, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.RecordsSkipped != 1 || len(st.Skipped) != 1 || !strings.Contains(st.Skipped[0].Reason, "read from another store") {
+			t.Errorf("%d skipped %+v, want one skip for id %s", st.RecordsSkipped, st.Skipped, revoked.ID)
+		}
+	})
+
 	t.Run("scan when gsi-status is missing", func(t *testing.T) {
 		// gsi-profile alone cannot find the revoked records of other
 		// profiles: the table is scanned.
