@@ -236,9 +236,24 @@ func (c Command) check(args []string) int {
 	if err != nil {
 		return c.runError(ctx, err)
 	}
-	// From here a signal ends the process as usual: writing to a FIFO
-	// with no reader must stay interruptible.
+	// From here a signal ends the process at once, with the exit code it
+	// would give (130, 143): writing to a FIFO with no reader must stay
+	// interruptible. A handler of its own, not the default disposition,
+	// which is "ignored" for SIGINT when a shell started the check in the
+	// background (as the Action does, to pass a cancellation on).
 	stop()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() { signal.Stop(sigs); close(sigs) }()
+	go func() {
+		if s, ok := <-sigs; ok {
+			code := 130
+			if s == syscall.SIGTERM {
+				code = 143
+			}
+			os.Exit(code)
+		}
+	}()
 	if code := c.writeOutputs(res, outs); code != ExitOK {
 		return code
 	}
