@@ -285,11 +285,71 @@ func (l *loader) compileIdentity(s string, rng hcl.Range) (*regexp.Regexp, bool)
 		l.warnf(rng, "Identity pattern without user group",
 			"The pattern has no (?P<user>…) group, so broker identities name no user: rules with a users condition cannot tell users apart, and session records cannot be matched by user and profile. Add a named group like (?P<user>[A-Za-z0-9]+).")
 	}
+	if parsed, err := syntax.Parse(s, syntax.Perl); err == nil {
+		if name := groupsTogether(parsed); name != "" {
+			l.errorf(rng, "Identity pattern group named twice",
+				"The pattern names two groups %q that can both take part in one match, so its value would depend on their order. A name may be given to one group in each branch of an alternation ((?P<user>…)…|(?P<user>…)), not twice along one path.", name)
+			return nil, false
+		}
+	}
 	if parsed, err := syntax.Parse(s, syntax.Perl); err == nil && !(anchoredStart(parsed) && anchoredEnd(parsed)) {
 		l.warnf(rng, "Unanchored identity pattern",
 			"The pattern is not anchored with ^ and $, so it also matches a SourceIdentity that merely contains the broker's form, and such a foreign identity would count as the broker's. Start it with ^ and end it with $.")
 	}
 	return re, true
+}
+
+// groupsTogether returns a group name that two groups of re carry and that
+// can both take part in one match (along one path, or in a repetition), or
+// "" when there is none: one group per branch of an alternation is fine.
+func groupsTogether(re *syntax.Regexp) string {
+	conflict := ""
+	// walk returns, per name, how many of its groups can take part in one
+	// match (together) and how many the subtree holds (total).
+	var walk func(re *syntax.Regexp) (together, total map[string]int)
+	walk = func(re *syntax.Regexp) (map[string]int, map[string]int) {
+		together, total := map[string]int{}, map[string]int{}
+		switch re.Op {
+		case syntax.OpAlternate:
+			for _, s := range re.Sub {
+				tg, tt := walk(s)
+				for n, c := range tg {
+					together[n] = max(together[n], c)
+				}
+				for n, c := range tt {
+					total[n] += c
+				}
+			}
+		case syntax.OpStar, syntax.OpPlus, syntax.OpRepeat:
+			tg, tt := walk(re.Sub[0])
+			total, together = tt, tt // another iteration may take another branch
+			if re.Op == syntax.OpRepeat && re.Max == 1 {
+				together = tg // taken at most once
+			}
+		default: // concatenation, capture, ?: every part can take part
+			for _, s := range re.Sub {
+				tg, tt := walk(s)
+				for n, c := range tg {
+					together[n] += c
+				}
+				for n, c := range tt {
+					total[n] += c
+				}
+			}
+			if re.Op == syntax.OpCapture && re.Name != "" {
+				together[re.Name]++
+				total[re.Name]++
+			}
+		}
+		for n, c := range together {
+			if c > 1 && conflict == "" {
+				conflict = n
+			}
+		}
+		return together, total
+	}
+	walk(re)
+	return conflict
 }
 
 func anchoredStart(re *syntax.Regexp) bool {

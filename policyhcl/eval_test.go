@@ -226,6 +226,31 @@ rule "default-zone" {
 	}
 }
 
+// A group name carried by two groups that can both take part in one match
+// is a policy error: the value would depend on their order.
+func TestIdentityGroupNamedTwice(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		bad     bool
+	}{
+		{`^sentinel:(?P<user>[a-z]+)\\.(?P<user>[a-z]+):(?P<request>[0-9a-f]{8})$`, true},
+		{`^(?:(?P<user>[a-z]+)|(?P<user>[0-9]+)):(?P<request>[0-9a-f]{8})$`, false},
+		{`^(?:(?P<user>[a-z]+)|(?P<user>[0-9]+))+$`, true},
+		{`^(?P<user>(?P<user>[a-z]+))$`, true},
+		{`^(?:(?P<user>[a-z]+)x|(?:(?P<user>[0-9]+)y)?)$`, false},
+		{`^(?:(?P<user>[a-z]+)){0,1}(?P<user>[0-9]+)$`, true},
+	} {
+		_, diags := LoadSources(map[string][]byte{"p.hcl": []byte("identity {\n  pattern = \"" + tc.pattern + "\"\n}\n")}, Options{})
+		got := false
+		for _, d := range diags {
+			got = got || d.Summary == "Identity pattern group named twice"
+		}
+		if got != tc.bad {
+			t.Errorf("%s: named twice = %v, want %v (%v)", tc.pattern, got, tc.bad, diags)
+		}
+	}
+}
+
 func TestParseSourceIdentity(t *testing.T) {
 	def := mustLoad(t, map[string]string{"p.hcl": `rule "r" { effect = "allow" }`})
 	custom := mustLoad(t, map[string]string{"p.hcl": `identity {
