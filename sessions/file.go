@@ -67,7 +67,17 @@ func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, 
 func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *IndexBuilder) error {
 	lr := &lineReader{r: src}
 	br := bufio.NewReaderSize(lr, 64<<10)
+	gzipped := false
 	fail := func(off int64, err error) error {
+		var ge *gzipError
+		if gzipped && !errors.As(err, &ge) {
+			// Corrupt deflate data can decompress to bytes that are not
+			// JSON before the checksum shows it: the gzip error, if the
+			// rest of the stream holds one, is the problem to report.
+			if _, derr := io.Copy(io.Discard, br); errors.As(derr, &ge) {
+				return &SourceError{Source: name, Err: ge}
+			}
+		}
 		return &SourceError{Source: name, Line: lr.line(off), Err: err}
 	}
 
@@ -79,6 +89,7 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			return &SourceError{Source: name, Err: fmt.Errorf("not a valid gzip file: %w", err)}
 		}
 		defer zr.Close()
+		gzipped = true
 		zr.Multistream(false)
 		lr = &lineReader{r: &capReader{r: gzipReader{&gzipMembers{zr: zr, src: br}}, left: MaxFileBytes}}
 		br = bufio.NewReaderSize(lr, 64<<10)

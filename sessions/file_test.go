@@ -489,3 +489,28 @@ func TestDynamoJSONUnusableKeepsIdentity(t *testing.T) {
 		}
 	}
 }
+
+// Corrupt deflate data that still decompresses, to bytes that are not
+// JSON, is reported as a corrupt gzip file (the checksum shows it), not as
+// malformed JSON.
+func TestFileStoreCorruptGzipNotJSON(t *testing.T) {
+	doc := []byte(`[{"id":"a","user":"alice"},{"id":"b","user":"bob"}]`)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.NoCompression) // stored: the bytes show as they are
+	_, _ = zw.Write(doc)
+	_ = zw.Close()
+	data := buf.Bytes()
+	i := bytes.Index(data, []byte(`{"id":"b"`))
+	if i < 0 {
+		t.Fatal("the stored block does not hold the document")
+	}
+	data[i] = '#' // the checksum still names the original bytes
+	p := filepath.Join(t.TempDir(), "flip.json.gz")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := loadAll(context.Background(), NewFileStore(p), Query{})
+	if err == nil || !strings.Contains(err.Error(), "gzip data is corrupt") || strings.Contains(err.Error(), "malformed JSON") {
+		t.Fatalf("error = %v, want a corrupt gzip file", err)
+	}
+}
