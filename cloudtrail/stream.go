@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
 	"runtime"
 	"sync"
@@ -118,8 +119,7 @@ func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)
 			return Stats{Bytes: cr.n}, &SourceError{Source: origin, Err: fmt.Errorf("reading the gzip header: %w", gzipProblem(err))}
 		}
 		defer gzipPool.Put(zr)
-		zr.Multistream(false)
-		src = &gzipErrReader{r: zr, src: br}
+		src = &gzipErrReader{gzipmember.New(zr, br)}
 	}
 	src = &capReader{r: src, left: opts.MaxDecompressed, limit: opts.MaxDecompressed, gzip: src != io.Reader(br)}
 
@@ -163,7 +163,7 @@ func getGzip(r io.Reader) (*gzip.Reader, error) {
 // gzipProblem turns a decompression error into one that says what it means.
 func gzipProblem(err error) error {
 	switch {
-	case errors.Is(err, errTrailingGzip):
+	case errors.Is(err, gzipmember.ErrTrailing):
 		return fmt.Errorf("%w: the file was changed after it was compressed; remove the extra bytes, or download it again", err)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("the gzip stream is truncated (%w); the file was cut short, download it again", err)
@@ -173,18 +173,9 @@ func gzipProblem(err error) error {
 	return fmt.Errorf("the gzip stream is corrupt (%w)", err)
 }
 
-// gzipErrReader marks errors that come from decompression. It reads the
-// members of the stream one after the other (the reader's Multistream is
-// off), so that data after the last one is told apart from a member cut
-// short.
-type gzipErrReader struct {
-	r   *gzip.Reader
-	src *bufio.Reader // what r reads: the next member starts here
-}
-
-// errTrailingGzip is data after a gzip stream's last member that is not
-// another member.
-var errTrailingGzip = errors.New("the data after the end of the gzip stream is not gzip data")
+// gzipErrReader marks errors that come from decompression; it reads the
+// stream member after member (see gzipmember).
+type gzipErrReader struct{ r *gzipmember.Reader }
 
 type decompressError struct{ err error }
 
@@ -192,32 +183,11 @@ func (e *decompressError) Error() string { return "decompressing: " + gzipProble
 func (e *decompressError) Unwrap() error { return e.err }
 
 func (g *gzipErrReader) Read(p []byte) (int, error) {
-	for {
-		n, err := g.r.Read(p)
-		if err != io.EOF {
-			if err != nil {
-				err = &decompressError{err}
-			}
-			return n, err
-		}
-		if n > 0 {
-			return n, nil // the member's end shows again on the next read
-		}
-		next, err := g.src.Peek(2)
-		switch {
-		case len(next) < 2 && err != nil && err != io.EOF:
-			return 0, &decompressError{err} // a read that broke off (the S3 source retries it)
-		case len(next) == 0:
-			return 0, io.EOF
-		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
-			if err := g.r.Reset(g.src); err != nil {
-				return 0, &decompressError{err}
-			}
-			g.r.Multistream(false)
-		default:
-			return 0, &decompressError{errTrailingGzip}
-		}
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &decompressError{err}
 	}
+	return n, err
 }
 
 // countingReader counts the raw bytes read.

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestDecodeStreamShapes(t *testing.T) {
@@ -337,26 +338,10 @@ func TestDecodeStreamGzipMembers(t *testing.T) {
 	cut := len(doc) / 2
 	data := append(gzipBytes(t, doc[:cut]), gzipBytes(t, doc[cut:])...)
 	data = append(data, gzipBytes(t, nil)...) // an empty member at the end
-	var evs []Event
-	st, err := DecodeStream(bytes.NewReader(data), "m.json.gz", FileOptions{}, func(e Event) { evs = append(evs, e) })
+	evs, st, err := decode(data, "m.json.gz", FileOptions{})
 	if err != nil || st.Records != 2 || len(evs) != 2 {
 		t.Fatalf("%d records, %d events, %v; want 2 and 2", st.Records, len(evs), err)
 	}
-}
-
-// brokenAfter returns its data, then err.
-type brokenAfter struct {
-	data []byte
-	err  error
-}
-
-func (b *brokenAfter) Read(p []byte) (int, error) {
-	if len(b.data) == 0 {
-		return 0, b.err
-	}
-	n := copy(p, b.data)
-	b.data = b.data[n:]
-	return n, nil
 }
 
 // A read that breaks off right after a gzip member ends is the read's
@@ -364,7 +349,8 @@ func (b *brokenAfter) Read(p []byte) (int, error) {
 func TestDecodeStreamBreakAtMemberEnd(t *testing.T) {
 	reset := errors.New("connection reset by peer")
 	doc := []byte(`{"Records":[` + string(mustJSON(t, assumeRole())) + `]}`)
-	_, err := DecodeStream(&brokenAfter{data: gzipBytes(t, doc[:20]), err: reset}, "b.json.gz", FileOptions{}, func(Event) {})
+	broken := io.MultiReader(bytes.NewReader(gzipBytes(t, doc[:20])), iotest.ErrReader(reset))
+	_, err := DecodeStream(broken, "b.json.gz", FileOptions{}, func(Event) {})
 	if !errors.Is(err, reset) {
 		t.Fatalf("error = %v, want the read's error", err)
 	}

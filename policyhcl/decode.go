@@ -285,16 +285,17 @@ func (l *loader) compileIdentity(s string, rng hcl.Range) (*regexp.Regexp, bool)
 		l.warnf(rng, "Identity pattern without user group",
 			"The pattern has no (?P<user>…) group, so broker identities name no user: rules with a users condition cannot tell users apart, and session records cannot be matched by user and profile. Add a named group like (?P<user>[A-Za-z0-9]+).")
 	}
+	// regexp.Compile accepted s, so it parses.
 	if parsed, err := syntax.Parse(s, syntax.Perl); err == nil {
 		if name := groupsTogether(parsed); name != "" {
 			l.errorf(rng, "Identity pattern group named twice",
 				"The pattern names two groups %q that can both take part in one match, so its value would depend on their order. A name may be given to one group in each branch of an alternation ((?P<user>…)…|(?P<user>…)), not twice along one path.", name)
 			return nil, false
 		}
-	}
-	if parsed, err := syntax.Parse(s, syntax.Perl); err == nil && !(anchoredStart(parsed) && anchoredEnd(parsed)) {
-		l.warnf(rng, "Unanchored identity pattern",
-			"The pattern is not anchored with ^ and $, so it also matches a SourceIdentity that merely contains the broker's form, and such a foreign identity would count as the broker's. Start it with ^ and end it with $.")
+		if !(anchoredStart(parsed) && anchoredEnd(parsed)) {
+			l.warnf(rng, "Unanchored identity pattern",
+				"The pattern is not anchored with ^ and $, so it also matches a SourceIdentity that merely contains the broker's form, and such a foreign identity would count as the broker's. Start it with ^ and end it with $.")
+		}
 	}
 	return re, true
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
 	"os"
 	"sort"
@@ -90,8 +91,7 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 		}
 		defer zr.Close()
 		gzipped = true
-		zr.Multistream(false)
-		lr = &lineReader{r: &capReader{r: gzipReader{&gzipMembers{zr: zr, src: br}}, left: MaxFileBytes}}
+		lr = &lineReader{r: &capReader{r: gzipReader{gzipmember.New(zr, br)}, left: MaxFileBytes}}
 		br = bufio.NewReaderSize(lr, 64<<10)
 	}
 
@@ -780,46 +780,9 @@ type gzipReader struct{ r io.Reader }
 
 type gzipError struct{ err error }
 
-// errTrailingData is data after a gzip stream's last member that is not
-// another member.
-var errTrailingData = errors.New("the data after the end of the gzip stream is not gzip data: the file was changed after it was compressed; remove the extra bytes, or compress the file again")
-
-// gzipMembers reads the members of a gzip stream one after the other, so
-// that data after the last one is told apart from a member cut short.
-type gzipMembers struct {
-	zr  *gzip.Reader // Multistream(false)
-	src *bufio.Reader
-}
-
-func (g *gzipMembers) Read(p []byte) (int, error) {
-	for {
-		n, err := g.zr.Read(p)
-		if err != io.EOF {
-			return n, err
-		}
-		if n > 0 {
-			return n, nil // the end of the member shows again on the next read
-		}
-		next, err := g.src.Peek(2)
-		switch {
-		case len(next) < 2 && err != nil && err != io.EOF:
-			return 0, err // a read that broke off
-		case len(next) == 0:
-			return 0, io.EOF
-		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
-			if err := g.zr.Reset(g.src); err != nil {
-				return 0, err
-			}
-			g.zr.Multistream(false)
-		default:
-			return 0, errTrailingData
-		}
-	}
-}
-
 func (e *gzipError) Error() string {
-	if errors.Is(e.err, errTrailingData) {
-		return e.err.Error()
+	if errors.Is(e.err, gzipmember.ErrTrailing) {
+		return e.err.Error() + ": the file was changed after it was compressed; remove the extra bytes, or compress the file again"
 	}
 	if errors.Is(e.err, io.ErrUnexpectedEOF) {
 		return "the gzip data is truncated"

@@ -167,11 +167,7 @@ func TestExitCodes(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr)
 			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
+			holds(t, "stderr", stderr, tt.stderr...)
 		})
 	}
 }
@@ -502,11 +498,7 @@ func TestValidateTextFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the text report was not written: %v", err)
 			}
-			for _, w := range tc.file {
-				if !strings.Contains(string(b), w) {
-					t.Errorf("text report lacks %q:\n%s", w, b)
-				}
-			}
+			holds(t, "text report", string(b), tc.file...)
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing (text went to a file)", stdout)
 			}
@@ -514,11 +506,7 @@ func TestValidateTextFile(t *testing.T) {
 			if code != tc.code || (len(tc.stdout) == 0) != (stdout == "") {
 				t.Errorf("on stdout: exit %d, stdout %q", code, stdout)
 			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q: %q", w, stdout)
-				}
-			}
+			holds(t, "stdout", stdout, tc.stdout...)
 		})
 	}
 }
@@ -550,5 +538,15 @@ func TestColumnsAreCodePoints(t *testing.T) {
 	}
 	if l := rep.Findings[0].Location; l.Line != 5 || l.Column != 25 {
 		t.Errorf("location %d:%d, want 5:25 (code points)", l.Line, l.Column)
+	}
+}
+
+// holds reports each of want that got (named what) does not contain.
+func holds(t *testing.T, what, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
 	}
 }
