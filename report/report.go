@@ -24,6 +24,12 @@ type Formatter func(w io.Writer, r *Result) error
 // empty: GitHub code scanning's category for sentinel-check's alerts.
 const DefaultCategory = "sentinel-check/"
 
+// ValidateCategory is the category of `validate`'s SARIF: code scanning
+// replaces a category's alerts with each upload, so a log of policy
+// diagnostics uploaded under DefaultCategory would close every alert of
+// the last check.
+const ValidateCategory = "sentinel-check/validate/"
+
 // DefaultPolicyFile is the policy path that locates findings when neither
 // the finding nor the Result names a policy file.
 const DefaultPolicyFile = ".sentinel-check.hcl"

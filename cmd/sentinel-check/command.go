@@ -269,7 +269,7 @@ func (c Command) validate(args []string) int {
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
-	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
+	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close)")
 	if code, stop := parse(fs, args); stop {
 		return code
 	}

@@ -550,3 +550,60 @@ func holds(t *testing.T, what, got string, want ...string) {
 		}
 	}
 }
+
+// validate's SARIF has a category of its own: code scanning replaces a
+// category's alerts with each upload, so policy diagnostics uploaded under
+// check's category would close every alert of the last check. A check
+// whose policy has errors writes no report at all.
+func TestValidateCategory(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	category := func(path string) string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				AutomationDetails struct{ ID string } `json:"automationDetails"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(b, &log); err != nil || len(log.Runs) != 1 {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return log.Runs[0].AutomationDetails.ID
+	}
+	bad := filepath.Join(dir, "bad.hcl")
+	os.WriteFile(bad, []byte("rule \"r\" {\n  effect = \"nope\"\n}\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"valid", []string{"validate", "--policy", "examples/policy.hcl"}, ExitOK, "sentinel-check/validate/"},
+		{"errors", []string{"validate", "--policy", bad}, ExitUsage, "sentinel-check/validate/"},
+		{"own", []string{"validate", "--policy", bad, "--category", "policies/prod"}, ExitUsage, "policies/prod/"},
+		{"check", []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl",
+			"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z"}, ExitFindings, "sentinel-check/"},
+	} {
+		out := filepath.Join(dir, tc.name+".sarif")
+		code, _, stderr := run(t, append(tc.args, "--format", "sarif="+out)...)
+		if code != tc.code {
+			t.Fatalf("%s: exit %d, want %d; stderr:\n%s", tc.name, code, tc.code, stderr)
+		}
+		if got := category(out); got != tc.want {
+			t.Errorf("%s: automationDetails.id %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	out := filepath.Join(dir, "check-bad.sarif")
+	code, _, stderr := run(t, "check", "--policy", bad, "--sessions", "examples/sessions.jsonl", "--format", "sarif="+out)
+	if code != ExitUsage {
+		t.Fatalf("check with a bad policy: exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("check with a bad policy wrote %s (%v): an SC0001-only log would close the check's alerts", out, err)
+	}
+	holds(t, "stderr", stderr, "nothing was checked")
+}
