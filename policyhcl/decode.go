@@ -12,6 +12,8 @@ import (
 	_ "time/tzdata" // time zones must resolve on hosts without a zoneinfo database
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 var (
@@ -825,6 +827,16 @@ func (l *loader) finish() {
 				"Rule %q has effect %q, which does not look at session records, so session_table has no effect. Remove it, or use effect \"require_server_session\".",
 				r.Name, r.Effect)
 		}
+	}
+	if l.opts.RequireProfile && !l.parseFailed && len(p.Profiles) == 0 && len(p.Files) > 0 {
+		// A policy without profiles maps no role, so every check would
+		// pass by checking nothing: most often the profiles are in a file
+		// that was not read (not *.hcl, or in a sub-folder).
+		name := p.Files[0]
+		pos := hcl.Pos{Line: 1, Column: 1}
+		l.errorf(hcl.Range{Filename: name, Start: pos, End: pos}, "No profile",
+			"The policy (%s) has no profile block, so it maps no role and a check would pass by checking nothing. Declare each profile with profile \"NAME\" { role_arns = [\"arn:aws:iam::ACCOUNT:role/NAME\"] }; a policy folder contributes only its *.hcl files, not those in sub-folders.",
+			english.Count(len(p.Files), "file", "files"))
 	}
 	l.overlaps()
 	if !l.parseFailed && len(p.Profiles) > 0 {

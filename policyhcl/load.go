@@ -23,6 +23,10 @@ type Options struct {
 	// check, so that two blocks for one check (one by id, one by name) are
 	// refused like two blocks with the same label. nil: labels only.
 	CheckIDs map[string]string
+	// RequireProfile makes a policy without a profile block an error: it
+	// maps no role, so a check of it would pass by checking nothing (the
+	// commands set it; a fragment of a policy may lack profiles).
+	RequireProfile bool
 }
 
 // Limits that keep a hostile or broken file from exhausting the machine.

@@ -282,7 +282,7 @@ func (c Command) validate(args []string) int {
 	if err != nil {
 		return c.usageError(err)
 	}
-	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs()})
+	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), RequireProfile: true})
 	res := &report.Result{
 		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
 		BaseDir:  resolveBaseDir(*baseDir),

@@ -607,3 +607,28 @@ func TestValidateCategory(t *testing.T) {
 	}
 	holds(t, "stderr", stderr, "nothing was checked")
 }
+
+// A policy without a profile block maps no role: a check of it would pass
+// by checking nothing, so validate and check refuse it (most often the
+// profiles are in a file a folder does not contribute).
+func TestPolicyWithoutProfiles(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "rules.hcl"), []byte("rule \"r\" {\n  effect = \"allow\"\n}\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "profiles.hcl"), []byte("profile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\n"), 0o644)
+	for _, args := range [][]string{
+		{"validate", "--policy", dir},
+		{"check", "--policy", dir, "--sessions", "examples/sessions.jsonl"},
+	} {
+		code, stdout, stderr := run(t, args...)
+		if code != ExitUsage {
+			t.Errorf("%s: exit %d, want %d; stdout:\n%s", args[0], code, ExitUsage, stdout)
+		}
+		holds(t, args[0]+" stderr", stderr, "rules.hcl:1:1: error: No profile", "has no profile block", "not those in sub-folders")
+	}
+	code, _, stderr := run(t, "validate", "--policy", dir, "--policy", filepath.Join(dir, "sub"))
+	if code != ExitOK {
+		t.Errorf("with the sub-folder: exit %d, stderr:\n%s", code, stderr)
+	}
+}
