@@ -20,6 +20,16 @@ import (
 // gzip bomb fails with an error instead of exhausting memory.
 const MaxFileBytes = 4 << 30
 
+// MaxRecordSpan caps the bytes the JSON decoder may read for one record,
+// with the white space before it: DynamoDB items are at most 400 KB, and
+// without a cap a record or a run of blank lines without end would be
+// held in memory whole.
+const MaxRecordSpan = 1 << 20
+
+// drainLimit is how far past a JSON error in a gzipped file the rest is
+// decompressed to look for the gzip error that may explain it.
+const drainLimit = 64 << 20
+
 // NewFileStore reads session records exported to a file. The format is
 // recognised from the content:
 //
@@ -59,6 +69,9 @@ func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, 
 		return st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w", err)}
 	}
 	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && fi.IsDir() {
+		return st, &SourceError{Source: f.path, Err: errors.New("is a folder, not a session file: give the broker's export (a JSON array, JSON Lines or a DynamoDB export) or dynamodb://TABLE")}
+	}
 	err = readRecords(ctx, fh, f.path, &st, b)
 	return st, err
 }
@@ -75,7 +88,14 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			// Corrupt deflate data can decompress to bytes that are not
 			// JSON before the checksum shows it: the gzip error, if the
 			// rest of the stream holds one, is the problem to report.
-			if _, derr := io.Copy(io.Discard, br); errors.As(derr, &ge) {
+			// Up to drainLimit more bytes are read for it, without
+			// noting their lines, and not after a cancellation.
+			lr.ignore = true
+			var derr error
+			for left := drainLimit; left > 0 && derr == nil && ctx.Err() == nil; left -= 64 << 10 {
+				_, derr = io.CopyN(io.Discard, br, 64<<10)
+			}
+			if errors.As(derr, &ge) {
 				return &SourceError{Source: name, Err: ge}
 			}
 		}
@@ -91,7 +111,7 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 		}
 		defer zr.Close()
 		gzipped = true
-		lr = &lineReader{r: &capReader{r: gzipReader{gzipmember.New(zr, br)}, left: MaxFileBytes}}
+		lr = &lineReader{r: &capReader{r: gzipReader{gzipmember.New(zr, br)}, left: MaxFileBytes, limit: MaxFileBytes}}
 		br = bufio.NewReaderSize(lr, 64<<10)
 	}
 
@@ -112,6 +132,9 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 		}
 		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
 			base++
+			if base%(64<<10) == 0 {
+				lr.line(base) // forget the newlines passed
+			}
 			continue
 		}
 		first = c
@@ -123,9 +146,12 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 	var dec *json.Decoder
 	errPos := func(err error) int64 {
 		var se *json.SyntaxError
+		var ce *capError
 		switch {
 		case errors.As(err, &se):
 			return base + se.Offset
+		case errors.As(err, &ce) && ce.record:
+			return base + dec.InputOffset() + gapEnd(dec.Buffered())
 		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return lr.off // truncated: the end of the file
 		}
@@ -150,10 +176,15 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 		return errPos(err)
 	}
 	d := &fileDecoder{name: name, st: st, b: b, base: b.Len()}
-	dec = json.NewDecoder(br)
+	// span caps what the decoder reads for each value (see MaxRecordSpan):
+	// reset before each one, it bounds the decoder's buffer, and the
+	// newlines lr notes before the next offset asked for.
+	span := &capReader{r: br, limit: MaxRecordSpan, record: true}
+	dec = json.NewDecoder(span)
 	var raw json.RawMessage // reused: nothing keeps it past one value
 	switch first {
 	case '[':
+		span.reset()
 		if _, err := dec.Token(); err != nil {
 			return fail(base, syntaxErr(err))
 		}
@@ -162,16 +193,23 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 				return ctx.Err()
 			}
 			pre := dec.InputOffset()
+			span.reset()
 			if err := dec.Decode(&raw); err != nil {
 				return fail(elementErrPos(err, n > 1 && dec.InputOffset() == pre), syntaxErr(err))
 			}
 			off := base + dec.InputOffset() - int64(len(raw))
 			d.item(raw, loc{line: int64(lr.line(off)), n: n, kind: locElement})
 		}
+		span.reset()
 		if _, err := dec.Token(); err != nil {
 			return fail(errPos(err), syntaxErr(err))
 		}
+		span.reset()
 		if err := expectEOF(dec); err != nil {
+			var ce *capError
+			if errors.As(err, &ce) {
+				return fail(errPos(err), err)
+			}
 			return fail(base+dec.InputOffset(), err)
 		}
 	case '{':
@@ -179,6 +217,7 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			if n%1024 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
+			span.reset()
 			err := dec.Decode(&raw)
 			if errors.Is(err, io.EOF) {
 				break
@@ -709,6 +748,27 @@ func readErr(err error) error {
 	return fmt.Errorf("cannot read the session file: %w", err)
 }
 
+// gapEnd is where a value that exceeded MaxRecordSpan starts in r, the
+// decoder's buffered bytes after the previous value: past the white space
+// and one comma, or, when that is all there is, on the line after the
+// previous value's.
+func gapEnd(r io.Reader) int64 {
+	b, _ := io.ReadAll(r)
+	comma, firstLine := false, int64(-1)
+	for i, c := range b {
+		switch {
+		case c == '\n' && firstLine < 0:
+			firstLine = int64(i) + 1
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == ',' && !comma:
+			comma = true
+		default:
+			return int64(i)
+		}
+	}
+	return max(firstLine, 0)
+}
+
 // lineReader remembers where the newlines are so that an offset can be
 // turned into a line number. Offsets are asked for in increasing order (the
 // decoder reads forwards), so it forgets the newlines before the last
@@ -718,11 +778,12 @@ type lineReader struct {
 	off      int64
 	newlines []int64 // offsets of the newlines after those counted in passed
 	passed   int
+	ignore   bool // stop noting newlines: no line is asked for past off
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for i := 0; i < n; {
+	for i := 0; i < n && !l.ignore; {
 		j := bytes.IndexByte(p[i:n], '\n')
 		if j < 0 {
 			break
@@ -739,19 +800,32 @@ func (l *lineReader) Read(p []byte) (int, error) {
 func (l *lineReader) line(off int64) int {
 	i := sort.Search(len(l.newlines), func(i int) bool { return l.newlines[i] >= off })
 	l.passed += i
-	l.newlines = l.newlines[i:]
+	// Move the rest (those read ahead) to the front, so that appending
+	// reuses the array instead of allocating after it.
+	l.newlines = l.newlines[:copy(l.newlines, l.newlines[i:])]
 	return 1 + l.passed
 }
 
-// capReader fails once more than left bytes were read.
+// capReader fails once more than left bytes were read (limit: left when
+// it starts; record: it caps a record's span, not a file).
 type capReader struct {
-	r    io.Reader
-	left int64
+	r      io.Reader
+	left   int64
+	limit  int64
+	record bool
 }
 
-type capError struct{ limit int64 }
+func (c *capReader) reset() { c.left = c.limit }
+
+type capError struct {
+	limit  int64
+	record bool
+}
 
 func (e *capError) Error() string {
+	if e.record {
+		return "more than " + strconv.FormatInt(e.limit>>20, 10) + " MiB without a complete record: no session record is that large (DynamoDB items are at most 400 KB), so this is not a session export, or it holds that much white space between records"
+	}
 	return "the decompressed file is larger than " + strconv.FormatInt(e.limit>>20, 10) + " MiB (a gzip bomb?); decompress it and check its content"
 }
 
@@ -764,7 +838,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 		if n, err := c.r.Read(one[:]); n == 0 && err != nil {
 			return 0, err
 		}
-		return 0, &capError{limit: MaxFileBytes}
+		return 0, &capError{limit: c.limit, record: c.record}
 	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]

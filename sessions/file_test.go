@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +514,112 @@ func TestFileStoreCorruptGzipNotJSON(t *testing.T) {
 	_, _, err := loadAll(context.Background(), NewFileStore(p), Query{})
 	if err == nil || !strings.Contains(err.Error(), "gzip data is corrupt") || strings.Contains(err.Error(), "malformed JSON") {
 		t.Fatalf("error = %v, want a corrupt gzip file", err)
+	}
+}
+
+// A record, or the white space before one, may take at most MaxRecordSpan
+// bytes: the JSON decoder holds a value and the white space before it in
+// memory whole, and the line numbers of what it read ahead are kept, so a
+// run of blank lines without end took gigabytes and the process was
+// killed. Whatever the input's size, reading stays within a few MiB.
+func TestRecordSpanCap(t *testing.T) {
+	rec := `{"id":"a","user":"alice","profile":"prod","status":"active","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T11:00:00Z","created_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-20T10:00:00Z"}`
+	big := `{"id":"b","user":"` + strings.Repeat("x", 2*MaxRecordSpan) + `"}`
+	near := `{"id":"c","user":"bob","profile":"prod","status":"active","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T11:00:00Z","revoked_reason":"` + strings.Repeat("y", MaxRecordSpan-1000) + `"}`
+	str := func(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
+	blank := func() io.Reader { return io.LimitReader(repeatByte('\n'), 64<<20) }
+	cat := func(rs ...func() io.Reader) func() io.Reader {
+		return func() io.Reader {
+			var in []io.Reader
+			for _, r := range rs {
+				in = append(in, r())
+			}
+			return io.MultiReader(in...)
+		}
+	}
+	gz := func(r func() io.Reader) func() io.Reader {
+		return func() io.Reader {
+			pr, pw := io.Pipe()
+			go func() {
+				zw := gzip.NewWriter(pw)
+				_, err := io.Copy(zw, r())
+				if err == nil {
+					err = zw.Close()
+				}
+				pw.CloseWithError(err)
+			}()
+			return pr
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		in      func() io.Reader
+		line    int   // of the error; 0: no error
+		records int64 // without an error
+	}{
+		{"blank lines after a record", cat(str(rec), blank), 2, 0},
+		{"blank lines after a record, gzipped", gz(cat(str(rec), blank)), 2, 0},
+		{"blank lines before a record", cat(blank, str(rec)), 0, 1},
+		{"blank lines between records", cat(str(rec), blank, str(rec)), 2, 0},
+		{"blank lines in an array", cat(str("["+rec+","), blank, str(rec+"]")), 2, 0},
+		{"blank lines after an array", cat(str("["+rec+"]"), blank), 2, 0},
+		{"a record over the cap", str(rec + "\n" + big + "\n"), 2, 0},
+		{"an element over the cap", str("[" + rec + ",\n" + big + "]"), 2, 0},
+		{"a record under the cap", str(rec + "\n" + near + "\n"), 0, 2},
+		{"spaces up to half the cap", str(rec + strings.Repeat(" ", MaxRecordSpan/2) + "\n" + rec), 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var st Stats
+			in := tc.in()
+			recs, err := readAllRecords(context.Background(), in, "s.jsonl", &st)
+			runtime.ReadMemStats(&after)
+			if c, ok := in.(io.Closer); ok {
+				c.Close() // ends the gzip writer
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("allocated %d MiB", alloc>>20)
+			}
+			if tc.line == 0 {
+				if err != nil || st.Records != tc.records {
+					t.Fatalf("records %d (%d decoded), err %v; want %d and no error", st.Records, len(recs), err, tc.records)
+				}
+				return
+			}
+			var se *SourceError
+			var ce *capError
+			if !errors.As(err, &se) || !errors.As(err, &ce) || !ce.record {
+				t.Fatalf("err = %v, want a record span error", err)
+			}
+			if se.Line != tc.line {
+				t.Errorf("line %d, want %d: %v", se.Line, tc.line, err)
+			}
+			if !strings.Contains(err.Error(), "s.jsonl:") || !strings.Contains(err.Error(), "without a complete record") {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
+
+// repeatByte is an endless stream of one byte.
+type repeatByte byte
+
+func (r repeatByte) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+// A folder given as the session file is named as such, not as a read
+// error at a line 1 it does not have.
+func TestFileStoreFolder(t *testing.T) {
+	dir := t.TempDir()
+	_, err := NewFileStore(dir).Load(context.Background(), Query{}, &IndexBuilder{})
+	var se *SourceError
+	if !errors.As(err, &se) || se.Line != 0 || !strings.Contains(err.Error(), "is a folder, not a session file") {
+		t.Fatalf("err = %v, want a SourceError without a line saying it is a folder", err)
 	}
 }
