@@ -15,8 +15,8 @@ const DefaultSince = 7 * 24 * time.Hour
 const maxAge = 100 * 365 * 24 * time.Hour
 
 // Parse turns --since and --until into a window [start, end). Each accepts
-// a duration (7d, 36h, 90m, 2w, 1d12h) or a point in time (RFC 3339, or a
-// UTC date 2006-01-02). A duration --until counts back from now; a
+// a duration (7d, 36h, 90m, 2w, 1d12h) or a point in time (RFC 3339, a
+// UTC date 2006-01-02, or today or yesterday: UTC dates too). A duration --until counts back from now; a
 // duration --since counts back from --until when that is a point in time
 // (--since 7d --until 2026-11-23T00:00:00Z is the 7 days before the 23rd),
 // else from now. A date as --until includes that day (the window ends at
@@ -28,7 +28,7 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 	untilPoint := false
 	if until != "" {
 		var k kind
-		if end, k, err = parsePoint(until, now); err != nil {
+		if end, k, err = parsePoint(until, now, now); err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("--until: %w", err)
 		}
 		untilPoint = k != kindDuration
@@ -42,7 +42,7 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 		if untilPoint {
 			base = end
 		}
-		if start, _, err = parsePoint(since, base); err != nil {
+		if start, _, err = parsePoint(since, base, now); err != nil {
 			return time.Time{}, time.Time{}, fmt.Errorf("--since: %w", err)
 		}
 	}
@@ -70,9 +70,18 @@ const (
 	kindDuration
 )
 
-// parsePoint reads a point in time, or a duration back from base.
-func parsePoint(s string, base time.Time) (time.Time, kind, error) {
+// parsePoint reads a point in time, or a duration back from base; today
+// and yesterday are the UTC dates of now and the day before.
+func parsePoint(s string, base, now time.Time) (time.Time, kind, error) {
 	s = strings.TrimSpace(s)
+	switch s {
+	case "today", "yesterday":
+		day := now.UTC().Truncate(24 * time.Hour)
+		if s == "yesterday" {
+			day = day.AddDate(0, 0, -1)
+		}
+		return day, kindDate, nil
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), kindTime, nil
 	}
@@ -81,7 +90,7 @@ func parsePoint(s string, base time.Time) (time.Time, kind, error) {
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		return time.Time{}, kindTime, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h) nor a time (RFC 3339 such as 2026-11-20T08:00:00Z, or a date 2026-11-20)", s)
+		return time.Time{}, kindTime, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h; m is minutes) nor a time (RFC 3339 with a zone such as 2026-11-20T08:00:00Z, a UTC date 2026-11-20, today or yesterday)", s)
 	}
 	return base.UTC().Add(-d), kindDuration, nil
 }

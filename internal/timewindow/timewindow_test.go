@@ -33,7 +33,15 @@ func TestParse(t *testing.T) {
 		{"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", time.Time{}, time.Time{}, "longer than 100 years"},
 		{"", "2026-11-21T00:00:00Z", time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
 		{"1h", "2h", time.Time{}, time.Time{}, "window is empty"},
-		{"yesterday", "", time.Time{}, time.Time{}, `--since: "yesterday" is neither a duration`},
+		// today and yesterday are UTC dates: a scheduled run over
+		// yesterday checks whole days, with no gap and no overlap
+		// whatever the hour it starts at.
+		{"yesterday", "yesterday", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), ""},
+		{"yesterday", "", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), now, ""},
+		{"7d", "yesterday", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), ""},
+		{"today", "", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), now, ""},
+		{"tomorrow", "", time.Time{}, time.Time{}, `--since: "tomorrow" is neither a duration`},
+		{"", "2026-11-20T08:00:00", time.Time{}, time.Time{}, "RFC 3339 with a zone"},
 		{"7x", "", time.Time{}, time.Time{}, "neither a duration"},
 		{"0d", "", time.Time{}, time.Time{}, "neither a duration"},
 		{"999999999999999w", "", time.Time{}, time.Time{}, "neither a duration"},
