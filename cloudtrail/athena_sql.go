@@ -130,12 +130,18 @@ func allRegions(regions []string) bool {
 //
 // The eventtime bounds compare strings, as CloudTrail writes
 // yyyy-MM-ddTHH:mm:ssZ: the start is rounded down to the second and moved
-// one second earlier, the end rounded up, and both widened by 14 hours, the
-// largest UTC offset (a time written with an offset, "…T18:07:00+02:00",
-// is local time as a string), so the query never reads less than the
-// window (the caller applies the exact window again). Every value
+// one second earlier, the end rounded up, and both widened by 25 hours,
+// past the largest UTC offset the decoder reads (±24:59; a time written
+// with an offset, "…T18:07:00+02:00", is local time as a string), so the
+// query never reads less than the window (the caller applies the exact
+// window again). Rows whose eventtime is missing or not in that form are
+// read too, for the decoder to fail on. Every value
 // is a validated, escaped literal and every name a validated, quoted
 // identifier.
+// eventTimeForm matches the eventtime strings the bounds of AthenaSQL can
+// judge: RFC 3339 with seconds, a fraction or not, and a zone.
+const eventTimeForm = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
+
 func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string, error) {
 	if q.Start.IsZero() || q.End.IsZero() || !q.Start.Before(q.End) {
 		return "", fmt.Errorf("the window %s to %s is empty; the start must be before the end", q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))
@@ -212,19 +218,18 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 		return "", err
 	}
 	const second = "2006-01-02T15:04:05Z"
-	const maxOffset = 14 * time.Hour
+	const maxOffset = 25 * time.Hour
 	lo := start.Truncate(time.Second).Add(-time.Second - maxOffset)
 	hi := end.Truncate(time.Second)
 	if hi.Before(end) {
 		hi = hi.Add(time.Second)
 	}
 	hi = hi.Add(maxOffset)
-	if err := add("eventtime", ">=", lo.Format(second)); err != nil {
-		return "", err
-	}
-	if err := add("eventtime", "<", hi.Format(second)); err != nil {
-		return "", err
-	}
+	// A time the bounds cannot judge as a string (missing, or not written
+	// as RFC 3339 with a zone) comes back: the decoder fails the run on
+	// it, as the file source does, instead of the query leaving it out.
+	where = append(where, "(eventtime >= '"+lo.Format(second)+"' AND eventtime < '"+hi.Format(second)+"'"+
+		" OR eventtime IS NULL OR NOT regexp_like(eventtime, '"+eventTimeForm+"'))")
 	if !allRegions(q.Regions) {
 		regions := sortedUnique(q.Regions)
 		if col, err := partCol("region", parts.Region); err != nil {

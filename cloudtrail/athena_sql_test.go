@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,14 +132,31 @@ func TestAthenaSQLTimeBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sql, "eventtime >= '2026-11-29T18:15:29Z'") || !strings.Contains(sql, "eventtime < '2026-11-30T22:15:33Z'") {
+	lo, hi := "2026-11-29T07:15:29Z", "2026-12-01T09:15:33Z"
+	if !strings.Contains(sql, "(eventtime >= '"+lo+"' AND eventtime < '"+hi+"' OR eventtime IS NULL OR NOT regexp_like(eventtime, '"+eventTimeForm+"'))") {
 		t.Fatalf("bounds:\n%s", sql)
 	}
-	lo, hi := "2026-11-29T18:15:29Z", "2026-11-30T22:15:33Z"
+	form := regexp.MustCompile(eventTimeForm)
 	for _, ev := range []string{"2026-11-30T08:15:30Z", "2026-11-30T08:15:30.25Z", "2026-11-30T08:15:31Z", "2026-11-30T08:15:32Z", "2026-11-30T08:15:32.499Z",
-		"2026-11-30T22:15:32+14:00", "2026-11-29T20:15:31-12:00", "2026-11-30T10:15:31+02:00"} {
+		"2026-11-30T22:15:32+14:00", "2026-11-29T20:15:31-12:00", "2026-11-30T10:15:31+02:00",
+		// The largest offsets time.Parse reads.
+		"2026-12-01T09:14:32+24:59", "2026-11-29T07:16:30-24:59"} {
+		at, err := time.Parse(time.RFC3339, ev)
+		if err != nil || at.Before(start.Add(-time.Second)) || at.After(end) {
+			t.Fatalf("%s is not a time of the window: %v", ev, err)
+		}
+		if !form.MatchString(ev) {
+			t.Errorf("%s does not match eventTimeForm: the query would read it whatever its time", ev)
+		}
 		if !(ev >= lo && ev < hi) {
 			t.Errorf("event at %s (in the window) is outside the query's bounds [%s, %s)", ev, lo, hi)
+		}
+	}
+	// Times the bounds cannot judge as strings do not match the form, so
+	// the query reads them and the decoder fails the run on them.
+	for _, ev := range []string{"", "yesterday", "2026-11-30 08:15:30Z", "2026-11-30T08:15:30", "2026-11-30t08:15:30z", "1764490530", "2026-11-30T08:15:30+0200", " 2026-11-30T08:15:30Z"} {
+		if form.MatchString(ev) {
+			t.Errorf("%q matches eventTimeForm", ev)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -113,9 +114,10 @@ type call struct {
 }
 
 type pred struct {
-	op   string // = <> < <= > >= IN BETWEEN
+	op   string // = <> < <= > >= IN BETWEEN, ISNULL, CALL (l a boolean function), OR, AND, NOT (of subs)
 	l    expr
 	args []expr
+	subs []pred
 }
 
 type selectItem struct {
@@ -276,13 +278,57 @@ func (p *parser) expr() (expr, error) {
 
 var comparisons = map[string]bool{"=": true, "<>": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true}
 
+// pred reads a predicate: NOT pred, a parenthesized OR of ANDs, or a
+// simple one.
 func (p *parser) pred() (pred, error) {
+	if p.keyword("NOT") {
+		sub, err := p.pred()
+		return pred{op: "NOT", subs: []pred{sub}}, err
+	}
+	if p.op("(") {
+		or := pred{op: "OR"}
+		for {
+			and := pred{op: "AND"}
+			for {
+				sub, err := p.pred()
+				if err != nil {
+					return pred{}, err
+				}
+				and.subs = append(and.subs, sub)
+				if !p.keyword("AND") {
+					break
+				}
+			}
+			or.subs = append(or.subs, and)
+			if !p.keyword("OR") {
+				break
+			}
+		}
+		return or, p.expect(")")
+	}
+	return p.simplePred()
+}
+
+func (p *parser) simplePred() (pred, error) {
 	l, err := p.expr()
 	if err != nil {
 		return pred{}, err
 	}
+	if c, ok := l.(call); ok && c.name == "regexp_like" {
+		return pred{op: "CALL", l: l}, nil
+	}
 	t := p.peek()
 	switch {
+	case p.keyword("IS"):
+		not := p.keyword("NOT")
+		if !p.keyword("NULL") {
+			return pred{}, syntaxErr(p.peek().pos, "want NULL after IS")
+		}
+		pr := pred{op: "ISNULL", l: l}
+		if not {
+			pr = pred{op: "NOT", subs: []pred{pr}}
+		}
+		return pr, nil
 	case t.kind == tkOp && comparisons[t.text]:
 		p.i++
 		r, err := p.expr()
@@ -379,11 +425,17 @@ func (t *Table) checkColumns(q *query) error {
 		case colRef:
 			return t.checkColumn(e)
 		case call:
-			if e.name != "json_extract_scalar" || len(e.args) != 2 {
+			if e.name != "json_extract_scalar" && e.name != "regexp_like" || len(e.args) != 2 {
 				return fmt.Errorf("FUNCTION_NOT_FOUND: offset %d: function '%s' with %d arguments not registered", e.pos, e.name, len(e.args))
 			}
-			if _, ok := e.args[1].(strLit); !ok {
-				return fmt.Errorf("SYNTAX_ERROR: offset %d: json_extract_scalar needs a constant path", e.pos)
+			lit, ok := e.args[1].(strLit)
+			if !ok {
+				return fmt.Errorf("SYNTAX_ERROR: offset %d: %s needs a constant second argument", e.pos, e.name)
+			}
+			if e.name == "regexp_like" {
+				if _, err := regexp.Compile(lit.v); err != nil {
+					return fmt.Errorf("INVALID_FUNCTION_ARGUMENT: offset %d: %v", e.pos, err)
+				}
 			}
 			for _, a := range e.args {
 				if err := walk(a); err != nil {
@@ -398,12 +450,24 @@ func (t *Table) checkColumns(q *query) error {
 			return err
 		}
 	}
-	q.partitionIx = make([]bool, len(q.where))
-	for i, p := range q.where {
+	// walkPred checks a predicate's columns and tells whether it reads
+	// only partition columns.
+	var walkPred func(p pred) (bool, error)
+	walkPred = func(p pred) (bool, error) {
 		onlyParts := true
+		for _, sub := range p.subs {
+			only, err := walkPred(sub)
+			if err != nil {
+				return false, err
+			}
+			onlyParts = onlyParts && only
+		}
+		if p.l == nil {
+			return onlyParts, nil
+		}
 		for _, e := range append([]expr{p.l}, p.args...) {
 			if err := walk(e); err != nil {
-				return err
+				return false, err
 			}
 			if c, ok := e.(colRef); ok && !t.isPartition(c) {
 				onlyParts = false
@@ -412,7 +476,15 @@ func (t *Table) checkColumns(q *query) error {
 				onlyParts = false
 			}
 		}
-		q.partitionIx[i] = onlyParts
+		return onlyParts, nil
+	}
+	q.partitionIx = make([]bool, len(q.where))
+	for i, p := range q.where {
+		only, err := walkPred(p)
+		if err != nil {
+			return err
+		}
+		q.partitionIx[i] = only
 	}
 	return nil
 }
@@ -470,6 +542,9 @@ func (e env) eval(x expr) *string {
 		}
 		return text(cur)
 	case call:
+		if x.name != "json_extract_scalar" {
+			return nil
+		}
 		doc := e.eval(x.args[0])
 		path := x.args[1].(strLit).v
 		if doc == nil {
@@ -532,42 +607,96 @@ func jsonExtractScalar(doc, path string) *string {
 	return text(v)
 }
 
-func (e env) test(p pred) bool {
+// tri is SQL's three-valued logic: a comparison with NULL is unknown, and
+// WHERE keeps only the rows whose predicates are all true.
+type tri int8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triNull
+)
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+func (e env) test(p pred) tri {
+	switch p.op {
+	case "NOT":
+		switch e.test(p.subs[0]) {
+		case triTrue:
+			return triFalse
+		case triFalse:
+			return triTrue
+		}
+		return triNull
+	case "AND", "OR":
+		unit, zero := triTrue, triFalse // AND: one false decides
+		if p.op == "OR" {
+			unit, zero = triFalse, triTrue // OR: one true decides
+		}
+		res := unit
+		for _, sub := range p.subs {
+			switch e.test(sub) {
+			case zero:
+				return zero
+			case triNull:
+				res = triNull
+			}
+		}
+		return res
+	case "ISNULL":
+		return triOf(e.eval(p.l) == nil)
+	case "CALL":
+		c := p.l.(call)
+		v := e.eval(c.args[0])
+		if v == nil {
+			return triNull
+		}
+		return triOf(regexp.MustCompile(c.args[1].(strLit).v).MatchString(*v))
+	}
 	l := e.eval(p.l)
 	if l == nil {
-		return false
+		return triNull
 	}
 	switch p.op {
 	case "IN":
 		for _, a := range p.args {
 			if r := e.eval(a); r != nil && *l == *r {
-				return true
+				return triTrue
 			}
 		}
-		return false
+		return triFalse
 	case "BETWEEN":
 		lo, hi := e.eval(p.args[0]), e.eval(p.args[1])
-		return lo != nil && hi != nil && *lo <= *l && *l <= *hi
+		if lo == nil || hi == nil {
+			return triNull
+		}
+		return triOf(*lo <= *l && *l <= *hi)
 	}
 	r := e.eval(p.args[0])
 	if r == nil {
-		return false
+		return triNull
 	}
 	switch p.op {
 	case "=":
-		return *l == *r
+		return triOf(*l == *r)
 	case "<>":
-		return *l != *r
+		return triOf(*l != *r)
 	case "<":
-		return *l < *r
+		return triOf(*l < *r)
 	case "<=":
-		return *l <= *r
+		return triOf(*l <= *r)
 	case ">":
-		return *l > *r
+		return triOf(*l > *r)
 	case ">=":
-		return *l >= *r
+		return triOf(*l >= *r)
 	}
-	return false
+	return triFalse
 }
 
 // Result is what a query returns: column names, rows of nullable strings
@@ -600,8 +729,7 @@ func (t *Table) Query(sql string) (*Result, error) {
 		e := env{t: t, row: &t.Rows[i]}
 		scanned, match := true, true
 		for k, p := range q.where {
-			ok := e.test(p)
-			if !ok {
+			if e.test(p) != triTrue {
 				match = false
 				if q.partitionIx[k] {
 					scanned = false

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +281,78 @@ func TestOpenAthenaUsageErrors(t *testing.T) {
 				t.Errorf("error %v, want a usage error saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Athena compares eventtime as text: a row whose time the bounds cannot
+// judge (missing, or not RFC 3339 with a zone) is read whatever it holds,
+// and the bounds leave room for the largest offset the decoder reads, so
+// Athena and the files agree on them: the query used to leave out an
+// event written with a +23:00 offset, and a record without eventTime,
+// where the file source reported the one and failed on the other.
+func TestAthenaEventTimesTheBoundsCannotJudge(t *testing.T) {
+	record := func(id, eventTime string) string {
+		tm := ""
+		if eventTime != "" {
+			tm = `"eventTime":"` + eventTime + `",`
+		}
+		return `{"eventVersion":"1.08","eventID":"` + id + `",` + tm + `"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","recipientAccountId":"111122223333",` +
+			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s"},"responseElements":{}}`
+	}
+	polFile := t.TempDir() + "/policy.hcl"
+	writeFile(t, polFile, `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)
+	pol, _, err := LoadPolicy([]string{polFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, eventTime string
+		err             string // "": the event is read, denied (no rule)
+	}{
+		{"offset +23:00", "2027-01-02T10:00:00+23:00", ""}, // 2027-01-01T11:00Z
+		{"offset -24:59", "2026-12-30T11:01:00-24:59", ""}, // 2026-12-31T12:00Z
+		{"missing", "", "eventTime is missing"},
+		{"no zone", "2027-01-01T08:00:00", "not an RFC 3339 time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			trail := t.TempDir()
+			dir := trail + "/AWSLogs/111122223333/CloudTrail/us-east-1/2027/01/01"
+			writeFile(t, dir+"/111122223333_CloudTrail_us-east-1_20270101T1105Z_a.json", `{"Records":[`+record("z1", tc.eventTime)+`]}`)
+			rows, err := athenatest.LoadTrail(trail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows,
+				Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}})
+			asrc, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, src := range []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{}), asrc} {
+				res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
+				if tc.err != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.err) {
+						t.Errorf("%s: error %v, want %q", src.Name(), err, tc.err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", src.Name(), err)
+				}
+				if len(res.Findings) != 1 || res.Findings[0].CheckID != "SC1003" || len(res.Findings[0].Events) != 1 || res.Findings[0].Events[0] != "z1" {
+					t.Errorf("%s: findings %+v, want SC1003 for z1", src.Name(), res.Findings)
+				}
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

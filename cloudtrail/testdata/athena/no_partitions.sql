@@ -19,6 +19,5 @@ SELECT
 FROM "logs"."trail"
 WHERE eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND eventtime >= '2026-04-30T09:59:59Z'
-  AND eventtime < '2026-05-08T14:00:00Z'
+  AND (eventtime >= '2026-04-29T22:59:59Z' AND eventtime < '2026-05-09T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'))
   AND awsregion IN ('eu-central-1')
