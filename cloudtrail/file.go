@@ -251,6 +251,7 @@ type walker struct {
 	inSkipped    string // walking a CloudTrail-Digest or -Insight folder (the reason): its files are counted, not listed
 	delivery     deliveryWindow
 	early, late  int64 // log files passed over by their delivery time (counted in skippedFiles)
+	logFiles     int64 // files named as log files, outside digest and Insights folders, read or not
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -317,6 +318,9 @@ func hasTrailName(name string) bool {
 	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
 }
 
+// errNoLogFiles is a folder given as a source that holds no log file.
+var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json or *.json.gz outside CloudTrail-Digest and CloudTrail-Insight folders): check the path, and that the logs were copied into it")
+
 // walkTop handles one path given by the user; false means the walk stopped.
 func (w *walker) walkTop(path string) bool {
 	fi, err := os.Stat(path)
@@ -324,7 +328,13 @@ func (w *walker) walkTop(path string) bool {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
+		before := w.logFiles
 		w.walkDir(path, fi, 0)
+		if !w.stopped && w.logFiles == before {
+			// An empty folder is no evidence: most often a wrong path
+			// or a copy that did not happen.
+			w.unreadable(path, errNoLogFiles)
+		}
 	default:
 		w.file(path, fi, true, true)
 	}
@@ -350,6 +360,7 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 		w.skipFile(path, reasonNotJSONName)
 		return
 	}
+	w.logFiles++
 	if !explicit {
 		switch w.delivery.place(fi.Name()) {
 		case deliveredEarly:

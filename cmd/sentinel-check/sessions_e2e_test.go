@@ -124,10 +124,11 @@ func TestUnusableSessionRecord(t *testing.T) {
 // fully compliant.
 func TestNoEventsIsNotCompliant(t *testing.T) {
 	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
+	empty := filepath.Join(dir, "empty") // a log file without assume-role calls
 	if err := os.MkdirAll(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	hardWrite(t, filepath.Join(empty, "111122223333_CloudTrail_us-east-1_20261120T1000Z_a.json"), []byte(`{"Records":[]}`))
 	for _, tc := range []struct {
 		name, policy string
 		extra        []string
@@ -165,5 +166,32 @@ func TestNoEventsIsNotCompliant(t *testing.T) {
 		if rep.Summary.FullyCompliant != 0 {
 			t.Errorf("%s: %d profiles fully compliant without any event", tc.name, rep.Summary.FullyCompliant)
 		}
+	}
+}
+
+// A folder without any log file is no evidence (most often a wrong path,
+// or logs that were not copied): it fails the run like an unreadable
+// source, or is an SC2002 finding with --skip-unreadable; it passed.
+func TestEmptyTrailFolder(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "trail")
+	hardWrite(t, filepath.Join(empty, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1", "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261120T1000Z.json.gz"), []byte("x"))
+	hardWrite(t, filepath.Join(empty, "README.txt"), []byte("logs go here"))
+	pol := filepath.Join(dir, "policy.hcl")
+	hardWrite(t, pol, []byte(hardPolicy))
+	args := []string{"check", "--policy", pol, "--cloudtrail", empty, "--base-dir", dir,
+		"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z"}
+	code, _, stderr := run(t, args...)
+	if code != ExitSource || !strings.Contains(stderr, "cannot read "+empty+": the folder holds no CloudTrail log files") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr = run(t, append(args, "--skip-unreadable", "--format", "json="+out)...)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("--skip-unreadable: exit %d, no report: %s", code, stderr)
+	}
+	if !strings.Contains(string(b), `"SC2002"`) || !strings.Contains(string(b), "holds no CloudTrail log files") {
+		t.Errorf("--skip-unreadable: exit %d, report:\n%s", code, b)
 	}
 }
