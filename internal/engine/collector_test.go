@@ -2,11 +2,15 @@ package engine
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
+	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
 // Digests are salted per run: the same event digests alike within a run
@@ -77,5 +81,46 @@ func TestCollectorDuplicates(t *testing.T) {
 	}
 	if c.total != 7 || c.dups != 2 || c.kept != 5 {
 		t.Fatalf("total %d, dups %d, kept %d; want 7, 2 (a and b again), 5 (events without an id are never duplicates)", c.total, c.dups, c.kept)
+	}
+}
+
+// slowSource stands for a long S3 or Athena read: 30 steps of 100 ms,
+// stopping when its context ends.
+type slowSource struct{ read *time.Duration }
+
+func (slowSource) Name() string { return "s3://slow/" }
+
+func (s slowSource) Read(ctx context.Context, q cloudtrail.Query, emit func(cloudtrail.Event)) (cloudtrail.Stats, error) {
+	t0 := time.Now()
+	defer func() { *s.read = time.Since(t0) }()
+	for range 30 {
+		select {
+		case <-ctx.Done():
+			return cloudtrail.Stats{}, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return cloudtrail.Stats{Files: 30}, nil
+}
+
+// When the session records cannot be read the run fails on them, at once:
+// the CloudTrail sources are stopped instead of read to the end (hours of
+// S3 downloads or Athena scanning), and their cancellation is not reported
+// in place of the session error.
+func TestSessionFailureStopsTheSources(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	now := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	var read time.Duration
+	_, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{slowSource{&read}, slowSource{&read}},
+		Sessions: []SessionSource{{Store: sessions.NewFileStore(filepath.Join(t.TempDir(), "missing.jsonl"))}},
+		Start:    now.Add(-time.Hour), End: now})
+	if err == nil || !strings.Contains(err.Error(), "missing.jsonl") {
+		t.Errorf("error %v, want the session file's", err)
+	}
+	if read > time.Second {
+		t.Errorf("the sources read for %v after the session records failed", read)
 	}
 }

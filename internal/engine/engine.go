@@ -122,6 +122,10 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	// they load while the sources open, and the first event waits for them.
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// rctx stops the CloudTrail sources once the session records failed:
+	// the run fails on them, and an S3 or Athena read could go on for long.
+	rctx, rcancel := context.WithCancelCause(ctx)
+	defer rcancel(nil)
 	type loaded struct {
 		stats    []sessions.Stats
 		problems []string
@@ -134,6 +138,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		var recs classify.Records
 		recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
 		if l.err != nil {
+			rcancel(l.err)
 			col.start(nil) // the run fails: events are only counted
 		} else {
 			col.start(classify.NewClassifier(o.Policy, window, recs, len(o.Sessions) > 0, enabledSelectors(o.Policy)...))
@@ -145,9 +150,12 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	var coverage []string // what the sources did not cover (SC2002)
 	var ctStats []cloudtrail.Stats
 	for _, src := range o.CloudTrail {
-		st, err := src.Read(ctx, q, col.add)
+		st, err := src.Read(rctx, q, col.add)
 		if st.Source == "" {
 			st.Source = src.Name()
+		}
+		if rctx.Err() != nil && ctx.Err() == nil {
+			break // the session records failed: their error is the run's
 		}
 		if err != nil {
 			if !o.SkipUnreadable || ctx.Err() != nil {
