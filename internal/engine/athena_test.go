@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,5 +357,41 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Without a region in the AWS configuration, an Athena source asks for its
+// workgroup's region, and an S3 source finds its bucket through us-east-1,
+// instead of failing with the SDK's endpoint error ("Invalid region: region
+// was not a valid DNS name").
+func TestSourcesWithoutRegion(t *testing.T) {
+	var auth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.CompareAndSwap(nil, r.Header.Get("Authorization"))
+		http.Error(w, "<Error><Code>AccessDenied</Code></Error>", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	env := &Env{LoadAWS: func(context.Context, string) (aws.Config, error) {
+		return aws.Config{Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+			BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}, nil
+	}}
+	_, err := OpenCloudTrail(context.Background(), "athena://wg/db.t", nil, env)
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "athena://wg/db.t needs the region of its workgroup: add ?region=REGION") {
+		t.Errorf("athena: error %v, want a usage error asking for the region", err)
+	}
+	if _, err := OpenCloudTrail(context.Background(), "athena://wg/db.t?region=eu-west-1", nil, env); err != nil {
+		t.Errorf("athena with ?region=: %v", err)
+	}
+	src, err := OpenCloudTrail(context.Background(), "s3://bucket/AWSLogs/", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Read(context.Background(), cloudtrail.Query{Start: athenaStart, End: athenaEnd}, func(cloudtrail.Event) {})
+	if err == nil || strings.Contains(err.Error(), "Invalid region") {
+		t.Errorf("s3: error %v", err)
+	}
+	if a, _ := auth.Load().(string); !strings.Contains(a, "/us-east-1/s3/aws4_request") {
+		t.Errorf("s3: the request was signed %q, want for us-east-1", a)
 	}
 }

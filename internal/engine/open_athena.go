@@ -151,6 +151,9 @@ func openAthena(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 	if as.region != "" {
 		opts.Region = as.region
 	}
+	if opts.Region == "" {
+		return nil, &UsageError{fmt.Errorf("%s needs the region of its workgroup: add ?region=REGION to it, or set AWS_REGION", spec)}
+	}
 	client := athena.NewFromConfig(awsCfg, func(o *athena.Options) {
 		if as.region != "" {
 			o.Region = as.region

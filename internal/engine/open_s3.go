@@ -22,6 +22,11 @@ func openS3(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, e
 	if err != nil {
 		return nil, &SourceError{Source: spec, Err: err}
 	}
+	if awsCfg.Region == "" {
+		// Any region answers where a bucket is; without one the SDK
+		// cannot build an endpoint at all.
+		awsCfg.Region = "us-east-1"
+	}
 	// A custom endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3: MinIO,
 	// LocalStack, s3rver) rarely serves virtual-hosted buckets.
 	pathStyle := awsCfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
