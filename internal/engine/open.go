@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +90,35 @@ func OpenCloudTrail(ctx context.Context, spec string, cfg *policyhcl.CloudTrailC
 	case spec == "":
 		return nil, &UsageError{fmt.Errorf("empty CloudTrail source: use a path, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE")}
 	}
+	if err := schemeTypo(spec, "s3://", "athena://", "lookup:"); err != nil {
+		return nil, err
+	}
 	return cloudtrail.NewFileSource([]string{spec}, env.Files), nil
+}
+
+// schemeTypo is a usage error for a source that no file has as its path
+// and that starts like one of schemes, mistyped ("s3:/bucket",
+// "S3://bucket", "lookups:"): read as a path, it would fail as a missing
+// file with advice about paths.
+func schemeTypo(spec string, schemes ...string) error {
+	name, _, ok := strings.Cut(spec, ":")
+	if !ok {
+		return nil
+	}
+	if _, err := os.Lstat(spec); err == nil {
+		return nil
+	}
+	for _, sc := range schemes {
+		want := strings.TrimRight(sc, ":/")
+		if strings.EqualFold(name, want) || strings.EqualFold(strings.TrimSuffix(name, "s"), want) {
+			rest := strings.TrimLeft(spec[len(name)+1:], "/")
+			if sc == "lookup:" {
+				return &UsageError{fmt.Errorf("%q is not a source: did you mean %q? (lookup: or lookup:REGION,REGION)", spec, "lookup:"+rest)}
+			}
+			return &UsageError{fmt.Errorf("%q is not a source: did you mean %q?", spec, sc+rest)}
+		}
+	}
+	return nil
 }
 
 // OpenSessions opens a --sessions source: a file or dynamodb://TABLE.
@@ -102,6 +131,9 @@ func OpenSessions(ctx context.Context, spec string, env *Env) (sessions.Store, e
 	}
 	if strings.Contains(spec, "://") || spec == "" {
 		return nil, &UsageError{fmt.Errorf("unknown sessions source %q: use a file (JSON array, JSON Lines or DynamoDB export) or dynamodb://TABLE", spec)}
+	}
+	if err := schemeTypo(spec, "dynamodb://"); err != nil {
+		return nil, err
 	}
 	return sessions.NewFileStore(spec), nil
 }
