@@ -260,7 +260,8 @@ func TestOpenLookupRegions(t *testing.T) {
 		{"lookup:", nil, env("eu-west-1", "us-east-1"), "lookup:eu-west-1,us-east-1"},
 		// us-east-1 is always read too: calls to STS's global endpoint
 		// are logged there.
-		{"lookup:eu-central-1, eu-west-3", nil, env("eu-west-1"), "lookup:eu-central-1,eu-west-3,us-east-1"},
+		{"lookup:eu-central-1, eu-west-3", nil, env(), "lookup:eu-central-1,eu-west-3,us-east-1"},
+		{"lookup:eu-central-1", nil, env("eu-central-1", "eu-west-1"), "lookup:eu-central-1,us-east-1"},
 		{"lookup:", block, env(), "lookup:ap-south-1,us-east-1"},
 		{"lookup:", block, env("all"), "lookup:all"},
 		{"lookup:", nil, env(), "lookup:us-east-1"},
@@ -269,6 +270,12 @@ func TestOpenLookupRegions(t *testing.T) {
 		if err != nil || src.Name() != tc.want {
 			t.Errorf("%q: %v %v, want %s", tc.spec, src, err, tc.want)
 		}
+	}
+	// --region filters what is read: leaving out a region the source
+	// names is a usage error, before anything is read.
+	if _, err := OpenCloudTrail(context.Background(), "lookup:eu-central-1, eu-west-3", nil, env("eu-west-1")); !errors.As(err, new(*UsageError)) ||
+		!strings.Contains(err.Error(), "names the region eu-central-1, which --region eu-west-1 leaves out") {
+		t.Errorf("lookup:eu-central-1, eu-west-3 with --region eu-west-1: %v, want a usage error", err)
 	}
 	if _, err := OpenCloudTrail(context.Background(), "s3:///AWSLogs", nil, env()); !errors.As(err, new(*UsageError)) {
 		t.Errorf("s3:///AWSLogs: %v, want a usage error", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,6 +24,16 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 	for _, r := range strings.Split(strings.TrimPrefix(spec, "lookup:"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			regions = append(regions, r)
+		}
+	}
+	if len(regions) > 0 && len(env.Regions) > 0 && !slices.Contains(env.Regions, "all") {
+		// --region filters what is read: a region the source names
+		// itself must not be dropped by it.
+		allowed := cloudtrail.WithGlobalRegion(env.Regions)
+		for _, r := range regions {
+			if r != "all" && !slices.Contains(allowed, r) {
+				return nil, &UsageError{fmt.Errorf("%s names the region %s, which --region %s leaves out; make them agree (name the regions in one place)", spec, r, strings.Join(env.Regions, ", "))}
+			}
 		}
 	}
 	if len(regions) == 0 {
