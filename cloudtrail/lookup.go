@@ -225,8 +225,21 @@ func (r *lookupRun) checkRetention() error {
 				"shorten the window (--since 90d or less), or read the trail's log files with --cloudtrail s3://BUCKET/PREFIX "+
 				"or athena://WORKGROUP/DATABASE.TABLE", r.q.Start.UTC().Format(time.RFC3339), days)}
 	}
+	if r.q.Start.Before(oldest.Add(lookupEdge)) {
+		// Pages come newest first, at 2 a second: by the time the
+		// oldest are asked for, events at the window's start may have
+		// aged out of the 90 days.
+		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
+			"the window starts %s, within %s of the 90 days LookupEvents keeps: events at its start may age out before their pages are read; start the window later (--since 89d) or read the trail's log files (s3:// or athena://)",
+			r.q.Start.UTC().Format(time.RFC3339), lookupEdge))
+	}
 	return nil
 }
+
+// lookupEdge is how close to LookupEvents' 90-day limit a window may start
+// before a coverage warning says that its first events may age out while
+// the pages are read.
+const lookupEdge = time.Hour
 
 // regions resolves "all" and applies the query's region filter.
 func (r *lookupRun) regions(ctx context.Context) ([]string, error) {

@@ -329,12 +329,25 @@ func TestLookupEventsRetention(t *testing.T) {
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent for a window the API cannot cover", n)
 	}
-	// A window of exactly 90 days (--since 90d) is read.
-	if _, _, err, _ := readLookup(t, srv, []string{"eu-west-1"}, LookupOptions{
-		EventNames: []string{EventAssumeRole},
-		Now:        func() time.Time { return lookupStart.Add(LookupRetention + time.Minute) },
-	}); err != nil {
-		t.Errorf("a 90-day window: %v", err)
+	// A window of exactly 90 days (--since 90d) is read, with a coverage
+	// warning: pages come newest first, so the oldest events may age out
+	// before they are asked for. A window starting an hour later has none.
+	for _, tc := range []struct {
+		age  time.Duration
+		warn bool
+	}{{LookupRetention + time.Minute, true}, {LookupRetention - 59*time.Minute, true}, {LookupRetention - time.Hour - time.Minute, false}} {
+		_, st, err, _ := readLookup(t, srv, []string{"eu-west-1"}, LookupOptions{
+			EventNames: []string{EventAssumeRole},
+			Now:        func() time.Time { return lookupStart.Add(tc.age) },
+		})
+		if err != nil {
+			t.Errorf("a window starting %v ago: %v", tc.age, err)
+			continue
+		}
+		warned := len(st.Warnings) == 1 && strings.Contains(st.Warnings[0], "may age out before their pages are read")
+		if warned != tc.warn {
+			t.Errorf("a window starting %v ago: warnings %q, want a warning: %v", tc.age, st.Warnings, tc.warn)
+		}
 	}
 }
 
