@@ -175,7 +175,7 @@ func (b *Bar) drawLocked(now time.Time) {
 }
 
 // lineLocked renders the line, e.g.
-// "s3://trail/AWSLogs  [=======>      ] 120/200 objects  60%  3,200 events  640 events/s".
+// "s3://trail/AWSLogs  [=======>      ] 120/200 objects  60%  3,200 records  640 records/s".
 func (b *Bar) lineLocked(now time.Time) string {
 	width := b.Width
 	if width <= 0 {
@@ -196,9 +196,9 @@ func (b *Bar) lineLocked(now time.Time) string {
 	} else {
 		fmt.Fprintf(&sb, "%s %s", group(b.done), b.unit)
 	}
-	fmt.Fprintf(&sb, "  %s events", group(b.events))
+	fmt.Fprintf(&sb, "  %s records", group(b.events))
 	if secs := now.Sub(b.started).Seconds(); secs >= 0.5 {
-		fmt.Fprintf(&sb, "  %s events/s", group(int64(float64(b.events)/secs)))
+		fmt.Fprintf(&sb, "  %s records/s", group(int64(float64(b.events)/secs)))
 	}
 	stats := sb.String()
 	name := b.name

@@ -45,7 +45,7 @@ func TestBarWithTotal(t *testing.T) {
 	clock.advance(2 * time.Second)
 	b.Add(50, 3000)
 	got := frames(out.String())
-	want := "s3://trail/AWSLogs/  [=====>              ] 50/200 objects  25%  3,000 events  1,500 events/s"
+	want := "s3://trail/AWSLogs/  [=====>              ] 50/200 objects  25%  3,000 records  1,500 records/s"
 	if got[len(got)-1] != want {
 		t.Errorf("line = %q\nwant   %q", got[len(got)-1], want)
 	}
@@ -57,7 +57,7 @@ func TestBarWithTotal(t *testing.T) {
 		t.Errorf("output %q: want one line ended by Finish", s)
 	}
 	got = frames(s)
-	if last := got[len(got)-1]; !strings.Contains(last, "[====================] 200/200 objects 100%  4,000 events  1,000 events/s") {
+	if last := got[len(got)-1]; !strings.Contains(last, "[====================] 200/200 objects 100%  4,000 records  1,000 records/s") {
 		t.Errorf("final line = %q", last)
 	}
 }
@@ -78,7 +78,7 @@ func TestBarRedrawsAtMostTenTimesASecond(t *testing.T) {
 	}
 	b.Finish()
 	got := frames(out.String())
-	if last := got[len(got)-1]; last != "lookup:us-east-1  1,000 pages  50,000 events  50,000 events/s" {
+	if last := got[len(got)-1]; last != "lookup:us-east-1  1,000 pages  50,000 records  50,000 records/s" {
 		t.Errorf("final line = %q (no total known: no bar)", last)
 	}
 }
@@ -114,7 +114,7 @@ func TestBarLongNameAndShrinkingLine(t *testing.T) {
 	b.Add(1, 0)
 	frs := strings.Split(out.String(), "\r")
 	last, prev := frs[len(frs)-1], frs[len(frs)-2]
-	if !strings.Contains(prev, "1,000,000 events/s") || !strings.Contains(last, "277 events/s") || len(last) < len(prev) {
+	if !strings.Contains(prev, "1,000,000 records/s") || !strings.Contains(last, "277 records/s") || len(last) < len(prev) {
 		t.Errorf("frames %q then %q: want the shorter line padded over the longer one", prev, last)
 	}
 }

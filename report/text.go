@@ -115,7 +115,7 @@ func Text(w io.Writer, r *Result) error {
 			fmt.Fprintf(tw, "  cloudtrail\t%s\t%s\t%s\n", Neutralize(s.Kind), Neutralize(s.Source), counts)
 		}
 		for _, s := range r.Sources.Sessions {
-			fmt.Fprintf(tw, "  sessions\t%s\t%s\t%d records, %d skipped\n", Neutralize(s.Kind), Neutralize(s.Source), s.Records, s.RecordsSkipped)
+			fmt.Fprintf(tw, "  sessions\t%s\t%s\t%s, %d skipped\n", Neutralize(s.Kind), Neutralize(s.Source), english.Count(s.Records, "record", "records"), s.RecordsSkipped)
 		}
 		_ = tw.Flush()
 		for _, sk := range r.skipped() {
@@ -128,11 +128,11 @@ func Text(w io.Writer, r *Result) error {
 }
 
 func cloudTrailCounts(files, filesSkipped, pages, records, recordsSkipped, unreadable int64) string {
-	s := fmt.Sprintf("%d files, %d skipped", files, filesSkipped)
+	s := fmt.Sprintf("%s, %d skipped", english.Count(files, "file", "files"), filesSkipped)
 	if pages > 0 {
-		s += fmt.Sprintf(", %d pages", pages)
+		s += ", " + english.Count(pages, "page", "pages")
 	}
-	return s + fmt.Sprintf(", %d records, %d skipped, %d unreadable", records, recordsSkipped, unreadable)
+	return s + fmt.Sprintf(", %s, %d skipped, %d unreadable", english.Count(records, "record", "records"), recordsSkipped, unreadable)
 }
 
 // skipped lists "source: item: reason" for the skipped items of every

@@ -191,6 +191,9 @@ func (c Command) check(args []string) int {
 		env.Files.Progress = bar // only when stderr is a terminal
 	}
 
+	if err := checkBaseDir(*baseDir); err != nil {
+		return c.usageError(err)
+	}
 	base := resolveBaseDir(*baseDir)
 	c.warnOutsideBase(base, pol.Sources, outs)
 	opts := engine.Options{
@@ -282,6 +285,9 @@ func (c Command) validate(args []string) int {
 	if err != nil {
 		return c.usageError(err)
 	}
+	if err := checkBaseDir(*baseDir); err != nil {
+		return c.usageError(err)
+	}
 	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), RequireProfile: true})
 	res := &report.Result{
 		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
@@ -317,8 +323,9 @@ func (c Command) validate(args []string) int {
 		}
 		switch {
 		case valid:
-			_, err := fmt.Fprintf(w, "policy is valid: %d files, %d profiles, %d rules, %d session tables\n",
-				len(pol.Files), len(pol.Profiles), len(pol.Rules), len(pol.SessionTables))
+			_, err := fmt.Fprintf(w, "policy is valid: %s, %s, %s, %s\n",
+				english.Count(len(pol.Files), "file", "files"), english.Count(len(pol.Profiles), "profile", "profiles"),
+				english.Count(len(pol.Rules), "rule", "rules"), english.Count(len(pol.SessionTables), "session table", "session tables"))
 			return err
 		case o.file != "":
 			_, err := fmt.Fprintf(w, "policy is not valid: %s\n", english.Count(len(diags.Errs()), "error", "errors"))
@@ -716,6 +723,22 @@ func writeFileMode(path string, data []byte, perm os.FileMode) error {
 
 // resolveBaseDir defaults to the repository root (the nearest folder with
 // .git), else the current directory.
+// checkBaseDir refuses a --base-dir that is not a folder: every location
+// in the reports would be wrong.
+func checkBaseDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--base-dir %s: %w; give the folder that report paths are relative to (the repository root)", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("--base-dir %s is a file, not a folder; give the folder that report paths are relative to (the repository root)", dir)
+	}
+	return nil
+}
+
 func resolveBaseDir(dir string) string {
 	if dir != "" {
 		if abs, err := filepath.Abs(dir); err == nil {

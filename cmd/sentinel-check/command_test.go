@@ -485,7 +485,7 @@ func TestValidateTextFile(t *testing.T) {
 		code         int
 		file, stdout []string
 	}{
-		{"valid", "examples/policy.hcl", ExitOK, []string{"policy is valid: 1 files, "}, []string{"policy is valid: 1 files, "}},
+		{"valid", "examples/policy.hcl", ExitOK, []string{"policy is valid: 1 file, "}, []string{"policy is valid: 1 file, "}},
 		{"invalid", bad, ExitUsage, []string{"bad.hcl:5", "requre_server", "policy is not valid: 1 error"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -630,5 +630,22 @@ func TestPolicyWithoutProfiles(t *testing.T) {
 	code, _, stderr := run(t, "validate", "--policy", dir, "--policy", filepath.Join(dir, "sub"))
 	if code != ExitOK {
 		t.Errorf("with the sub-folder: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A --base-dir that is not a folder is refused: every location in the
+// reports would be wrong (a file gave "file=." in every annotation).
+func TestBaseDirMustBeAFolder(t *testing.T) {
+	chdirRoot(t)
+	for _, dir := range []string{"examples/policy.hcl", "no/such/folder"} {
+		for _, args := range [][]string{
+			{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--base-dir", dir},
+			{"validate", "--policy", "examples/policy.hcl", "--base-dir", dir},
+		} {
+			code, _, stderr := run(t, args...)
+			if code != ExitUsage || !strings.Contains(stderr, "--base-dir "+dir) {
+				t.Errorf("%s --base-dir %s: exit %d, stderr:\n%s", args[0], dir, code, stderr)
+			}
+		}
 	}
 }
