@@ -119,6 +119,27 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, false
 }
 
+// parseMixed is parse for commands that take paths: flags may follow them
+// (validate a.hcl --format json), as in tflint or actionlint; after "--"
+// every argument is a path.
+func parseMixed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var paths []string
+	for {
+		if code, stop := parse(fs, args); stop {
+			return nil, code, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return paths, 0, false
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(paths, rest...), 0, false
+		}
+		paths = append(paths, rest[0])
+		args = rest[1:]
+	}
+}
+
 func (c Command) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
@@ -273,15 +294,16 @@ func (c Command) validate(args []string) int {
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
 	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close)")
-	if code, stop := parse(fs, args); stop {
+	paths, code, stop := parseMixed(fs, args)
+	if stop {
 		return code
 	}
-	policies = append(policies, fs.Args()...)
+	policies = append(policies, paths...)
 	outs, err := parseFormats(formats)
 	if err != nil {
 		return c.usageError(err)
 	}
-	paths, err := policyPaths(policies)
+	paths, err = policyPaths(policies, "pass --policy FILE or FOLDER")
 	if err != nil {
 		return c.usageError(err)
 	}
@@ -307,7 +329,7 @@ func (c Command) validate(args []string) int {
 	// The text report: on stdout, the verdict of a valid policy (the
 	// diagnostics went to stderr); in a file, the diagnostics and the
 	// verdict.
-	code := c.writeRendered(outs, func(o output, w io.Writer) error {
+	code = c.writeRendered(outs, func(o output, w io.Writer) error {
 		if o.name != "text" {
 			f, _ := report.Lookup(o.name)
 			return f(w, res)
@@ -345,13 +367,13 @@ func (c Command) validate(args []string) int {
 func (c Command) fmt(args []string) int {
 	fs := c.flagSet("fmt")
 	checkOnly := fs.Bool("check", false, "do not write; list files that are not formatted and exit 1 if any")
-	if code, stop := parse(fs, args); stop {
+	paths, code, stop := parseMixed(fs, args)
+	if stop {
 		return code
 	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		var err error
-		if paths, err = policyPaths(nil); err != nil {
+		if paths, err = policyPaths(nil, "name FILE or FOLDER"); err != nil {
 			return c.usageError(err)
 		}
 	}
@@ -411,7 +433,7 @@ func (c Command) listChecks() int {
 // loadPolicy loads the policy and prints its diagnostics; nil means stop
 // with the returned code.
 func (c Command) loadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics, int) {
-	paths, err := policyPaths(paths)
+	paths, err := policyPaths(paths, "pass --policy FILE or FOLDER")
 	if err != nil {
 		return nil, nil, c.usageError(err)
 	}
@@ -434,8 +456,9 @@ func (c Command) writeDiagnostics(pol *policyhcl.Policy, diags hcl.Diagnostics) 
 	_ = policyhcl.WriteDiagnostics(c.Stderr, files, diags, 100, false)
 }
 
-// policyPaths applies the default policy location.
-func policyPaths(paths []string) ([]string, error) {
+// policyPaths applies the default policy location; how says how to name
+// one (the command's flag or its arguments).
+func policyPaths(paths []string, how string) ([]string, error) {
 	if len(paths) > 0 {
 		return paths, nil
 	}
@@ -447,10 +470,10 @@ func policyPaths(paths []string) ([]string, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, errors.New("no policy: pass --policy FILE or FOLDER, or create .sentinel-check.hcl or .sentinel-check/ in the current directory")
+		return nil, fmt.Errorf("no policy: %s, or create .sentinel-check.hcl or .sentinel-check/ in the current directory", how)
 	case 2:
 		// Reading one would silently drop the other's rules.
-		return nil, errors.New("both .sentinel-check.hcl and .sentinel-check/ exist: keep one, or pass --policy for each to read both")
+		return nil, fmt.Errorf("both .sentinel-check.hcl and .sentinel-check/ exist: keep one, or %s for each to read both", how)
 	}
 	return found, nil
 }

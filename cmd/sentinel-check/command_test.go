@@ -252,19 +252,19 @@ func TestWarnPolicyOutsideBaseDir(t *testing.T) {
 func TestDefaultPolicyPaths(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if _, err := policyPaths(nil); err == nil || !strings.Contains(err.Error(), "no policy") {
+	if _, err := policyPaths(nil, "pass --policy FILE or FOLDER"); err == nil || !strings.Contains(err.Error(), "no policy") {
 		t.Errorf("none: %v", err)
 	}
 	if err := os.WriteFile(".sentinel-check.hcl", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := policyPaths(nil); err != nil || len(got) != 1 || got[0] != ".sentinel-check.hcl" {
+	if got, err := policyPaths(nil, "pass --policy FILE or FOLDER"); err != nil || len(got) != 1 || got[0] != ".sentinel-check.hcl" {
 		t.Errorf("file: %v %v", got, err)
 	}
 	if err := os.Mkdir(".sentinel-check", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := policyPaths(nil); err == nil || !strings.Contains(err.Error(), "both .sentinel-check.hcl and .sentinel-check/ exist") {
+	if _, err := policyPaths(nil, "pass --policy FILE or FOLDER"); err == nil || !strings.Contains(err.Error(), "both .sentinel-check.hcl and .sentinel-check/ exist") {
 		t.Errorf("both: %v", err)
 	}
 	code, _, stderr := run(t, "validate")
@@ -647,5 +647,32 @@ func TestBaseDirMustBeAFolder(t *testing.T) {
 				t.Errorf("%s --base-dir %s: exit %d, stderr:\n%s", args[0], dir, code, stderr)
 			}
 		}
+	}
+}
+
+// validate and fmt take flags after their paths, as tflint and actionlint
+// do ("validate a.hcl --format json" read "--format" as a policy path);
+// after "--" every argument is a path. fmt's advice names its arguments,
+// not a --policy flag it does not have.
+func TestFlagsAfterPaths(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "v.json")
+	code, _, stderr := run(t, "validate", "examples/policy.hcl", "--format", "json="+out)
+	if b, err := os.ReadFile(out); code != ExitOK || err != nil || !strings.Contains(string(b), `"findings"`) {
+		t.Errorf("validate PATH --format: exit %d, %v, stderr:\n%s", code, err, stderr)
+	}
+	code, _, stderr = run(t, "validate", "--", "--format")
+	if code != ExitUsage || !strings.Contains(stderr, `"--format"`) {
+		t.Errorf("validate -- --format: exit %d (want the path --format refused), stderr:\n%s", code, stderr)
+	}
+	code, stdout, stderr := run(t, "fmt", "examples/policy.hcl", "--check")
+	if code != ExitOK || stdout != "" {
+		t.Errorf("fmt PATH --check: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	t.Chdir(dir)
+	code, _, stderr = run(t, "fmt")
+	if code != ExitUsage || !strings.Contains(stderr, "no policy: name FILE or FOLDER") || strings.Contains(stderr, "--policy") {
+		t.Errorf("fmt without a policy: exit %d, stderr:\n%s", code, stderr)
 	}
 }
