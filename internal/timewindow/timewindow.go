@@ -23,7 +23,7 @@ const maxAge = 100 * 365 * 24 * time.Hour
 // the next midnight). Empty since means 7 days before end; empty until means now.
 // A window that starts after now, or is longer than 100 years, is refused.
 func Parse(since, until string, now time.Time) (start, end time.Time, err error) {
-	now = now.UTC()
+	now = now.UTC().Truncate(time.Second) // reports show whole seconds
 	end = now
 	untilPoint := false
 	if until != "" {
@@ -47,18 +47,38 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 		}
 	}
 	if !start.Before(end) {
-		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: --since %s is not before --until %s; give an earlier --since or a later --until",
-			start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: it starts %s (--since %s) and ends %s (--until %s%s); give an earlier --since or a later --until",
+			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), end.Format(time.RFC3339), shown(until, "default: now"), dateNote(until))
 	}
 	if start.After(now) {
-		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future (--since %s, now %s): no activity can be in it yet; give an earlier --since",
-			start.Format(time.RFC3339), now.Format(time.RFC3339))
+		fix := "give an earlier --since"
+		if since == "" {
+			fix = "give an earlier --until, or a --since"
+		}
+		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future, %s (--since %s; now is %s): no activity can be in it yet; %s",
+			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), now.Format(time.RFC3339), fix)
 	}
 	if end.Sub(start) > maxAge {
 		return time.Time{}, time.Time{}, fmt.Errorf("the window from %s to %s is longer than 100 years; give a later --since or an earlier --until",
 			start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
 	return start, end, nil
+}
+
+// shown is a flag's value as given, or what its default was.
+func shown(v, dflt string) string {
+	if strings.TrimSpace(v) == "" {
+		return dflt
+	}
+	return strings.TrimSpace(v)
+}
+
+// dateNote explains the end of a window whose --until is a date.
+func dateNote(until string) string {
+	if _, k, err := parsePoint(until, time.Time{}, time.Time{}); err == nil && k == kindDate {
+		return ", a date: the window includes that day"
+	}
+	return ""
 }
 
 // kind is what a --since or --until value was written as.

@@ -41,6 +41,9 @@ func TestParse(t *testing.T) {
 		{"7d", "yesterday", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), ""},
 		{"today", "", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), now, ""},
 		{"tomorrow", "", time.Time{}, time.Time{}, `--since: "tomorrow" is neither a duration`},
+		// Messages say what the user gave, or the default.
+		{"", "2030-01-01", time.Time{}, time.Time{}, "(--since default: 7 days before --until; now is 2026-11-27T12:00:00Z): no activity can be in it yet; give an earlier --until"},
+		{"2026-11-23", "2026-11-16", time.Time{}, time.Time{}, "ends 2026-11-17T00:00:00Z (--until 2026-11-16, a date: the window includes that day)"},
 		{"", "2026-11-20T08:00:00", time.Time{}, time.Time{}, "RFC 3339 with a zone"},
 		{"7x", "", time.Time{}, time.Time{}, "neither a duration"},
 		{"0d", "", time.Time{}, time.Time{}, "neither a duration"},
@@ -78,4 +81,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("empty error message")
 		}
 	})
+}
+
+// A window counted from now has whole seconds, as the reports show them.
+func TestParseWholeSeconds(t *testing.T) {
+	start, end, err := Parse("7d", "1d", now.Add(700*time.Millisecond))
+	if err != nil || !end.Equal(now.Add(-24*time.Hour)) || !start.Equal(now.Add(-7*24*time.Hour)) {
+		t.Errorf("Parse(7d, 1d) = %v, %v, %v; want whole seconds", start, end, err)
+	}
 }
