@@ -479,10 +479,35 @@ func (l *loader) profile(b *hcl.Block) {
 		if _, ok := globsIntersect(s, roleArnShape, arnColons, nil); !ok {
 			l.warnf(rngs[i], "Not a role ARN",
 				"%q cannot match any IAM role ARN, which looks like arn:aws:iam::<account>:role/<name>; no role will map to profile %q through it.", s, name)
+		} else if acct, ok := literalAccount(s); ok && !isAccountID(acct) {
+			l.warnf(rngs[i], "Not an account id",
+				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
 		}
 		p.RoleArns = append(p.RoleArns, g)
 		l.roleRanges[p] = append(l.roleRanges[p], rngs[i])
 	}
+}
+
+// literalAccount is the account field of a role ARN pattern when it holds
+// no wildcard.
+func literalAccount(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || strings.Contains(parts[4], "*") {
+		return "", false
+	}
+	return parts[4], true
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loader) glob(attr, s string, rng hcl.Range) (Glob, bool) {

@@ -96,8 +96,8 @@ func TestDiagnostics(t *testing.T) {
 			[]wantDiag{errAt(1, 35, "Invalid min_compliance", "at most two decimals (a hundredth of a percent), got 99.994; round it, for example to 99.99")}},
 		{"unknown check with suggestion", `check "untraked-session" {}`,
 			[]wantDiag{errAt(1, 7, "Unknown check", `Did you mean "untracked-session"?`)}},
-		{"bad glob at the element", `profile "p" { role_arns = ["arn:aws:iam::1:role/a", ""] }`,
-			[]wantDiag{errAt(1, 53, "Invalid glob", "empty pattern")}},
+		{"bad glob at the element", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/a", ""] }`,
+			[]wantDiag{errAt(1, 64, "Invalid glob", "empty pattern")}},
 		{"glob with control character", `rule "r" {
   effect = "allow"
   users  = ["al\tice"]
@@ -110,6 +110,8 @@ func TestDiagnostics(t *testing.T) {
 			[]wantDiag{errAt(1, 27, "Incorrect value type", `role_arns = ["arn:aws:iam::111122223333:role/A"]`)}},
 		{"role_arns cannot be a role", `profile "p" { role_arns = ["arn:aws:iam::111122223333:user/alice"] }`,
 			[]wantDiag{warnAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
+		{"role_arns account not 12 digits", `profile "p" { role_arns = ["arn:aws:iam::1111222233:role/A", "arn:aws:iam::*:role/B", "arn:aws:iam::1111*:role/C", "arn:aws:iam::111122223333:role/D"] }`,
+			[]wantDiag{warnAt(1, 28, "Not an account id", `account "1111222233", which is not 12 digits`)}},
 		{"bad regex", `identity { pattern = "^sentinel:(?P<user>[a-z+$" }`,
 			[]wantDiag{errAt(1, 22, "Invalid identity pattern", "missing closing ]")}},
 		{"regex without user group", `identity { pattern = "^sentinel:[a-z]+$" }`,
