@@ -159,6 +159,12 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		}
 		if err != nil {
 			if !o.SkipUnreadable || ctx.Err() != nil {
+				// The run fails: stop the session records, and report
+				// theirs too if they had failed on their own.
+				cancel()
+				if sl := <-sessDone; sl.err != nil && !errors.Is(sl.err, context.Canceled) {
+					return nil, errors.Join(sourceError(src.Name(), err), sl.err)
+				}
 				return nil, sourceError(src.Name(), err)
 			}
 			st.Unreadable++
