@@ -27,6 +27,10 @@ import (
 	"github.com/sentinel-check/sentinel-check/report"
 )
 
+// maxWorkers bounds --workers: a mistyped 10000000 would start that many
+// workers.
+const maxWorkers = 1024
+
 // Exit codes.
 const (
 	ExitOK       = 0 // no finding at or above --fail-on
@@ -175,6 +179,9 @@ func (c Command) check(args []string) int {
 	}
 	if *workers < 0 || *maxDecomp < 0 || *maxRecord < 0 {
 		return c.usageError(errors.New("--workers, --max-decompressed and --max-record-bytes must not be negative; 0 means the default"))
+	}
+	if *workers > maxWorkers {
+		return c.usageError(fmt.Errorf("--workers %d: at most %d (each worker holds a decompression buffer; the default, one per CPU, keeps the CPUs busy)", *workers, maxWorkers))
 	}
 	fail, err := parseFailOn(*failOn)
 	if err != nil {

@@ -141,6 +141,7 @@ func TestExitCodes(t *testing.T) {
 		{"no command", nil, ExitUsage, []string{"Usage:"}},
 		{"unknown command", []string{"chek"}, ExitUsage, []string{`unknown command "chek"`}},
 		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"flag provided but not defined: -nope"}},
+		{"too many workers", append(append([]string(nil), exampleArgs...), "--workers", "10000000"), ExitUsage, []string{"--workers 10000000: at most 1024"}},
 		{"bad fail-on", append(append([]string(nil), exampleArgs...), "--fail-on", "fatal"), ExitUsage, []string{`--fail-on "fatal": use error, warning, note or none`}},
 		{"bad format", append(append([]string(nil), exampleArgs...), "--format", "xml"), ExitUsage, []string{`unknown format "xml"`}},
 		{"two formats on stdout", append(append([]string(nil), exampleArgs...), "--format", "json", "--format", "text"), ExitUsage, []string{"more than one --format writes to stdout"}},
