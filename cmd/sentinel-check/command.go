@@ -206,6 +206,15 @@ func (c Command) check(args []string) int {
 	if env == nil {
 		env = &engine.Env{}
 	}
+	if err := cloudtrail.ValidateAccounts(accounts); err != nil {
+		return c.usageError(fmt.Errorf("--account: %w", err))
+	}
+	if err := cloudtrail.ValidateRegions(regions); err != nil {
+		return c.usageError(fmt.Errorf("--region: %w", err))
+	}
+	if len(trails) > 0 && (len(regions) > 0 || len(accounts) > 0) && !slices.ContainsFunc(trails, isAWSSource) {
+		c.errorf("warning: --region and --account select what S3, Athena and LookupEvents read; local log files are read whole, whatever their accounts and regions")
+	}
 	env.Regions, env.Accounts = regions, accounts
 	if len(regions) > 0 && regions[0] != "all" {
 		env.Region = regions[0]
@@ -490,6 +499,12 @@ type output struct{ name, file string }
 // warnOutsideBase warns, when a SARIF log or annotations are written, about
 // each policy file outside the base folder: its results would point at
 // ../…, a path code scanning cannot show in the repository.
+// isAWSSource tells whether a --cloudtrail value names an AWS source, which
+// --region and --account filter.
+func isAWSSource(spec string) bool {
+	return strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://") || strings.HasPrefix(spec, "lookup:")
+}
+
 func (c Command) warnOutsideBase(base string, files map[string][]byte, outs []output) {
 	located := false
 	for _, o := range outs {
