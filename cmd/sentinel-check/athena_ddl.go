@@ -20,7 +20,7 @@ func (c Command) athenaDDL(args []string) int {
 	fs.Var(&accounts, "account", "account whose logs the table covers (repeatable, at least one)")
 	fs.Var(&regions, "region", "region of the region partition (repeatable; default every commercial region)")
 	start := fs.String("start-date", cloudtrail.DefaultDDLStartDate, "first day of the date partition, yyyy/MM/dd")
-	if code, stop := parse(fs, args); stop {
+	if code, stop := c.parse(fs, args); stop {
 		return code
 	}
 	if fs.NArg() > 0 {

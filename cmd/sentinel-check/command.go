@@ -85,6 +85,12 @@ func (c Command) Main(args []string) int {
 		return c.validate(args[2:])
 	case "fmt":
 		return c.fmt(args[2:])
+	case "checks", "version", "--version", "-v":
+		if len(args) > 2 {
+			return c.usageError(fmt.Errorf("%s takes no arguments (got %q)", args[1], args[2]))
+		}
+	}
+	switch args[1] {
 	case "checks":
 		return c.listChecks()
 	case "athena-ddl":
@@ -93,10 +99,31 @@ func (c Command) Main(args []string) int {
 		fmt.Fprintf(c.Stdout, "sentinel-check %s\n", engine.Version)
 		return ExitOK
 	case "help", "-h", "--help":
+		if len(args) > 2 {
+			switch args[2] {
+			case "check", "validate", "fmt", "athena-ddl":
+				return c.Main([]string{args[0], args[2], "-h"})
+			}
+			for _, cmd := range commands {
+				if cmd.name == args[2] {
+					fmt.Fprintf(c.Stdout, "Usage: %s\n\n%s\n", cmd.synopsis, cmd.does)
+					return ExitOK
+				}
+			}
+		}
 		fmt.Fprint(c.Stdout, usage)
 		return ExitOK
 	}
-	fmt.Fprintf(c.Stderr, "sentinel-check: unknown command %q: use check, validate, fmt, checks or version\n\n%s", args[1], usage)
+	names := make([]string, len(commands))
+	for i, cmd := range commands {
+		names[i] = cmd.name
+	}
+	hint := ""
+	if s := english.Suggest(args[1], names); s != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	c.errorf("unknown command %q%s: use %s", args[1], hint, strings.Join(names, ", "))
+	fmt.Fprintf(c.Stderr, "\n%s", usage)
 	return ExitUsage
 }
 
@@ -106,18 +133,63 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
+// commands are the commands with their synopsis and what they do, for
+// their -h and for suggestions.
+var commands = []struct{ name, synopsis, does string }{
+	{"check", "sentinel-check check [flags]", "Checks the role sessions that CloudTrail recorded against the policy and the broker's session records."},
+	{"validate", "sentinel-check validate [flags] [PATH]...", "Checks policy files without reading any activity."},
+	{"fmt", "sentinel-check fmt [--check] [PATH]...", "Formats policy files canonically."},
+	{"checks", "sentinel-check checks", "Lists the checks."},
+	{"athena-ddl", "sentinel-check athena-ddl [flags]", "Prints the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena."},
+	{"version", "sentinel-check version", "Prints the version."},
+	{"help", "sentinel-check help [COMMAND]", "Shows this help, or a command's."},
+}
+
 func (c Command) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sentinel-check "+name, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
+	fs.Usage = func() { writeFlagUsage(fs.Output(), fs, name) }
 	return fs
 }
 
-// parse parses flags; it returns an exit code when the caller must stop.
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK, true
+// writeFlagUsage is a command's -h: its synopsis, what it does and its
+// flags, written with two dashes as the documentation writes them.
+func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			fmt.Fprintf(w, "Usage: %s\n\n%s\n", cmd.synopsis, cmd.does)
 		}
+	}
+	fmt.Fprintf(w, "\nFlags:\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, help := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		fmt.Fprintf(w, "%s\n      %s", line, help)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+	fmt.Fprintf(w, "\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read or an output file written, 130 interrupted.\n")
+}
+
+// parse parses flags; it returns an exit code when the caller must stop.
+// -h writes the command's usage to stdout; a bad flag writes the error and
+// the usage to stderr.
+func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(c.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = c.Stdout.Write(buf.Bytes())
+		return ExitOK, true
+	case err != nil:
+		_, _ = c.Stderr.Write(buf.Bytes())
 		return ExitUsage, true
 	}
 	return 0, false
@@ -126,10 +198,10 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 // parseMixed is parse for commands that take paths: flags may follow them
 // (validate a.hcl --format json), as in tflint or actionlint; after "--"
 // every argument is a path.
-func parseMixed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+func (c Command) parseMixed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	var paths []string
 	for {
-		if code, stop := parse(fs, args); stop {
+		if code, stop := c.parse(fs, args); stop {
 			return nil, code, true
 		}
 		rest := fs.Args()
@@ -171,7 +243,7 @@ func (c Command) check(args []string) int {
 	maxRecord := fs.Int64("max-record-bytes", 0, "largest single CloudTrail record in bytes (default 64 MiB)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
-	if code, stop := parse(fs, args); stop {
+	if code, stop := c.parse(fs, args); stop {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -310,7 +382,7 @@ func (c Command) validate(args []string) int {
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
 	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close)")
-	paths, code, stop := parseMixed(fs, args)
+	paths, code, stop := c.parseMixed(fs, args)
 	if stop {
 		return code
 	}
@@ -383,7 +455,7 @@ func (c Command) validate(args []string) int {
 func (c Command) fmt(args []string) int {
 	fs := c.flagSet("fmt")
 	checkOnly := fs.Bool("check", false, "do not write; list files that are not formatted and exit 1 if any")
-	paths, code, stop := parseMixed(fs, args)
+	paths, code, stop := c.parseMixed(fs, args)
 	if stop {
 		return code
 	}

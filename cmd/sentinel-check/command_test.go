@@ -681,3 +681,32 @@ func TestFlagsAfterPaths(t *testing.T) {
 		t.Errorf("fmt without a policy: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// -h and help COMMAND write the command's usage, with its flags written as
+// the documentation writes them, to stdout; an unknown command gets a
+// suggestion; commands without arguments refuse them.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"check", "-h"}, {"help", "check"}, {"check", "--help"}} {
+		code, stdout, stderr := run(t, args...)
+		if code != ExitOK || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+		holds(t, fmt.Sprint(args), stdout, "Usage: sentinel-check check [flags]", "\n  --cloudtrail value\n", "\n  --since string\n", "Exit codes:")
+	}
+	code, stdout, _ := run(t, "help", "checks")
+	if code != ExitOK || !strings.Contains(stdout, "Usage: sentinel-check checks") {
+		t.Errorf("help checks: exit %d, stdout %q", code, stdout)
+	}
+	code, stdout, stderr := run(t, "check", "--nope")
+	if code != ExitUsage || stdout != "" {
+		t.Errorf("check --nope: exit %d, stdout %q", code, stdout)
+	}
+	holds(t, "check --nope stderr", stderr, "flag provided but not defined: -nope", "Usage: sentinel-check check [flags]")
+	_, _, stderr = run(t, "valdate")
+	holds(t, "valdate stderr", stderr, `unknown command "valdate" (did you mean "validate"?)`, "athena-ddl")
+	for _, args := range [][]string{{"checks", "--format", "json"}, {"version", "--json"}} {
+		if code, _, stderr := run(t, args...); code != ExitUsage || !strings.Contains(stderr, "takes no arguments") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
