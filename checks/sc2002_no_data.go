@@ -20,7 +20,7 @@ func (noData) Meta() Meta {
 		Tags:             []string{"security", "coverage"},
 		SecuritySeverity: "4.0",
 		Precision:        "medium",
-		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), LookupEvents read only the AWS configuration's region (no ` + "`--region`" + `), or a window starting within an hour of the 90 days LookupEvents keeps, an S3 prefix ending in a date folder leaves out the day folder where the window's last events may be delivered, or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
+		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), LookupEvents read only the AWS configuration's region (no ` + "`--region`" + `), a LookupEvents window starts within an hour of the 90 days it keeps, an S3 prefix ending in a date folder leaves out the day folder where the window's last events may be delivered, or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
 
 **How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
 	}

@@ -480,7 +480,7 @@ func (l *loader) profile(b *hcl.Block) {
 			l.warnf(rngs[i], "Not a role ARN",
 				"%q cannot match any IAM role ARN, which looks like arn:aws:iam::<account>:role/<name>; no role will map to profile %q through it.", s, name)
 		} else if acct, ok := literalAccount(s); ok && !isAccountID(acct) {
-			l.warnf(rngs[i], "Not an account id",
+			l.errorf(rngs[i], "Not an account id",
 				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
 		}
 		p.RoleArns = append(p.RoleArns, g)
@@ -492,7 +492,7 @@ func (l *loader) profile(b *hcl.Block) {
 // no wildcard.
 func literalAccount(arn string) (string, bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || strings.Contains(parts[4], "*") {
+	if len(parts) != 6 || strings.ContainsAny(parts[4], "*?") {
 		return "", false
 	}
 	return parts[4], true

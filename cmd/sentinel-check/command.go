@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -57,7 +58,7 @@ const usage = `sentinel-check proves that role sessions into AWS went through th
 
 Usage:
   sentinel-check check    [--policy PATH]... [--cloudtrail SRC]... [--sessions SRC]...
-                          [--since 7d|RFC3339|DATE] [--until ...] [--region R]... [--account ID]...
+                          [--since 7d|RFC3339|DATE|yesterday] [--until ...] [--region R]... [--account ID]...
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
                           [--base-dir DIR] [--skip-unreadable] [--aws-timeout 1m]
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID] [PATH]...
@@ -87,6 +88,10 @@ func (c Command) Main(args []string) int {
 		return c.fmt(args[2:])
 	case "checks", "version", "--version", "-v":
 		if len(args) > 2 {
+			switch args[2] {
+			case "-h", "-help", "--help":
+				return c.Main([]string{args[0], "help", strings.TrimLeft(args[1], "-")})
+			}
 			return c.usageError(fmt.Errorf("%s takes no arguments (got %q)", args[1], args[2]))
 		}
 	}
@@ -104,25 +109,29 @@ func (c Command) Main(args []string) int {
 			case "check", "validate", "fmt", "athena-ddl":
 				return c.Main([]string{args[0], args[2], "-h"})
 			}
-			for _, cmd := range commands {
-				if cmd.name == args[2] {
-					fmt.Fprintf(c.Stdout, "Usage: %s\n\n%s\n", cmd.synopsis, cmd.does)
-					return ExitOK
-				}
+			if cmd := command(strings.TrimLeft(args[2], "-")); cmd != nil {
+				fmt.Fprintf(c.Stdout, "Usage: %s\n\n%s\n\nExit codes: %s.\n", cmd.synopsis, cmd.does, cmd.exits)
+				return ExitOK
 			}
+			return c.unknownCommand(args[2])
 		}
 		fmt.Fprint(c.Stdout, usage)
 		return ExitOK
 	}
+	return c.unknownCommand(args[1])
+}
+
+// unknownCommand is the usage error for a command that does not exist.
+func (c Command) unknownCommand(name string) int {
 	names := make([]string, len(commands))
 	for i, cmd := range commands {
 		names[i] = cmd.name
 	}
 	hint := ""
-	if s := english.Suggest(args[1], names); s != "" {
+	if s := english.Suggest(name, names); s != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", s)
 	}
-	c.errorf("unknown command %q%s: use %s", args[1], hint, strings.Join(names, ", "))
+	c.errorf("unknown command %q%s: use %s", name, hint, strings.Join(names, ", "))
 	fmt.Fprintf(c.Stderr, "\n%s", usage)
 	return ExitUsage
 }
@@ -135,14 +144,27 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 // commands are the commands with their synopsis and what they do, for
 // their -h and for suggestions.
-var commands = []struct{ name, synopsis, does string }{
-	{"check", "sentinel-check check [flags]", "Checks the role sessions that CloudTrail recorded against the policy and the broker's session records."},
-	{"validate", "sentinel-check validate [flags] [PATH]...", "Checks policy files without reading any activity."},
-	{"fmt", "sentinel-check fmt [--check] [PATH]...", "Formats policy files canonically."},
-	{"checks", "sentinel-check checks", "Lists the checks."},
-	{"athena-ddl", "sentinel-check athena-ddl [flags]", "Prints the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena."},
-	{"version", "sentinel-check version", "Prints the version."},
-	{"help", "sentinel-check help [COMMAND]", "Shows this help, or a command's."},
+var commands = []struct{ name, synopsis, does, exits string }{
+	{"check", "sentinel-check check [flags]", "Checks the role sessions that CloudTrail recorded against the policy and the broker's session records.",
+		"0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read or an output file written, 130 or 143 interrupted"},
+	{"validate", "sentinel-check validate [flags] [PATH]... (a path starting with - after --)", "Checks a whole policy (its profiles included) without reading any activity.",
+		"0 valid, 2 usage or policy error, 3 an output file could not be written"},
+	{"fmt", "sentinel-check fmt [--check] [PATH]... (a path starting with - after --)", "Formats policy files canonically.",
+		"0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be formatted"},
+	{"checks", "sentinel-check checks", "Lists the checks.", "0"},
+	{"athena-ddl", "sentinel-check athena-ddl [flags]", "Prints the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena.", "0 printed, 2 usage error"},
+	{"version", "sentinel-check version", "Prints the version.", "0"},
+	{"help", "sentinel-check help [COMMAND]", "Shows this help, or a command's.", "0, 2 an unknown command"},
+}
+
+// command is the entry of commands named name, or nil.
+func command(name string) *struct{ name, synopsis, does, exits string } {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
 }
 
 func (c Command) flagSet(name string) *flag.FlagSet {
@@ -155,12 +177,8 @@ func (c Command) flagSet(name string) *flag.FlagSet {
 // writeFlagUsage is a command's -h: its synopsis, what it does and its
 // flags, written with two dashes as the documentation writes them.
 func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
-	for _, cmd := range commands {
-		if cmd.name == name {
-			fmt.Fprintf(w, "Usage: %s\n\n%s\n", cmd.synopsis, cmd.does)
-		}
-	}
-	fmt.Fprintf(w, "\nFlags:\n")
+	cmd := command(name)
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", cmd.synopsis, cmd.does)
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, help := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
@@ -173,7 +191,7 @@ func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
 		}
 		fmt.Fprintln(w)
 	})
-	fmt.Fprintf(w, "\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read or an output file written, 130 interrupted.\n")
+	fmt.Fprintf(w, "\nExit codes: %s.\n", cmd.exits)
 }
 
 // parse parses flags; it returns an exit code when the caller must stop.
@@ -208,12 +226,30 @@ func (c Command) parseMixed(fs *flag.FlagSet, args []string) ([]string, int, boo
 		if len(rest) == 0 {
 			return paths, 0, false
 		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" && !flagValue(fs, args, n-1) {
 			return append(paths, rest...), 0, false
 		}
 		paths = append(paths, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagValue tells whether args[i] was the value of the flag before it
+// ("--category --"), not an argument of its own.
+func flagValue(fs *flag.FlagSet, args []string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	prev := args[i-1]
+	if !strings.HasPrefix(prev, "-") || strings.Contains(prev, "=") || prev == "--" {
+		return false
+	}
+	f := fs.Lookup(strings.TrimLeft(prev, "-"))
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 func (c Command) now() time.Time {
@@ -229,8 +265,8 @@ func (c Command) check(args []string) int {
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&trails, "cloudtrail", "CloudTrail source: PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE (repeatable)")
 	fs.Var(&sess, "sessions", "session records: FILE (JSON, JSON Lines, DynamoDB export) or dynamodb://TABLE (default: the policy's session_table blocks)")
-	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time or a UTC date (default: 7d before --until)")
-	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date (that whole day) (default now)")
+	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time, a UTC date, today or yesterday (default: 7d before --until)")
+	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date, today or yesterday (that whole day; never after now) (default now)")
 	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added; without it LookupEvents reads the configured region and reports SC2002)")
 	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
 	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs)")
@@ -238,7 +274,7 @@ func (c Command) check(args []string) int {
 	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
 	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: the repository root)")
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
-	workers := fs.Int("workers", 0, "local files decoded in parallel (default: number of CPUs; S3 reads 2 objects per CPU at once)")
+	workers := fs.Int("workers", 0, "local files decoded in parallel, at most 1024 (default: number of CPUs; S3 reads 2 objects per CPU at once)")
 	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
 	maxRecord := fs.Int64("max-record-bytes", 0, "largest single CloudTrail record in bytes (default 64 MiB)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
@@ -281,11 +317,16 @@ func (c Command) check(args []string) int {
 	if err := cloudtrail.ValidateAccounts(accounts); err != nil {
 		return c.usageError(fmt.Errorf("--account: %w", err))
 	}
-	if err := cloudtrail.ValidateRegions(regions); err != nil {
-		return c.usageError(fmt.Errorf("--region: %w", err))
+	if slices.ContainsFunc(trails, isAWSSource) {
+		// Region names filter the AWS sources' folders, partitions and
+		// requests; alone, --region only sets the SDK's region (a local
+		// DynamoDB may take any name).
+		if err := cloudtrail.ValidateRegions(regions); err != nil {
+			return c.usageError(fmt.Errorf("--region: %w", err))
+		}
 	}
-	if len(trails) > 0 && (len(regions) > 0 || len(accounts) > 0) && !slices.ContainsFunc(trails, isAWSSource) {
-		c.errorf("warning: --region and --account select what S3, Athena and LookupEvents read; local log files are read whole, whatever their accounts and regions")
+	if len(trails) > 0 && len(accounts) > 0 && !slices.ContainsFunc(trails, filtersAccounts) {
+		c.errorf("warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents (the credentials' account) are read whatever their accounts")
 	}
 	env.Regions, env.Accounts = regions, accounts
 	if len(regions) > 0 && regions[0] != "all" {
@@ -381,7 +422,7 @@ func (c Command) validate(args []string) int {
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
-	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close)")
+	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close; empty means the default)")
 	paths, code, stop := c.parseMixed(fs, args)
 	if stop {
 		return code
@@ -404,7 +445,7 @@ func (c Command) validate(args []string) int {
 		BaseDir:  resolveBaseDir(*baseDir),
 		Rules:    engine.RuleMetas(nil),
 		Findings: checks.FromDiagnostics(diags),
-		Category: *category,
+		Category: cmp.Or(*category, report.ValidateCategory),
 	}
 	res.Summary.Findings = len(res.Findings)
 	if pol != nil {
@@ -572,9 +613,14 @@ type output struct{ name, file string }
 // each policy file outside the base folder: its results would point at
 // ../…, a path code scanning cannot show in the repository.
 // isAWSSource tells whether a --cloudtrail value names an AWS source, which
-// --region and --account filter.
+// --region filters.
 func isAWSSource(spec string) bool {
-	return strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://") || strings.HasPrefix(spec, "lookup:")
+	return filtersAccounts(spec) || strings.HasPrefix(spec, "lookup:")
+}
+
+// filtersAccounts tells whether --account filters a --cloudtrail source.
+func filtersAccounts(spec string) bool {
+	return strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://")
 }
 
 func (c Command) warnOutsideBase(base string, files map[string][]byte, outs []output) {

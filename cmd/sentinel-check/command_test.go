@@ -142,9 +142,9 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"chek"}, ExitUsage, []string{`unknown command "chek"`}},
 		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"flag provided but not defined: -nope"}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
-		{"bad region", append(append([]string(nil), exampleArgs...), "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
-		{"region for local files", append(append([]string(nil), exampleArgs...), "--cloudtrail", "examples/cloudtrail", "--region", "eu-west-1", "--fail-on", "none"), ExitOK,
-			[]string{"warning: --region and --account select what S3, Athena and LookupEvents read; local log files are read whole"}},
+		{"bad region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
+		{"account for local files", append(append([]string(nil), exampleArgs...), "--cloudtrail", "examples/cloudtrail", "--account", "111122223333", "--fail-on", "none"), ExitOK,
+			[]string{"warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents"}},
 		{"too many workers", append(append([]string(nil), exampleArgs...), "--workers", "10000000"), ExitUsage, []string{"--workers 10000000: at most 1024"}},
 		{"bad fail-on", append(append([]string(nil), exampleArgs...), "--fail-on", "fatal"), ExitUsage, []string{`--fail-on "fatal": use error, warning, note or none`}},
 		{"bad format", append(append([]string(nil), exampleArgs...), "--format", "xml"), ExitUsage, []string{`unknown format "xml"`}},
@@ -590,6 +590,7 @@ func TestValidateCategory(t *testing.T) {
 		{"valid", []string{"validate", "--policy", "examples/policy.hcl"}, ExitOK, "sentinel-check/validate/"},
 		{"errors", []string{"validate", "--policy", bad}, ExitUsage, "sentinel-check/validate/"},
 		{"own", []string{"validate", "--policy", bad, "--category", "policies/prod"}, ExitUsage, "policies/prod/"},
+		{"empty", []string{"validate", "--policy", bad, "--category="}, ExitUsage, "sentinel-check/validate/"},
 		{"check", []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl",
 			"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z"}, ExitFindings, "sentinel-check/"},
 	} {
@@ -667,6 +668,12 @@ func TestFlagsAfterPaths(t *testing.T) {
 	if b, err := os.ReadFile(out); code != ExitOK || err != nil || !strings.Contains(string(b), `"findings"`) {
 		t.Errorf("validate PATH --format: exit %d, %v, stderr:\n%s", code, err, stderr)
 	}
+	// A flag's value "--" is not the terminator.
+	out2 := filepath.Join(dir, "v2.sarif")
+	code, _, stderr = run(t, "validate", "--category", "--", "examples/policy.hcl", "--format", "sarif="+out2)
+	if b, err := os.ReadFile(out2); code != ExitOK || err != nil || !strings.Contains(string(b), `"id": "--/"`) {
+		t.Errorf("validate --category -- PATH --format: exit %d, %v, stderr:\n%s", code, err, stderr)
+	}
 	code, _, stderr = run(t, "validate", "--", "--format")
 	if code != ExitUsage || !strings.Contains(stderr, `"--format"`) {
 		t.Errorf("validate -- --format: exit %d (want the path --format refused), stderr:\n%s", code, stderr)
@@ -693,9 +700,20 @@ func TestHelp(t *testing.T) {
 		}
 		holds(t, fmt.Sprint(args), stdout, "Usage: sentinel-check check [flags]", "\n  --cloudtrail value\n", "\n  --since string\n", "Exit codes:")
 	}
-	code, stdout, _ := run(t, "help", "checks")
-	if code != ExitOK || !strings.Contains(stdout, "Usage: sentinel-check checks") {
-		t.Errorf("help checks: exit %d, stdout %q", code, stdout)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{{[]string{"help", "checks"}, "checks"}, {[]string{"checks", "-h"}, "checks"}, {[]string{"version", "--help"}, "version"}} {
+		code, stdout, _ := run(t, tc.args...)
+		if code != ExitOK || !strings.Contains(stdout, "Usage: sentinel-check "+tc.want+"\n") {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, code, stdout)
+		}
+	}
+	// Each command's own exit codes.
+	_, stdout, _ := run(t, "fmt", "-h")
+	holds(t, "fmt -h", stdout, "Exit codes: 0 formatted (--check: nothing to change), 1 --check: files would change")
+	if code, _, stderr := run(t, "help", "chek"); code != ExitUsage || !strings.Contains(stderr, `unknown command "chek" (did you mean "check"?)`) {
+		t.Errorf("help chek: exit %d, stderr %q", code, stderr)
 	}
 	code, stdout, stderr := run(t, "check", "--nope")
 	if code != ExitUsage || stdout != "" {

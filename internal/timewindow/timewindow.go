@@ -21,9 +21,16 @@ const maxAge = 100 * 365 * 24 * time.Hour
 // (--since 7d --until 2026-11-23T00:00:00Z is the 7 days before the 23rd),
 // else from now. A date as --until includes that day (the window ends at
 // the next midnight). Empty since means 7 days before end; empty until means now.
-// A window that starts after now, or is longer than 100 years, is refused.
+// Now counts in whole seconds, rounded up. A window that starts after now,
+// or is longer than 100 years, is refused; one that ends after now ends now.
 func Parse(since, until string, now time.Time) (start, end time.Time, err error) {
-	now = now.UTC().Truncate(time.Second) // reports show whole seconds
+	// Reports show whole seconds: now is rounded up, so that a window
+	// from the start of today is never empty.
+	if t := now.UTC().Truncate(time.Second); t.Before(now) {
+		now = t.Add(time.Second)
+	} else {
+		now = t
+	}
 	end = now
 	untilPoint := false
 	if until != "" {
@@ -57,6 +64,12 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 		}
 		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future, %s (--since %s; now is %s): no activity can be in it yet; %s",
 			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), now.Format(time.RFC3339), fix)
+	}
+	if end.After(now) {
+		end = now // nothing after now can be read yet (--until today)
+		if !start.Before(end) {
+			return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: it starts now, %s (--since %s); give an earlier --since", start.Format(time.RFC3339), shown(since, ""))
+		}
 	}
 	if end.Sub(start) > maxAge {
 		return time.Time{}, time.Time{}, fmt.Errorf("the window from %s to %s is longer than 100 years; give a later --since or an earlier --until",

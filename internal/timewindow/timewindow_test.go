@@ -86,7 +86,27 @@ func FuzzParse(f *testing.F) {
 // A window counted from now has whole seconds, as the reports show them.
 func TestParseWholeSeconds(t *testing.T) {
 	start, end, err := Parse("7d", "1d", now.Add(700*time.Millisecond))
-	if err != nil || !end.Equal(now.Add(-24*time.Hour)) || !start.Equal(now.Add(-7*24*time.Hour)) {
+	if err != nil || !end.Equal(now.Add(time.Second-24*time.Hour)) || !start.Equal(now.Add(time.Second-7*24*time.Hour)) {
 		t.Errorf("Parse(7d, 1d) = %v, %v, %v; want whole seconds", start, end, err)
+	}
+	// Rounded up: a window from the start of today is not empty in its
+	// first second.
+	midnight := time.Date(2026, 11, 27, 0, 0, 0, 400e6, time.UTC)
+	if start, end, err := Parse("today", "", midnight); err != nil || !start.Equal(midnight.Truncate(time.Hour)) || !end.Equal(midnight.Truncate(time.Hour).Add(time.Second)) {
+		t.Errorf("Parse(today) at %v = %v, %v, %v", midnight, start, end, err)
+	}
+}
+
+// A window that ends after now ends now: nothing later can be read yet,
+// and the report must not claim it covered it.
+func TestParseEndsNow(t *testing.T) {
+	for _, tc := range []struct{ since, until string }{{"today", "today"}, {"2026-11-20", "2030-01-01"}, {"yesterday", "2026-11-27T13:00:00Z"}} {
+		_, end, err := Parse(tc.since, tc.until, now)
+		if err != nil || !end.Equal(now) {
+			t.Errorf("Parse(%q, %q): end %v, %v; want now", tc.since, tc.until, end, err)
+		}
+	}
+	if _, _, err := Parse("2026-11-27T12:00:00Z", "today", now); err == nil || !strings.Contains(err.Error(), "starts now") {
+		t.Errorf("a window from now to later: %v, want it empty", err)
 	}
 }
