@@ -123,6 +123,11 @@ func allRegions(regions []string) bool {
 	return len(regions) == 0
 }
 
+// eventTimeForm matches the eventtime strings the bounds of AthenaSQL can
+// judge: RFC 3339 with seconds, a fraction or not, and a zone whose offset
+// the decoder reads (hours up to 24).
+const eventTimeForm = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$`
+
 // AthenaSQL builds the one query that reads the assume-role calls of q from
 // a CloudTrail table in Athena: the filter (event source, event names, the
 // window on eventtime and on the date partition, the accounts and regions)
@@ -138,10 +143,6 @@ func allRegions(regions []string) bool {
 // read too, for the decoder to fail on. Every value
 // is a validated, escaped literal and every name a validated, quoted
 // identifier.
-// eventTimeForm matches the eventtime strings the bounds of AthenaSQL can
-// judge: RFC 3339 with seconds, a fraction or not, and a zone.
-const eventTimeForm = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
-
 func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string, error) {
 	if q.Start.IsZero() || q.End.IsZero() || !q.Start.Before(q.End) {
 		return "", fmt.Errorf("the window %s to %s is empty; the start must be before the end", q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339))

@@ -252,6 +252,7 @@ type walker struct {
 	delivery     deliveryWindow
 	early, late  int64 // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64 // files named as log files, outside digest and Insights folders, read or not
+	unreadables  int64 // entries that could not be read (each is an error of its own)
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -283,7 +284,10 @@ func (w *walker) skipFile(path, reason string) {
 	w.skips = append(w.skips, Skip{Item: path, Reason: reason})
 }
 
-func (w *walker) unreadable(path string, err error) { w.add(path, err) }
+func (w *walker) unreadable(path string, err error) {
+	w.unreadables++
+	w.add(path, err)
+}
 
 // The folders of CloudTrail's layout that hold no log files of API calls.
 const (
@@ -328,9 +332,9 @@ func (w *walker) walkTop(path string) bool {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
-		before := w.logFiles
+		before, unreadable := w.logFiles, w.unreadables
 		w.walkDir(path, fi, 0)
-		if !w.stopped && w.logFiles == before {
+		if !w.stopped && w.logFiles == before && w.unreadables == unreadable {
 			// An empty folder is no evidence: most often a wrong path
 			// or a copy that did not happen.
 			w.unreadable(path, errNoLogFiles)

@@ -26,6 +26,11 @@ const MaxFileBytes = 4 << 30
 // held in memory whole.
 const MaxRecordSpan = 1 << 20
 
+// MaxScanDocument is MaxRecordSpan for the first value of a file, which may
+// be the whole answer of `aws dynamodb scan` ({"Items":[…]}): some 300,000
+// session records.
+const MaxScanDocument = 256 << 20
+
 // drainLimit is how far past a JSON error in a gzipped file the rest is
 // decompressed to look for the gzip error that may explain it.
 const drainLimit = 64 << 20
@@ -188,12 +193,11 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 		if _, err := dec.Token(); err != nil {
 			return fail(base, syntaxErr(err))
 		}
-		for n := int64(1); dec.More(); n++ {
+		for n := int64(1); span.reset() && dec.More(); n++ {
 			if n%1024 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			pre := dec.InputOffset()
-			span.reset()
 			if err := dec.Decode(&raw); err != nil {
 				return fail(elementErrPos(err, n > 1 && dec.InputOffset() == pre), syntaxErr(err))
 			}
@@ -213,11 +217,13 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			return fail(base+dec.InputOffset(), err)
 		}
 	case '{':
+		span.limit = MaxScanDocument // the first value may be a scan's answer
 		for n := 1; ; n++ {
 			if n%1024 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			span.reset()
+			span.limit = MaxRecordSpan
 			err := dec.Decode(&raw)
 			if errors.Is(err, io.EOF) {
 				break
@@ -812,10 +818,16 @@ type capReader struct {
 	r      io.Reader
 	left   int64
 	limit  int64
+	span   int64 // the limit when the current span started
 	record bool
 }
 
-func (c *capReader) reset() { c.left = c.limit }
+// reset starts a new span; it returns true, to be used in a loop
+// condition.
+func (c *capReader) reset() bool {
+	c.left, c.span = c.limit, c.limit
+	return true
+}
 
 type capError struct {
 	limit  int64
@@ -823,6 +835,9 @@ type capError struct {
 }
 
 func (e *capError) Error() string {
+	if e.record && e.limit == MaxScanDocument {
+		return "more than " + strconv.FormatInt(e.limit>>20, 10) + " MiB without a complete JSON value: a scan's answer is read whole up to that size; read the table with dynamodb://TABLE, or export it as JSON Lines (one record a line)"
+	}
 	if e.record {
 		return "more than " + strconv.FormatInt(e.limit>>20, 10) + " MiB without a complete record: no session record is that large (DynamoDB items are at most 400 KB), so this is not a session export, or it holds that much white space between records"
 	}
@@ -832,6 +847,11 @@ func (e *capError) Error() string {
 func (c *capReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if c.left <= 0 && c.record {
+		// No byte is read to see whether more follow: the decoder may
+		// read on after the error, and must not miss it.
+		return 0, &capError{limit: c.span, record: true}
 	}
 	if c.left <= 0 {
 		var one [1]byte

@@ -524,6 +524,7 @@ func TestFileStoreCorruptGzipNotJSON(t *testing.T) {
 // killed. Whatever the input's size, reading stays within a few MiB.
 func TestRecordSpanCap(t *testing.T) {
 	rec := `{"id":"a","user":"alice","profile":"prod","status":"active","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T11:00:00Z","created_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-20T10:00:00Z"}`
+	recB := strings.Replace(rec, `"id":"a"`, `"id":"b"`, 1)
 	big := `{"id":"b","user":"` + strings.Repeat("x", 2*MaxRecordSpan) + `"}`
 	near := `{"id":"c","user":"bob","profile":"prod","status":"active","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T11:00:00Z","revoked_reason":"` + strings.Repeat("y", MaxRecordSpan-1000) + `"}`
 	str := func(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
@@ -567,6 +568,10 @@ func TestRecordSpanCap(t *testing.T) {
 		{"an element over the cap", str("[" + rec + ",\n" + big + "]"), 2, 0},
 		{"a record under the cap", str(rec + "\n" + near + "\n"), 0, 2},
 		{"spaces up to half the cap", str(rec + strings.Repeat(" ", MaxRecordSpan/2) + "\n" + rec), 0, 1},
+		// Around the cap (what the decoder read ahead is not counted, so
+		// a span a little over it may pass): never a false "truncated".
+		{"an element ending at the cap", str("[" + rec + ",\n" + strings.Repeat(" ", MaxRecordSpan-91) + recB + "]"), 0, 2},
+		{"an element just past the cap", str("[" + rec + ",\n" + strings.Repeat(" ", MaxRecordSpan-50) + recB + "]"), 0, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats
@@ -621,5 +626,35 @@ func TestFileStoreFolder(t *testing.T) {
 	var se *SourceError
 	if !errors.As(err, &se) || se.Line != 0 || !strings.Contains(err.Error(), "is a folder, not a session file") {
 		t.Fatalf("err = %v, want a SourceError without a line saying it is a folder", err)
+	}
+}
+
+// The answer of aws dynamodb scan is one JSON value holding every record:
+// it may be larger than a record (up to MaxScanDocument), and the values
+// after it are records again.
+func TestScanDocumentSpan(t *testing.T) {
+	item := `{"id":{"S":"%d"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"active"},"started_at":{"S":"2026-11-20T10:00:00Z"},"expires_at":{"S":"2026-11-20T11:00:00Z"},"created_at":{"S":"2026-11-20T10:00:00Z"},"updated_at":{"S":"2026-11-20T10:00:00Z"},"padding":{"S":"` + strings.Repeat("p", 400) + `"}}`
+	var b strings.Builder
+	b.WriteString(`{"Items":[`)
+	const n = 5000 // 3 MB
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n  ")
+		}
+		fmt.Fprintf(&b, item, i)
+	}
+	b.WriteString(`],"Count":5000,"ScannedCount":5000}`)
+	var st Stats
+	if _, err := readAllRecords(context.Background(), strings.NewReader(b.String()), "scan.json", &st); err != nil || st.Records != n {
+		t.Fatalf("a %d MB scan: %d records, %v", b.Len()>>20, st.Records, err)
+	}
+	_, err := readAllRecords(context.Background(), strings.NewReader(b.String()+"\n"+`{"Items":[`+strings.Repeat(" ", 2*MaxRecordSpan)+`]}`), "scan.json", &st)
+	var ce *capError
+	if !errors.As(err, &ce) || ce.limit != MaxRecordSpan {
+		t.Errorf("a second large value: %v, want the record cap", err)
+	}
+	_, err = readAllRecords(context.Background(), io.MultiReader(strings.NewReader(`{"Items":[`), io.LimitReader(repeatByte(' '), MaxScanDocument+1)), "scan.json", &st)
+	if !errors.As(err, &ce) || ce.limit != MaxScanDocument || !strings.Contains(err.Error(), "dynamodb://TABLE") {
+		t.Errorf("a first value past MaxScanDocument: %v", err)
 	}
 }

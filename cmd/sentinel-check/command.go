@@ -967,6 +967,13 @@ func (c Command) runError(ctx context.Context, err error) int {
 		_ = policyhcl.WriteDiagnostics(c.Stderr, pe.Files, pe.Diags, 100, false)
 		return ExitUsage
 	}
+	// Several sources that failed at once: one line each.
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			c.errorf("%v", e)
+		}
+		return ExitSource
+	}
 	c.errorf("%v", err)
 	return ExitSource
 }

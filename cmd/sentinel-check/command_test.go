@@ -728,3 +728,16 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// Errors of several sources that failed at once are one line each (a
+// joined error's newline was escaped into one line).
+func TestJoinedErrorsOneLineEach(t *testing.T) {
+	var stderr strings.Builder
+	c := Command{Stdout: io.Discard, Stderr: &stderr}
+	if code := c.runError(context.Background(), errors.Join(errors.New("cannot read a"), errors.New("cannot read b"))); code != ExitSource {
+		t.Errorf("exit %d", code)
+	}
+	if got, want := stderr.String(), "sentinel-check: cannot read a\nsentinel-check: cannot read b\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+}

@@ -194,4 +194,24 @@ func TestEmptyTrailFolder(t *testing.T) {
 	if !strings.Contains(string(b), `"SC2002"`) || !strings.Contains(string(b), "holds no CloudTrail log files") {
 		t.Errorf("--skip-unreadable: exit %d, report:\n%s", code, b)
 	}
+	// A folder whose only log file cannot be read has that one problem,
+	// not a second "holds no log files" too.
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.MkdirAll(dangling, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone.json.gz"), filepath.Join(dangling, "111122223333_CloudTrail_us-east-1_20261120T1000Z_a.json.gz")); err != nil {
+		t.Skip(err)
+	}
+	args[4] = dangling
+	code, _, stderr = run(t, append(args, "--skip-unreadable", "--format", "json="+out)...)
+	b, _ = os.ReadFile(out)
+	var rep struct {
+		Sources struct {
+			CloudTrail []struct{ Unreadable int } `json:"cloudtrail"`
+		}
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Sources.CloudTrail) != 1 || rep.Sources.CloudTrail[0].Unreadable != 1 || strings.Contains(string(b), "holds no CloudTrail log files") {
+		t.Errorf("a dangling link: exit %d, %v, report:\n%s\nstderr: %s", code, err, b, stderr)
+	}
 }

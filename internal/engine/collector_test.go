@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,5 +123,32 @@ func TestSessionFailureStopsTheSources(t *testing.T) {
 	}
 	if read > time.Second {
 		t.Errorf("the sources read for %v after the session records failed", read)
+	}
+}
+
+// failingSource fails on its own after a while, whatever its context says.
+type failingSource struct{}
+
+func (failingSource) Name() string { return "s3://denied/" }
+
+func (failingSource) Read(ctx context.Context, q cloudtrail.Query, emit func(cloudtrail.Event)) (cloudtrail.Stats, error) {
+	time.Sleep(100 * time.Millisecond)
+	return cloudtrail.Stats{}, errors.New("AccessDenied")
+}
+
+// When the session records and a source both fail, both errors are
+// reported, whichever failed first.
+func TestBothFailuresReported(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	now := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	_, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{failingSource{}},
+		Sessions: []SessionSource{{Store: sessions.NewFileStore(filepath.Join(t.TempDir(), "missing.jsonl"))}},
+		Start:    now.Add(-time.Hour), End: now})
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(j.Unwrap()) != 2 || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), "missing.jsonl") {
+		t.Errorf("error %v, want both the source's and the session file's", err)
 	}
 }

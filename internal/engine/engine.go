@@ -149,13 +149,19 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	var problems []string
 	var coverage []string // what the sources did not cover (SC2002)
 	var ctStats []cloudtrail.Stats
+	var srcErr error
 	for _, src := range o.CloudTrail {
 		st, err := src.Read(rctx, q, col.add)
 		if st.Source == "" {
 			st.Source = src.Name()
 		}
 		if rctx.Err() != nil && ctx.Err() == nil {
-			break // the session records failed: their error is the run's
+			// The session records failed: their error is the run's, with
+			// the source's own if it had failed too.
+			if err != nil && !errors.Is(err, context.Canceled) {
+				srcErr = sourceError(src.Name(), err)
+			}
+			break
 		}
 		if err != nil {
 			if !o.SkipUnreadable || ctx.Err() != nil {
@@ -188,6 +194,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	sl := <-sessDone
 	if sl.err != nil {
+		if srcErr != nil {
+			return nil, errors.Join(srcErr, sl.err)
+		}
 		return nil, sl.err
 	}
 	sessStats := sl.stats

@@ -20,4 +20,4 @@ FROM "security"."cloudtrail_logs_pp"
 WHERE "timestamp" BETWEEN '2026/11/26' AND '2026/12/03'
   AND eventsource = 'sts.amazonaws.com'
   AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-  AND (eventtime >= '2026-11-24T22:59:59Z' AND eventtime < '2026-12-04T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'))
+  AND (eventtime >= '2026-11-24T22:59:59Z' AND eventtime < '2026-12-04T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))
