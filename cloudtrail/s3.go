@@ -255,6 +255,15 @@ func dayFolders(start, end time.Time, slack time.Duration) []string {
 type s3Object struct {
 	key  string
 	size int64
+	// pos is the object's place in listing order: its folder's index,
+	// then its place in the folder (-1: the folder's listing itself).
+	pos s3Pos
+}
+
+type s3Pos struct{ folder, seq int }
+
+func (p s3Pos) before(o s3Pos) bool {
+	return p.folder < o.folder || p.folder == o.folder && p.seq < o.seq
 }
 
 // s3Run is the state of one Read.
@@ -272,6 +281,12 @@ type s3Run struct {
 	mu    sync.Mutex
 	st    Stats
 	skips []Skip
+	// first is the error of the first object (or listing) in listing
+	// order that failed, so that the error reported does not depend on
+	// InFlight or on which download finished first (failed: first is set).
+	first     error
+	firstPos  s3Pos
+	firstFail bool
 	// counts of objects passed over, by reason, summarised in one Skip each
 	early, other int64
 }
@@ -714,6 +729,11 @@ func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
 
 // listAndFetch lists the folders and reads their log files, InFlight
 // listings and InFlight downloads at a time.
+//
+// An error does not stop the read at once: the objects before the failed
+// one in listing order are still read, those after it are not, and the
+// error of the first that failed is returned, as the file source does,
+// whatever InFlight and the order in which downloads finish.
 func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Event)) error {
 	g, gctx := errgroup.WithContext(ctx)
 	objects := make(chan s3Object, r.s.opts.InFlight)
@@ -721,30 +741,70 @@ func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Ev
 		defer close(objects)
 		lg, lctx := errgroup.WithContext(gctx)
 		lg.SetLimit(r.s.opts.InFlight)
-		for _, f := range folders {
-			lg.Go(func() error { return r.listFolder(lctx, f, objects) })
+		for i, f := range folders {
+			lg.Go(func() error {
+				err := r.listFolder(lctx, i, f, objects)
+				if err != nil && lctx.Err() == nil {
+					r.fail(s3Pos{i, -1}, err)
+					return nil
+				}
+				return err
+			})
 		}
 		return lg.Wait()
 	})
 	for range r.s.opts.InFlight {
 		g.Go(func() error {
 			for o := range objects {
+				if r.after(o.pos) {
+					continue // an earlier object failed: the run fails on it
+				}
 				if err := r.fetch(gctx, o, emit); err != nil {
-					return err
+					if gctx.Err() != nil {
+						return err
+					}
+					r.fail(o.pos, err)
 				}
 			}
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first
+}
+
+// fail records the error of the object or listing at pos, if it is the
+// first in listing order so far.
+func (r *s3Run) fail(pos s3Pos, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.firstFail || pos.before(r.firstPos) {
+		r.first, r.firstPos, r.firstFail = err, pos, true
+	}
+}
+
+// after tells whether an object or listing at pos comes after one that
+// failed: it need not be read.
+func (r *s3Run) after(pos s3Pos) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstFail && r.firstPos.before(pos)
 }
 
 // listFolder lists every object under a day folder and queues the log files.
-func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Object) error {
+func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<- s3Object) error {
 	in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &folder}
 	seen := map[string]bool{}
 	earliest := r.q.Start.Add(-nameTimeMargin)
+	seq := 0
 	for {
+		if r.after(s3Pos{fi, seq}) {
+			return nil // an earlier object failed
+		}
 		page, err := r.s.api.ListObjectsV2(ctx, in, r.optFns())
 		if err != nil {
 			return r.awsErr("s3:ListBucket", "", err)
@@ -774,7 +834,8 @@ func (r *s3Run) listFolder(ctx context.Context, folder string, out chan<- s3Obje
 			if o.Size != nil {
 				size = *o.Size
 			}
-			queue = append(queue, s3Object{key: key, size: size})
+			queue = append(queue, s3Object{key: key, size: size, pos: s3Pos{fi, seq}})
+			seq++
 		}
 		r.prog.Grow(int64(len(queue)))
 		for _, o := range queue {

@@ -823,3 +823,36 @@ func TestS3NextToken(t *testing.T) {
 		t.Errorf("a repeated token: %v", err)
 	}
 }
+
+// slowFirstS3 is flakyS3 where the objects whose key holds "A_slow" take
+// 200 ms to arrive.
+type slowFirstS3 struct{ flakyS3 }
+
+func (f *slowFirstS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if strings.Contains(aws.ToString(in.Key), "A_slow") {
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(f.objects[aws.ToString(in.Key)]))}, nil
+}
+
+// With two corrupt objects, the error names the first in listing order,
+// as the file source does, whatever InFlight and whichever download
+// finishes first (it named the one that failed first in time).
+func TestS3FirstErrorInListingOrder(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	kA := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "A_slow")
+	kB := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(6*time.Minute), "B")
+	objs := map[string][]byte{kA: []byte("garbage A"), kB: []byte("garbage B")}
+	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}
+	for _, n := range []int{1, 4} {
+		src := newS3Source(&slowFirstS3{flakyS3{objects: objs}}, "us-east-1", "b", "", S3Options{InFlight: n})
+		_, err := src.Read(context.Background(), q, func(Event) {})
+		if err == nil || !strings.Contains(err.Error(), "A_slow") {
+			t.Errorf("InFlight %d: error %v, want the first object's (A_slow)", n, err)
+		}
+	}
+}
