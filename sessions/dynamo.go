@@ -19,7 +19,8 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
-// The broker's table layout (SPEC §5).
+// The broker's table layout (SPEC §5). The store reads the table, not its
+// indexes (see NewDynamoStore).
 const (
 	ProfileIndex = "gsi-profile" // partition key profile, sort key created_at
 	StatusIndex  = "gsi-status"  // partition key status, sort key created_at
@@ -47,23 +48,19 @@ type DynamoOptions struct {
 //
 // Load costs O(pages), never a request per event:
 //
-//   - one DescribeTable, to check the table and its gsi-profile and
-//     gsi-status indexes;
-//   - per profile of the query, a paginated Query of gsi-profile, and one
-//     of gsi-status for "revoked" and for "expired" (the records of other
-//     profiles that decide a session chained from them); all run in
-//     parallel. Every record is read, whenever it was created, as from an
-//     export: a session's SourceIdentity survives role chaining, so an
-//     event in the window can carry the identity of a session opened,
-//     revoked or expired days before it, and a record whose created_at is
-//     not a time must fail the run (it may be a revocation), not be left
-//     out by a string comparison;
-//   - when either index is missing, not ACTIVE or does not project all
-//     attributes, or the query names no profile: one parallel segmented Scan
-//     of the table, keeping the query's profiles and every revoked or
-//     expired record;
+//   - one DescribeTable, to check the table and its key;
+//   - one parallel segmented Scan of the whole table, keeping every record,
+//     as an export holds them. An event's SourceIdentity can name the
+//     record of any profile (a session chained from another profile's role,
+//     live, revoked, or expired by its times whatever its status says), and
+//     that record decides the event: left unread, the event would be
+//     matched by time to another record of its user and could pass. The
+//     indexes cannot find all of them (gsi-profile holds only the named
+//     profiles, gsi-status only exact status strings, and neither an item
+//     without created_at), so none is used. Every record is read whenever
+//     it was created: a SourceIdentity survives role chaining;
 //   - BatchGetItem, 100 keys a call, for the ids in Query.IDs that the
-//     reads above did not return; unprocessed keys are retried with backoff.
+//     scan did not return; unprocessed keys are retried with backoff.
 //
 // Stats count every request made and every page of items received. Errors
 // are *AccessError when AWS refused the call (denied, table not found,
@@ -90,7 +87,6 @@ type dynamoLoad struct {
 	s        *dynamoStore
 	requests atomic.Int64
 	pages    atomic.Int64
-	filtered atomic.Int64
 
 	mu       sync.Mutex // guards b, st, unusable and earlier
 	b        *IndexBuilder
@@ -105,7 +101,6 @@ func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats
 	err := l.load(ctx, q)
 	l.st.Requests = l.requests.Load()
 	l.st.Pages = l.pages.Load()
-	l.st.ItemsFiltered = l.filtered.Load()
 	if err != nil {
 		return l.st, err
 	}
@@ -114,136 +109,37 @@ func (s *dynamoStore) Load(ctx context.Context, q Query, b *IndexBuilder) (Stats
 }
 
 func (l *dynamoLoad) load(ctx context.Context, q Query) error {
-	idx, err := l.describe(ctx)
-	if err != nil {
+	if err := l.describe(ctx); err != nil {
 		return err
 	}
-	switch {
-	case len(q.Profiles) == 0:
-		l.st.Method = "scan (no profile asked for)"
-		err = l.scan(ctx, q)
-	case idx.why[ProfileIndex] != "":
-		l.st.Method = "scan (" + idx.why[ProfileIndex] + ")"
-		err = l.scan(ctx, q)
-	case idx.why[StatusIndex] != "":
-		// The revoked and expired records of other profiles are needed
-		// too (a session chained from one into the policy's roles), and
-		// only gsi-status finds them without a scan.
-		l.st.Method = "scan (" + idx.why[StatusIndex] + ")"
-		err = l.scan(ctx, q)
-	default:
-		l.st.Method = "query " + ProfileIndex + " and " + StatusIndex
-		err = l.queryIndexes(ctx, q.Profiles)
-		if isMissingIndex(err) {
-			l.st.Method = "scan (an index was rejected by the table)"
-			err = l.scan(ctx, q)
-		}
-	}
-	if err != nil {
+	l.st.Method = "scan"
+	if err := l.scan(ctx); err != nil {
 		return err
 	}
 	return l.batchGet(ctx, q.IDs)
 }
 
-// indexes says, for gsi-profile and gsi-status, why the index cannot serve
-// the reads ("" when it can).
-type indexes struct{ why map[string]string }
-
-// describe checks the table and whether its indexes can serve the reads.
-func (l *dynamoLoad) describe(ctx context.Context) (indexes, error) {
-	idx := indexes{why: map[string]string{}}
+// describe checks that the table exists and is keyed as the broker's.
+func (l *dynamoLoad) describe(ctx context.Context) error {
 	l.requests.Add(1)
 	out, err := l.s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(l.s.opts.Table)})
 	if err != nil {
-		return idx, l.fail("dynamodb:DescribeTable", l.tableName(), err)
+		return l.fail("dynamodb:DescribeTable", l.tableName(), err)
 	}
 	if out.Table == nil {
-		return idx, l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
+		return l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
 	}
 	for _, k := range out.Table.KeySchema {
 		if k.KeyType == types.KeyTypeHash && aws.ToString(k.AttributeName) != keyAttribute {
-			return idx, &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
+			return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
 				clip(aws.ToString(k.AttributeName)), keyAttribute)}
 		}
 	}
-	for _, name := range []string{ProfileIndex, StatusIndex} {
-		idx.why[name] = "the table has no " + name + " index"
-		for _, g := range out.Table.GlobalSecondaryIndexes {
-			if aws.ToString(g.IndexName) != name {
-				continue
-			}
-			switch {
-			case g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive:
-				idx.why[name] = fmt.Sprintf("%s is %s", name, strings.ToLower(string(g.IndexStatus)))
-			case aws.ToBool(g.Backfilling):
-				idx.why[name] = name + " is backfilling"
-			case g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll:
-				idx.why[name] = name + " does not project all attributes"
-			default:
-				idx.why[name] = ""
-			}
-		}
-	}
-	return idx, nil
+	return nil
 }
 
-// queryIndexes queries gsi-profile for each profile, and gsi-status for the
-// revoked and the expired records of every profile, several at once. A
-// record read by both is one record.
-func (l *dynamoLoad) queryIndexes(ctx context.Context, profiles []string) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(l.s.opts.Segments)
-	for _, p := range dedupe(profiles) {
-		g.Go(func() error { return l.queryIndex(ctx, ProfileIndex, "profile", p) })
-	}
-	for _, st := range []string{StatusRevoked, StatusExpired} {
-		g.Go(func() error { return l.queryIndex(ctx, StatusIndex, "status", st) })
-	}
-	return g.Wait()
-}
-
-// queryIndex reads the records whose attr (the index's partition key) is
-// value.
-func (l *dynamoLoad) queryIndex(ctx context.Context, index, attr, value string) error {
-	in := &dynamodb.QueryInput{
-		TableName:                aws.String(l.s.opts.Table),
-		IndexName:                aws.String(index),
-		KeyConditionExpression:   aws.String("#p = :p"),
-		ExpressionAttributeNames: map[string]string{"#p": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": &types.AttributeValueMemberS{Value: value},
-		},
-	}
-	seen := map[string]bool{}
-	for {
-		l.requests.Add(1)
-		out, err := l.s.client.Query(ctx, in)
-		if err != nil {
-			return l.fail("dynamodb:Query", fmt.Sprintf("index %q of %s", index, l.tableName()), err)
-		}
-		l.pages.Add(1)
-		l.add(out.Items)
-		if len(out.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		if err := l.nextPage(seen, out.LastEvaluatedKey, "querying index "+index); err != nil {
-			return err
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// scan reads the whole table in parallel segments, keeping the records of
-// the query's profiles (all when it names none) and the revoked and expired
-// records of every profile.
-func (l *dynamoLoad) scan(ctx context.Context, q Query) error {
-	var want map[string]bool
-	if len(q.Profiles) > 0 {
-		want = make(map[string]bool, len(q.Profiles))
-		for _, p := range q.Profiles {
-			want[p] = true
-		}
-	}
+// scan reads the whole table in parallel segments, keeping every record.
+func (l *dynamoLoad) scan(ctx context.Context) error {
 	segs := int32(l.s.opts.Segments)
 	g, ctx := errgroup.WithContext(ctx)
 	for seg := int32(0); seg < segs; seg++ {
@@ -261,20 +157,7 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query) error {
 					return l.fail("dynamodb:Scan", l.tableName(), err)
 				}
 				l.pages.Add(1)
-				items := out.Items
-				if want != nil {
-					items = items[:0:0]
-					for _, it := range out.Items {
-						if p, ok := it["profile"].(*types.AttributeValueMemberS); ok && (want[p.Value] || final(it)) {
-							items = append(items, it)
-						} else if !ok {
-							items = append(items, it) // let the decoder report it
-						} else {
-							l.filtered.Add(1) // a profile the policy does not name
-						}
-					}
-				}
-				l.add(items)
+				l.add(out.Items)
 				if len(out.LastEvaluatedKey) == 0 {
 					return nil
 				}
@@ -286,13 +169,6 @@ func (l *dynamoLoad) scan(ctx context.Context, q Query) error {
 		})
 	}
 	return g.Wait()
-}
-
-// final reports whether an item's status is revoked or expired: such a
-// record decides a session chained from it into another profile's role.
-func final(it map[string]types.AttributeValue) bool {
-	st, ok := it["status"].(*types.AttributeValueMemberS)
-	return ok && statusOf(st.Value) != statusOther
 }
 
 // nextPage fails when a page's LastEvaluatedKey was seen before: following
@@ -507,18 +383,6 @@ func (l *dynamoLoad) fail(action, resource string, err error) error {
 		return ae
 	}
 	return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("%s on %s in region %s failed: %w", action, resource, l.region(), err)}
-}
-
-// isMissingIndex reports whether a Query failed because the index does not
-// exist (it was removed after DescribeTable).
-func isMissingIndex(err error) bool {
-	var api smithy.APIError
-	if !errors.As(err, &api) {
-		return false
-	}
-	msg := strings.ToLower(api.ErrorMessage())
-	return (api.ErrorCode() == "ValidationException" || api.ErrorCode() == "ResourceNotFoundException") &&
-		strings.Contains(msg, "index")
 }
 
 func dedupe(ss []string) []string {

@@ -279,13 +279,15 @@ func TestDynamoStore(t *testing.T) {
 	createTable(t, c, "t-noindex", tableOpts{noProfileIndex: true})
 	put(t, c, "t-noindex", items)
 
-	t.Run("query gsi-profile", func(t *testing.T) {
+	t.Run("every record is read", func(t *testing.T) {
+		// An event's SourceIdentity can name a record of any profile, live
+		// or final: every record is read, as an export holds them.
 		cnt.reset()
 		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query"}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %d records %v…, want %d", len(g), g[:min(5, len(g))], len(w))
 		}
 		// Every attribute survives the round trip.
@@ -298,10 +300,10 @@ func TestDynamoStore(t *testing.T) {
 				t.Fatalf("record %s:\n got %+v\nwant %+v", r.ID, r, w)
 			}
 		}
-		if cnt.get("DescribeTable") != 1 || cnt.get("Query") != 4 || cnt.total() != 5 {
-			t.Errorf("requests %v, want 1 DescribeTable, 1 Query per profile and 1 per final status", cnt.ops)
+		if cnt.get("DescribeTable") != 1 || cnt.get("Scan") != DefaultSegments || cnt.get("Query") != 0 || cnt.total() != 1+DefaultSegments {
+			t.Errorf("requests %v, want 1 DescribeTable and 1 Scan per segment", cnt.ops)
 		}
-		if st.Requests != int64(cnt.total()) || st.Pages != 4 || st.Records != int64(len(got)) || st.Method != "query gsi-profile and gsi-status" || st.Kind != "dynamodb" || st.Source != "dynamodb://t-query" {
+		if st.Requests != int64(cnt.total()) || st.Pages != DefaultSegments || st.Records != int64(len(got)) || st.Method != "scan" || st.Kind != "dynamodb" || st.Source != "dynamodb://t-query" {
 			t.Errorf("stats %+v", st)
 		}
 	})
@@ -330,8 +332,7 @@ func TestDynamoStore(t *testing.T) {
 				table = "t-old-scan"
 			}
 			createTable(t, c, table, opts)
-			// The revoked s-bad is read by two queries (gsi-profile and
-			// gsi-status): it is one unusable record.
+			// s-bad is one unusable record.
 			items := []map[string]types.AttributeValue{item(old, 0), item(late, 0), badItem}
 			put(t, c, table, items)
 			got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: table}), q)
@@ -348,7 +349,7 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("requests do not grow with events", func(t *testing.T) {
-		// Large items make the query paginate.
+		// Large items make the scan paginate.
 		big := make([]map[string]types.AttributeValue, len(recs))
 		for i, r := range recs {
 			big[i] = item(r, 20_000)
@@ -358,7 +359,7 @@ func TestDynamoStore(t *testing.T) {
 		s := NewDynamoStore(c, DynamoOptions{Table: "t-pages"})
 		// The query carries no events at all (the engine loads records
 		// while the trail is read), so requests are 1 DescribeTable plus
-		// one Query per page of each profile, whatever the events.
+		// one Scan per page of each segment, whatever the events.
 		var counts []int
 		for range 2 {
 			qq := q
@@ -367,7 +368,7 @@ func TestDynamoStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+			if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
 				t.Fatalf("got %d records, want %d", len(g), len(w))
 			}
 			if st.Requests != int64(cnt.total()) {
@@ -375,21 +376,20 @@ func TestDynamoStore(t *testing.T) {
 			}
 			counts = append(counts, cnt.total())
 			if int64(cnt.total()) != 1+st.Pages {
-				t.Fatalf("%d requests for %d pages; want one DescribeTable and one Query per page", cnt.total(), st.Pages)
+				t.Fatalf("%d requests for %d pages; want one DescribeTable and one Scan per page", cnt.total(), st.Pages)
 			}
 			t.Logf("%d records: %d requests (%v), %d pages", len(got), cnt.total(), cnt.ops, st.Pages)
 		}
 		if counts[0] != counts[1] {
 			t.Fatalf("the same load made %d and then %d requests", counts[0], counts[1])
 		}
-		if cnt.get("Query") <= 2 {
-			t.Fatalf("Query calls = %d: the items should span several pages per profile", cnt.get("Query"))
+		if cnt.get("Scan") <= DefaultSegments {
+			t.Fatalf("Scan calls = %d: the items should span several pages per segment", cnt.get("Scan"))
 		}
 	})
 
 	t.Run("a version another store gave first is skipped once", func(t *testing.T) {
-		// A revoked record is read by both gsi-profile and gsi-status: the
-		// second version of an id an export gave first is one skip.
+		// The second version of an id an export gave first is one skip.
 		var revoked Record
 		for _, r := range recs {
 			if r.Profile == "prod-admin" && r.Status == StatusRevoked {
@@ -408,9 +408,7 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
-	t.Run("scan when gsi-status is missing", func(t *testing.T) {
-		// gsi-profile alone cannot find the revoked records of other
-		// profiles: the table is scanned.
+	t.Run("no index is needed", func(t *testing.T) {
 		createTable(t, c, "t-nostatus", tableOpts{noStatusIndex: true})
 		put(t, c, "t-nostatus", items)
 		cnt.reset()
@@ -418,26 +416,26 @@ func TestDynamoStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) || st.Method != "scan (the table has no gsi-status index)" || cnt.get("Query") != 0 {
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) || st.Method != "scan" || cnt.get("Query") != 0 {
 			t.Fatalf("got %d records (want %d), method %q, requests %v", len(g), len(w), st.Method, cnt.ops)
 		}
 	})
 
-	t.Run("scan when gsi-profile is missing", func(t *testing.T) {
+	t.Run("segments", func(t *testing.T) {
 		cnt.reset()
 		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-noindex", Segments: 3}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) {
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %d records, want %d", len(g), len(w))
 		}
-		if cnt.get("Query") != 0 || cnt.get("Scan") != 3 || st.Method != "scan (the table has no gsi-profile index)" {
+		if cnt.get("Query") != 0 || cnt.get("Scan") != 3 || st.Method != "scan" {
 			t.Errorf("requests %v, method %q; want 3 Scan segments and no Query", cnt.ops, st.Method)
 		}
-		// Every item the scan read is a record or counted as filtered out.
-		if st.ItemsFiltered != int64(len(items))-st.Records-st.RecordsSkipped {
-			t.Errorf("%d items filtered, %d records, %d skipped; want them to add up to the %d items", st.ItemsFiltered, st.Records, st.RecordsSkipped, len(items))
+		// Every item the scan read is a record or counted as skipped.
+		if st.Records+st.RecordsSkipped != int64(len(items)) {
+			t.Errorf("%d records, %d skipped; want them to add up to the %d items", st.Records, st.RecordsSkipped, len(items))
 		}
 	})
 
@@ -471,14 +469,14 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
-	t.Run("scan when gsi-profile holds keys only", func(t *testing.T) {
+	t.Run("gsi-profile holding keys only does not matter", func(t *testing.T) {
 		createTable(t, c, "t-keysonly", tableOpts{profileKeysOnly: true})
 		put(t, c, "t-keysonly", items)
 		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-keysonly"}), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) || !strings.Contains(st.Method, "does not project all attributes") {
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) || st.Method != "scan" {
 			t.Fatalf("got %d records (want %d), method %q", len(g), len(w), st.Method)
 		}
 	})
@@ -495,31 +493,23 @@ func TestDynamoStore(t *testing.T) {
 	})
 
 	t.Run("batch get for known ids", func(t *testing.T) {
-		// 150 ids of live records of a profile the query does not name, 5
-		// already read, 3 unknown.
-		var idsWanted []string
-		for _, r := range recs {
-			if !contains(wantIDs(want, "prod-admin", "dev"), r.ID) && len(idsWanted) < 150 {
-				idsWanted = append(idsWanted, r.ID)
-			}
+		// Ids the scan did not return (written since, or unknown) are
+		// fetched by key, 100 a call; those it returned are not.
+		var known []string
+		for i := range 150 {
+			known = append(known, fmt.Sprintf("nope-%03d", i))
 		}
-		if len(idsWanted) != 150 {
-			t.Fatalf("scenario has %d records outside the query, want 150", len(idsWanted))
-		}
-		inWindow := want["prod-admin"][:5]
 		qq := q
-		qq.IDs = append(append(append([]string{}, idsWanted...), inWindow...), "nope-1", "nope-2", "nope-3", idsWanted[0])
+		qq.IDs = append(append(append([]string{}, known...), want["prod-admin"][:5]...), known[0])
 		cnt.reset()
 		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := append(wantIDs(want, "prod-admin", "dev"), idsWanted...)
-		sort.Strings(w)
-		if g := ids(got); !reflect.DeepEqual(g, w) {
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %d records, want %d", len(g), len(w))
 		}
-		// 153 keys to fetch: 100 + 53.
+		// 150 keys to fetch: 100 + 50.
 		if cnt.get("BatchGetItem") != 2 || st.Requests != int64(cnt.total()) {
 			t.Fatalf("requests %v (stats %d), want 2 BatchGetItem", cnt.ops, st.Requests)
 		}
@@ -584,19 +574,19 @@ func TestDynamoStore(t *testing.T) {
 			problem                    AccessProblem
 			want                       string
 		}{
-			{"query denied", "t-query", "Query", "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/ci/x is not authorized to perform: dynamodb:Query", AccessDenied,
-				`of table "t-query" in region us-east-1 was denied (AccessDeniedException): allow the IAM action "dynamodb:Query"`},
+			{"scan denied with the user", "t-query", "Scan", "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/ci/x is not authorized to perform: dynamodb:Scan", AccessDenied,
+				`on table "t-query" in region us-east-1 was denied (AccessDeniedException): allow the IAM action "dynamodb:Scan"`},
 			{"describe denied", "t-query", "DescribeTable", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:DescribeTable"`},
 			{"scan denied", "t-noindex", "Scan", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:Scan"`},
 			{"batch get denied", "t-query", "BatchGetItem", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:BatchGetItem"`},
 			{"expired token", "t-query", "DescribeTable", "ExpiredTokenException", "The security token included in the request is expired", CredentialsExpired, "AWS credentials have expired"},
-			{"unknown key", "t-query", "Query", "UnrecognizedClientException", "The security token included in the request is invalid.", CredentialsInvalid, "AWS credentials were rejected"},
+			{"unknown key", "t-query", "Scan", "UnrecognizedClientException", "The security token included in the request is invalid.", CredentialsInvalid, "AWS credentials were rejected"},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				pc, _ := newClient(t, faultProxy(t, ep, map[string]fault{tc.op: {status: 400, code: tc.code, msg: tc.msg}}))
 				qq := q
-				qq.IDs = []string{"rec-00599"} // a live record of staging: only BatchGetItem reads it
+				qq.IDs = []string{"nope-1"} // not in the table: BatchGetItem asks for it
 				_, _, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: tc.table}), qq)
 				var ae *AccessError
 				if !errors.As(err, &ae) || ae.Problem != tc.problem || ae.Code != tc.code {
@@ -634,28 +624,15 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
-	t.Run("index rejected by the table falls back to scan", func(t *testing.T) {
-		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"Query": {status: 400, code: "ValidationException", msg: "The table does not have the specified index: gsi-profile"}}))
-		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g, w := ids(got), wantIDs(want, "prod-admin", "dev"); !reflect.DeepEqual(g, w) || st.Method != "scan (an index was rejected by the table)" || pcnt.get("Scan") != DefaultSegments {
-			t.Fatalf("got %d records (want %d), method %q, requests %v", len(g), len(w), st.Method, pcnt.ops)
-		}
-	})
-
 	t.Run("unprocessed keys are retried", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
-		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"rec-00594", "rec-00597", "rec-00599"}}
+		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"nope-1", "nope-2", "nope-3"}}
 		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), qq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := append(wantIDs(want, "dev"), "rec-00594", "rec-00597", "rec-00599") // live records of other profiles
-		sort.Strings(w)
-		if g := ids(got); !reflect.DeepEqual(g, w) {
-			t.Fatalf("got %v, want %v", g, w)
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %d records, want %d", len(g), len(w))
 		}
 		if pcnt.get("BatchGetItem") != 3 || st.Requests != int64(pcnt.total()) {
 			t.Fatalf("requests %v, stats %d: want 2 unprocessed answers then 1 that succeeds", pcnt.ops, st.Requests)
@@ -722,4 +699,53 @@ func faultProxy(t *testing.T, target string, faults map[string]fault) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// The table decides an event as its export does. An event's SourceIdentity
+// names its record, whatever that record's profile, status spelling or
+// attributes: unread, the event would be matched by time to another
+// record of its user and pass. Reading gsi-profile for the policy's
+// profiles and gsi-status for exact final statuses missed a record of
+// another profile that had expired by its times, a "Revoked" one, and one
+// without created_at (absent from every index).
+func TestDynamoStoreDecidesAsTheExport(t *testing.T) {
+	ep := testsvc.Dynalite(t)
+	c, _ := newClient(t, ep)
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
+	si := "sentinel:alice:direct:aaaa0001"
+	// A live record of alice in prod-admin without a SourceIdentity,
+	// covering the event: what the event would match by time.
+	r2 := Record{ID: "r2", User: "alice", Profile: "prod-admin", Status: "active",
+		StartedAt: t0, CreatedAt: t0, ExpiresAt: t0.Add(9 * time.Hour), UpdatedAt: t0}
+	for i, tc := range []struct {
+		name string
+		r1   Record
+		want Outcome
+	}{
+		{"another profile, active but expired by its times", Record{ID: "r1", User: "alice", Profile: "sandbox", Status: "active",
+			SourceIdentity: si, StartedAt: t0.Add(time.Hour), CreatedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(2 * time.Hour), UpdatedAt: t0.Add(time.Hour)}, Expired},
+		{"another profile, Revoked", Record{ID: "r1", User: "alice", Profile: "sandbox", Status: "Revoked",
+			SourceIdentity: si, StartedAt: t0.Add(time.Hour), CreatedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(8 * time.Hour), UpdatedAt: t0.Add(2 * time.Hour)}, Revoked},
+		{"another profile, live", Record{ID: "r1", User: "alice", Profile: "sandbox", Status: "active",
+			SourceIdentity: si, StartedAt: t0.Add(time.Hour), CreatedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(8 * time.Hour), UpdatedAt: t0.Add(time.Hour)}, NoRecord},
+		{"revoked, no created_at", Record{ID: "r1", User: "alice", Profile: "prod-admin", Status: "revoked",
+			SourceIdentity: si, StartedAt: t0.Add(time.Hour), ExpiresAt: t0.Add(8 * time.Hour), UpdatedAt: t0.Add(2 * time.Hour)}, Revoked},
+	} {
+		q := MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod-admin", Time: t0.Add(5 * time.Hour)}
+		fm := NewIndex([]Record{tc.r1, r2}).Lookup(ModeAuto, q)
+		if fm.Outcome != tc.want {
+			t.Fatalf("%s: the export gives %v, want %v", tc.name, fm.Outcome, tc.want)
+		}
+		table := fmt.Sprintf("t-decide-%d", i)
+		createTable(t, c, table, tableOpts{})
+		put(t, c, table, []map[string]types.AttributeValue{item(tc.r1, 0), item(r2, 0)})
+		var b IndexBuilder
+		if _, err := NewDynamoStore(c, DynamoOptions{Table: table}).Load(ctx, Query{Start: t0.Add(-24 * time.Hour), End: t0.Add(24 * time.Hour), Profiles: []string{"prod-admin"}}, &b); err != nil {
+			t.Fatal(err)
+		}
+		if dm := b.Index().Lookup(ModeAuto, q); dm != fm {
+			t.Errorf("%s: the table gives %v (%s), the export %v (%s)", tc.name, dm.Outcome, dm.ID, fm.Outcome, fm.ID)
+		}
+	}
 }

@@ -64,7 +64,7 @@ type AccessError struct {
 func (e *AccessError) Error() string {
 	switch e.Problem {
 	case AccessDenied:
-		msg := fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table and its indexes for these credentials",
+		msg := fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table for these credentials",
 			e.Action, e.Resource, e.Region, e.Code, e.Action)
 		var api interface{ ErrorMessage() string }
 		if errors.As(e.Err, &api) && api.ErrorMessage() != "" {

@@ -68,12 +68,8 @@ type Stats struct {
 	RecordsUnusable int64 `json:"records_unusable"`
 	FirstUnusable   *Skip `json:"-"`
 	Pages           int64 `json:"pages,omitempty"`
-	// ItemsFiltered counts the items a DynamoDB scan read and left out:
-	// the live records of profiles the query does not name.
-	ItemsFiltered int64 `json:"items_filtered,omitempty"`
-	Requests      int64 `json:"requests,omitempty"`
-	// Method says how a DynamoDB table was read: "query gsi-profile", or
-	// "scan (why the index could not serve)".
+	Requests        int64 `json:"requests,omitempty"`
+	// Method says how a DynamoDB table was read ("scan").
 	Method  string `json:"method,omitempty"`
 	Skipped []Skip `json:"skipped,omitempty"`
 }

@@ -353,44 +353,41 @@ func TestFaultsDynamoDB(t *testing.T) {
 	src := "dynamodb://" + faultTable
 	cases := []faultCase{
 		{name: "no fault", inject: func(*faultProxy) {}, exit: 1},
-		{name: "500s on Query, then success", inject: func(p *faultProxy) {
-			p.inject(with(jsonError(500, "InternalServerError", "internal error"), "Query", 2))
+		{name: "500s on Scan, then success", inject: func(p *faultProxy) {
+			p.inject(with(jsonError(500, "InternalServerError", "internal error"), "Scan", 2))
 		},
-			exit: 1, retried: "Query"},
-		{name: "throttling on Query", inject: func(p *faultProxy) {
-			p.inject(with(jsonError(400, "ProvisionedThroughputExceededException", "The level of configured provisioned throughput for the table was exceeded."), "Query", 2))
-		}, exit: 1, retried: "Query"},
-		{name: "connection dropped before the answer", inject: func(p *faultProxy) { p.inject(fault{op: "Query", times: 1, kind: dropBeforeResponse}) },
-			exit: 1, retried: "Query"},
-		{name: "connection dropped in the middle of a page", inject: func(p *faultProxy) { p.inject(fault{op: "Query", times: 1, kind: dropMidBody}) },
-			exit: 1, retried: "Query"},
-		{name: "a server that never answers (--aws-timeout 1s)", inject: func(p *faultProxy) { p.inject(fault{op: "Query", kind: hang}) },
+			exit: 1, retried: "Scan"},
+		{name: "throttling on Scan", inject: func(p *faultProxy) {
+			p.inject(with(jsonError(400, "ProvisionedThroughputExceededException", "The level of configured provisioned throughput for the table was exceeded."), "Scan", 2))
+		}, exit: 1, retried: "Scan"},
+		{name: "connection dropped before the answer", inject: func(p *faultProxy) { p.inject(fault{op: "Scan", times: 1, kind: dropBeforeResponse}) },
+			exit: 1, retried: "Scan"},
+		{name: "connection dropped in the middle of a page", inject: func(p *faultProxy) { p.inject(fault{op: "Scan", times: 1, kind: dropMidBody}) },
+			exit: 1, retried: "Scan"},
+		{name: "a server that never answers (--aws-timeout 1s)", inject: func(p *faultProxy) { p.inject(fault{op: "Scan", kind: hang}) },
 			args: []string{"--aws-timeout", "1s"}, exit: 3, want: []string{src, "timeout"}},
 		{name: "500s for good", inject: func(p *faultProxy) {
-			p.inject(with(jsonError(500, "InternalServerError", "internal error"), "Query", 0))
+			p.inject(with(jsonError(500, "InternalServerError", "internal error"), "Scan", 0))
 		},
-			exit: 3, want: []string{"cannot read " + src + ": dynamodb:Query"}},
+			exit: 3, want: []string{"cannot read " + src + ": dynamodb:Scan"}},
 		{name: "a LastEvaluatedKey that repeats", inject: func(p *faultProxy) {
 			p.rewrite = func(op string, r *http.Request, status int, body []byte) []byte {
 				var page map[string]any
-				if op != "Query" || json.Unmarshal(body, &page) != nil {
+				if op != "Scan" || json.Unmarshal(body, &page) != nil {
 					return body
 				}
-				r0 := d.records[0]
-				// A key of the index the Query reads (gsi-profile or gsi-status).
-				key := map[string]any{"id": map[string]string{"S": r0.ID}, "created_at": map[string]string{"S": r0.CreatedAt}}
-				var req struct {
-					IndexName                 string
-					ExpressionAttributeValues map[string]map[string]string
-				}
+				// The key of the page's first item, then the key the
+				// request started from again (a key of the segment).
+				var req struct{ ExclusiveStartKey map[string]any }
 				b, _ := io.ReadAll(r.Body)
 				_ = json.Unmarshal(b, &req)
-				attr := "profile"
-				if req.IndexName == "gsi-status" {
-					attr = "status"
+				switch items, _ := page["Items"].([]any); {
+				case req.ExclusiveStartKey != nil:
+					page["LastEvaluatedKey"] = req.ExclusiveStartKey
+				case len(items) > 0:
+					first, _ := items[0].(map[string]any)
+					page["LastEvaluatedKey"] = map[string]any{"id": first["id"]}
 				}
-				key[attr] = map[string]string{"S": req.ExpressionAttributeValues[":p"]["S"]}
-				page["LastEvaluatedKey"] = key
 				out, _ := json.Marshal(page)
 				return out
 			}
