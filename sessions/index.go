@@ -258,10 +258,11 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if ok {
 		slot, dup = int(i), true
 		if old := b.ents[i].status; old.final() > e.status.final() || old == e.status && b.upd[i].after(upd) {
+			b.sis[i] = b.keepSI(b.sis[i], si)
 			return slot, true, false // the version read before wins
 		}
 		e.id = b.ents[i].id
-		b.ents[i], b.sis[i], b.ups[i], b.upd[i] = e, si, up, upd
+		b.ents[i], b.sis[i], b.ups[i], b.upd[i] = e, b.keepSI(si, b.sis[i]), up, upd
 	} else {
 		e.id = b.strs.add(r.ID)
 		i = int32(len(b.ents))
@@ -276,6 +277,22 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.onAdd(slot, r)
 	}
 	return slot, dup, true
+}
+
+// keepSI is the source_identity of the version of a record that wins
+// (winner) over another (loser): the other version's when the winner has
+// none (a revocation written without it still names the session), and
+// when both have one and they differ, the loser's stays known with no
+// entry, so that an event carrying it is not matched to the user's other
+// records by time.
+func (b *IndexBuilder) keepSI(winner, loser string) string {
+	switch {
+	case winner == "":
+		return loser
+	case loser != "" && loser != winner:
+		b.deadSIs = append(b.deadSIs, loser)
+	}
+	return winner
 }
 
 // Poison leaves id out of the index whatever its other versions say: one
