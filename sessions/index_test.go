@@ -246,7 +246,7 @@ func latestByID(recs []Record) []Record {
 	}
 	latest := map[string]int{}
 	si := map[string]string{} // the id's source_identity, kept across versions
-	var dead []string          // source identities of versions that lost to another one
+	var dead []string         // source identities of versions that lost to another one
 	keep := func(winner, loser string) string {
 		switch {
 		case winner == "":
