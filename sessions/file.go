@@ -382,6 +382,54 @@ func recordAttrs(raw json.RawMessage, a *attrs) error {
 // attrsOf is recordAttrs with raw's members already walked (m, ok as
 // scanMembers returned them).
 func attrsOf(raw json.RawMessage, m *members, ok bool, a *attrs) error {
+	// Every attribute is read before a repeated one is reported: the id
+	// and source_identity of an unusable record must be known.
+	err := attrsOfOnce(raw, m, ok, a)
+	if err == nil && ok {
+		dup := m.dup
+		if inner, iok := scanMembers(m.item); dup == "" && m.item != nil && m.vals[fID] == nil && iok {
+			dup = inner.dup
+		}
+		if dup != "" {
+			err = repeatedErr(dup)
+		}
+	}
+	return err
+}
+
+func repeatedErr(name string) error {
+	return fmt.Errorf("the attribute %s appears twice in the record, so which value the broker wrote is unknown; fix the record", name)
+}
+
+// repeatedKey is the first name a record reads (an attribute, Item or
+// Items) that raw, a JSON object, holds twice, or "".
+func repeatedKey(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := t.(string)
+		if _, known := fieldOf(k); known || k == "Item" || k == "Items" {
+			if seen[k] {
+				return k
+			}
+			seen[k] = true
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 	if firstByte(raw) != '{' {
 		return fmt.Errorf("not an object but %s", jsonKind(raw))
 	}
@@ -418,18 +466,29 @@ func jsonAttrs(raw json.RawMessage, a *attrs) error {
 	if err != nil {
 		return err
 	}
+	dup := repeatedKey(raw)
 	if item, ok := obj["Item"]; ok && obj["id"] == nil {
 		inner, err := jsonObject(item)
 		if err != nil {
 			return errors.New("Item is not an object of DynamoDB attribute values")
 		}
-		return dynamoJSONAttrs(inner, a)
+		if err := dynamoJSONAttrs(inner, a); err != nil {
+			return err
+		}
+		if dup == "" {
+			dup = repeatedKey(item)
+		}
+	} else if id, ok := obj["id"]; ok && firstByte(id) == '{' {
+		if err := dynamoJSONAttrs(obj, a); err != nil {
+			return err
+		}
+	} else {
+		for k, v := range obj {
+			a.setAttr(k, plainAttr(v))
+		}
 	}
-	if id, ok := obj["id"]; ok && firstByte(id) == '{' {
-		return dynamoJSONAttrs(obj, a)
-	}
-	for k, v := range obj {
-		a.setAttr(k, plainAttr(v))
+	if dup != "" {
+		return repeatedErr(dup)
 	}
 	return nil
 }
@@ -544,6 +603,7 @@ type members struct {
 	vals        [numFields][]byte
 	item, items []byte
 	nextKey     string // "NextToken" or "LastEvaluatedKey" when one is set (not null or "")
+	dup         string // the first of those names that appeared twice
 }
 
 // scanMembers walks a JSON object that a decoder already validated, in one
@@ -601,19 +661,23 @@ func (m *members) set(qkey []byte, esc bool, v []byte) bool {
 		}
 		key = []byte(s)
 	}
+	twice := false
 	switch string(key) {
 	case "Item":
-		m.item = v
+		twice, m.item = m.item != nil, v
 	case "Items":
-		m.items = v
+		twice, m.items = m.items != nil, v
 	case "NextToken", "LastEvaluatedKey":
 		if string(v) != "null" && string(v) != `""` {
 			m.nextKey = string(key)
 		}
 	default:
 		if f, ok := fieldOf(string(key)); ok {
-			m.vals[f] = v
+			twice, m.vals[f] = m.vals[f] != nil, v
 		}
+	}
+	if twice && m.dup == "" {
+		m.dup = string(key)
 	}
 	return true
 }

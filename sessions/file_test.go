@@ -658,3 +658,23 @@ func TestScanDocumentSpan(t *testing.T) {
 		t.Errorf("a first value past MaxScanDocument: %v", err)
 	}
 }
+
+// A record that holds an attribute twice is unusable: which value the
+// broker wrote is unknown, and the last one silently won ("revoked" then
+// "active" read as active).
+func TestRepeatedAttribute(t *testing.T) {
+	for _, line := range []string{
+		`{"id":"s1","user":"alice","profile":"prod","status":"revoked","status":"active","started_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-20T11:00:00Z"}`,
+		`{"Item":{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"revoked"},"status":{"S":"active"},"started_at":{"S":"2026-11-20T10:00:00Z"}}}`,
+		`{"id":{"S":"s1"},"user":{"S":"alice"},"st\u0061tus":{"S":"revoked"},"status":{"S":"active"}}`,
+	} {
+		var st Stats
+		_, err := readAllRecords(context.Background(), strings.NewReader(line+"\n"), "s.jsonl", &st)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if st.RecordsUnusable != 1 || st.FirstUnusable == nil || !strings.Contains(st.FirstUnusable.Reason, "the attribute status appears twice") {
+			t.Errorf("%s: %d unusable, first %+v; want the repeated status", line, st.RecordsUnusable, st.FirstUnusable)
+		}
+	}
+}
