@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mitchellh/go-wordwrap"
+
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 const (
@@ -32,7 +34,8 @@ const (
 // a range, or whose file is not in files, is written without them. width
 // wraps the detail text (0: no wrapping); color adds ANSI colors.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
-	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
 	for i, d := range diags {
 		if d == nil {
 			continue
@@ -42,7 +45,10 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		}
 		writeDiagnostic(bw, files, d, width, color)
 	}
-	if err := bw.Flush(); err != nil {
+	_ = bw.Flush()
+	// File names, summaries and details come from the policy's author:
+	// no line may read as a workflow command in an Actions log.
+	if _, err := io.WriteString(w, safetext.Lines(buf.String())); err != nil {
 		return fmt.Errorf("write diagnostics: %w", err)
 	}
 	return nil
@@ -61,10 +67,10 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 		sev, sevColor = "warning", ansiYellow
 	}
 	if d.Subject != nil {
-		loc := fmt.Sprintf("%s:%d:%d:", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		loc := fmt.Sprintf("%s:%d:%d:", sanitizeLine(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column)
 		w.WriteString(paint(ansiBold, loc) + " ")
 	}
-	w.WriteString(paint(sevColor, sev+":") + " " + paint(ansiBold, sanitize(d.Summary)) + "\n")
+	w.WriteString(paint(sevColor, sev+":") + " " + paint(ansiBold, sanitizeLine(d.Summary)) + "\n")
 	if d.Subject != nil {
 		if f := files[d.Subject.Filename]; f != nil {
 			writeSnippet(w, f.Bytes, *d.Subject, func(s string) string { return paint(sevColor, s) }, func(s string) string { return paint(ansiCyan, s) })

@@ -741,3 +741,33 @@ func TestJoinedErrorsOneLineEach(t *testing.T) {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
+
+// No value from a policy file's name or content, or from a session record,
+// reaches stderr as a line the Actions runner reads as a workflow command:
+// "::cmd::" at the start of a line, or "##[cmd]" anywhere.
+func TestNoWorkflowCommandsOnStderr(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "pol")
+	os.Mkdir(pol, 0o755)
+	name := filepath.Join(pol, "a\n::error title=pwned::injected.hcl")
+	if err := os.WriteFile(name, []byte("profile \"x\" {\n  bogus = \"::warning::w ##[error]e\"\n}\n"), 0o644); err != nil {
+		t.Skip(err) // a file system without newlines in names
+	}
+	sess := filepath.Join(dir, "s.jsonl")
+	os.WriteFile(sess, []byte(`{"id":"ok1","user":"u","profile":"prod-admin","status":"active","started_at":"##[error]t"}`+"\n"), 0o644)
+	for _, args := range [][]string{
+		{"validate", "--policy", pol},
+		{"check", "--policy", "examples/policy.hcl", "--sessions", sess, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z"},
+	} {
+		_, _, stderr := run(t, args...)
+		if stderr == "" {
+			t.Fatalf("%s: no stderr", args[0])
+		}
+		for _, line := range strings.Split(stderr, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(line, " \t"), "::") || strings.Contains(line, "##[") {
+				t.Errorf("%s: a workflow command on stderr: %q", args[0], line)
+			}
+		}
+	}
+}

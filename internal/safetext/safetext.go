@@ -1,0 +1,32 @@
+// Package safetext keeps text that holds values from policies, file names
+// or CloudTrail from being read as a workflow command by the GitHub Actions
+// runner, which reads every line a step prints.
+package safetext
+
+import "strings"
+
+// Line returns line so that the runner finds no command in it: a line
+// whose first characters after white space are "::" (the runner's
+// ::command:: form) gets a backslash before them, and every "##[" (the
+// older form, found anywhere in a line) becomes "##\[". Other text is kept.
+func Line(line string) string {
+	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, "::") {
+		line = line[:len(line)-len(trimmed)] + `\` + trimmed
+	}
+	if strings.Contains(line, "##[") {
+		line = strings.ReplaceAll(line, "##[", `##\[`)
+	}
+	return line
+}
+
+// Lines is Line for each line of text.
+func Lines(text string) string {
+	if !strings.Contains(text, "::") && !strings.Contains(text, "##[") {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = Line(l)
+	}
+	return strings.Join(lines, "\n")
+}
