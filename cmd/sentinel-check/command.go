@@ -317,7 +317,14 @@ func (c Command) check(args []string) int {
 	if err := cloudtrail.ValidateAccounts(accounts); err != nil {
 		return c.usageError(fmt.Errorf("--account: %w", err))
 	}
-	if slices.ContainsFunc(trails, isAWSSource) {
+	// The sources read: the flags', else the policy's cloudtrail blocks.
+	sources := []string(trails)
+	if len(sources) == 0 {
+		for _, ct := range pol.CloudTrail {
+			sources = append(sources, ct.Source)
+		}
+	}
+	if slices.ContainsFunc(sources, isAWSSource) {
 		// Region names filter the AWS sources' folders, partitions and
 		// requests; alone, --region only sets the SDK's region (a local
 		// DynamoDB may take any name).
@@ -325,7 +332,7 @@ func (c Command) check(args []string) int {
 			return c.usageError(fmt.Errorf("--region: %w", err))
 		}
 	}
-	if len(trails) > 0 && len(accounts) > 0 && !slices.ContainsFunc(trails, filtersAccounts) {
+	if len(sources) > 0 && len(accounts) > 0 && !slices.ContainsFunc(sources, filtersAccounts) {
 		c.errorf("warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents (the credentials' account) are read whatever their accounts")
 	}
 	env.Regions, env.Accounts = regions, accounts

@@ -145,6 +145,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
 		{"account for local files", append(append([]string(nil), exampleArgs...), "--cloudtrail", "examples/cloudtrail", "--account", "111122223333", "--fail-on", "none"), ExitOK,
 			[]string{"warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents"}},
+		{"account for the policy's local source", append(append([]string(nil), exampleArgs...), "--account", "111122223333", "--fail-on", "none"), ExitOK,
+			[]string{"warning: --account selects the accounts that S3 and Athena sources read"}},
 		{"too many workers", append(append([]string(nil), exampleArgs...), "--workers", "10000000"), ExitUsage, []string{"--workers 10000000: at most 1024"}},
 		{"bad fail-on", append(append([]string(nil), exampleArgs...), "--fail-on", "fatal"), ExitUsage, []string{`--fail-on "fatal": use error, warning, note or none`}},
 		{"bad format", append(append([]string(nil), exampleArgs...), "--format", "xml"), ExitUsage, []string{`unknown format "xml"`}},
@@ -769,5 +771,17 @@ func TestNoWorkflowCommandsOnStderr(t *testing.T) {
 				t.Errorf("%s: a workflow command on stderr: %q", args[0], line)
 			}
 		}
+	}
+}
+
+// --region is checked when the policy's cloudtrail blocks name an AWS
+// source, as when --cloudtrail does (it reached the SDK: exit 3).
+func TestRegionCheckedForPolicySources(t *testing.T) {
+	chdirRoot(t)
+	pol := filepath.Join(t.TempDir(), "p.hcl")
+	os.WriteFile(pol, []byte("cloudtrail {\n  source = \"s3://acme-trail/AWSLogs\"\n}\nprofile \"p\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/P\"]\n}\n"), 0o644)
+	code, _, stderr := run(t, "check", "--policy", pol, "--sessions", "examples/sessions.jsonl", "--region", "bogus!!")
+	if code != ExitUsage || !strings.Contains(stderr, `--region: region "bogus!!" is not an AWS region name`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
