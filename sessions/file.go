@@ -69,8 +69,11 @@ func (f *fileStore) Name() string { return f.path }
 
 func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, error) {
 	st := Stats{Source: f.path, Kind: "file"}
-	fh, err := os.Open(f.path)
+	fh, err := openCtx(ctx, f.path)
 	if err != nil {
+		if ctx.Err() != nil {
+			return st, err
+		}
 		return st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w", err)}
 	}
 	defer fh.Close()
@@ -79,6 +82,32 @@ func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, 
 	}
 	err = readRecords(ctx, fh, f.path, &st, b)
 	return st, err
+}
+
+// openCtx opens path, giving up when ctx ends first: opening a named pipe
+// (--sessions <(…)) waits for a writer, and a signal must still end the
+// run. The abandoned open closes its file if it ever returns.
+func openCtx(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // readRecords decodes a session file (see NewFileStore) and adds its records

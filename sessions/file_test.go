@@ -678,3 +678,27 @@ func TestRepeatedAttribute(t *testing.T) {
 		}
 	}
 }
+
+// A named pipe with no writer (--sessions <(…) before its command starts)
+// waits for one, and a cancellation ends the wait.
+func TestFileStoreFIFOCancel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	if err := mkfifo(path); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := NewFileStore(path).Load(ctx, Query{}, &IndexBuilder{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("error %v, want the context's", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load did not return after its context ended")
+	}
+}
