@@ -316,6 +316,16 @@ func TestActionSARIFFile(t *testing.T) {
 		t.Errorf("outputs %v: want exit-code 1 and no sarif-file to upload (not a regular file)", res.Outputs)
 	}
 
+	// A report that cannot be written ends the check with exit code 3: no
+	// annotation or summary of its findings is published (they were
+	// printed before the failure).
+	res, _ = runAction(t, map[string]string{"sarif-file": "examples/policy.hcl/out.sarif", "soft-fail": "true"}, nil)
+	check := res.Step("check")
+	if res.Outputs["exit-code"] != "3" || strings.Contains(check.Stdout, "::error file=") || strings.Contains(check.Stdout, "::warning file=") ||
+		!strings.Contains(res.Summary, "did not finish (exit code 3)") {
+		t.Errorf("a report that could not be written: outputs %v, stdout %q, summary %q", res.Outputs, check.Stdout, res.Summary)
+	}
+
 	res, _ = runAction(t, map[string]string{"sarif-file": "a.sarif\nexit-code=0"}, nil)
 	install := res.Step("install")
 	if install.ExitCode == 0 || !strings.Contains(install.Stdout, `input sarif-file is "a.sarif%0Aexit-code=0": give a file name on one line`) {
