@@ -38,9 +38,7 @@ const batchGetLimit = 100
 // DynamoOptions configures a DynamoDB store.
 type DynamoOptions struct {
 	Table string // default DefaultTable
-	// Segments is the number of parallel Scan segments when the table has no
-	// usable gsi-profile index, and the number of profiles queried at once.
-	// Default 4.
+	// Segments is the number of parallel Scan segments. Default 4.
 	Segments int
 }
 
@@ -274,7 +272,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 	defer l.mu.Unlock()
 	for _, d := range ds {
 		if d.err != nil {
-			// An item two reads return (gsi-profile and gsi-status) is one
+			// An item read twice (a scan segment's page retried) is one
 			// unusable record.
 			if d.id != "" {
 				if l.unusable[d.id] {
@@ -291,9 +289,8 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 			l.st.addUnusable(l.s.Name()+" "+d.item, skipReason(d.err))
 			continue
 		}
-		// The same item read twice (by gsi-profile and gsi-status) is one
-		// record; an id another store of the table gave first is a second
-		// version, counted once.
+		// The same item read twice is one record; an id another store of
+		// the table gave first is a second version, counted once.
 		if slot, dup, kept := l.b.Add(d.r); dup && slot < l.base && !l.earlier[d.r.ID] {
 			if l.earlier == nil {
 				l.earlier = map[string]bool{}
