@@ -213,6 +213,9 @@ func (a *arena) add(s string) string {
 type IndexBuilder struct {
 	ents []entry
 	sis  []string  // per entry: its source_identity (arena strings)
+	// siRank is, per entry, the rank of the version its source_identity
+	// came from (see Add; building only).
+	siRank []verRank
 	ups  []int32   // per entry: the number of its (user, profile)
 	upd  []instant // per entry: its updated_at (building only)
 	// poisoned holds the ids of versions that could not be used, and
@@ -254,15 +257,35 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		si = b.strs.add(r.SourceIdentity)
 	}
 	upd := instantOf(r.UpdatedAt)
+	rank := verRank{e.status.final(), upd}
 	i, ok := b.byID[r.ID]
 	if ok {
 		slot, dup = int(i), true
-		if old := b.ents[i].status; old.final() > e.status.final() || old == e.status && b.upd[i].after(upd) {
-			b.sis[i] = b.keepSI(b.sis[i], si)
+		// The record's source_identity is that of its best version that
+		// has one, whatever the order they are read in: a revocation
+		// written without it still names the session. Every other
+		// identity its versions had stays known with no entry, so that an
+		// event carrying it is not matched by time to the user's other
+		// records.
+		switch {
+		case si == "":
+		case b.sis[i] == "":
+			b.sis[i], b.siRank[i] = si, rank
+		case b.siRank[i].beats(rank):
+			if si != b.sis[i] {
+				b.deadSIs = append(b.deadSIs, si)
+			}
+		default:
+			if si != b.sis[i] {
+				b.deadSIs = append(b.deadSIs, b.sis[i])
+			}
+			b.sis[i], b.siRank[i] = si, rank
+		}
+		if old := (verRank{b.ents[i].status.final(), b.upd[i]}); old.beats(rank) {
 			return slot, true, false // the version read before wins
 		}
 		e.id = b.ents[i].id
-		b.ents[i], b.sis[i], b.ups[i], b.upd[i] = e, b.keepSI(si, b.sis[i]), up, upd
+		b.ents[i], b.ups[i], b.upd[i] = e, up, upd
 	} else {
 		e.id = b.strs.add(r.ID)
 		i = int32(len(b.ents))
@@ -270,6 +293,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.byID[e.id] = i
 		b.ents = append(b.ents, e)
 		b.sis = append(b.sis, si)
+		b.siRank = append(b.siRank, rank)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
 	}
@@ -279,20 +303,17 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	return slot, dup, true
 }
 
-// keepSI is the source_identity of the version of a record that wins
-// (winner) over another (loser): the other version's when the winner has
-// none (a revocation written without it still names the session), and
-// when both have one and they differ, the loser's stays known with no
-// entry, so that an event carrying it is not matched to the user's other
-// records by time.
-func (b *IndexBuilder) keepSI(winner, loser string) string {
-	switch {
-	case winner == "":
-		return loser
-	case loser != "" && loser != winner:
-		b.deadSIs = append(b.deadSIs, loser)
-	}
-	return winner
+// verRank ranks the versions of a record: the more final status, then the
+// later updated_at.
+type verRank struct {
+	final int
+	upd   instant
+}
+
+// beats tells whether a version of rank r read before one of rank o wins
+// over it (on a tie, the one read last wins).
+func (r verRank) beats(o verRank) bool {
+	return r.final > o.final || r.final == o.final && r.upd.after(o.upd)
 }
 
 // Poison leaves id out of the index whatever its other versions say: one
@@ -395,10 +416,10 @@ func (b *IndexBuilder) dropPoisoned() {
 			}
 			continue
 		}
-		b.ents[k], b.sis[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.ups[i], b.upd[i]
+		b.ents[k], b.sis[k], b.siRank[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.siRank[i], b.ups[i], b.upd[i]
 		k++
 	}
-	b.ents, b.sis, b.ups, b.upd = b.ents[:k], b.sis[:k], b.ups[:k], b.upd[:k]
+	b.ents, b.sis, b.siRank, b.ups, b.upd = b.ents[:k], b.sis[:k], b.siRank[:k], b.ups[:k], b.upd[:k]
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the

@@ -245,29 +245,36 @@ func latestByID(recs []Record) []Record {
 		return 0
 	}
 	latest := map[string]int{}
-	si := map[string]string{} // the id's source_identity, kept across versions
-	var dead []string         // source identities of versions that lost to another one
-	keep := func(winner, loser string) string {
-		switch {
-		case winner == "":
-			return loser
-		case loser != "" && loser != winner:
-			dead = append(dead, loser)
-		}
-		return winner
+	// An id's source_identity is that of its best version that has one;
+	// the others are dead (known, with no record).
+	siFrom := map[string]int{}
+	var dead []string
+	beats := func(o, r Record) bool { // o, read before r, wins over it
+		return final(o) > final(r) || final(o) == final(r) && o.UpdatedAt.After(r.UpdatedAt)
 	}
 	for i, r := range recs {
-		if j, ok := latest[r.ID]; ok {
-			o := recs[j]
-			if final(o) > final(r) || final(o) == final(r) && o.UpdatedAt.After(r.UpdatedAt) {
-				si[r.ID] = keep(si[r.ID], r.SourceIdentity)
-				continue
+		if r.SourceIdentity != "" {
+			if j, ok := siFrom[r.ID]; !ok {
+				siFrom[r.ID] = i
+			} else if beats(recs[j], r) {
+				if r.SourceIdentity != recs[j].SourceIdentity {
+					dead = append(dead, r.SourceIdentity)
+				}
+			} else {
+				if r.SourceIdentity != recs[j].SourceIdentity {
+					dead = append(dead, recs[j].SourceIdentity)
+				}
+				siFrom[r.ID] = i
 			}
-			si[r.ID] = keep(r.SourceIdentity, si[r.ID])
-		} else {
-			si[r.ID] = r.SourceIdentity
+		}
+		if j, ok := latest[r.ID]; ok && beats(recs[j], r) {
+			continue
 		}
 		latest[r.ID] = i
+	}
+	si := map[string]string{}
+	for id, j := range siFrom {
+		si[id] = recs[j].SourceIdentity
 	}
 	var out []Record
 	for i, r := range recs {
@@ -637,6 +644,29 @@ func TestVersionsKeepTheirSourceIdentity(t *testing.T) {
 	} {
 		if got := NewIndex(tc.recs).Lookup(ModeAuto, q); got.Outcome != tc.want {
 			t.Errorf("%s: %v (%s), want %v", tc.name, got.Outcome, got.ID, tc.want)
+		}
+	}
+}
+
+// The identity a record keeps is its best version's that has one, in any
+// order of reading: three versions X (oldest), Y, then one without any,
+// give Y live and X known without a record in all six orders (two orders
+// kept X and passed its events).
+func TestVersionIdentityOrderFree(t *testing.T) {
+	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
+	base := Record{ID: "s1", User: "alice", Profile: "prod-admin", Status: StatusActive, StartedAt: t0, CreatedAt: t0, ExpiresAt: t0.Add(9 * time.Hour)}
+	a, b, c := base, base, base
+	a.SourceIdentity, a.UpdatedAt = "sentinel:alice:direct:0000000a", t0.Add(time.Hour)
+	b.SourceIdentity, b.UpdatedAt = "sentinel:alice:direct:0000000b", t0.Add(2*time.Hour)
+	c.UpdatedAt = t0.Add(3 * time.Hour)
+	noSI := Record{ID: "r2", User: "alice", Profile: "prod-admin", Status: StatusActive, StartedAt: t0, CreatedAt: t0, ExpiresAt: t0.Add(9 * time.Hour), UpdatedAt: t0}
+	for n, order := range [][]Record{{a, b, c}, {a, c, b}, {b, a, c}, {b, c, a}, {c, a, b}, {c, b, a}} {
+		ix := NewIndex(append(order, noSI))
+		at := t0.Add(5 * time.Hour)
+		x := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: a.SourceIdentity, User: "alice", Profile: "prod-admin", Time: at})
+		y := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: b.SourceIdentity, User: "alice", Profile: "prod-admin", Time: at})
+		if x.Outcome != NoRecord || y.Outcome != Live || y.ID != "s1" {
+			t.Errorf("order %d of abc, acb, bac, bca, cab, cba: X %v (%s), Y %v (%s); want X no_record, Y live s1", n, x.Outcome, x.ID, y.Outcome, y.ID)
 		}
 	}
 }
