@@ -212,12 +212,12 @@ func (a *arena) add(s string) string {
 // would need hundreds of gigabytes before it got there.
 type IndexBuilder struct {
 	ents []entry
-	sis  []string  // per entry: its source_identity (arena strings)
+	sis  []string // per entry: its source_identity (arena strings)
 	// siRank is, per entry, the rank of the version its source_identity
 	// came from (see Add; building only).
 	siRank []verRank
-	ups  []int32   // per entry: the number of its (user, profile)
-	upd  []instant // per entry: its updated_at (building only)
+	ups    []int32   // per entry: the number of its (user, profile)
+	upd    []instant // per entry: its updated_at (building only)
 	// poisoned holds the ids of versions that could not be used, and
 	// deadSIs the source identities of the records left out for it.
 	poisoned map[string]bool
