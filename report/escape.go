@@ -6,8 +6,6 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // Values copied from CloudTrail (session names, user agents, role ARNs in
@@ -21,11 +19,6 @@ import (
 // overrides are rendered visibly as Go-style escapes (\x1b, \u202e), and
 // bytes that are not UTF-8 as \xNN. Everything else is kept.
 func Neutralize(s string) string {
-	if strings.Contains(s, "##[") {
-		// The runner's older workflow command form, found anywhere in a
-		// line.
-		s = safetext.Line(s)
-	}
 	if isPlainASCII(s) {
 		return s
 	}

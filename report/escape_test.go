@@ -474,3 +474,19 @@ func FuzzMarkdownText(f *testing.F) {
 		}
 	})
 }
+
+// The text report, printed in CI logs, holds no workflow command: "##[" in
+// a value is defused there; the SARIF log keeps the value as it is (the
+// runner never reads it as a command).
+func TestTextDefusesWorkflowCommands(t *testing.T) {
+	r := gapsResult()
+	r.Findings[0].Message = "session named x##[error]forged"
+	txt := string(render(t, "text", r))
+	if strings.Contains(txt, "##[") || !strings.Contains(txt, `x##\[error]forged`) {
+		t.Errorf("text report:\n%s", txt)
+	}
+	// (SARIF text escapes brackets, as its messages read them as links.)
+	if sarif := string(render(t, "sarif", r)); !strings.Contains(sarif, `x##\\[error\\]forged`) {
+		t.Errorf("the SARIF log changed the value:\n%s", sarif)
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // maxSkippedShown caps the skipped items listed per source in text and
@@ -22,6 +24,17 @@ const maxSkippedShown = 10
 // what was read, and one final "Result:" line. Untrusted values are
 // neutralized so they cannot drive the terminal.
 func Text(w io.Writer, r *Result) error {
+	// The report is often printed in a CI log: no line of it may read as
+	// a workflow command (values from CloudTrail are in it).
+	var buf strings.Builder
+	if err := text(&buf, r); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, safetext.Lines(buf.String()))
+	return err
+}
+
+func text(w io.Writer, r *Result) error {
 	ew := &errWriter{w: w}
 	name := r.Tool.Name
 	if name == "" {

@@ -23,6 +23,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/engine"
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 	"github.com/sentinel-check/sentinel-check/internal/timewindow"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/report"
@@ -949,7 +950,7 @@ func relativeTo(src, policyFile string) string {
 // characters are neutralised, so that no value can move the cursor or
 // start a workflow command on a line of its own in a GitHub Actions log.
 func (c Command) errorf(format string, args ...any) {
-	fmt.Fprintf(c.Stderr, "sentinel-check: %s\n", report.Neutralize(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(c.Stderr, "sentinel-check: %s\n", safetext.Line(report.Neutralize(fmt.Sprintf(format, args...))))
 }
 
 func (c Command) usageError(err error) int {

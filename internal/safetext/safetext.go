@@ -3,14 +3,18 @@
 // runner, which reads every line a step prints.
 package safetext
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Line returns line so that the runner finds no command in it: a line
 // whose first characters after white space are "::" (the runner's
 // ::command:: form) gets a backslash before them, and every "##[" (the
 // older form, found anywhere in a line) becomes "##\[". Other text is kept.
 func Line(line string) string {
-	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, "::") {
+	// The runner trims every Unicode space (U+00A0, U+2000…) first.
+	if trimmed := strings.TrimLeftFunc(line, unicode.IsSpace); strings.HasPrefix(trimmed, "::") {
 		line = line[:len(line)-len(trimmed)] + `\` + trimmed
 	}
 	if strings.Contains(line, "##[") {

@@ -11,6 +11,8 @@ func TestLine(t *testing.T) {
 		"##[set-output name=x;]y ##[": `##\[set-output name=x;]y ##\[`,
 		"plain text":                  "plain text",
 		"\t::warning::x":              "\t\\::warning::x",
+		"\u00a0::error::x":            "\u00a0\\::error::x",
+		"\u2003 ::notice::x":          "\u2003 \\::notice::x",
 	} {
 		if got := Line(in); got != want {
 			t.Errorf("Line(%q) = %q, want %q", in, got, want)
