@@ -320,6 +320,9 @@ func (d *fileDecoder) at(l loc) string {
 func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 	m, ok := scanMembers(raw)
 	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
+		if m.dup == "Items" {
+			return errors.New("the scan output holds Items twice, so one list of records would be lost; export the scan again")
+		}
 		if m.nextKey != "" {
 			return fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the other pages may be missing; "+
 				"export the whole scan as one answer (aws dynamodb scan without --max-items, --starting-token or --no-paginate), or read the table with a session_table block", m.nextKey)
@@ -362,7 +365,49 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 	if si := a.sourceIdentity(); id != "" || si != "" {
 		d.b.Poison(id, si) // this version may be its revocation: use none
 	}
+	// Every value source_identity was written with stays known, not only
+	// the last one of a repeated attribute.
+	for _, si := range sourceIdentities(raw) {
+		d.b.Poison("", si)
+	}
 	d.st.addUnusable(d.at(l), skipReason(err))
+}
+
+// sourceIdentities lists every value the record raw (plain JSON, DynamoDB
+// JSON or an {"Item":…} line) gives source_identity, repeats included.
+func sourceIdentities(raw []byte) []string {
+	var out []string
+	var walk func(raw []byte)
+	walk = func(raw []byte) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			return
+		}
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return
+			}
+			var v json.RawMessage
+			if dec.Decode(&v) != nil {
+				return
+			}
+			switch k, _ := t.(string); k {
+			case "Item":
+				walk(v)
+			case "source_identity":
+				var s string
+				var tagged struct{ S string }
+				if json.Unmarshal(v, &s) == nil && s != "" {
+					out = append(out, s)
+				} else if json.Unmarshal(v, &tagged) == nil && tagged.S != "" {
+					out = append(out, tagged.S)
+				}
+			}
+		}
+	}
+	walk(raw)
+	return out
 }
 
 // keep adds r to the index builder. When its id was read before, one
@@ -433,6 +478,15 @@ func repeatedErr(name string) error {
 // repeatedKey is the first name a record reads (an attribute, Item or
 // Items) that raw, a JSON object, holds twice, or "".
 func repeatedKey(raw []byte) string {
+	return firstRepeated(raw, func(k string) bool {
+		_, known := fieldOf(k)
+		return known || k == "Item" || k == "Items"
+	})
+}
+
+// firstRepeated is the first member name of the JSON object raw for which
+// counts is true that raw holds twice, or "".
+func firstRepeated(raw []byte, counts func(string) bool) string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
@@ -444,7 +498,7 @@ func repeatedKey(raw []byte) string {
 			return ""
 		}
 		k, _ := t.(string)
-		if _, known := fieldOf(k); known || k == "Item" || k == "Items" {
+		if counts(k) {
 			if seen[k] {
 				return k
 			}
@@ -579,6 +633,11 @@ func dynamoJSONAttrs(obj map[string]json.RawMessage, a *attrs) error {
 		tv, err := jsonObject(obj[k])
 		if err != nil || len(tv) != 1 {
 			fail(k, fmt.Errorf("attribute %q is not a DynamoDB attribute value like {\"S\":\"…\"}", clip(k)))
+			continue
+		}
+		if _, known := fieldOf(k); known && firstRepeated(obj[k], func(string) bool { return true }) != "" {
+			// {"S":"revoked","S":"active"}: the last one would win.
+			fail(k, fmt.Errorf("attribute %q holds its type tag twice, so which value the broker wrote is unknown; fix the record", clip(k)))
 			continue
 		}
 		for tag, val := range tv {

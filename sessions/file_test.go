@@ -702,3 +702,35 @@ func TestFileStoreFIFOCancel(t *testing.T) {
 		t.Fatal("Load did not return after its context ended")
 	}
 }
+
+// The rest of a repeated value: a type tag written twice in DynamoDB JSON,
+// a scan answer with two Items lists, and every value of a repeated
+// source_identity stays known (the first one fell back to matching by
+// time, and an event carrying it passed with --skip-unreadable).
+func TestRepeatedValues(t *testing.T) {
+	read := func(in string) (Stats, *Index, error) {
+		var st Stats
+		var b IndexBuilder
+		err := readRecords(context.Background(), strings.NewReader(in), "s.jsonl", &st, &b)
+		return st, b.Index(), err
+	}
+	st, _, err := read(`{"Item":{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"revoked","S":"active"},"started_at":{"S":"2026-11-20T10:00:00Z"}}}` + "\n")
+	if err != nil || st.RecordsUnusable != 1 || !strings.Contains(st.FirstUnusable.Reason, `attribute "status" holds its type tag twice`) {
+		t.Errorf("a repeated type tag: %v, %+v", err, st)
+	}
+	_, _, err = read(`{"Items":[{"id":{"S":"s1"}}],"Items":[{"id":{"S":"s2"}}]}`)
+	if err == nil || !strings.Contains(err.Error(), "holds Items twice") {
+		t.Errorf("two Items lists: %v", err)
+	}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	_, ix, err := read(`{"id":"s1","user":"alice","profile":"prod","status":"revoked","source_identity":"sentinel:alice:direct:0000000a","source_identity":"sentinel:alice:direct:0000000b","started_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-20T11:00:00Z"}` + "\n" +
+		`{"id":"r2","user":"alice","profile":"prod","status":"active","started_at":"2026-11-20T09:00:00Z","expires_at":"2026-11-20T18:00:00Z"}` + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, si := range []string{"sentinel:alice:direct:0000000a", "sentinel:alice:direct:0000000b"} {
+		if m := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod", Time: t0.Add(3 * time.Hour)}); m.Outcome != NoRecord {
+			t.Errorf("%s: %v (%s), want no record (matched by time to r2 otherwise)", si, m.Outcome, m.ID)
+		}
+	}
+}
