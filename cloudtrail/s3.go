@@ -742,14 +742,7 @@ func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Ev
 		lg, lctx := errgroup.WithContext(gctx)
 		lg.SetLimit(r.s.opts.InFlight)
 		for i, f := range folders {
-			lg.Go(func() error {
-				err := r.listFolder(lctx, i, f, objects)
-				if err != nil && lctx.Err() == nil {
-					r.fail(s3Pos{i, -1}, err)
-					return nil
-				}
-				return err
-			})
+			lg.Go(func() error { return r.listFolder(lctx, i, f, objects) })
 		}
 		return lg.Wait()
 	})
@@ -796,11 +789,25 @@ func (r *s3Run) after(pos s3Pos) bool {
 }
 
 // listFolder lists every object under a day folder and queues the log files.
+//
+// A listing that fails is an error at the place of the next object it
+// would have listed (see fail): the objects listed before it come first.
 func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<- s3Object) error {
+	seq := 0
+	err := r.listFolderFrom(ctx, fi, folder, out, &seq)
+	if err != nil && ctx.Err() == nil {
+		r.fail(s3Pos{fi, seq}, err)
+		return nil
+	}
+	return err
+}
+
+func (r *s3Run) listFolderFrom(ctx context.Context, fi int, folder string, out chan<- s3Object, seqp *int) error {
 	in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &folder}
 	seen := map[string]bool{}
 	earliest := r.q.Start.Add(-nameTimeMargin)
-	seq := 0
+	seq := *seqp
+	defer func() { *seqp = seq }()
 	for {
 		if r.after(s3Pos{fi, seq}) {
 			return nil // an earlier object failed

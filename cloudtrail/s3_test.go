@@ -856,3 +856,45 @@ func TestS3FirstErrorInListingOrder(t *testing.T) {
 		}
 	}
 }
+
+// pagedS3 lists each day folder in two pages: the first is flakyS3's
+// listing with a continuation token, the second fails.
+type pagedS3 struct {
+	flakyS3
+	getDelay time.Duration
+}
+
+func (f *pagedS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	if aws.ToString(in.Delimiter) == "" {
+		if in.ContinuationToken != nil {
+			return nil, errors.New("the second page broke")
+		}
+		out, err := f.flakyS3.ListObjectsV2(ctx, in, o...)
+		if err == nil && len(out.Contents) > 0 {
+			out.IsTruncated, out.NextContinuationToken = aws.Bool(true), aws.String("t2")
+		}
+		return out, err
+	}
+	return f.flakyS3.ListObjectsV2(ctx, in, o...)
+}
+
+func (f *pagedS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	time.Sleep(f.getDelay)
+	return f.flakyS3.GetObject(ctx, in, o...)
+}
+
+// A listing page that fails comes after the objects of the pages before
+// it: a corrupt object on page 1 is the error named, however long its
+// download takes (the listing error came first in line).
+func TestS3ListingErrorAfterItsObjects(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	kA := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "OBJA")
+	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}
+	for _, d := range []time.Duration{0, 100 * time.Millisecond} {
+		src := newS3Source(&pagedS3{flakyS3: flakyS3{objects: map[string][]byte{kA: []byte("garbage A")}}, getDelay: d}, "us-east-1", "b", "", S3Options{InFlight: 2})
+		_, err := src.Read(context.Background(), q, func(Event) {})
+		if err == nil || !strings.Contains(err.Error(), "OBJA") {
+			t.Errorf("download delay %v: error %v, want the page-1 object's", d, err)
+		}
+	}
+}
