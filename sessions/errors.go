@@ -54,7 +54,7 @@ const (
 // expired or invalid credentials.
 type AccessError struct {
 	Problem  AccessProblem
-	Action   string // the IAM action of the refused call, e.g. "dynamodb:Query"
+	Action   string // the IAM action of the refused call, e.g. "dynamodb:Scan"
 	Resource string // what it was called on, e.g. `table "sentinel-sessions"`
 	Region   string
 	Code     string // the AWS error code, e.g. AccessDeniedException
