@@ -365,20 +365,24 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 	if si := a.sourceIdentity(); id != "" || si != "" {
 		d.b.Poison(id, si) // this version may be its revocation: use none
 	}
-	// Every value source_identity was written with stays known, not only
-	// the last one of a repeated attribute.
-	for _, si := range sourceIdentities(raw) {
+	// Every value id and source_identity were written with is left out or
+	// stays known, not only the last one of a repeated attribute or tag.
+	for _, id := range attrValues(raw, "id") {
+		d.b.Poison(id, "")
+	}
+	for _, si := range attrValues(raw, "source_identity") {
 		d.b.Poison("", si)
 	}
 	d.st.addUnusable(d.at(l), skipReason(err))
 }
 
-// sourceIdentities lists every value the record raw (plain JSON, DynamoDB
-// JSON or an {"Item":…} line) gives source_identity, repeats included.
-func sourceIdentities(raw []byte) []string {
+// attrValues lists every string value the record raw (plain JSON, DynamoDB
+// JSON or an {"Item":…} line) gives the attribute name, repeats included:
+// repeated keys, repeated Items and repeated type tags.
+func attrValues(raw []byte, name string) []string {
 	var out []string
-	var walk func(raw []byte)
-	walk = func(raw []byte) {
+	// members calls f with each member of the JSON object raw.
+	members := func(raw []byte, f func(k string, v json.RawMessage)) {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 			return
@@ -392,19 +396,31 @@ func sourceIdentities(raw []byte) []string {
 			if dec.Decode(&v) != nil {
 				return
 			}
-			switch k, _ := t.(string); k {
+			k, _ := t.(string)
+			f(k, v)
+		}
+	}
+	var walk func(raw []byte)
+	walk = func(raw []byte) {
+		members(raw, func(k string, v json.RawMessage) {
+			switch k {
 			case "Item":
 				walk(v)
-			case "source_identity":
+			case name:
 				var s string
-				var tagged struct{ S string }
-				if json.Unmarshal(v, &s) == nil && s != "" {
-					out = append(out, s)
-				} else if json.Unmarshal(v, &tagged) == nil && tagged.S != "" {
-					out = append(out, tagged.S)
+				if json.Unmarshal(v, &s) == nil {
+					if s != "" {
+						out = append(out, s)
+					}
+					return
 				}
+				members(v, func(tag string, tv json.RawMessage) { // {"S":…}
+					if tag == "S" && json.Unmarshal(tv, &s) == nil && s != "" {
+						out = append(out, s)
+					}
+				})
 			}
-		}
+		})
 	}
 	walk(raw)
 	return out

@@ -734,3 +734,25 @@ func TestRepeatedValues(t *testing.T) {
 		}
 	}
 }
+
+// A record whose id is written twice, or with its type tag twice, is left
+// out under every value: its other versions are not used (its revocation
+// was skipped while its active version still covered the event).
+func TestRepeatedIDLeavesEveryValueOut(t *testing.T) {
+	active := `{"id":"r1","user":"alice","profile":"prod","status":"active","started_at":"2026-11-20T09:00:00Z","expires_at":"2026-11-20T18:00:00Z"}`
+	for _, bad := range []string{
+		`{"Item":{"id":{"S":"r1","S":"r1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"revoked"},"updated_at":{"S":"2026-11-20T10:00:00Z"}}}`,
+		`{"id":"r1","id":"r9","user":"alice","profile":"prod","status":"revoked","updated_at":"2026-11-20T10:00:00Z"}`,
+	} {
+		var st Stats
+		var b IndexBuilder
+		if err := readRecords(context.Background(), strings.NewReader(active+"\n"+bad+"\n"), "s.jsonl", &st, &b); err != nil {
+			t.Fatal(err)
+		}
+		ix := b.Index()
+		m := ix.Lookup(ModeUserProfileWindow, MatchQuery{User: "alice", Profile: "prod", Time: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+		if m.Outcome != NoRecord || st.RecordsUnusable != 1 {
+			t.Errorf("%s: %v (%s), %d unusable; want r1 left out", bad, m.Outcome, m.ID, st.RecordsUnusable)
+		}
+	}
+}

@@ -271,7 +271,8 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		case si == "":
 		case b.sis[i] == "":
 			b.sis[i], b.siRank[i] = si, rank
-		case b.siRank[i].beats(rank):
+		case b.siRank[i].beats(rank), !rank.beats(b.siRank[i]) && b.sis[i] <= si:
+			// On a tie the smaller identity is kept, whatever the order.
 			if si != b.sis[i] {
 				b.deadSIs = append(b.deadSIs, si)
 			}

@@ -256,7 +256,7 @@ func latestByID(recs []Record) []Record {
 		if r.SourceIdentity != "" {
 			if j, ok := siFrom[r.ID]; !ok {
 				siFrom[r.ID] = i
-			} else if beats(recs[j], r) {
+			} else if beats(recs[j], r) || !beats(r, recs[j]) && recs[j].SourceIdentity <= r.SourceIdentity {
 				if r.SourceIdentity != recs[j].SourceIdentity {
 					dead = append(dead, r.SourceIdentity)
 				}
@@ -667,6 +667,27 @@ func TestVersionIdentityOrderFree(t *testing.T) {
 		y := ix.Lookup(ModeAuto, MatchQuery{SourceIdentity: b.SourceIdentity, User: "alice", Profile: "prod-admin", Time: at})
 		if x.Outcome != NoRecord || y.Outcome != Live || y.ID != "s1" {
 			t.Errorf("order %d of abc, acb, bac, bca, cab, cba: X %v (%s), Y %v (%s); want X no_record, Y live s1", n, x.Outcome, x.ID, y.Outcome, y.ID)
+		}
+	}
+}
+
+// Two versions that tie (same status, same updated_at) with different
+// identities keep the smaller one, whatever the order they are read in.
+func TestVersionIdentityTie(t *testing.T) {
+	t0 := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
+	x := Record{ID: "s1", User: "alice", Profile: "prod-admin", Status: StatusActive, StartedAt: t0, CreatedAt: t0,
+		ExpiresAt: t0.Add(9 * time.Hour), UpdatedAt: t0, SourceIdentity: "sentinel:alice:direct:0000000a"}
+	y := x
+	y.SourceIdentity = "sentinel:alice:direct:0000000b"
+	for _, order := range [][]Record{{x, y}, {y, x}} {
+		ix := NewIndex(order)
+		q := MatchQuery{SourceIdentity: x.SourceIdentity, User: "alice", Profile: "prod-admin", Time: t0.Add(time.Hour)}
+		if m := ix.Lookup(ModeAuto, q); m.Outcome != Live {
+			t.Errorf("order %s first: X %v, want live", order[0].SourceIdentity, m.Outcome)
+		}
+		q.SourceIdentity = y.SourceIdentity
+		if m := ix.Lookup(ModeAuto, q); m.Outcome != NoRecord {
+			t.Errorf("order %s first: Y %v, want no record", order[0].SourceIdentity, m.Outcome)
 		}
 	}
 }
