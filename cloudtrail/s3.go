@@ -793,71 +793,67 @@ func (r *s3Run) after(pos s3Pos) bool {
 // A listing that fails is an error at the place of the next object it
 // would have listed (see fail): the objects listed before it come first.
 func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<- s3Object) error {
-	seq := 0
-	err := r.listFolderFrom(ctx, fi, folder, out, &seq)
+	seq := 0 // the next object's place in the folder
+	err := func() error {
+		in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &folder}
+		seen := map[string]bool{}
+		earliest := r.q.Start.Add(-nameTimeMargin)
+		for {
+			if r.after(s3Pos{fi, seq}) {
+				return nil // an earlier object failed
+			}
+			page, err := r.s.api.ListObjectsV2(ctx, in, r.optFns())
+			if err != nil {
+				return r.awsErr("s3:ListBucket", "", err)
+			}
+			var queue []s3Object
+			for _, o := range page.Contents {
+				if o.Key == nil || strings.HasSuffix(*o.Key, "/") {
+					continue // a folder marker
+				}
+				key := *o.Key
+				name := key[strings.LastIndex(key, "/")+1:]
+				switch {
+				case isDigestName(name) || isInsightName(name) || !hasTrailName(name):
+					r.mu.Lock()
+					r.st.FilesSkipped++
+					r.other++
+					r.mu.Unlock()
+					continue
+				case !r.q.Start.IsZero() && deliveredBefore(name, earliest):
+					r.mu.Lock()
+					r.st.FilesSkipped++
+					r.early++
+					r.mu.Unlock()
+					continue
+				}
+				size := int64(0)
+				if o.Size != nil {
+					size = *o.Size
+				}
+				queue = append(queue, s3Object{key: key, size: size, pos: s3Pos{fi, seq}})
+				seq++
+			}
+			r.prog.Grow(int64(len(queue)))
+			for _, o := range queue {
+				select {
+				case out <- o:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			next, err := r.nextToken(folder, page, seen)
+			if err != nil || next == nil {
+				return err
+			}
+			in.ContinuationToken = next
+		}
+	}()
 	if err != nil && ctx.Err() == nil {
 		r.fail(s3Pos{fi, seq}, err)
 		return nil
 	}
 	return err
-}
-
-func (r *s3Run) listFolderFrom(ctx context.Context, fi int, folder string, out chan<- s3Object, seqp *int) error {
-	in := &s3.ListObjectsV2Input{Bucket: &r.s.bucket, Prefix: &folder}
-	seen := map[string]bool{}
-	earliest := r.q.Start.Add(-nameTimeMargin)
-	seq := *seqp
-	defer func() { *seqp = seq }()
-	for {
-		if r.after(s3Pos{fi, seq}) {
-			return nil // an earlier object failed
-		}
-		page, err := r.s.api.ListObjectsV2(ctx, in, r.optFns())
-		if err != nil {
-			return r.awsErr("s3:ListBucket", "", err)
-		}
-		var queue []s3Object
-		for _, o := range page.Contents {
-			if o.Key == nil || strings.HasSuffix(*o.Key, "/") {
-				continue // a folder marker
-			}
-			key := *o.Key
-			name := key[strings.LastIndex(key, "/")+1:]
-			switch {
-			case isDigestName(name) || isInsightName(name) || !hasTrailName(name):
-				r.mu.Lock()
-				r.st.FilesSkipped++
-				r.other++
-				r.mu.Unlock()
-				continue
-			case !r.q.Start.IsZero() && deliveredBefore(name, earliest):
-				r.mu.Lock()
-				r.st.FilesSkipped++
-				r.early++
-				r.mu.Unlock()
-				continue
-			}
-			size := int64(0)
-			if o.Size != nil {
-				size = *o.Size
-			}
-			queue = append(queue, s3Object{key: key, size: size, pos: s3Pos{fi, seq}})
-			seq++
-		}
-		r.prog.Grow(int64(len(queue)))
-		for _, o := range queue {
-			select {
-			case out <- o:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		next, err := r.nextToken(folder, page, seen)
-		if err != nil || next == nil {
-			return err
-		}
-		in.ContinuationToken = next
-	}
 }
 
 // maxBodyAttempts bounds the downloads of one object whose body broke off

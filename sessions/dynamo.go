@@ -19,13 +19,9 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
-// The broker's table layout (SPEC §5). The store reads the table, not its
-// indexes (see NewDynamoStore).
-const (
-	ProfileIndex = "gsi-profile" // partition key profile, sort key created_at
-	StatusIndex  = "gsi-status"  // partition key status, sort key created_at
-	keyAttribute = "id"
-)
+// keyAttribute is the partition key of the broker's table (SPEC §5). The
+// store reads the table, not its indexes (see NewDynamoStore).
+const keyAttribute = "id"
 
 // Defaults of DynamoOptions.
 const (

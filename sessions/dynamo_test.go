@@ -98,7 +98,7 @@ func createTable(t *testing.T, c *dynamodb.Client, name string, o tableOpts) {
 	}
 	attrs := []string{"id", "user", "status", "server_instance_id", "created_at"}
 	if !o.noProfileIndex {
-		p := gsi(ProfileIndex, "profile")
+		p := gsi("gsi-profile", "profile")
 		if o.profileKeysOnly {
 			p.Projection.ProjectionType = types.ProjectionTypeKeysOnly
 		}

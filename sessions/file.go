@@ -381,45 +381,29 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 // repeated keys, repeated Items and repeated type tags.
 func attrValues(raw []byte, name string) []string {
 	var out []string
-	// members calls f with each member of the JSON object raw.
-	members := func(raw []byte, f func(k string, v json.RawMessage)) {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-			return
-		}
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				return
-			}
-			var v json.RawMessage
-			if dec.Decode(&v) != nil {
-				return
-			}
-			k, _ := t.(string)
-			f(k, v)
+	add := func(v json.RawMessage) {
+		var s string
+		if json.Unmarshal(v, &s) == nil && s != "" {
+			out = append(out, s)
 		}
 	}
 	var walk func(raw []byte)
 	walk = func(raw []byte) {
-		members(raw, func(k string, v json.RawMessage) {
-			switch k {
-			case "Item":
+		eachMember(raw, func(k string, v json.RawMessage) bool {
+			switch {
+			case k == "Item":
 				walk(v)
-			case name:
-				var s string
-				if json.Unmarshal(v, &s) == nil {
-					if s != "" {
-						out = append(out, s)
+			case k == name && firstByte(v) == '{': // {"S":…}, tags repeated or not
+				eachMember(v, func(tag string, tv json.RawMessage) bool {
+					if tag == "S" {
+						add(tv)
 					}
-					return
-				}
-				members(v, func(tag string, tv json.RawMessage) { // {"S":…}
-					if tag == "S" && json.Unmarshal(tv, &s) == nil && s != "" {
-						out = append(out, s)
-					}
+					return true
 				})
+			case k == name:
+				add(v)
 			}
+			return true
 		})
 	}
 	walk(raw)
@@ -503,29 +487,43 @@ func repeatedKey(raw []byte) string {
 // firstRepeated is the first member name of the JSON object raw for which
 // counts is true that raw holds twice, or "".
 func firstRepeated(raw []byte, counts func(string) bool) string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return ""
-	}
 	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		k, _ := t.(string)
+	dup := ""
+	eachMember(raw, func(k string, _ json.RawMessage) bool {
 		if counts(k) {
 			if seen[k] {
-				return k
+				dup = k
+				return false
 			}
 			seen[k] = true
 		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return ""
+		return true
+	})
+	return dup
+}
+
+// eachMember calls f with each member of the JSON object raw, in order and
+// repeats included, until f returns false. Nothing is called when raw is
+// not a valid object.
+func eachMember(raw []byte, f func(k string, v json.RawMessage) bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return
+		}
+		k, _ := t.(string)
+		if !f(k, v) {
+			return
 		}
 	}
-	return ""
 }
 
 func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
