@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // DefaultDeliverySlack is how long after the window's end S3 day folders
@@ -540,6 +542,7 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 		mu      sync.Mutex
 		regions []string
 		found   = map[string]bool{}
+		leftOut = map[string]bool{} // regions whose folders the filter leaves out
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opts.InFlight)
@@ -594,9 +597,12 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 				found[l.region] = true
 				mu.Unlock()
 			} else {
-				dirs, _, err := r.listDirs(gctx, trail)
+				dirs, objs, err := r.listDirs(gctx, trail)
 				if err != nil {
 					return err
+				}
+				if len(objs) > 0 {
+					r.skip(r.url(trail), english.Count(len(objs), "object", "objects")+" outside the region folders")
 				}
 				if len(dirs) == 0 && l.account != "" {
 					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("%s holds no region folder: check the organisation and account ids in the prefix", r.url(trail))}
@@ -609,6 +615,9 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 				found[last(rp)] = true
 				if r.regions.keep(last(rp)) {
 					regions = append(regions, rp)
+				} else {
+					leftOut[last(rp)] = true
+					r.skip(r.url(rp), "region not asked for ("+strings.Join(r.regions.desc, "; ")+"): not listed")
 				}
 			}
 			return nil
@@ -621,6 +630,21 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(
 			"no logs of the regions asked for (%s); the trail has logs of: %s; change --region or the cloudtrail block's regions",
 			strings.Join(r.regions.desc, "; "), strings.Join(sortedKeys(found), ", "))}
+	}
+	if len(leftOut) > 0 && len(regions) > 0 {
+		// Roles are global and every region has an STS endpoint: a role
+		// entered through a region left out is not checked. Asking for
+		// fewer regions is a choice, but one that the report must show.
+		names := sortedKeys(leftOut)
+		whose := "their"
+		if len(names) == 1 {
+			whose = "its"
+		}
+		r.mu.Lock()
+		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
+			"the trail has logs of %s (%s), which the regions asked for (%s) leave out: sessions opened through %s STS endpoints are not checked; add them with --region (or --region all)",
+			english.Count(len(names), "other region", "other regions"), strings.Join(names, ", "), strings.Join(r.regions.desc, "; "), whose))
+		r.mu.Unlock()
 	}
 	sort.Strings(regions)
 	return regions, nil
@@ -696,6 +720,8 @@ func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, erro
 		seen = append(seen, acct)
 		if r.accounts.keep(acct) {
 			out = append(out, c)
+		} else {
+			r.skip(r.url(c), "account not asked for ("+strings.Join(r.accounts.desc, "; ")+"): not listed")
 		}
 	}
 	if len(out) == 0 {

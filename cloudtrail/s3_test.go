@@ -383,6 +383,26 @@ func TestS3Source(t *testing.T) {
 				t.Errorf("listed %s, which the filters exclude", p)
 			}
 		}
+		// What the filters leave out is in the report: each folder as a
+		// skip, and the regions as a coverage gap (a role can be entered
+		// through any region's STS endpoint).
+		var leftOut []string
+		for _, s := range st.Skipped {
+			if strings.Contains(s.Reason, "not asked for") {
+				leftOut = append(leftOut, s.Item)
+			}
+		}
+		slices.Sort(leftOut)
+		wantOut := []string{
+			"s3://trail/AWSLogs/" + s3Account1 + "/",
+			"s3://trail/AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/",
+		}
+		if !slices.Equal(leftOut, wantOut) {
+			t.Errorf("folders left out by the filters, as skipped: %q, want %q", leftOut, wantOut)
+		}
+		if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "1 other region (eu-west-1)") || !strings.Contains(st.Warnings[0], "--region") {
+			t.Errorf("warnings %q: want one naming eu-west-1, left out by the region filter", st.Warnings)
+		}
 
 		_, _, err = readS3(t, client, "trail", "", S3Options{Accounts: []string{"999999999999"}}, window)
 		if err == nil || !strings.Contains(err.Error(), "999999999999") || !strings.Contains(err.Error(), s3Account1+", "+s3Account2+", "+s3Account3) {
@@ -896,5 +916,27 @@ func TestS3ListingErrorAfterItsObjects(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "OBJA") {
 			t.Errorf("download delay %v: error %v, want the page-1 object's", d, err)
 		}
+	}
+}
+
+// An object beside the region folders (CloudTrail never writes one there)
+// is not read, but it is in the report.
+func TestS3ObjectsBesideRegionFolders(t *testing.T) {
+	at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	rec := assumeRole()
+	set(rec, "eventTime", at.Format(time.RFC3339))
+	doc := gzipBytes(t, recordsDoc(t, rec))
+	objs := map[string][]byte{
+		cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "A"): doc,
+		"AWSLogs/111122223333/CloudTrail/copied.json.gz":                                doc,
+	}
+	src := newS3Source(&flakyS3{objects: objs}, "us-east-1", "b", "", S3Options{})
+	st, err := src.Read(context.Background(), Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Skip{Item: "s3://b/AWSLogs/111122223333/CloudTrail/", Reason: "1 object outside the region folders"}
+	if st.Files != 1 || !slices.Contains(st.Skipped, want) {
+		t.Errorf("%d files read, skipped %+v; want 1 read and %+v", st.Files, st.Skipped, want)
 	}
 }
