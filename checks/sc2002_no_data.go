@@ -22,7 +22,7 @@ func (noData) Meta() Meta {
 		Precision:        "medium",
 		Doc: `A profile whose rules demand tracked sessions had no session events in the window, the sources held no assume-role call at all in the window (whatever the policy demands), LookupEvents read only the AWS configuration's region (no ` + "`--region`" + `), a LookupEvents window starts within an hour of the 90 days it keeps, an S3 trail holds logs of regions that the regions asked for (` + "`--region`" + ` or a ` + "`cloudtrail`" + ` block's ` + "`regions`" + `) leave out, an S3 prefix ending in a date folder leaves out the day folder where the window's last events may be delivered, or a source was skipped because it could not be read (` + "`--skip-unreadable`" + `). No events is not proof of compliance: the trail may not cover the profile's accounts or regions, or the window may be wrong.
 
-**How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
+**How to fix**: check that the CloudTrail source covers the profile's accounts and regions (an organisation trail, ` + "`--region all`" + ` for LookupEvents and S3), widen ` + "`--since`" + `, and fix or remove unreadable sources.`,
 	}
 }
 

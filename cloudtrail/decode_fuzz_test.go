@@ -412,7 +412,11 @@ func FuzzFileSource(f *testing.F) {
 			t.Fatal(err)
 		}
 		opts := cloudtrail.FileOptions{Workers: 2, MaxRecordBytes: 1 << 20, MaxDecompressed: 8 << 20, SkipUnreadable: skip}
-		wantEvs, _, wantErr := decodeAll(bytes.NewReader(data), opts)
+		wantEvs, wantSt, wantErr := decodeAll(bytes.NewReader(data), opts)
+		// A folder none of whose files holds a CloudTrail document (a
+		// digest, another JSON object) is no evidence: unreadable as a
+		// whole.
+		noDocs := wantErr == nil && wantSt.Files == 0
 		var got []cloudtrail.Event
 		src := cloudtrail.NewFileSource([]string{dir}, opts)
 		var mu sync.Mutex
@@ -421,10 +425,23 @@ func FuzzFileSource(f *testing.F) {
 			got = append(got, e)
 			mu.Unlock()
 		})
-		if seen := st.Files + st.FilesSkipped + st.Unreadable; err == nil && seen != 2 {
+		want := int64(2)
+		if noDocs {
+			want = 3 // and the folder
+		}
+		if seen := st.Files + st.FilesSkipped + st.Unreadable; err == nil && seen != want {
 			t.Fatalf("two files: %d read, %d skipped, %d unreadable", st.Files, st.FilesSkipped, st.Unreadable)
 		}
 		switch {
+		case noDocs && skip:
+			if err != nil || st.Unreadable != 1 || st.FilesSkipped != 2 || len(got) != 0 {
+				t.Fatalf("no CloudTrail document, with SkipUnreadable: err %v, %d skipped, %d unreadable, %d events; want both files skipped and the folder unreadable", err, st.FilesSkipped, st.Unreadable, len(got))
+			}
+		case noDocs:
+			var se *cloudtrail.SourceError
+			if !errors.As(err, &se) || se.Source != dir {
+				t.Fatalf("no CloudTrail document: error %v, want one naming the folder %s", err, dir)
+			}
 		case wantErr != nil && skip:
 			if err != nil || st.Unreadable != 2 || len(got) != 0 {
 				t.Fatalf("with SkipUnreadable: err %v, %d unreadable, %d events; want both files unreadable", err, st.Unreadable, len(got))

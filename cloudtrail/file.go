@@ -28,7 +28,10 @@ import (
 // content). In a folder, a log file whose CloudTrail name says it was
 // delivered more than an hour before the window starts, or after the day
 // following the window's end, is skipped too: it cannot hold events of the
-// window, and the S3 source would not list it. Files are decoded
+// window, and the S3 source would not list it. A file given by its path
+// that is not a CloudTrail document, and a folder given whose files hold
+// none, are unreadable (no evidence, like an empty folder); in a folder
+// that holds log files, such a file is skipped. Files are decoded
 // concurrently by opts.Workers workers.
 //
 // Every file found lands in exactly one of Stats.Files (decoded),
@@ -49,9 +52,11 @@ func (s *fileSource) Name() string { return strings.Join(s.paths, ", ") }
 // fileJob is one file to decode, the idx-th found by the walk; readErr is
 // set when it is already known to be unreadable.
 type fileJob struct {
-	idx     int
-	path    string
-	readErr error
+	idx      int
+	top      int  // the path given by the user that led to it (fileSource.paths)
+	explicit bool // the user gave its path
+	path     string
+	readErr  error
 }
 
 // Read decodes every file but the log files that the window rules out by
@@ -128,8 +133,15 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	}()
 
 	var firstErr error
+	trailDocs := make([]int64, len(s.paths)) // per path given: files that held a CloudTrail document
+	failed := make([]bool, len(s.paths))     // per path given: a file under it could not be read
 	for r := range results {
 		prog.Add(1, r.stats.Records)
+		if r.err != nil {
+			failed[r.job.top] = true
+		} else if r.stats.Files > 0 {
+			trailDocs[r.job.top]++
+		}
 		switch {
 		case r.err == nil:
 			st.Add(r.stats)
@@ -156,6 +168,19 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	}
 	if err := ctx.Err(); err != nil {
 		return st, fmt.Errorf("reading %s: %w", s.Name(), err)
+	}
+	// A folder whose log files all turned out not to be CloudTrail
+	// documents is no evidence, like an empty one.
+	for i, t := range w.tops {
+		if !t.folder || t.read == 0 || t.outside > 0 || trailDocs[i] > 0 || failed[i] {
+			continue
+		}
+		err := fmt.Errorf("none of the folder's %s is a CloudTrail log file (each is a digest file or %s): check the path, and that the logs were copied into it", english.Count(t.read, ".json file", ".json files"), notTrailWhy)
+		if !s.opts.SkipUnreadable {
+			return st, &SourceError{Source: t.path, Err: err}
+		}
+		st.Unreadable++
+		st.Skipped = append(st.Skipped, Skip{Item: t.path, Reason: "unreadable: " + err.Error()})
 	}
 	return st, nil
 }
@@ -195,6 +220,11 @@ func (s *fileSource) readFile(abort func() error, job fileJob, emit func(Event))
 		if aerr := abort(); aerr != nil {
 			return st, aerr
 		}
+	}
+	if err == nil && job.explicit && st.Files == 0 && len(st.Skipped) == 1 && st.Skipped[0].Reason == reasonNotTrail {
+		// In a folder such a file is passed over; one given by its path
+		// was meant to be read.
+		return Stats{Bytes: st.Bytes}, &SourceError{Source: job.path, Err: errors.New(reasonNotTrail + "; give CloudTrail log files ({\"Records\":[…]}) or the output of aws cloudtrail lookup-events")}
 	}
 	return st, err
 }
@@ -250,9 +280,10 @@ type walker struct {
 	stopped      bool
 	inSkipped    string // walking a CloudTrail-Digest or -Insight folder (the reason): its files are counted, not listed
 	delivery     deliveryWindow
-	early, late  int64 // log files passed over by their delivery time (counted in skippedFiles)
-	logFiles     int64 // files named as log files, outside digest and Insights folders, read or not
-	unreadables  int64 // entries that could not be read (each is an error of its own)
+	early, late  int64     // log files passed over by their delivery time (counted in skippedFiles)
+	logFiles     int64     // files named as log files, outside digest and Insights folders, read or not
+	unreadables  int64     // entries that could not be read (each is an error of its own)
+	tops         []walkTop // the paths given, in order
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -269,11 +300,23 @@ func newWalker(send func(fileJob) bool) *walker {
 	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
 }
 
+// walkTop is what the walk found under a path given by the user.
+type walkTop struct {
+	path    string
+	folder  bool
+	read    int64 // files handed out to be decoded (not unreadable ones)
+	outside int64 // log files passed over by their delivery time
+}
+
 func (w *walker) add(path string, readErr error) {
 	if w.stopped {
 		return
 	}
-	if !w.send(fileJob{idx: w.found, path: path, readErr: readErr}) {
+	top := len(w.tops) - 1
+	if readErr == nil {
+		w.tops[top].read++
+	}
+	if !w.send(fileJob{idx: w.found, top: top, explicit: !w.tops[top].folder, path: path, readErr: readErr}) {
 		w.stopped = true
 	}
 	w.found++
@@ -328,12 +371,14 @@ var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json
 // walkTop handles one path given by the user; false means the walk stopped.
 func (w *walker) walkTop(path string) bool {
 	fi, err := os.Stat(path)
+	w.tops = append(w.tops, walkTop{path: path, folder: err == nil && fi.IsDir()})
 	switch {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
-		before, unreadable := w.logFiles, w.unreadables
+		before, unreadable, outside := w.logFiles, w.unreadables, w.early+w.late
 		w.walkDir(path, fi, 0)
+		w.tops[len(w.tops)-1].outside = w.early + w.late - outside
 		if !w.stopped && w.logFiles == before && w.unreadables == unreadable {
 			// An empty folder is no evidence: most often a wrong path
 			// or a copy that did not happen.

@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -254,11 +255,23 @@ func TestFileSourceDigestNames(t *testing.T) {
 		{"folder named by the user", []string{archive}, 2, 2, 2},
 		{"file given by its path", []string{logFile}, 1, 0, 1},
 		// A root named CloudTrail-Digest is the user's choice: its files are
-		// read, and a digest is recognised by its content.
+		// read, and a digest is recognised by its content. A folder that
+		// holds only digests is no evidence: unreadable, like an empty one
+		// (and with SkipUnreadable, one unreadable source).
 		{"digest folder given as the root", []string{filepath.Join(archive, "AWSLogs/111122223333/CloudTrail-Digest")}, 0, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
+			if tc.files == 0 {
+				var se *SourceError
+				if !errors.As(err, &se) || se.Source != tc.paths[0] || !strings.Contains(err.Error(), "none of the folder's 1 .json file is a CloudTrail log file (each is a digest file") {
+					t.Fatalf("error %v, want one naming the folder that holds only a digest", err)
+				}
+				_, st, err = readAll(t, NewFileSource(tc.paths, FileOptions{SkipUnreadable: true}))
+				if err != nil || st.Unreadable != 1 || len(st.Skipped) != 2 {
+					t.Fatalf("with SkipUnreadable: %v, %+v; want the folder unreadable", err, st)
+				}
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -469,5 +482,53 @@ func TestFileSourceStopsAfterError(t *testing.T) {
 	p.mu.Unlock()
 	if n >= 52 {
 		t.Errorf("the walk handed out %d files of 52 after the second failed", n)
+	}
+}
+
+// A JSON file that is not a CloudTrail document is passed over (and
+// counted) in a folder that holds log files, but it is no evidence where
+// it is all there is: given by its path, or every file of a folder given.
+// A Records key in another case is refused wherever it is, since a decoder
+// that ignores case would read its records.
+func TestNotCloudTrailDocuments(t *testing.T) {
+	dir := t.TempDir()
+	other := []byte(`{"Version":"2012-10-17","Statement":[]}`)
+	lower := bytes.Replace(recordsDoc(t, assumeRole()), []byte(`"Records"`), []byte(`"records"`), 1)
+	mixed := filepath.Join(dir, "mixed")
+	writeFile(t, mixed, "a.json", recordsDoc(t, assumeRole()))
+	writeFile(t, mixed, "policy.json", other)
+	onlyOther := filepath.Join(dir, "only-other")
+	writeFile(t, onlyOther, "one.json", other)
+	writeFile(t, onlyOther, "two.json.gz", gzipBytes(t, other))
+	file := writeFile(t, dir, "policy.json", other)
+	lowerFile := writeFile(t, dir, "lower/x.json", lower)
+
+	_, st, err := readAll(t, NewFileSource([]string{mixed}, FileOptions{}))
+	if err != nil || st.Files != 1 || st.FilesSkipped != 1 || st.AssumeRole != 1 {
+		t.Errorf("a folder with a log file and another JSON file: %v, %+v; want 1 read, 1 skipped", err, st)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{file, "not a CloudTrail document: a JSON object without Records, Events or event fields; give CloudTrail log files"},
+		{onlyOther, "none of the folder's 2 .json files is a CloudTrail log file"},
+		{lowerFile, `key "records" at byte 1: CloudTrail's is "Records" (keys are case-sensitive)`},
+		{filepath.Dir(lowerFile), `key "records" at byte 1: CloudTrail's is "Records"`},
+	} {
+		_, _, err := readAll(t, NewFileSource([]string{tc.path}, FileOptions{}))
+		var se *SourceError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want a SourceError with %q", tc.path, err, tc.want)
+			continue
+		}
+		if want := tc.path; tc.path == filepath.Dir(lowerFile) {
+			if se.Source != lowerFile {
+				t.Errorf("error names %s, want %s", se.Source, lowerFile)
+			}
+		} else if se.Source != want {
+			t.Errorf("error names %s, want %s", se.Source, want)
+		}
+		_, st, err = readAll(t, NewFileSource([]string{tc.path}, FileOptions{SkipUnreadable: true}))
+		if err != nil || st.Unreadable != 1 || st.Files != 0 {
+			t.Errorf("%s with SkipUnreadable: %v, %+v; want one unreadable", tc.path, err, st)
+		}
 	}
 }

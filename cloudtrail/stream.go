@@ -9,6 +9,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -77,7 +78,8 @@ const (
 	reasonDigestFolder  = "folder of CloudTrail digest files (hashes of log files, no events)"
 	reasonInsight       = "CloudTrail Insights file (unusual activity summaries, no API calls)"
 	reasonInsightFolder = "folder of CloudTrail Insights files (unusual activity summaries, no API calls)"
-	reasonNotTrail      = "not a CloudTrail document: a JSON object without Records, Events or event fields"
+	reasonNotTrail      = "not a CloudTrail document: " + notTrailWhy
+	notTrailWhy         = "a JSON object without Records, Events or event fields"
 	reasonNotJSONName   = "not a .json or .json.gz file"
 )
 
@@ -496,6 +498,7 @@ func (d *docDecoder) object() error {
 		if err != nil {
 			return err
 		}
+		keyOff := d.off(start)
 		var key string
 		if kflags&flagEscape != 0 {
 			key = unquote(d.buf[start:end], kflags)
@@ -532,6 +535,16 @@ func (d *docDecoder) object() error {
 				return err
 			}
 		default:
+			if strings.EqualFold(key, "Records") || strings.EqualFold(key, "Events") {
+				// A decoder that ignores case (encoding/json into a
+				// struct) would read the records: refuse the file
+				// rather than pass it over as not CloudTrail.
+				want := "Records"
+				if strings.EqualFold(key, "Events") {
+					want = "Events"
+				}
+				return fmt.Errorf("key %s at byte %d: CloudTrail's is %q (keys are case-sensitive); fix the key, or leave the file out", clip(key), keyOff, want)
+			}
 			switch key {
 			case "digestPublicKeyFingerprint", "digestS3Object":
 				digest = true
