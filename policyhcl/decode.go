@@ -476,9 +476,22 @@ func (l *loader) profile(b *hcl.Block) {
 		if !ok {
 			continue
 		}
-		if _, ok := globsIntersect(s, roleArnShape, arnColons, nil); !ok {
-			l.warnf(rngs[i], "Not a role ARN",
-				"%q cannot match any IAM role ARN, which looks like arn:aws:iam::<account>:role/<name>; no role will map to profile %q through it.", s, name)
+		if _, ok := globsIntersect(s, roleArnShape, arnColons, nil); !ok || strings.HasSuffix(s, "/") {
+			// A typo here would leave the role's sessions to no profile
+			// and the policy passing: an error, like a bad account id.
+			why := "a role ARN ends in the role's name"
+			if ok {
+				l.errorf(rngs[i], "Not a role ARN",
+					"%q ends in \"/\" and cannot match any IAM role ARN (%s, like arn:aws:iam::111122223333:role/ProdAdmin); no role would map to profile %q through it. Remove the trailing slash, or end the pattern with * to take every role under a path.", s, why, name)
+				continue
+			}
+			hint := "Write it like arn:aws:iam::111122223333:role/ProdAdmin (IAM role paths: role/PATH/NAME; globs * and ?)."
+			if strings.Contains(s, ":sts:") || strings.Contains(s, ":assumed-role/") {
+				hint = "This is the ARN of a role session (arn:aws:sts::<account>:assumed-role/<role>/<session>); list the role itself: arn:aws:iam::<account>:role/<role>."
+			}
+			l.errorf(rngs[i], "Not a role ARN",
+				"%q cannot match any IAM role ARN, which looks like arn:<partition>:iam::<account>:role/<name>, so no role would map to profile %q through it. %s", s, name, hint)
+			continue
 		} else if acct, ok := literalAccount(s); ok && !isAccountID(acct) {
 			l.errorf(rngs[i], "Not an account id",
 				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
@@ -880,7 +893,7 @@ func (l *loader) finish() {
 		}
 	}
 	var catchAll *Rule
-	for _, r := range p.Rules {
+	for i, r := range p.Rules {
 		if catchAll != nil {
 			l.warnf(r.DeclRange, "Unreachable rule",
 				"Rule %q can never match: rule %q at %s comes first and has no conditions, so it matches every access. Move this rule above it or remove it.",
@@ -889,6 +902,12 @@ func (l *loader) finish() {
 		}
 		if len(r.Profiles) == 0 && len(r.Users) == 0 && len(r.Modes) == 0 && r.Time == nil && !l.badRule[r] {
 			catchAll = r
+			continue
+		}
+		if by := l.shadowedBy(p.Rules[:i], r, p.Profiles); by != nil {
+			l.warnf(r.DeclRange, "Unreachable rule",
+				"Rule %q can never match: rule %q at %s comes first, applies to every profile this rule names and has no other condition, so it matches every access to them. Move this rule above it or remove it.",
+				r.Name, by.Name, l.pos(by.DeclRange))
 		}
 	}
 	if p.Identity.Configured && len(p.Identity.Patterns) == 1 && p.Identity.Patterns[0].SubexpIndex("approval") < 0 {
@@ -900,6 +919,32 @@ func (l *loader) finish() {
 			}
 		}
 	}
+}
+
+// shadowedBy returns the earlier rule that matches every access to each
+// declared profile r names (such as profiles = ["*"] with no other
+// condition), so that r never decides one; nil when there is none. A rule
+// without profiles is the catch-all case, judged by the caller.
+func (l *loader) shadowedBy(earlier []*Rule, r *Rule, profiles []*Profile) *Rule {
+	if len(r.Profiles) == 0 {
+		return nil
+	}
+	for _, e := range earlier {
+		if l.badRule[e] || len(e.Profiles) == 0 {
+			continue
+		}
+		named, covered := 0, true
+		for _, p := range profiles {
+			if MatchAny(r.Profiles, p.Name) {
+				named++
+				covered = covered && e.coversProfile(p.Name, "")
+			}
+		}
+		if named > 0 && covered {
+			return e
+		}
+	}
+	return nil
 }
 
 func matchesAnyName(g Glob, names []string) bool {

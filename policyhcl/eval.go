@@ -165,8 +165,10 @@ func (p *Policy) ParseSourceIdentity(si string) (BrokerIdentity, bool) {
 
 // CanRequireSession reports whether some rule with effect
 // require_server_session could match an access to profile: its profiles
-// match (or it has none) and its mode allows "server" (or it has none).
-// Users and time are ignored, and so is shadowing by earlier rules.
+// match (or it has none), its mode allows "server" (or it has none), and no
+// earlier rule matches every server access to profile (the first matching
+// rule decides). Users and time are not judged: a rule with either may
+// match.
 func (p *Policy) CanRequireSession(profile string) bool {
 	return len(p.RulesRequiringSession(profile)) > 0
 }
@@ -179,18 +181,29 @@ func (p *Policy) RulesRequiringSession(profile string) []*Rule {
 	}
 	var out []*Rule
 	for _, r := range p.Rules {
-		if r.Effect != EffectRequireServerSession {
-			continue
+		if r.Effect == EffectRequireServerSession &&
+			(len(r.Profiles) == 0 || MatchAny(r.Profiles, profile)) &&
+			(len(r.Modes) == 0 || contains(r.Modes, ModeServer)) {
+			out = append(out, r)
 		}
-		if len(r.Profiles) > 0 && !MatchAny(r.Profiles, profile) {
-			continue
+		if r.coversProfile(profile, ModeServer) {
+			break // no later rule sees an access to profile
 		}
-		if len(r.Modes) > 0 && !contains(r.Modes, ModeServer) {
-			continue
-		}
-		out = append(out, r)
 	}
 	return out
+}
+
+// coversProfile reports whether r matches every access to profile in mode
+// ("" = in every mode): its profiles match (or it has none) and it has no
+// users, time or other mode condition.
+func (r *Rule) coversProfile(profile, mode string) bool {
+	if len(r.Profiles) > 0 && !MatchAny(r.Profiles, profile) {
+		return false
+	}
+	if len(r.Users) > 0 || r.Time != nil {
+		return false
+	}
+	return len(r.Modes) == 0 || mode != "" && contains(r.Modes, mode)
 }
 
 // AccountIDs returns the sorted literal account ids in the profiles'

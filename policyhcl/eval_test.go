@@ -372,6 +372,27 @@ rule "staging" { effect = "require_server" profiles = ["staging"] }
 	if !any.CanRequireSession("whatever") {
 		t.Error("a rule without profiles applies to every profile")
 	}
+	// The first matching rule decides: a rule that takes every server
+	// access to a profile hides the rules after it, and only such a rule.
+	shadow := mustLoad(t, map[string]string{"p.hcl": `
+rule "open"      { effect = "allow"                  profiles = ["*"] }
+rule "prod"      { effect = "require_server_session" profiles = ["prod"] }
+`})
+	if shadow.CanRequireSession("prod") {
+		t.Error(`prod: a rule with profiles = ["*"] and no condition comes first, so no access reaches the require rule`)
+	}
+	for _, first := range []string{
+		`rule "first" { effect = "allow" profiles = ["*"] users = ["alice"] }`,
+		`rule "first" { effect = "allow" profiles = ["*"] mode = ["cli"] }`,
+		"rule \"first\" {\n effect = \"allow\"\n profiles = [\"*\"]\n time { days = [\"sunday\"] }\n}",
+		`rule "first" { effect = "allow" profiles = ["dev"] }`,
+		`rule "first" { effect = "require_server_session" profiles = ["*"] }`,
+	} {
+		p := mustLoad(t, map[string]string{"p.hcl": first + "\n" + `rule "prod" { effect = "require_server_session" profiles = ["prod"] }`})
+		if !p.CanRequireSession("prod") {
+			t.Errorf("%s: prod can still be required (the first rule leaves some accesses to the next)", first)
+		}
+	}
 }
 
 func TestAccountIDs(t *testing.T) {
@@ -521,3 +542,23 @@ var checkIDs = func() map[string]string {
 	}
 	return m
 }()
+
+// "direct" is no approval in any case: a pattern written with (?i) lets
+// DIRECT through, and it must not count as an approval id.
+func TestHasApprovalIgnoresCase(t *testing.T) {
+	p := mustLoad(t, map[string]string{"p.hcl": `identity {
+  pattern = "(?i)^sentinel[:.](?P<user>[a-z0-9]{1,20})[:.](?P<approval>direct|[0-9a-f]{8})[:.](?P<request>[0-9a-f]{8})$"
+}`})
+	for si, want := range map[string]bool{
+		"sentinel:alice:direct:12345678":   false,
+		"sentinel:alice:DIRECT:12345678":   false,
+		"sentinel:alice:Direct:12345678":   false,
+		"sentinel:alice:DEADBEEF:12345678": true,
+		"sentinel:alice:deadbeef:12345678": true,
+	} {
+		id, ok := p.ParseSourceIdentity(si)
+		if !ok || id.HasApproval() != want {
+			t.Errorf("%s: parsed %v, HasApproval %v; want %v", si, ok, id.HasApproval(), want)
+		}
+	}
+}

@@ -180,7 +180,7 @@ func FuzzParseSourceIdentity(f *testing.F) {
 			if !ok || id.Legacy || id.Raw != si || id.Approval == "" || id.User == "" || !strings.HasSuffix(si, id.Request) {
 				t.Fatalf("4-part %q parsed as %+v, %v", si, id, ok)
 			}
-			if id.HasApproval() != (id.Approval != "direct") {
+			if id.HasApproval() != !strings.EqualFold(id.Approval, "direct") {
 				t.Fatalf("HasApproval wrong for %+v", id)
 			}
 		case def3.MatchString(si):

@@ -109,7 +109,16 @@ func TestDiagnostics(t *testing.T) {
 		{"role_arns not a list", `profile "p" { role_arns = "arn:aws:iam::111122223333:role/A" }`,
 			[]wantDiag{errAt(1, 27, "Incorrect value type", `role_arns = ["arn:aws:iam::111122223333:role/A"]`)}},
 		{"role_arns cannot be a role", `profile "p" { role_arns = ["arn:aws:iam::111122223333:user/alice"] }`,
-			[]wantDiag{warnAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
+			[]wantDiag{errAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
+		{"role_arns a session ARN", `profile "p" { role_arns = ["arn:aws:sts::111122223333:assumed-role/ProdAdmin/*"] }`,
+			[]wantDiag{errAt(1, 28, "Not a role ARN", "list the role itself: arn:aws:iam::<account>:role/<role>")}},
+		{"role_arns missing a colon", `profile "p" { role_arns = ["arn:aws:iam:111122223333:role/ProdAdmin"] }`,
+			[]wantDiag{errAt(1, 28, "Not a role ARN", "like arn:aws:iam::111122223333:role/ProdAdmin")}},
+		{"role_arns two in one string", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A,arn:aws:iam::111122223333:role/B"] }`,
+			[]wantDiag{errAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
+		{"role_arns ending in a slash", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/ProdAdmin/"] }`,
+			[]wantDiag{errAt(1, 28, "Not a role ARN", "Remove the trailing slash")}},
+		{"role_arns under a path", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/team/*", "arn:aws-cn:iam::111122223333:role/A", "*"] }`, nil},
 		{"role_arns account not 12 digits", `profile "p" { role_arns = ["arn:aws:iam::1111222233:role/A", "arn:aws:iam::*:role/B", "arn:aws:iam::1111*:role/C", "arn:aws:iam::11112222333?:role/C", "arn:aws:iam::111122223333:role/D"] }`,
 			[]wantDiag{errAt(1, 28, "Not an account id", `account "1111222233", which is not 12 digits`)}},
 		{"bad regex", `identity { pattern = "^sentinel:(?P<user>[a-z+$" }`,
@@ -246,6 +255,26 @@ rule "r" {
 		{"unreachable rule after a catch-all", `rule "all" { effect = "deny" }
 rule "later" { effect = "allow" }`,
 			[]wantDiag{warnAt(2, 1, "Unreachable rule", `rule "all" at p.hcl:1:1`)}},
+		{"unreachable rule after a rule for every profile", `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/A"] }
+profile "dev" { role_arns = ["arn:aws:iam::111122223333:role/B"] }
+rule "open" {
+  effect   = "allow"
+  profiles = ["*"]
+}
+rule "prod" {
+  effect   = "require_server_session"
+  profiles = ["prod"]
+}`, []wantDiag{warnAt(7, 1, "Unreachable rule", `rule "open" at p.hcl:3:1 comes first, applies to every profile this rule names`)}},
+		{"a rule for every profile with a condition leaves the next reachable", `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/A"] }
+rule "open" {
+  effect   = "allow"
+  profiles = ["*"]
+  users    = ["alice"]
+}
+rule "prod" {
+  effect   = "require_server_session"
+  profiles = ["prod", "dev"]
+}`, []wantDiag{warnAt(9, 23, "No profile matches", `"dev"`)}},
 		{"require_approval without an approval group", `identity { pattern = "^s:(?P<user>[a-z]+)$" }
 rule "r" { effect = "require_approval" }`,
 			[]wantDiag{warnAt(2, 21, "Approval cannot be shown", "(?P<approval>")}},

@@ -2,6 +2,7 @@ package policyhcl
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -77,9 +78,10 @@ type BrokerIdentity struct {
 }
 
 // HasApproval reports whether the identity carries an approval id (not
-// "direct" and not the 3-part form).
+// "direct" in any case, which a case-insensitive pattern lets through, and
+// not the 3-part form).
 func (b BrokerIdentity) HasApproval() bool {
-	return b.Approval != "" && b.Approval != "direct"
+	return b.Approval != "" && !strings.EqualFold(b.Approval, "direct")
 }
 
 // SessionTable is a session_table block: the label is the DynamoDB table.

@@ -5,7 +5,7 @@ identity {
 session_table "sessions" {}
 
 profile "prod" {
-  role_arns = ["arn:aws:iam::111122223333:user/alice"]
+  role_arns = ["arn:aws:iam::111122223333:role/Prod"]
 }
 
 rule "catch-all" {
