@@ -768,6 +768,14 @@ func (l *loader) check(b *hcl.Block) {
 				l.errorf(a.Expr.Range(), "Invalid min_compliance",
 					"min_compliance has at most two decimals (a hundredth of a percent), got %s; round it, for example to %s.", strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64))
 			} else {
+				if v > 0 && v <= 1 {
+					pct := strconv.FormatFloat(math.Round(v*10000)/100, 'f', -1, 64)
+					// 0.95 reads as a fraction, but means 0.95%: a
+					// profile with nearly every session untracked passes.
+					l.warnf(a.Expr.Range(), "min_compliance looks like a fraction",
+						"min_compliance is a percentage from 0 to 100, so %s means %s%% of sessions tracked, not %s%%. Write %s if that is what you meant.",
+						strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(v, 'g', -1, 64), pct, pct)
+				}
 				c.MinCompliance = &v
 			}
 		}
