@@ -189,6 +189,10 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 		switch op {
 		case "IN":
 			where = append(where, col+" IN ("+strings.Join(lits, ", ")+")")
+		case "IN or NULL":
+			// A record without the field is kept, as the S3 source
+			// keeps it by the folder it is in.
+			where = append(where, "("+col+" IN ("+strings.Join(lits, ", ")+") OR "+col+" IS NULL)")
 		case "BETWEEN":
 			where = append(where, col+" BETWEEN "+lits[0]+" AND "+lits[1])
 		default:
@@ -240,7 +244,7 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 				return "", err
 			}
 		}
-		if err := add("awsregion", "IN", regions...); err != nil {
+		if err := add("awsregion", "IN or NULL", regions...); err != nil {
 			return "", err
 		}
 	}
@@ -253,7 +257,7 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 				return "", err
 			}
 		}
-		if err := add("recipientaccountid", "IN", accounts...); err != nil {
+		if err := add("recipientaccountid", "IN or NULL", accounts...); err != nil {
 			return "", err
 		}
 	}

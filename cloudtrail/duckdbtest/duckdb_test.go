@@ -76,6 +76,9 @@ FROM raw;
 -- Presto's json_extract_scalar is DuckDB's json_extract_string for the
 -- scalar paths the query reads.
 CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p);
+-- Trino's regexp_like (a match anywhere in the string, NULL for NULL) is
+-- DuckDB's regexp_matches.
+CREATE MACRO regexp_like(s, p) AS regexp_matches(s, p);
 `
 
 func openDB(t *testing.T) *sql.DB {

@@ -395,3 +395,46 @@ func TestSourcesWithoutRegion(t *testing.T) {
 		t.Errorf("s3: the request was signed %q, want for us-east-1", a)
 	}
 }
+
+// With --region and --account, a record without awsRegion or
+// recipientAccountId is still read from Athena, as the file and S3 sources
+// read it from the folder it is in: the query's filter on those columns
+// keeps NULL.
+func TestAthenaFiltersKeepRecordsWithoutRegionOrAccount(t *testing.T) {
+	rec := `{"eventVersion":"1.08","eventID":"n1","eventTime":"2027-01-01T11:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole",` +
+		`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s"},"responseElements":{}}`
+	polFile := t.TempDir() + "/policy.hcl"
+	writeFile(t, polFile, `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)
+	pol, _, err := LoadPolicy([]string{polFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := t.TempDir()
+	writeFile(t, trail+"/AWSLogs/111122223333/CloudTrail/eu-west-1/2027/01/01/111122223333_CloudTrail_eu-west-1_20270101T1105Z_a.json", `{"Records":[`+rec+`]}`)
+	rows, err := athenatest.LoadTrail(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, parts := range map[string]map[string]string{
+		"partitioned":     {"timestamp": "timestamp", "region": "region", "account": "account"},
+		"not partitioned": {"timestamp": "timestamp"},
+	} {
+		srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows, Partitions: parts}})
+		spec := "athena://primary/db.tbl"
+		if name == "not partitioned" {
+			spec += "?region_column=&account_column="
+		}
+		src, err := OpenCloudTrail(context.Background(), spec, nil, athenaEnv(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd,
+			Query: cloudtrail.Query{Regions: []string{"eu-west-1"}, Accounts: []string{"111122223333"}}})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(res.Findings) != 1 || res.Findings[0].CheckID != "SC1003" || len(res.Findings[0].Events) != 1 || res.Findings[0].Events[0] != "n1" {
+			t.Errorf("%s: findings %+v, want SC1003 for n1", name, res.Findings)
+		}
+	}
+}
