@@ -302,12 +302,7 @@ func TestAthenaEventTimesTheBoundsCannotJudge(t *testing.T) {
 		return `{"eventVersion":"1.08","eventID":"` + id + `",` + tm + `"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","recipientAccountId":"111122223333",` +
 			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s"},"responseElements":{}}`
 	}
-	polFile := t.TempDir() + "/policy.hcl"
-	writeFile(t, polFile, `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)
-	pol, _, err := LoadPolicy([]string{polFile})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := prodPolicy(t)
 	for _, tc := range []struct {
 		name, eventTime string
 		err             string // "": the event is read, denied (no rule)
@@ -403,12 +398,7 @@ func TestSourcesWithoutRegion(t *testing.T) {
 func TestAthenaFiltersKeepRecordsWithoutRegionOrAccount(t *testing.T) {
 	rec := `{"eventVersion":"1.08","eventID":"n1","eventTime":"2027-01-01T11:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole",` +
 		`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s"},"responseElements":{}}`
-	polFile := t.TempDir() + "/policy.hcl"
-	writeFile(t, polFile, `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)
-	pol, _, err := LoadPolicy([]string{polFile})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := prodPolicy(t)
 	trail := t.TempDir()
 	writeFile(t, trail+"/AWSLogs/111122223333/CloudTrail/eu-west-1/2027/01/01/111122223333_CloudTrail_eu-west-1_20270101T1105Z_a.json", `{"Records":[`+rec+`]}`)
 	rows, err := athenatest.LoadTrail(trail)
@@ -437,4 +427,16 @@ func TestAthenaFiltersKeepRecordsWithoutRegionOrAccount(t *testing.T) {
 			t.Errorf("%s: findings %+v, want SC1003 for n1", name, res.Findings)
 		}
 	}
+}
+
+// prodPolicy is a policy of one profile, prod, and no rule.
+func prodPolicy(t *testing.T) *policyhcl.Policy {
+	t.Helper()
+	polFile := t.TempDir() + "/policy.hcl"
+	writeFile(t, polFile, `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)
+	pol, _, err := LoadPolicy([]string{polFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
 }
