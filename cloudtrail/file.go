@@ -133,6 +133,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	}()
 
 	var firstErr error
+	firstTop := len(s.paths)                 // the path given under which firstErr's file was found
 	trailDocs := make([]int64, len(s.paths)) // per path given: files that held a CloudTrail document
 	failed := make([]bool, len(s.paths))     // per path given: a file under it could not be read
 	for r := range results {
@@ -154,35 +155,75 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 			st.Bytes += r.stats.Bytes
 			if int64(r.job.idx) < stop.Load() {
 				stop.Store(int64(r.job.idx))
-				firstErr = r.err
+				firstErr, firstTop = r.err, r.job.top
 			}
 		}
 	}
-	// The walk is over: the jobs channel closed before the workers ended.
+	// The walk is over: the jobs channel closed before the workers ended,
+	// so w is read alone from here.
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
+	// A folder whose files all turned out not to be CloudTrail documents
+	// is no evidence, like an empty one. Only the paths walked whole
+	// before the first unreadable file are judged: it is the error of the
+	// first problem in walk order.
+	var noDocs error
+	if ctx.Err() == nil {
+		for _, t := range w.withoutDocuments(trailDocs, failed, firstTop) {
+			err := &SourceError{Source: t.path, Err: fmt.Errorf("none of the folder's %s is a CloudTrail log file (each is a digest file or %s): check the path, and that the logs were copied into it",
+				english.Count(t.read, ".json or .json.gz file", ".json and .json.gz files"), notTrailWhy)}
+			if !s.opts.SkipUnreadable {
+				noDocs = err
+				break
+			}
+			st.Unreadable++
+			st.Skipped = append(st.Skipped, Skip{Item: t.path, Reason: "unreadable: " + err.Err.Error()})
+		}
+	}
 	sort.SliceStable(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item })
+	if noDocs != nil {
+		return st, noDocs
+	}
 	if firstErr != nil {
 		return st, firstErr
 	}
 	if err := ctx.Err(); err != nil {
 		return st, fmt.Errorf("reading %s: %w", s.Name(), err)
 	}
-	// A folder whose log files all turned out not to be CloudTrail
-	// documents is no evidence, like an empty one.
+	return st, nil
+}
+
+// withoutDocuments returns, in order, the folders given before path index
+// limit whose files were read and held no CloudTrail document (docs counts
+// them per path given), leaving out a folder with log files passed over by
+// their delivery time, with a file that could not be read, or that holds
+// another path given which had documents (its files were read under that
+// path, the first to reach them).
+func (w *walker) withoutDocuments(docs []int64, failed []bool, limit int) []walkTop {
+	var out []walkTop
 	for i, t := range w.tops {
-		if !t.folder || t.read == 0 || t.outside > 0 || trailDocs[i] > 0 || failed[i] {
+		if i >= limit {
+			break
+		}
+		if !t.folder || t.read == 0 || t.outside > 0 || docs[i] > 0 || failed[i] {
 			continue
 		}
-		err := fmt.Errorf("none of the folder's %s is a CloudTrail log file (each is a digest file or %s): check the path, and that the logs were copied into it", english.Count(t.read, ".json file", ".json files"), notTrailWhy)
-		if !s.opts.SkipUnreadable {
-			return st, &SourceError{Source: t.path, Err: err}
+		inside := false
+		for j, u := range w.tops {
+			inside = inside || j != i && docs[j] > 0 && within(u.path, t.path)
 		}
-		st.Unreadable++
-		st.Skipped = append(st.Skipped, Skip{Item: t.path, Reason: "unreadable: " + err.Error()})
+		if !inside {
+			out = append(out, t)
+		}
 	}
-	return st, nil
+	return out
+}
+
+// within tells whether path is dir or lies under it, by their names.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // unreadableReason is the Skipped reason of an unreadable file: the error
@@ -377,9 +418,9 @@ func (w *walker) walkTop(path string) bool {
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
 		before, unreadable, outside := w.logFiles, w.unreadables, w.early+w.late
-		w.walkDir(path, fi, 0)
+		entered := w.walkDir(path, fi, 0)
 		w.tops[len(w.tops)-1].outside = w.early + w.late - outside
-		if !w.stopped && w.logFiles == before && w.unreadables == unreadable {
+		if entered && !w.stopped && w.logFiles == before && w.unreadables == unreadable {
 			// An empty folder is no evidence: most often a wrong path
 			// or a copy that did not happen.
 			w.unreadable(path, errNoLogFiles)
@@ -446,7 +487,9 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 	w.add(path, nil)
 }
 
-func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
+// walkDir walks a folder; false: it was walked already (through another
+// path given, or a link), and is not walked again.
+func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 	seen := false
 	if k, ok := keyOf(fi); ok {
 		seen = w.visitedDirs[k]
@@ -458,17 +501,17 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		w.visitedPaths[real] = true
 	}
 	if seen {
-		w.skips = append(w.skips, Skip{Item: dir, Reason: "folder already read (a symbolic link loop or a second link to it)"})
-		return
+		w.skips = append(w.skips, Skip{Item: dir, Reason: "folder already read (a symbolic link loop, a second link to it, or a path given inside another)"})
+		return false
 	}
 	if depth > maxWalkDepth {
 		w.unreadable(dir, fmt.Errorf("folders nested deeper than %d levels (a symbolic link loop?)", maxWalkDepth))
-		return
+		return true
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
-		return
+		return true
 	}
 	if reason := skippedFolder(filepath.Base(dir)); w.inSkipped == "" && depth > 0 && reason != "" {
 		// A digest or Insights folder holds a file per region and account
@@ -485,7 +528,7 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 	}
 	for _, e := range entries {
 		if w.stopped {
-			return
+			return true
 		}
 		path := filepath.Join(dir, e.Name())
 		var info fs.FileInfo
@@ -512,4 +555,5 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) {
 		}
 		w.file(path, info, false, e.Type()&fs.ModeSymlink != 0)
 	}
+	return true
 }

@@ -264,7 +264,7 @@ func TestFileSourceDigestNames(t *testing.T) {
 			_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
 			if tc.files == 0 {
 				var se *SourceError
-				if !errors.As(err, &se) || se.Source != tc.paths[0] || !strings.Contains(err.Error(), "none of the folder's 1 .json file is a CloudTrail log file (each is a digest file") {
+				if !errors.As(err, &se) || se.Source != tc.paths[0] || !strings.Contains(err.Error(), "none of the folder's 1 .json or .json.gz file is a CloudTrail log file (each is a digest file") {
 					t.Fatalf("error %v, want one naming the folder that holds only a digest", err)
 				}
 				_, st, err = readAll(t, NewFileSource(tc.paths, FileOptions{SkipUnreadable: true}))
@@ -509,7 +509,7 @@ func TestNotCloudTrailDocuments(t *testing.T) {
 	}
 	for _, tc := range []struct{ path, want string }{
 		{file, "not a CloudTrail document: a JSON object without Records, Events or event fields; give CloudTrail log files"},
-		{onlyOther, "none of the folder's 2 .json files is a CloudTrail log file"},
+		{onlyOther, "none of the folder's 2 .json and .json.gz files is a CloudTrail log file"},
 		{lowerFile, `key "records" at byte 1: CloudTrail's is "Records" (keys are case-sensitive)`},
 		{filepath.Dir(lowerFile), `key "records" at byte 1: CloudTrail's is "Records"`},
 	} {
@@ -529,6 +529,43 @@ func TestNotCloudTrailDocuments(t *testing.T) {
 		_, st, err = readAll(t, NewFileSource([]string{tc.path}, FileOptions{SkipUnreadable: true}))
 		if err != nil || st.Unreadable != 1 || st.Files != 0 {
 			t.Errorf("%s with SkipUnreadable: %v, %+v; want one unreadable", tc.path, err, st)
+		}
+	}
+}
+
+// A folder given after a path inside it had its log files read under that
+// path: it is not a folder without documents. And the folder without
+// documents is an error in walk order, before a later path's unreadable
+// file, after an earlier one's.
+func TestNotCloudTrailDocumentsSeveralPaths(t *testing.T) {
+	dir := t.TempDir()
+	other := []byte(`{"Version":"2012-10-17","Statement":[]}`)
+	a := filepath.Join(dir, "A")
+	log := writeFile(t, a, "sub/trail.json", recordsDoc(t, assumeRole()))
+	writeFile(t, a, "iam-policy.json", other)
+	for _, paths := range [][]string{{a}, {filepath.Join(a, "sub"), a}, {log, a}, {a, filepath.Join(a, "sub")}} {
+		if _, st, err := readAll(t, NewFileSource(paths, FileOptions{})); err != nil || st.Files != 1 || st.AssumeRole != 1 {
+			t.Errorf("%q: %v, %+v; want the log file read once and no error", paths, err, st)
+		}
+	}
+	onlyOther := filepath.Join(dir, "only-other")
+	writeFile(t, onlyOther, "x.json", other)
+	broken := writeFile(t, dir, "broken.json", []byte(`{"Records":[`))
+	for _, tc := range []struct {
+		paths []string
+		want  string
+	}{
+		{[]string{onlyOther, broken}, onlyOther},
+		{[]string{broken, onlyOther}, broken},
+	} {
+		_, _, err := readAll(t, NewFileSource(tc.paths, FileOptions{Workers: 1}))
+		var se *SourceError
+		if !errors.As(err, &se) || se.Source != tc.want {
+			t.Errorf("%q: error %v, want the first problem in walk order, %s", tc.paths, err, tc.want)
+		}
+		_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{SkipUnreadable: true}))
+		if err != nil || st.Unreadable != 2 {
+			t.Errorf("%q with SkipUnreadable: %v, %+v; want both unreadable", tc.paths, err, st)
 		}
 	}
 }

@@ -476,10 +476,15 @@ func (l *loader) profile(b *hcl.Block) {
 		if !ok {
 			continue
 		}
-		if _, ok := globsIntersect(s, roleArnShape, arnColons, nil); !ok || strings.HasSuffix(s, "/") {
+		if ok := canBeRoleARN(s); !ok || strings.HasSuffix(s, "/") || strings.Contains(s[1:], "arn:aws") {
 			// A typo here would leave the role's sessions to no profile
 			// and the policy passing: an error, like a bad account id.
 			why := "a role ARN ends in the role's name"
+			if ok && !strings.HasSuffix(s, "/") {
+				l.errorf(rngs[i], "Not a role ARN",
+					"%q holds a second ARN; no role would map to profile %q through it. Write each role ARN as its own element of the list: [\"arn:aws:iam::111122223333:role/A\", \"arn:aws:iam::111122223333:role/B\"].", s, name)
+				continue
+			}
 			if ok {
 				l.errorf(rngs[i], "Not a role ARN",
 					"%q ends in \"/\" and cannot match any IAM role ARN (%s, like arn:aws:iam::111122223333:role/ProdAdmin); no role would map to profile %q through it. Remove the trailing slash, or end the pattern with * to take every role under a path.", s, why, name)
@@ -499,6 +504,21 @@ func (l *loader) profile(b *hcl.Block) {
 		p.RoleArns = append(p.RoleArns, g)
 		l.roleRanges[p] = append(l.roleRanges[p], rngs[i])
 	}
+}
+
+// canBeRoleARN reports whether the role_arns glob p can match some IAM role
+// ARN: arn:PARTITION:iam::ACCOUNT:role/NAME, or role/PATH/NAME where the
+// path may hold any printable ASCII character, colons included.
+func canBeRoleARN(p string) bool {
+	if _, ok := globsIntersect(p, roleArnShape, arnColons, nil); ok {
+		return true
+	}
+	// A colon in the path: the fields before the role's part still hold
+	// none, but the role's part may.
+	return strings.Count(p, ":") > arnColons && func() bool {
+		_, ok := globsIntersect(p, roleArnShape, -1, nil)
+		return ok
+	}()
 }
 
 // literalAccount is the account field of a role ARN pattern when it holds
