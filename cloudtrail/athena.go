@@ -57,6 +57,7 @@ type athenaAPI interface {
 	GetQueryExecution(context.Context, *athena.GetQueryExecutionInput, ...func(*athena.Options)) (*athena.GetQueryExecutionOutput, error)
 	GetQueryResults(context.Context, *athena.GetQueryResultsInput, ...func(*athena.Options)) (*athena.GetQueryResultsOutput, error)
 	StopQueryExecution(context.Context, *athena.StopQueryExecutionInput, ...func(*athena.Options)) (*athena.StopQueryExecutionOutput, error)
+	GetTableMetadata(context.Context, *athena.GetTableMetadataInput, ...func(*athena.Options)) (*athena.GetTableMetadataOutput, error)
 }
 
 // NewAthenaSource returns a source that pushes the filter and projection
@@ -124,6 +125,7 @@ func (r *athenaRun) read(ctx context.Context, q Query, emit func(Event)) error {
 	if err != nil {
 		return &SourceError{Source: r.s.Name(), Err: err}
 	}
+	r.coverage(ctx, q)
 	if err := r.start(ctx, sql); err != nil {
 		return err
 	}

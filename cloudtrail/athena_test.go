@@ -559,3 +559,60 @@ func TestAthenaSourceRepeatedNextToken(t *testing.T) {
 		t.Fatalf("error = %v, want a source error about the repeated NextToken", err)
 	}
 }
+
+// The table's partition projection bounds what any query can find: the
+// accounts and regions its enums list and the days of its date range. What
+// the check needs beyond them is a coverage warning, and a table whose
+// metadata cannot be read says that it was not checked.
+func TestAthenaProjectionCoverage(t *testing.T) {
+	props := map[string]string{
+		"projection.enabled":          "true",
+		"projection.account.type":     "enum",
+		"projection.account.values":   "111122223333,444455556666",
+		"projection.region.type":      "enum",
+		"projection.region.values":    "us-east-1, eu-west-1",
+		"projection.timestamp.type":   "date",
+		"projection.timestamp.format": "yyyy/MM/dd",
+		"projection.timestamp.range":  "2025/01/01,NOW",
+	}
+	start := time.Date(2024, 12, 30, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		props map[string]string
+		q     Query
+		deny  bool
+		want  []string // substrings, one per warning
+	}{
+		{"everything covered", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6), Regions: []string{"eu-west-1", "us-east-1"}, Needed: []string{"111122223333"}}, false, nil},
+		{"regions, accounts and days left out", props,
+			Query{Start: start, End: start.AddDate(0, 0, 6), Regions: []string{"eu-central-1", "us-east-1"}, Accounts: []string{"777788889999"}, Needed: []string{"111122223333", "999999999999"}}, false,
+			[]string{`"region" partition (partition projection) lists no region eu-central-1: their logs`,
+				`"account" partition (partition projection) lists no accounts 777788889999, 999999999999, which the check needs`,
+				`"timestamp" partition (partition projection) starts on 2025-01-01, after the window's start (2024-12-30T00:00:00Z)`}},
+		{"every region asked for: the commercial ones", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
+			[]string{"lists no regions af-south-1, ap-east-1"}},
+		{"no projection: partitions not known", map[string]string{"classification": "cloudtrail"}, Query{Start: start, End: start.AddDate(0, 0, 6), Needed: []string{"999999999999"}}, false, nil},
+		{"metadata denied", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, true,
+			[]string{"were not checked: athena:GetTableMetadata failed: access denied (AccessDeniedException"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := athenatest.New(t, athenatest.Options{
+				Table: &athenatest.Table{Database: "db", Name: "tbl", Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}, Properties: tc.props},
+				Deny:  map[string]bool{"GetTableMetadata": tc.deny},
+			})
+			src := newAthenaSource(athenaClient(srv.URL), AthenaOptions{Database: "db", Table: "tbl", PollInitial: time.Millisecond})
+			st, err := src.Read(context.Background(), tc.q, func(Event) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Warnings) != len(tc.want) {
+				t.Fatalf("warnings %q, want %d", st.Warnings, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(st.Warnings[i], w) {
+					t.Errorf("warning %q, want it to hold %q", st.Warnings[i], w)
+				}
+			}
+		})
+	}
+}

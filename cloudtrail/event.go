@@ -89,6 +89,10 @@ type Query struct {
 	Start, End time.Time
 	Regions    []string // empty = all
 	Accounts   []string // empty = all
+	// Needed are the accounts whose logs the check depends on (the
+	// policy's literal role ARN accounts): a source that can tell it does
+	// not hold some of them says so in Stats.Warnings.
+	Needed []string
 }
 
 // Stats counts what a source read and skipped: nothing is dropped silently.

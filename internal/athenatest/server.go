@@ -16,11 +16,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +50,10 @@ type Table struct {
 	// NoSourceIdentity leaves useridentity.sessioncontext.sourceidentity out
 	// of the schema, as in tables made from older documentation.
 	NoSourceIdentity bool
+	// Properties are the table's TBLPROPERTIES (partition projection's
+	// projection.* among them), which GetTableMetadata returns as its
+	// Parameters.
+	Properties map[string]string
 }
 
 // layoutRE matches the S3 keys of CloudTrail log files:
@@ -219,6 +225,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.results(w, in)
 	case "StopQueryExecution":
 		s.stop(w, in)
+	case "GetTableMetadata":
+		s.tableMetadata(w, in)
 	default:
 		writeError(w, http.StatusBadRequest, "UnknownOperationException", "operation "+op+" is not supported here")
 	}
@@ -235,6 +243,28 @@ func str(in map[string]any, path ...string) string {
 	}
 	s, _ := cur.(string)
 	return s
+}
+
+// tableMetadata answers GetTableMetadata for the table of Options.Table.
+func (s *Server) tableMetadata(w http.ResponseWriter, in map[string]any) {
+	t := s.opts.Table
+	if str(in, "CatalogName") == "" {
+		writeError(w, http.StatusBadRequest, "InvalidRequestException", "CatalogName is required")
+		return
+	}
+	if t == nil || str(in, "DatabaseName") != t.Database || str(in, "TableName") != t.Name {
+		writeError(w, http.StatusBadRequest, "MetadataException", "Table not found: "+str(in, "DatabaseName")+"."+str(in, "TableName"))
+		return
+	}
+	var keys []map[string]string
+	for _, col := range slices.Sorted(maps.Keys(t.Partitions)) {
+		keys = append(keys, map[string]string{"Name": col, "Type": "string"})
+	}
+	params := map[string]string{"EXTERNAL": "TRUE"}
+	maps.Copy(params, t.Properties)
+	writeJSON(w, map[string]any{"TableMetadata": map[string]any{
+		"Name": t.Name, "TableType": "EXTERNAL_TABLE", "PartitionKeys": keys, "Parameters": params,
+	}})
 }
 
 func (s *Server) start(w http.ResponseWriter, in map[string]any) {

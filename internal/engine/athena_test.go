@@ -440,3 +440,28 @@ func prodPolicy(t *testing.T) *policyhcl.Policy {
 	}
 	return pol
 }
+
+// An Athena table whose partition projection leaves out an account of the
+// policy's profiles cannot hold their sessions: the check says so (SC2002)
+// instead of finding nothing there.
+func TestAthenaTableWithoutThePolicysAccount(t *testing.T) {
+	pol := prodPolicy(t)
+	srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl",
+		Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"},
+		Properties: map[string]string{"projection.enabled": "true", "projection.account.type": "enum", "projection.account.values": "444455556666"}}})
+	src, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range res.Findings {
+		found = found || f.CheckID == "SC2002" && strings.Contains(f.Message, `"account" partition (partition projection) lists no account 111122223333, which the check needs`)
+	}
+	if !found {
+		t.Errorf("findings %+v: want SC2002 naming account 111122223333, which the table cannot hold", res.Findings)
+	}
+}

@@ -116,6 +116,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
 	q.Regions = cloudtrail.WithGlobalRegion(q.Regions)
+	q.Needed = o.Policy.AccountIDs()
 
 	// Each event is classified as it arrives and then dropped, so memory
 	// does not grow with the trail. Classifying needs the session records:
