@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -38,6 +39,9 @@ type LookupServerOptions struct {
 	// EnabledRegions are the regions account:ListRegions (POST /listRegions)
 	// returns as enabled.
 	EnabledRegions []string
+	// Account is the account sts:GetCallerIdentity answers (default
+	// 111122223333); "-" answers it with AccessDenied.
+	Account string
 }
 
 // LookupRequest is one request the server received.
@@ -138,6 +142,21 @@ func (s *LookupServer) Throttled() int {
 
 var credentialScope = regexp.MustCompile(`Credential=[^/,]+/[0-9]{8}/([^/,]+)/`)
 
+// callerIdentity answers sts:GetCallerIdentity (the query protocol, XML).
+func (s *LookupServer) callerIdentity(w http.ResponseWriter) {
+	acct := s.opts.Account
+	if acct == "" {
+		acct = "111122223333"
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	if acct == "-" {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed here</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`)
+		return
+	}
+	fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::%s:user/ci</Arn><UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, acct, acct)
+}
+
 func (s *LookupServer) serve(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 	if err != nil {
@@ -150,6 +169,10 @@ func (s *LookupServer) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Method == http.MethodPost && req.URL.Path == "/listRegions" {
 		s.listRegions(w)
+		return
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && req.Method == http.MethodPost && form.Get("Action") == "GetCallerIdentity" {
+		s.callerIdentity(w)
 		return
 	}
 	if req.Header.Get("X-Amz-Target") != "CloudTrail_20131101.LookupEvents" {

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
@@ -81,5 +83,28 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 		ListRegions: func(ctx context.Context) ([]string, error) {
 			return cloudtrail.ListEnabledRegions(ctx, account.NewFromConfig(awsCfg))
 		},
+		CallerAccount: func(ctx context.Context) (string, error) {
+			// GetCallerIdentity needs no permission; any region answers.
+			region := awsCfg.Region
+			if region == "" {
+				region = cloudtrail.WithGlobalRegion([]string{firstRegion(regions)})[0]
+			}
+			out, err := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Region = region }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.Account), nil
+		},
 	}), nil
+}
+
+// firstRegion is the first region of a list that names one ("all" does
+// not), or us-east-1.
+func firstRegion(regions []string) string {
+	for _, r := range regions {
+		if r != "all" {
+			return r
+		}
+	}
+	return "us-east-1"
 }
