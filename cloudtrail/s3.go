@@ -713,16 +713,25 @@ func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, erro
 				"(or AWSLogs/<org-id>/<account>/… for an organisation trail); point at the trail's S3 prefix, the folder that holds AWSLogs/",
 			r.s.bucket, l.root)}
 	}
-	var out []string
-	var seen []string
+	var out, seen, kept []string
 	for _, c := range candidates {
 		acct := last(c)
 		seen = append(seen, acct)
 		if r.accounts.keep(acct) {
 			out = append(out, c)
+			kept = append(kept, acct)
 		} else {
 			r.skip(r.url(c), "account not asked for ("+strings.Join(r.accounts.desc, "; ")+"): not listed")
 		}
+	}
+	if missing := leftOut(r.q.Needed, kept); len(missing) > 0 && len(out) > 0 {
+		// A session opened inside an account is logged there: without
+		// its folder, its profiles are judged on part of their sessions.
+		r.mu.Lock()
+		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
+			"the policy's role ARNs name %s %s, whose logs the trail read here does not hold (or a filter leaves out): sessions opened inside them are not seen; read the organisation trail's bucket, or the trail of each account",
+			plural(len(missing), "account", "accounts"), strings.Join(missing, ", ")))
+		r.mu.Unlock()
 	}
 	if len(out) == 0 {
 		slices.Sort(seen)

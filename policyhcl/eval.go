@@ -213,8 +213,17 @@ func (p *Policy) AccountIDs() []string {
 	if p == nil {
 		return nil
 	}
+	return p.ProfileAccountIDs(func(string) bool { return true })
+}
+
+// ProfileAccountIDs is AccountIDs for the profiles whose names keep
+// accepts.
+func (p *Policy) ProfileAccountIDs(keep func(name string) bool) []string {
 	set := map[string]bool{}
 	for _, pr := range p.Profiles {
+		if !keep(pr.Name) {
+			continue
+		}
 		for _, g := range pr.RoleArns {
 			parts := strings.SplitN(g.Pattern, ":", 6)
 			if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" {

@@ -116,7 +116,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	q := o.Query
 	q.Start, q.End = window.Start, window.End
 	q.Regions = cloudtrail.WithGlobalRegion(q.Regions)
-	q.Needed = o.Policy.AccountIDs()
+	// The accounts of the profiles reported: a source that can tell it
+	// lacks one of them says so.
+	q.Needed = o.Policy.ProfileAccountIDs(keep)
 
 	// Each event is classified as it arrives and then dropped, so memory
 	// does not grow with the trail. Classifying needs the session records:
