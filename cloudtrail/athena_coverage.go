@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,21 +53,13 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 	if !strings.EqualFold(strings.TrimSpace(params["projection.enabled"]), "true") {
 		return // partitions added by hand or by a crawler: not known here
 	}
-	enum := func(col string) ([]string, bool) {
-		if col == "" || !strings.EqualFold(strings.TrimSpace(params["projection."+col+".type"]), "enum") {
-			return nil, false
-		}
-		var vs []string
-		for v := range strings.SplitSeq(params["projection."+col+".values"], ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				vs = append(vs, v)
-			}
-		}
-		return vs, true
-	}
-	const fix = "recreate the table with `sentinel-check athena-ddl` (docs/athena.md)"
+	// What the table can hold: an enum projection lists its accounts and
+	// regions; a table of the Athena documentation's DDL projects only the
+	// date and writes one account and region into its location template.
+	fixedAccount, fixedRegion := templateFolders(params["storage.location.template"])
 	p := r.s.opts.Partitions
-	if have, ok := enum(p.Region); ok {
+	const fix = "recreate the table with `sentinel-check athena-ddl` (docs/athena.md)"
+	if have, where := holds(params, p.Region, fixedRegion); where != "" {
 		want := q.Regions
 		if allRegions(want) {
 			want = nil
@@ -74,25 +68,118 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 			}
 		}
 		if missing := leftOut(want, have); len(missing) > 0 {
-			r.warn("the table's %s partition (partition projection) lists no %s %s: their logs are not in the table, and sessions opened through their STS endpoints are not checked; %s",
-				quoteIdent(p.Region), plural(len(missing), "region", "regions"), strings.Join(missing, ", "), fix)
+			r.warn("the table's %s no %s %s: their logs are not in the table, and sessions opened through their STS endpoints are not checked; %s, or name the regions it holds with --region",
+				where, plural(len(missing), "region", "regions"), strings.Join(missing, ", "), fix)
 		}
 	}
-	if have, ok := enum(p.Account); ok {
+	if have, where := holds(params, p.Account, fixedAccount); where != "" {
 		want := append(slices.Clone(q.Accounts), q.Needed...)
 		if missing := leftOut(want, have); len(missing) > 0 {
-			r.warn("the table's %s partition (partition projection) lists no %s %s, which the check needs (the policy's role ARNs or --account name them): their logs are not in the table; %s",
-				quoteIdent(p.Account), plural(len(missing), "account", "accounts"), strings.Join(missing, ", "), fix)
+			r.warn("the table's %s no %s %s, which the check needs (the reported profiles' role ARNs or --account name them): sessions opened inside them are not seen; %s, or restrict the report to the profiles of the accounts it holds with --profile",
+				where, plural(len(missing), "account", "accounts"), strings.Join(missing, ", "), fix)
 		}
 	}
 	if ts := p.Timestamp; ts != "" && strings.EqualFold(strings.TrimSpace(params["projection."+ts+".type"]), "date") &&
-		strings.TrimSpace(params["projection."+ts+".format"]) == "yyyy/MM/dd" {
-		first, _, _ := strings.Cut(params["projection."+ts+".range"], ",")
-		if day, err := time.Parse("2006/01/02", strings.TrimSpace(first)); err == nil && !q.Start.IsZero() && q.Start.Before(day) {
+		strings.TrimSpace(params["projection."+ts+".format"]) == "yyyy/MM/dd" && !q.Start.IsZero() && !q.End.IsZero() {
+		now := time.Now().UTC()
+		lo, hi, ok := strings.Cut(params["projection."+ts+".range"], ",")
+		first, ok1 := projectionDay(lo, now)
+		last, ok2 := projectionDay(hi, now)
+		const day = "2006-01-02"
+		// The days the query reads: the window's, to its end (never after
+		// today, as later days cannot have logs yet).
+		end := q.End.UTC().Add(-time.Nanosecond)
+		if end.After(now) {
+			end = now
+		}
+		switch {
+		case !ok || !ok1 || !ok2:
+		case q.Start.UTC().Before(first.Truncate(24 * time.Hour)):
 			r.warn("the table's %s partition (partition projection) starts on %s, after the window's start (%s): the days before it are not in the table; %s with an earlier --start-date",
-				quoteIdent(ts), day.Format("2006-01-02"), q.Start.UTC().Format(time.RFC3339), fix)
+				quoteIdent(ts), first.Format(day), q.Start.UTC().Format(time.RFC3339), fix)
+		case end.Truncate(24 * time.Hour).After(last.Truncate(24 * time.Hour)):
+			r.warn("the table's %s partition (partition projection) ends on %s, before the window's end (%s): the days after it are not in the table; %s",
+				quoteIdent(ts), last.Format(day), q.End.UTC().Format(time.RFC3339), fix)
 		}
 	}
+}
+
+// holds returns what a partition column of the table can hold and how the
+// table says so ("" when it does not: a column projected otherwise, or
+// partitions added by hand or by a crawler).
+func holds(params map[string]string, col, fixed string) ([]string, string) {
+	if col != "" && strings.EqualFold(strings.TrimSpace(params["projection."+col+".type"]), "enum") {
+		var vs []string
+		for v := range strings.SplitSeq(params["projection."+col+".values"], ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				vs = append(vs, v)
+			}
+		}
+		return vs, quoteIdent(col) + " partition (partition projection) lists"
+	}
+	if fixed != "" {
+		return []string{fixed}, "location template (storage.location.template) holds only " + fixed + " and"
+	}
+	return nil, ""
+}
+
+// templateFolders returns the account and the region that a partition
+// projection's location template writes out, .../AWSLogs/[o-…/]ACCOUNT/
+// CloudTrail/REGION/${…}: "" for one that is a ${column}.
+func templateFolders(tmpl string) (account, region string) {
+	_, rest, ok := strings.Cut(tmpl, "/AWSLogs/")
+	if !ok {
+		return "", ""
+	}
+	segs := strings.Split(rest, "/")
+	if len(segs) > 0 && orgIDPattern.MatchString(segs[0]) {
+		segs = segs[1:]
+	}
+	if len(segs) < 3 || segs[1] != "CloudTrail" {
+		return "", ""
+	}
+	literal := func(v string) string {
+		if strings.Contains(v, "${") {
+			return ""
+		}
+		return v
+	}
+	return literal(segs[0]), literal(segs[2])
+}
+
+// nowOffset is the NOW[+-]N<unit> form of a date projection's range.
+var nowOffset = regexp.MustCompile(`^NOW(?:([+-])([0-9]{1,6})(YEAR|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND)S?)?$`)
+
+// projectionDay reads one end of a yyyy/MM/dd date projection's range: a
+// date, NOW, or NOW with an offset such as NOW-3YEARS.
+func projectionDay(v string, now time.Time) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if m := nowOffset.FindStringSubmatch(strings.ToUpper(v)); m != nil {
+		if m[1] == "" {
+			return now, true
+		}
+		n, _ := strconv.Atoi(m[2])
+		if m[1] == "-" {
+			n = -n
+		}
+		switch m[3] {
+		case "YEAR":
+			return now.AddDate(n, 0, 0), true
+		case "MONTH":
+			return now.AddDate(0, n, 0), true
+		case "WEEK":
+			return now.AddDate(0, 0, 7*n), true
+		case "DAY":
+			return now.AddDate(0, 0, n), true
+		case "HOUR":
+			return now.Add(time.Duration(n) * time.Hour), true
+		case "MINUTE":
+			return now.Add(time.Duration(n) * time.Minute), true
+		}
+		return now.Add(time.Duration(n) * time.Second), true
+	}
+	t, err := time.Parse("2006/01/02", v)
+	return t, err == nil
 }
 
 func (r *athenaRun) warn(format string, args ...any) {

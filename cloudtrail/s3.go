@@ -729,7 +729,7 @@ func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, erro
 		// its folder, its profiles are judged on part of their sessions.
 		r.mu.Lock()
 		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
-			"the policy's role ARNs name %s %s, whose logs the trail read here does not hold (or a filter leaves out): sessions opened inside them are not seen; read the organisation trail's bucket, or the trail of each account",
+			"the policy's role ARNs name %s %s, whose logs the trail read here does not hold (or a filter leaves out): sessions opened inside them are not seen; read the organisation trail's bucket or the trail of each account, or restrict the report to the profiles of the accounts read with --profile",
 			plural(len(missing), "account", "accounts"), strings.Join(missing, ", ")))
 		r.mu.Unlock()
 	}

@@ -476,7 +476,7 @@ func (l *loader) profile(b *hcl.Block) {
 		if !ok {
 			continue
 		}
-		if ok := canBeRoleARN(s); !ok || strings.HasSuffix(s, "/") || strings.Contains(s[1:], "arn:aws") {
+		if ok := canBeRoleARN(s); !ok || strings.HasSuffix(s, "/") || secondARN(s) {
 			// A typo here would leave the role's sessions to no profile
 			// and the policy passing: an error, like a bad account id.
 			why := "a role ARN ends in the role's name"
@@ -513,12 +513,30 @@ func canBeRoleARN(p string) bool {
 	if _, ok := globsIntersect(p, roleArnShape, arnColons, nil); ok {
 		return true
 	}
-	// A colon in the path: the fields before the role's part still hold
-	// none, but the role's part may.
-	return strings.Count(p, ":") > arnColons && func() bool {
-		_, ok := globsIntersect(p, roleArnShape, -1, nil)
-		return ok
-	}()
+	if strings.Count(p, ":") <= arnColons {
+		return false
+	}
+	// Colons in the role's path: the five fields before it hold none.
+	idx := 0
+	for range arnColons {
+		idx += strings.IndexByte(p[idx:], ':') + 1
+	}
+	head, rest := p[:idx-1], p[idx:]
+	if strings.ContainsAny(head, "*?") {
+		return true // a wildcard there could take a colon: not judged
+	}
+	if _, ok := globsIntersect(head, "arn:*:iam::*", arnColons-1, nil); !ok {
+		return false
+	}
+	_, ok := globsIntersect(rest, "role/*", -1, nil)
+	return ok
+}
+
+// secondARN tells whether a role_arns pattern holds a second ARN, as when
+// two are written in one string ("…:role/A,arn:aws:iam::…:role/B").
+func secondARN(p string) bool {
+	i := strings.LastIndex(p, "arn:")
+	return i > 0 && p[i-1] != '*'
 }
 
 // literalAccount is the account field of a role ARN pattern when it holds

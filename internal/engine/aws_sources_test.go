@@ -6,10 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,5 +424,55 @@ func TestLookupAccountCoverage(t *testing.T) {
 				t.Errorf("run-level SC2002: %q, want it to say %q", coverage, tc.want)
 			}
 		})
+	}
+}
+
+// The account LookupEvents reads is asked of STS in a region it reads, whose
+// partition the credentials belong to (GovCloud keys are refused by a
+// commercial region's STS), not in the AWS configuration's region.
+func TestLookupCallerAccountInThePartitionRead(t *testing.T) {
+	scope := regexp.MustCompile(`Credential=[^/,]+/[0-9]{8}/([^/,]+)/([^/,]+)/`)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		m := scope.FindStringSubmatch(r.Header.Get("Authorization"))
+		mu.Lock()
+		seen = append(seen, m[2]+"@"+m[1])
+		mu.Unlock()
+		if strings.Contains(string(b), "Action=GetCallerIdentity") {
+			if m[1] != "us-gov-west-1" { // a commercial region's STS refuses GovCloud keys
+				w.WriteHeader(403)
+				io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
+				return
+			}
+			io.WriteString(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Account>111122223333</Account><Arn>arn:aws-us-gov:iam::111122223333:user/x</Arn><UserId>U</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"Events":[]}`)
+	}))
+	defer srv.Close()
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws-us-gov:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{KnownChecks: checks.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	env := &Env{LoadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIA", "s", ""), BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}, nil
+	}}
+	ctx := context.Background()
+	src, err := OpenCloudTrail(ctx, "lookup:us-gov-west-1", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-2 * time.Hour)
+	res, err := Run(ctx, Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: start, End: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if strings.Contains(f.Message, "GetCallerIdentity") {
+			t.Errorf("SC2002: %s (requests, service@region: %v)", f.Message, seen)
+		}
 	}
 }

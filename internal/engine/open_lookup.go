@@ -84,10 +84,15 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 			return cloudtrail.ListEnabledRegions(ctx, account.NewFromConfig(awsCfg))
 		},
 		CallerAccount: func(ctx context.Context) (string, error) {
-			// GetCallerIdentity needs no permission; any region answers.
-			region := awsCfg.Region
+			// GetCallerIdentity needs no permission. It is asked in a
+			// region LookupEvents reads, whose partition (GovCloud, China)
+			// the credentials belong to.
+			region := firstRegion(regions)
 			if region == "" {
-				region = cloudtrail.WithGlobalRegion([]string{firstRegion(regions)})[0]
+				region = awsCfg.Region
+			}
+			if region == "" {
+				region = "us-east-1"
 			}
 			out, err := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Region = region }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
@@ -99,12 +104,12 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 }
 
 // firstRegion is the first region of a list that names one ("all" does
-// not), or us-east-1.
+// not), or "".
 func firstRegion(regions []string) string {
 	for _, r := range regions {
 		if r != "all" {
 			return r
 		}
 	}
-	return "us-east-1"
+	return ""
 }
