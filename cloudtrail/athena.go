@@ -126,6 +126,10 @@ func (r *athenaRun) read(ctx context.Context, q Query, emit func(Event)) error {
 		return &SourceError{Source: r.s.Name(), Err: err}
 	}
 	r.coverage(ctx, q)
+	if !r.stats.AccountsKnown && len(q.Accounts) > 0 {
+		// The query keeps only these accounts' rows.
+		r.stats.Accounts, r.stats.AccountsKnown = sortedUnique(q.Accounts), true
+	}
 	if err := r.start(ctx, sql); err != nil {
 		return err
 	}

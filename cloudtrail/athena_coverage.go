@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // athenaCatalog is the data catalog of the CloudTrail table: AWS Glue's.
@@ -68,16 +70,34 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 			}
 		}
 		if missing := leftOut(want, have); len(missing) > 0 {
-			r.warn("the table's %s no %s %s: their logs are not in the table, and sessions opened through their STS endpoints are not checked; %s, or name the regions it holds with --region",
-				where, plural(len(missing), "region", "regions"), strings.Join(missing, ", "), fix)
+			advice := ", or name the regions it holds with --region"
+			for _, m := range missing {
+				if isGlobalRegion(m) {
+					// Always read: no --region can leave it out.
+					advice = fmt.Sprintf(" (%s, where calls to STS's global endpoint are logged, is read whatever --region says)", m)
+				}
+			}
+			r.warn("the table's %s no %s %s: their logs are not in the table, and sessions opened through their STS endpoints are not checked; %s%s",
+				where, english.Plural(len(missing), "region", "regions"), strings.Join(missing, ", "), fix, advice)
 		}
 	}
 	if have, where := holds(params, p.Account, fixedAccount); where != "" {
-		want := append(slices.Clone(q.Accounts), q.Needed...)
-		if missing := leftOut(want, have); len(missing) > 0 {
-			r.warn("the table's %s no %s %s, which the check needs (the reported profiles' role ARNs or --account name them): sessions opened inside them are not seen; %s, or restrict the report to the profiles of the accounts it holds with --profile",
-				where, plural(len(missing), "account", "accounts"), strings.Join(missing, ", "), fix)
+		if missing := leftOut(q.Accounts, have); len(missing) > 0 {
+			r.warn("the table's %s no %s %s, which --account asks for: their logs are not in the table; %s",
+				where, english.Plural(len(missing), "account", "accounts"), strings.Join(missing, ", "), fix)
 		}
+		// What the table holds of the accounts asked for: the caller
+		// compares it with the accounts the policy's profiles need.
+		held := have
+		if len(q.Accounts) > 0 {
+			held = nil
+			for _, a := range have {
+				if slices.Contains(q.Accounts, a) {
+					held = append(held, a)
+				}
+			}
+		}
+		r.stats.Accounts, r.stats.AccountsKnown = sortedUnique(held), true
 	}
 	if ts := p.Timestamp; ts != "" && strings.EqualFold(strings.TrimSpace(params["projection."+ts+".type"]), "date") &&
 		strings.TrimSpace(params["projection."+ts+".format"]) == "yyyy/MM/dd" && !q.Start.IsZero() && !q.End.IsZero() {
@@ -198,10 +218,3 @@ func leftOut(want, have []string) []string {
 }
 
 func quoteIdent(col string) string { return `"` + col + `"` }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -587,7 +587,7 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 		{"regions, accounts and days left out", props,
 			Query{Start: start, End: start.AddDate(0, 0, 6), Regions: []string{"eu-central-1", "us-east-1"}, Accounts: []string{"777788889999"}, Needed: []string{"111122223333", "999999999999"}}, false,
 			[]string{`"region" partition (partition projection) lists no region eu-central-1: their logs`,
-				`"account" partition (partition projection) lists no accounts 777788889999, 999999999999, which the check needs`,
+				`"account" partition (partition projection) lists no account 777788889999, which --account asks for`,
 				`"timestamp" partition (partition projection) starts on 2025-01-01, after the window's start (2024-12-30T00:00:00Z)`}},
 		{"every region asked for: the commercial ones", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
 			[]string{"lists no regions af-south-1, ap-east-1"}},
@@ -599,8 +599,10 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 			"storage.location.template":   "s3://b/AWSLogs/111122223333/CloudTrail/us-east-1/${timestamp}",
 		}, Query{Start: time.Now().AddDate(-2, 0, 0), End: time.Now().AddDate(-2, 0, 1), Regions: []string{"eu-west-1", "us-east-1"}, Needed: []string{"111122223333", "444455556666"}}, false,
 			[]string{"location template (storage.location.template) holds only us-east-1 and no region eu-west-1",
-				"location template (storage.location.template) holds only 111122223333 and no account 444455556666",
 				`"timestamp" partition (partition projection) starts on ` + time.Now().UTC().AddDate(-1, 0, 0).Format("2006-01-02")}},
+		{"the documentation's table of one other region", map[string]string{"projection.enabled": "true", "storage.location.template": "s3://b/AWSLogs/111122223333/CloudTrail/eu-west-1/${timestamp}"},
+			Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6), Regions: []string{"eu-west-1", "us-east-1"}}, false,
+			[]string{"holds only eu-west-1 and no region us-east-1: their logs are not in the table, and sessions opened through their STS endpoints are not checked; recreate the table with `sentinel-check athena-ddl` (docs/athena.md) (us-east-1, where calls to STS's global endpoint are logged, is read whatever --region says)"}},
 		{"a range that ends", map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd", "projection.timestamp.range": "2020/01/01,2024/12/31"},
 			Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
 			[]string{`"timestamp" partition (partition projection) ends on 2024-12-31, before the window's end (2025-01-05T00:00:00Z)`}},
@@ -622,6 +624,18 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 			}
 			if len(st.Warnings) != len(tc.want) {
 				t.Fatalf("warnings %q, want %d", st.Warnings, len(tc.want))
+			}
+			// The accounts the table holds (of those asked for), for the
+			// engine to compare with the policy's.
+			wantAccounts, known := map[string][]string{
+				"everything covered":                          {"111122223333", "444455556666"},
+				"regions, accounts and days left out":         {},
+				"every region asked for: the commercial ones": {"111122223333", "444455556666"},
+				"the documentation's table: one account and region in the template, a range from NOW-1YEARS": {"111122223333"},
+				"the documentation's table of one other region":                                              {"111122223333"},
+			}[tc.name]
+			if known != st.AccountsKnown || known && strings.Join(st.Accounts, ",") != strings.Join(wantAccounts, ",") {
+				t.Errorf("accounts held %v (known %v), want %v (known %v)", st.Accounts, st.AccountsKnown, wantAccounts, known)
 			}
 			for i, w := range tc.want {
 				if !strings.Contains(st.Warnings[i], w) {

@@ -90,8 +90,9 @@ type Query struct {
 	Regions    []string // empty = all
 	Accounts   []string // empty = all
 	// Needed are the accounts whose logs the check depends on (the
-	// policy's literal role ARN accounts): a source that can tell it does
-	// not hold some of them says so in Stats.Warnings.
+	// reported profiles' literal role ARN accounts). A source that must ask
+	// which accounts it reads (LookupEvents) asks only when there are any;
+	// the caller compares them with Stats.Accounts.
 	Needed []string
 }
 
@@ -112,9 +113,15 @@ type Stats struct {
 	Unreadable int64 `json:"unreadable"`
 	// Warnings say what the source could not cover (regions it did not
 	// read); each becomes an SC2002 finding.
-	Warnings     []string `json:"warnings,omitempty"`
-	BytesScanned int64    `json:"bytes_scanned,omitempty"` // Athena
-	QueryID      string   `json:"query_id,omitempty"`      // Athena
+	// Accounts are the accounts whose logs the source can hold, when it
+	// can tell (AccountsKnown): the S3 trail's account folders read, the
+	// account LookupEvents reads, an Athena table's projected accounts. The
+	// caller compares those of every source with the accounts it needs.
+	Accounts      []string `json:"-"`
+	AccountsKnown bool     `json:"-"`
+	Warnings      []string `json:"warnings,omitempty"`
+	BytesScanned  int64    `json:"bytes_scanned,omitempty"` // Athena
+	QueryID       string   `json:"query_id,omitempty"`      // Athena
 	// Skipped lists why files or records were passed over (digest files,
 	// non-CloudTrail JSON, unreadable sources when skipping was asked for).
 	Skipped []Skip `json:"skipped,omitempty"`

@@ -78,7 +78,7 @@ type LookupOptions struct {
 	Coverage string
 	// CallerAccount returns the account whose events LookupEvents returns
 	// (the credentials' account, sts:GetCallerIdentity); nil: not known.
-	// Read compares it with Query.Needed.
+	// Read puts it in Stats.Accounts.
 	CallerAccount func(ctx context.Context) (string, error)
 }
 
@@ -126,28 +126,22 @@ type lookupSource struct {
 	opts    LookupOptions
 }
 
-// accountCoverage warns when the check needs the logs of accounts other
-// than the one LookupEvents reads: a session into another account's role
-// is logged in that account (and, when it came from the caller's account,
-// there too), so the events read are only part of those profiles' sessions.
-func (s *lookupSource) accountCoverage(ctx context.Context, q Query) string {
+// callerAccount notes in st the one account LookupEvents reads, the
+// credentials' own, when the check needs accounts (Query.Needed) to compare
+// it with.
+func (s *lookupSource) callerAccount(ctx context.Context, q Query, st *Stats) {
 	if len(q.Needed) == 0 || s.opts.CallerAccount == nil {
-		return ""
+		return
 	}
 	acct, err := s.opts.CallerAccount(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ""
+		if ctx.Err() == nil {
+			st.Warnings = append(st.Warnings, fmt.Sprintf("the account LookupEvents reads could not be told (sts:GetCallerIdentity failed: %v), so it was not compared with the accounts the policy's role ARNs name (%s): LookupEvents returns only the events of the credentials' account",
+				err, strings.Join(sortedUnique(q.Needed), ", ")))
 		}
-		return fmt.Sprintf("the account LookupEvents reads could not be told (sts:GetCallerIdentity failed: %v), so it was not compared with the accounts the policy's role ARNs name (%s): LookupEvents returns only the events of the credentials' account",
-			err, strings.Join(sortedUnique(q.Needed), ", "))
+		return
 	}
-	others := leftOut(q.Needed, []string{acct})
-	if len(others) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("LookupEvents returns only the events of account %s (the credentials'), and the policy's role ARNs also name %s %s: sessions opened there are not seen, so their profiles are judged on part of their sessions; read an organisation trail (s3:// or athena://), or check each account with its own credentials (AWS_PROFILE) and --profile for its profiles",
-		acct, plural(len(others), "account", "accounts"), strings.Join(others, ", "))
+	st.Accounts, st.AccountsKnown = []string{acct}, true
 }
 
 func (s *lookupSource) Name() string {
@@ -178,9 +172,7 @@ func (s *lookupSource) Read(ctx context.Context, q Query, emit func(Event)) (Sta
 	if s.opts.Coverage != "" {
 		r.st.Warnings = append(r.st.Warnings, s.opts.Coverage)
 	}
-	if w := s.accountCoverage(ctx, q); w != "" {
-		r.st.Warnings = append(r.st.Warnings, w)
-	}
+	s.callerAccount(ctx, q, &r.st)
 	r.prog.Start(s.Name(), "pages")
 	defer r.prog.Finish()
 	err := r.read(ctx)

@@ -724,15 +724,9 @@ func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, erro
 			r.skip(r.url(c), "account not asked for ("+strings.Join(r.accounts.desc, "; ")+"): not listed")
 		}
 	}
-	if missing := leftOut(r.q.Needed, kept); len(missing) > 0 && len(out) > 0 {
-		// A session opened inside an account is logged there: without
-		// its folder, its profiles are judged on part of their sessions.
-		r.mu.Lock()
-		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
-			"the policy's role ARNs name %s %s, whose logs the trail read here does not hold (or a filter leaves out): sessions opened inside them are not seen; read the organisation trail's bucket or the trail of each account, or restrict the report to the profiles of the accounts read with --profile",
-			plural(len(missing), "account", "accounts"), strings.Join(missing, ", ")))
-		r.mu.Unlock()
-	}
+	r.mu.Lock()
+	r.st.Accounts, r.st.AccountsKnown = sortedUnique(kept), true
+	r.mu.Unlock()
 	if len(out) == 0 {
 		slices.Sort(seen)
 		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(

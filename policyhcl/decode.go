@@ -533,10 +533,16 @@ func canBeRoleARN(p string) bool {
 }
 
 // secondARN tells whether a role_arns pattern holds a second ARN, as when
-// two are written in one string ("…:role/A,arn:aws:iam::…:role/B").
+// two are written in one string ("…:role/A,arn:aws:iam::…:role/B"): an
+// "arn:" after a list separator. In a role's path "arn:" is plain text
+// (…:role/learn:ops/Admin).
 func secondARN(p string) bool {
-	i := strings.LastIndex(p, "arn:")
-	return i > 0 && p[i-1] != '*'
+	for i := 1; i < len(p); i++ {
+		if strings.HasPrefix(p[i:], "arn:") && strings.ContainsRune(",;|", rune(p[i-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // literalAccount is the account field of a role ARN pattern when it holds

@@ -131,6 +131,7 @@ func TestDiagnostics(t *testing.T) {
 			[]wantDiag{errAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
 		{"role_arns two in one string, with wildcards", `profile "p" { role_arns = ["arn:*:iam::111122223333:role/A,arn:*:iam::111122223333:role/B", "*arn:aws:iam::111122223333:role/C"] }`,
 			[]wantDiag{errAt(1, 28, "Not a role ARN", "holds a second ARN")}},
+		{"role_arns with arn: in the path", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/learn:ops/Admin", "arn:aws:iam::111122223333:role/team/warn:x/*"] }`, nil},
 		{"role_arns with a colon in the path and a wrong service", `profile "p" { role_arns = ["arn:aws:sts::111122223333:role/ops:team/Admin"] }`,
 			[]wantDiag{errAt(1, 28, "Not a role ARN", "cannot match any IAM role ARN")}},
 		{"role_arns account not 12 digits", `profile "p" { role_arns = ["arn:aws:iam::1111222233:role/A", "arn:aws:iam::*:role/B", "arn:aws:iam::1111*:role/C", "arn:aws:iam::11112222333?:role/C", "arn:aws:iam::111122223333:role/D"] }`,

@@ -459,7 +459,7 @@ func TestAthenaTableWithoutThePolicysAccount(t *testing.T) {
 	}
 	found := false
 	for _, f := range res.Findings {
-		found = found || f.CheckID == "SC2002" && strings.Contains(f.Message, `"account" partition (partition projection) lists no account 111122223333, which the check needs`)
+		found = found || f.CheckID == "SC2002" && strings.Contains(f.Message, `no source holds the logs of account 111122223333, which the reported profiles' role ARNs name (athena://primary/db.tbl holds 444455556666)`)
 	}
 	if !found {
 		t.Errorf("findings %+v: want SC2002 naming account 111122223333, which the table cannot hold", res.Findings)

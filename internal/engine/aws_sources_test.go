@@ -215,7 +215,7 @@ func TestAWSSourcesGiveTheSameReport(t *testing.T) {
 	// returns only the credentials' account's (111122223333 here): the
 	// report says that 444455556666's sessions are not seen. Past that
 	// warning, the report is the folder's.
-	dropCoverage(t, gotLookup, want, "LookupEvents returns only the events of account 111122223333 (the credentials'), and the policy's role ARNs also name account 444455556666")
+	dropCoverage(t, gotLookup, want, "no source holds the logs of account 444455556666, which the reported profiles' role ARNs name (SOURCE holds 111122223333 (LookupEvents returns only the credentials' account's events))")
 
 	// The comparison means something: sessions, gaps and several checks.
 	profiles, _ := want["profiles"].([]any)
@@ -393,7 +393,7 @@ func TestLookupAccountCoverage(t *testing.T) {
 	}{
 		{"one account, the caller's", `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`, "111122223333", ""},
 		{"another account", "profile \"prod\" { role_arns = [\"arn:aws:iam::111122223333:role/Prod\"] }\nprofile \"ci\" { role_arns = [\"arn:aws:iam::444455556666:role/CI\", \"arn:aws:iam::*:role/Any\"] }", "111122223333",
-			"LookupEvents returns only the events of account 111122223333 (the credentials'), and the policy's role ARNs also name account 444455556666: sessions opened there are not seen"},
+			"no source holds the logs of account 444455556666, which the reported profiles' role ARNs name (lookup:us-east-1 holds 111122223333 (LookupEvents returns only the credentials' account's events)): sessions opened inside them are not seen"},
 		{"caller unknown", `profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`, "-",
 			"the account LookupEvents reads could not be told (sts:GetCallerIdentity failed: "},
 	} {
@@ -420,7 +420,7 @@ func TestLookupAccountCoverage(t *testing.T) {
 					coverage = f.Message
 				}
 			}
-			if tc.want == "" && (strings.Contains(coverage, "LookupEvents returns only") || strings.Contains(coverage, "GetCallerIdentity")) || tc.want != "" && !strings.Contains(coverage, tc.want) {
+			if tc.want == "" && (strings.Contains(coverage, "no source holds") || strings.Contains(coverage, "GetCallerIdentity")) || tc.want != "" && !strings.Contains(coverage, tc.want) {
 				t.Errorf("run-level SC2002: %q, want it to say %q", coverage, tc.want)
 			}
 		})
@@ -474,5 +474,36 @@ func TestLookupCallerAccountInThePartitionRead(t *testing.T) {
 		if strings.Contains(f.Message, "GetCallerIdentity") {
 			t.Errorf("SC2002: %s (requests, service@region: %v)", f.Message, seen)
 		}
+	}
+}
+
+// The accounts the profiles need are compared with what all the sources
+// hold together: one trail per account is full coverage, and a source that
+// cannot tell (local files) leaves the question unjudged.
+func TestAccountCoverageAcrossSources(t *testing.T) {
+	s3a := cloudtrail.Stats{Source: "s3://trail-a/", Kind: "s3", Accounts: []string{"111122223333"}, AccountsKnown: true}
+	s3b := cloudtrail.Stats{Source: "s3://trail-b/", Kind: "s3", Accounts: []string{"444455556666"}, AccountsKnown: true}
+	lookup := cloudtrail.Stats{Source: "lookup:us-east-1", Kind: "lookup", Accounts: []string{"111122223333"}, AccountsKnown: true}
+	files := cloudtrail.Stats{Source: "logs/", Kind: "files"}
+	needed := []string{"111122223333", "444455556666"}
+	for _, tc := range []struct {
+		name  string
+		stats []cloudtrail.Stats
+		want  string
+	}{
+		{"a trail per account", []cloudtrail.Stats{s3a, s3b}, ""},
+		{"one trail", []cloudtrail.Stats{s3a}, "no source holds the logs of account 444455556666, which the reported profiles' role ARNs name (s3://trail-a/ holds 111122223333)"},
+		{"LookupEvents and a trail of the other account", []cloudtrail.Stats{lookup, s3b}, ""},
+		{"LookupEvents alone", []cloudtrail.Stats{lookup}, "(lookup:us-east-1 holds 111122223333 (LookupEvents returns only the credentials' account's events))"},
+		{"local files cannot tell", []cloudtrail.Stats{s3a, files}, ""},
+		{"a filter that keeps nothing", []cloudtrail.Stats{{Source: "athena://wg/db.t", Kind: "athena", AccountsKnown: true}}, "no source holds the logs of accounts 111122223333, 444455556666, which the reported profiles' role ARNs name (athena://wg/db.t holds none)"},
+	} {
+		got := accountCoverage(needed, tc.stats)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := accountCoverage(nil, []cloudtrail.Stats{s3a}); got != "" {
+		t.Errorf("no account needed: %q", got)
 	}
 }

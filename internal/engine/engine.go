@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,6 +205,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	sessStats := sl.stats
 	problems = append(problems, sl.problems...)
+	if w := accountCoverage(q.Needed, ctStats); w != "" {
+		coverage = append(coverage, w)
+	}
 	a := col.analysis()
 	findings := runChecks(o.Policy, a, problems, coverage)
 
@@ -625,4 +629,45 @@ func MaxSeverity(fs []checks.Finding) checks.Severity {
 		}
 	}
 	return max
+}
+
+// accountCoverage says which accounts the reported profiles' role ARNs
+// name that no source holds the logs of: a session opened inside an
+// account is logged there, so without them those profiles are judged on
+// part of their sessions. It judges only when every source can tell the
+// accounts it holds (local files cannot).
+func accountCoverage(needed []string, stats []cloudtrail.Stats) string {
+	if len(needed) == 0 || len(stats) == 0 {
+		return ""
+	}
+	held := map[string]bool{}
+	var holds []string
+	for _, st := range stats {
+		if !st.AccountsKnown {
+			return ""
+		}
+		for _, a := range st.Accounts {
+			held[a] = true
+		}
+		what := "none"
+		if len(st.Accounts) > 0 {
+			what = strings.Join(st.Accounts, ", ")
+		}
+		if st.Kind == "lookup" {
+			what += " (LookupEvents returns only the credentials' account's events)"
+		}
+		holds = append(holds, st.Source+" holds "+what)
+	}
+	var missing []string
+	for _, a := range needed {
+		if !held[a] {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	slices.Sort(missing)
+	return fmt.Sprintf("no source holds the logs of %s %s, which the reported profiles' role ARNs name (%s): sessions opened inside them are not seen, so their profiles are judged on part of their sessions; read the organisation trail (s3://, athena://) or add a source for each account, or restrict the report with --profile",
+		english.Plural(len(missing), "account", "accounts"), strings.Join(missing, ", "), strings.Join(holds, "; "))
 }

@@ -64,3 +64,11 @@ func Suggest(given string, candidates []string) string {
 	}
 	return best
 }
+
+// Plural is one or many, as n asks.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
