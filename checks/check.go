@@ -44,6 +44,8 @@ type Meta struct {
 	SecuritySeverity string
 	// Precision is SARIF's very-high | high | medium | low.
 	Precision string
+	// MinCompliance: the check reads its block's min_compliance.
+	MinCompliance bool
 }
 
 // Related is a secondary location that explains a finding.

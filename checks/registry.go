@@ -82,6 +82,18 @@ func IDs() map[string]string {
 	return out
 }
 
+// MinComplianceIDs returns the ids of the checks that read a check block's
+// min_compliance.
+func MinComplianceIDs() []string {
+	var out []string
+	for _, c := range registry {
+		if m := c.Meta(); m.MinCompliance {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
 // Names returns every check id and name, sorted: what a check block's
 // label may be.
 func Names() []string {

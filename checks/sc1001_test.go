@@ -9,32 +9,37 @@ import (
 )
 
 // min_compliance is compared with the exact rate, not the one-decimal rate
-// shown: 189 of 199 tracked is 94.97%, shown as 95.0%, below 95.
+// shown: 189 of 199 tracked is 94.97%, shown as 95.0%, below 95. And only
+// over the sessions whose rule demanded tracking: sessions an allow rule
+// let through (tracked or not) neither hide an untracked one nor add to it.
 func TestUntrackedSessionMinCompliance(t *testing.T) {
 	for _, tc := range []struct {
-		tracked, sessions int
-		min               float64
-		fires             bool
+		tracked, demanded       int
+		allowed, allowedTracked int // sessions of the profile under other rules
+		min                     float64
+		fires                   bool
 	}{
-		{189, 199, 95, true},    // 94.97%
-		{190, 200, 95, false},   // exactly 95%
-		{19, 20, 95, false},     // 95%
-		{1999, 2000, 100, true}, // 99.95%
-		{2000, 2000, 100, false},
-		{0, 10, 0, false},          // min_compliance 0 never fires
-		{2251, 2500, 90.04, false}, // exactly 90.04%
-		{2250, 2500, 90.04, true},
+		{189, 199, 0, 0, 95, true},    // 94.97%
+		{190, 200, 0, 0, 95, false},   // exactly 95%
+		{19, 20, 0, 0, 95, false},     // 95%
+		{1999, 2000, 0, 0, 100, true}, // 99.95%
+		{2000, 2000, 0, 0, 100, false},
+		{0, 10, 0, 0, 0, false},          // min_compliance 0 never fires
+		{2251, 2500, 0, 0, 90.04, false}, // exactly 90.04%
+		{2250, 2500, 0, 0, 90.04, true},
+		{0, 1, 10, 10, 90, true}, // 10 tracked allowed sessions do not hide the one that had to be tracked
+		{9, 10, 5, 0, 90, false}, // 5 untracked allowed sessions do not count against 9 of 10
 	} {
 		t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
-		bad := &classify.EventSet{Count: tc.sessions - tc.tracked, First: t0, Last: t0, ByCategory: map[string]int{classify.CategoryNoSourceIdentity: tc.sessions - tc.tracked}}
+		bad := &classify.EventSet{Count: tc.demanded - tc.tracked, First: t0, Last: t0, ByCategory: map[string]int{classify.CategoryNoSourceIdentity: tc.demanded - tc.tracked}}
 		p := &classify.Profile{
 			Profile:  &policyhcl.Profile{Name: "prod"},
-			Sessions: tc.sessions, Tracked: tc.tracked, Required: true, HasGap: true,
+			Sessions: tc.demanded + tc.allowed, Tracked: tc.tracked + tc.allowedTracked, Demanded: tc.demanded, Required: true, HasGap: true,
 			Selected: map[classify.Selector]*classify.EventSet{untrackedSession{}: bad},
 		}
 		got := untrackedSession{}.Run(&Context{Analysis: &classify.Analysis{Profiles: []*classify.Profile{p}}, MinCompliance: tc.min})
 		if (len(got) > 0) != tc.fires {
-			t.Errorf("%d of %d tracked, min_compliance %v: %d findings, want fires=%v", tc.tracked, tc.sessions, tc.min, len(got), tc.fires)
+			t.Errorf("%d of %d tracked (and %d of %d allowed), min_compliance %v: %d findings, want fires=%v", tc.tracked, tc.demanded, tc.allowedTracked, tc.allowed, tc.min, len(got), tc.fires)
 		}
 	}
 }

@@ -22,9 +22,10 @@ func (untrackedSession) Meta() Meta {
 		Tags:             []string{"security", "access-control", "broker"},
 		SecuritySeverity: "8.0",
 		Precision:        "high",
+		MinCompliance:    true,
 		Doc: `A rule with effect ` + "`require_server_session`" + ` matched these sessions, so each one had to carry the broker's SourceIdentity **and** match a live record in the broker's session table. Some did not: they were opened without a SourceIdentity, with a SourceIdentity that is not the broker's, with a broker identity but no session record (orphaned), or on a revoked or expired record.
 
-The profile fails when its compliance rate (tracked ÷ sessions, exactly, not rounded as shown) is below the check's ` + "`min_compliance`" + ` (default 100; a percentage with at most two decimals).
+The profile fails when the rate of its sessions that had to be tracked and were (exactly, not rounded as shown) is below the check's ` + "`min_compliance`" + ` (default 100; a percentage with at most two decimals). Only the sessions whose rule demanded tracking count: sessions that an ` + "`allow`" + ` or other rule let through neither raise nor lower it, so tracked sessions outside office hours cannot hide an untracked one inside them.
 
 **How to fix**: find who opened the sessions (the event ids are in the finding), take away their direct ` + "`sts:AssumeRole`" + ` path (trust policy, SCP or permission boundary requiring ` + "`sts:SourceIdentity`" + `), and send them through the credential server.`,
 	}
@@ -40,15 +41,17 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 	var out []Finding
 	for _, p := range ctx.Analysis.Profiles {
 		bad := selected(p, c)
-		// The exact rate, not the rounded one shown: 189 of 199 (94.97%)
-		// is below a min_compliance of 95. In integers, with the threshold
-		// in hundredths of a percent, so that 2251 of 2500 meets 90.04.
+		// Over the sessions whose rule demanded tracking, and the exact
+		// rate, not the rounded one shown: 189 of 199 (94.97%) is below a
+		// min_compliance of 95. In integers, with the threshold in
+		// hundredths of a percent, so that 2251 of 2500 meets 90.04.
 		minBP := int64(math.Round(ctx.MinCompliance * 100))
-		if bad.Count == 0 || int64(p.Tracked)*10000 >= minBP*int64(p.Sessions) {
+		tracked := p.Demanded - bad.Count
+		if bad.Count == 0 || int64(tracked)*10000 >= minBP*int64(p.Demanded) {
 			continue
 		}
-		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
+		msg := fmt.Sprintf("%s: %d of %s that had to be tracked (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
+			p.Profile.Name, bad.Count, english.Count(p.Demanded, "session", "sessions"), classify.Rate(tracked, p.Demanded), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %s%%)", strconv.FormatFloat(float64(minBP)/100, 'f', -1, 64))
 		}

@@ -804,6 +804,11 @@ func (l *loader) check(b *hcl.Block) {
 		}
 	}
 	if a := content.Attributes["min_compliance"]; a != nil {
+		if l.opts.MinComplianceChecks != nil && !contains(l.opts.MinComplianceChecks, key) {
+			l.warnf(a.Expr.Range(), "min_compliance has no effect",
+				"Check %q (%s) has no compliance threshold: min_compliance only applies to %s, so this setting changes nothing. Remove it, or move it to that check's block.",
+				name, key, strings.Join(l.opts.MinComplianceChecks, ", "))
+		}
 		if v, ok := l.number(a); ok {
 			if v < 0 || v > 100 {
 				l.errorf(a.Expr.Range(), "Invalid min_compliance",

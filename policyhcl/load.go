@@ -23,6 +23,10 @@ type Options struct {
 	// check, so that two blocks for one check (one by id, one by name) are
 	// refused like two blocks with the same label. nil: labels only.
 	CheckIDs map[string]string
+	// MinComplianceChecks are the ids of the checks that read
+	// min_compliance (nil: not known, no check of it); on another check's
+	// block it is warned about, as it would change nothing.
+	MinComplianceChecks []string
 	// RequireProfile makes a policy without a profile block an error: it
 	// maps no role, so a check of it would pass by checking nothing (the
 	// commands set it; a fragment of a policy may lack profiles).

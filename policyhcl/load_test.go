@@ -96,7 +96,9 @@ func TestDiagnostics(t *testing.T) {
 			[]wantDiag{errAt(1, 35, "Invalid min_compliance", "at most two decimals (a hundredth of a percent), got 99.994; round it, for example to 99.99")}},
 		{"min_compliance written as a fraction", `check "SC1001" { min_compliance = 0.95 }`,
 			[]wantDiag{warnAt(1, 35, "min_compliance looks like a fraction", "0.95 means 0.95% of sessions tracked, not 95%. Write 95 if")}},
-		{"min_compliance of 0 or above 1", "check \"SC1001\" { min_compliance = 0 }\ncheck \"SC1002\" { enabled = true }\ncheck \"SC1003\" { min_compliance = 1.5 }", nil},
+		{"min_compliance of 0 or above 1", "check \"SC1001\" { min_compliance = 0 }\ncheck \"SC1002\" { enabled = true }", nil},
+		{"min_compliance on a check without a threshold", "check \"untracked-session\" { min_compliance = 99 }\ncheck \"broker-bypass\" { min_compliance = 50 }",
+			[]wantDiag{warnAt(2, 42, "min_compliance has no effect", `Check "broker-bypass" (SC1004) has no compliance threshold: min_compliance only applies to SC1001`)}},
 		{"min_compliance fraction with a float error", `check "SC1001" { min_compliance = 0.29 }`,
 			[]wantDiag{warnAt(1, 35, "min_compliance looks like a fraction", "not 29%. Write 29 if")}},
 		{"unknown check with suggestion", `check "untraked-session" {}`,
@@ -324,7 +326,7 @@ profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"]  description = "d
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks, CheckIDs: checkIDs})
+			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks, CheckIDs: checkIDs, MinComplianceChecks: []string{"SC1001"}})
 			matchDiags(t, diags, tt.want)
 		})
 	}

@@ -447,7 +447,7 @@ func (c Command) validate(args []string) int {
 	if err := checkBaseDir(*baseDir); err != nil {
 		return c.usageError(err)
 	}
-	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), RequireProfile: true})
+	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), MinComplianceChecks: checks.MinComplianceIDs(), RequireProfile: true})
 	res := &report.Result{
 		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
 		BaseDir:  resolveBaseDir(*baseDir),

@@ -67,6 +67,9 @@ type Profile struct {
 	Failed     int
 	ByCategory map[string]int
 	Tracked    int
+	// Demanded counts the session events whose rule demanded a tracked
+	// session (require_server_session), tracked or not.
+	Demanded int
 	// Required: some event demanded a tracked session, or with no events
 	// some rule can demand one for the profile.
 	Required bool
@@ -236,6 +239,7 @@ func (c *Classifier) Add(e cloudtrail.Event) {
 		pa.Tracked++
 	}
 	if ev.Effect() == policyhcl.EffectRequireServerSession {
+		pa.Demanded++
 		pa.Required = true
 		if ev.Category != CategoryTracked {
 			pa.HasGap = true
