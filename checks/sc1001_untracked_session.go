@@ -25,7 +25,7 @@ func (untrackedSession) Meta() Meta {
 		MinCompliance:    true,
 		Doc: `A rule with effect ` + "`require_server_session`" + ` matched these sessions, so each one had to carry the broker's SourceIdentity **and** match a live record in the broker's session table. Some did not: they were opened without a SourceIdentity, with a SourceIdentity that is not the broker's, with a broker identity but no session record (orphaned), or on a revoked or expired record.
 
-The profile fails when the rate of its sessions that had to be tracked and were (exactly, not rounded as shown) is below the check's ` + "`min_compliance`" + ` (default 100; a percentage with at most two decimals). Only the sessions whose rule demanded tracking count: sessions that an ` + "`allow`" + ` or other rule let through neither raise nor lower it, so tracked sessions outside office hours cannot hide an untracked one inside them.
+The profile fails when its compliance rate (tracked ÷ sessions), or the same rate over only the sessions whose rule demanded tracking, is below the check's ` + "`min_compliance`" + ` (default 100; a percentage with at most two decimals), compared exactly, not rounded as shown. The second rate keeps tracked sessions that an ` + "`allow`" + ` rule let through (outside office hours, say) from hiding an untracked one that had to be tracked.
 
 **How to fix**: find who opened the sessions (the event ids are in the finding), take away their direct ` + "`sts:AssumeRole`" + ` path (trust policy, SCP or permission boundary requiring ` + "`sts:SourceIdentity`" + `), and send them through the credential server.`,
 	}
@@ -47,11 +47,15 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 		// hundredths of a percent, so that 2251 of 2500 meets 90.04.
 		minBP := int64(math.Round(ctx.MinCompliance * 100))
 		tracked := p.Demanded - bad.Count
-		if bad.Count == 0 || int64(tracked)*10000 >= minBP*int64(p.Demanded) {
+		below := func(part, whole int) bool { return int64(part)*10000 < minBP*int64(whole) }
+		if bad.Count == 0 || !below(p.Tracked, p.Sessions) && !below(tracked, p.Demanded) {
 			continue
 		}
-		msg := fmt.Sprintf("%s: %d of %s that had to be tracked (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, bad.Count, english.Count(p.Demanded, "session", "sessions"), classify.Rate(tracked, p.Demanded), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
+		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
+			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
+		if p.Demanded != p.Sessions {
+			msg += fmt.Sprintf(" (%d of the %d that had to be tracked: %.1f%% of those tracked)", bad.Count, p.Demanded, classify.Rate(tracked, p.Demanded))
+		}
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %s%%)", strconv.FormatFloat(float64(minBP)/100, 'f', -1, 64))
 		}

@@ -804,10 +804,14 @@ func (l *loader) check(b *hcl.Block) {
 		}
 	}
 	if a := content.Attributes["min_compliance"]; a != nil {
-		if l.opts.MinComplianceChecks != nil && !contains(l.opts.MinComplianceChecks, key) {
+		if l.opts.MinComplianceChecks != nil && !contains(l.opts.MinComplianceChecks, key) && (l.opts.KnownChecks == nil || contains(l.opts.KnownChecks, name)) {
+			which := strconv.Quote(name)
+			if key != name {
+				which += " (" + key + ")"
+			}
 			l.warnf(a.Expr.Range(), "min_compliance has no effect",
-				"Check %q (%s) has no compliance threshold: min_compliance only applies to %s, so this setting changes nothing. Remove it, or move it to that check's block.",
-				name, key, strings.Join(l.opts.MinComplianceChecks, ", "))
+				"Check %s has no compliance threshold: min_compliance only applies to %s, so this setting changes nothing. Remove it, or move it to that check's block.",
+				which, strings.Join(l.opts.MinComplianceChecks, ", "))
 		}
 		if v, ok := l.number(a); ok {
 			if v < 0 || v > 100 {

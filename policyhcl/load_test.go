@@ -99,6 +99,8 @@ func TestDiagnostics(t *testing.T) {
 		{"min_compliance of 0 or above 1", "check \"SC1001\" { min_compliance = 0 }\ncheck \"SC1002\" { enabled = true }", nil},
 		{"min_compliance on a check without a threshold", "check \"untracked-session\" { min_compliance = 99 }\ncheck \"broker-bypass\" { min_compliance = 50 }",
 			[]wantDiag{warnAt(2, 42, "min_compliance has no effect", `Check "broker-bypass" (SC1004) has no compliance threshold: min_compliance only applies to SC1001`)}},
+		{"min_compliance on an unknown check: only the unknown check", `check "untraked-session" { min_compliance = 95 }`,
+			[]wantDiag{errAt(1, 7, "Unknown check", `Did you mean "untracked-session"?`)}},
 		{"min_compliance fraction with a float error", `check "SC1001" { min_compliance = 0.29 }`,
 			[]wantDiag{warnAt(1, 35, "min_compliance looks like a fraction", "not 29%. Write 29 if")}},
 		{"unknown check with suggestion", `check "untraked-session" {}`,
