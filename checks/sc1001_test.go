@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,29 @@ func TestUntrackedSessionMinCompliance(t *testing.T) {
 		got := untrackedSession{}.Run(&Context{Analysis: &classify.Analysis{Profiles: []*classify.Profile{p}}, MinCompliance: tc.min})
 		if (len(got) > 0) != tc.fires {
 			t.Errorf("%d of %d tracked (and %d of %d allowed), min_compliance %v: %d findings, want fires=%v", tc.tracked, tc.demanded, tc.allowedTracked, tc.allowed, tc.min, len(got), tc.fires)
+		}
+	}
+}
+
+// The message's count, rate and breakdown are of one set of sessions.
+func TestUntrackedSessionMessage(t *testing.T) {
+	t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		demanded, tracked, sessions, allTracked int
+		want                                    string
+	}{
+		{20, 18, 20, 18, "prod: 2 of 20 sessions (90.0% tracked) at 2026-11-18T10:00:00Z were not tracked"},
+		{10, 9, 15, 9, "prod: 1 of the 10 sessions that had to be tracked (90.0% of those tracked, 60.0% of all 15) at 2026-11-18T10:00:00Z was not tracked"},
+	} {
+		bad := &classify.EventSet{Count: tc.demanded - tc.tracked, First: t0, Last: t0, ByCategory: map[string]int{classify.CategoryNoSourceIdentity: tc.demanded - tc.tracked}}
+		p := &classify.Profile{
+			Profile:  &policyhcl.Profile{Name: "prod"},
+			Sessions: tc.sessions, Tracked: tc.allTracked, Demanded: tc.demanded, Required: true, HasGap: true,
+			Selected: map[classify.Selector]*classify.EventSet{untrackedSession{}: bad},
+		}
+		got := untrackedSession{}.Run(&Context{Analysis: &classify.Analysis{Profiles: []*classify.Profile{p}}, MinCompliance: 100})
+		if len(got) != 1 || !strings.HasPrefix(got[0].Message, tc.want) {
+			t.Errorf("findings %+v, want a message starting %q", got, tc.want)
 		}
 	}
 }

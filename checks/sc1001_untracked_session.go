@@ -51,11 +51,16 @@ func (c untrackedSession) Run(ctx *Context) []Finding {
 		if bad.Count == 0 || !below(p.Tracked, p.Sessions) && !below(tracked, p.Demanded) {
 			continue
 		}
-		msg := fmt.Sprintf("%s: %d of %s (%.1f%% tracked) %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
-			p.Profile.Name, bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate(), span(bad), isAre(bad.Count), breakdown(bad), example(bad))
+		// The count, the rate and the breakdown are of one set of
+		// sessions: all of them when every session had to be tracked (SPEC's
+		// form), else those that had to be, with the profile's rate beside.
+		of := fmt.Sprintf("%d of %s (%.1f%% tracked)", bad.Count, english.Count(p.Sessions, "session", "sessions"), p.ComplianceRate())
 		if p.Demanded != p.Sessions {
-			msg += fmt.Sprintf(" (%d of the %d that had to be tracked: %.1f%% of those tracked)", bad.Count, p.Demanded, classify.Rate(tracked, p.Demanded))
+			of = fmt.Sprintf("%d of the %s that had to be tracked (%.1f%% of those tracked, %.1f%% of all %d)",
+				bad.Count, english.Count(p.Demanded, "session", "sessions"), classify.Rate(tracked, p.Demanded), p.ComplianceRate(), p.Sessions)
 		}
+		msg := fmt.Sprintf("%s: %s %s %s not tracked: %s%s; these sessions had to go through the broker's credential server with a live session record",
+			p.Profile.Name, of, span(bad), isAre(bad.Count), breakdown(bad), example(bad))
 		if ctx.MinCompliance < 100 {
 			msg += fmt.Sprintf(" (min_compliance %s%%)", strconv.FormatFloat(float64(minBP)/100, 'f', -1, 64))
 		}
