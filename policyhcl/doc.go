@@ -71,7 +71,7 @@
 //	check "untracked-session" {   # label: a check name or id (SC1001)
 //	  enabled        = true
 //	  severity       = "error"    # error | warning | note
-//	  min_compliance = 100        # percent, 0 to 100, at most two decimals; compared with the exact rate
+//	  min_compliance = 100        # untracked-session only: percent, 0 to 100, at most two decimals; the profile's exact rate, or its rate over the sessions that had to be tracked, below it fails the check
 //	}
 //
 //	cloudtrail {                  # any number
@@ -86,8 +86,11 @@
 // In role_arns, profiles and users, * matches any run of characters, / and :
 // included (as in IAM ARN wildcards), and ? exactly one character; every
 // other character matches itself, case-sensitively. Empty patterns and
-// control characters are errors, and so is a role_arns pattern with a space
-// or a character outside printable ASCII, which no IAM role ARN can match.
+// control characters are errors, and so is a role_arns pattern that no IAM
+// role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME) can match: a space
+// or a character outside printable ASCII, a literal account that is not 12
+// digits, a role session's sts assumed-role ARN, a missing colon, a trailing
+// slash, or two ARNs in one string. A role's path may hold colons.
 //
 // # Evaluation
 //
@@ -117,10 +120,14 @@
 // expression, unknown time zone, a session_table that no block declares, a
 // check label that is not a known check, duplicate names of profiles, rules,
 // session tables or checks (across all files), a second identity block,
-// nesting deeper than 64 levels, files over 1 MiB. Warnings: overlapping
-// profiles, role_arns that cannot match a role, an identity pattern without
-// a user group or anchors, a rule after a rule without conditions
-// (unreachable), a rule's profiles glob that matches no profile, a
-// session_table on a rule that does not use it, require_approval with an
-// identity pattern that has no approval group, and an empty days list.
+// nesting deeper than 64 levels, files over 1 MiB, a role_arns pattern that
+// cannot match a role, a policy without profiles (where one is required).
+// Warnings: overlapping profiles, an identity pattern without a user group
+// or anchors, an unreachable rule (after a rule without conditions, or after
+// one whose only condition is a profiles list that covers every profile it
+// names), a rule's profiles glob that matches no profile, a session_table
+// on a rule that does not use it, require_approval with an identity pattern
+// that has no approval group, an empty days list, a min_compliance between
+// 0 and 1 (a fraction where a percentage is meant), and min_compliance on a
+// check that has no threshold.
 package policyhcl

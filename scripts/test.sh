@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs the test services (dynalite, s3rver, the SARIF
-# multitool) from npm and the linters the Action's tests use (shellcheck, jq)
-# when they are missing, then gofmt, vet and the Go tests.
+# multitool) from npm, and the tools the Action's tests use (shellcheck, jq)
+# and gcc (the DuckDB test of the Athena query) when they are missing, then
+# gofmt, vet and the Go tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
