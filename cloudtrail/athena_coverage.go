@@ -52,7 +52,7 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 		return
 	}
 	params := out.TableMetadata.Parameters
-	if !strings.EqualFold(strings.TrimSpace(params["projection.enabled"]), "true") {
+	if !propIs(params, "projection.enabled", "true") {
 		return // partitions added by hand or by a crawler: not known here
 	}
 	// What the table can hold: an enum projection lists its accounts and
@@ -99,7 +99,7 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 		}
 		r.stats.Accounts, r.stats.AccountsKnown = sortedUnique(held), true
 	}
-	if ts := p.Timestamp; ts != "" && strings.EqualFold(strings.TrimSpace(params["projection."+ts+".type"]), "date") &&
+	if ts := p.Timestamp; ts != "" && propIs(params, "projection."+ts+".type", "date") &&
 		strings.TrimSpace(params["projection."+ts+".format"]) == "yyyy/MM/dd" && !q.Start.IsZero() && !q.End.IsZero() {
 		now := time.Now().UTC()
 		lo, hi, ok := strings.Cut(params["projection."+ts+".range"], ",")
@@ -128,7 +128,7 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 // table says so ("" when it does not: a column projected otherwise, or
 // partitions added by hand or by a crawler).
 func holds(params map[string]string, col, fixed string) ([]string, string) {
-	if col != "" && strings.EqualFold(strings.TrimSpace(params["projection."+col+".type"]), "enum") {
+	if col != "" && propIs(params, "projection."+col+".type", "enum") {
 		var vs []string
 		for v := range strings.SplitSeq(params["projection."+col+".values"], ",") {
 			if v = strings.TrimSpace(v); v != "" {
@@ -218,3 +218,9 @@ func leftOut(want, have []string) []string {
 }
 
 func quoteIdent(col string) string { return `"` + col + `"` }
+
+// propIs tells whether the table property key is v, ignoring case and
+// surrounding space as Athena does.
+func propIs(params map[string]string, key, v string) bool {
+	return strings.EqualFold(strings.TrimSpace(params[key]), v)
+}

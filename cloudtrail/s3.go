@@ -636,14 +636,10 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 		// entered through a region left out is not checked. Asking for
 		// fewer regions is a choice, but one that the report must show.
 		names := sortedKeys(leftOut)
-		whose := "their"
-		if len(names) == 1 {
-			whose = "its"
-		}
 		r.mu.Lock()
 		r.st.Warnings = append(r.st.Warnings, fmt.Sprintf(
 			"the trail has logs of %s (%s), which the regions asked for (%s) leave out: sessions opened through %s STS endpoints are not checked; add them with --region (or --region all)",
-			english.Count(len(names), "other region", "other regions"), strings.Join(names, ", "), strings.Join(r.regions.desc, "; "), whose))
+			english.Count(len(names), "other region", "other regions"), strings.Join(names, ", "), strings.Join(r.regions.desc, "; "), english.Plural(len(names), "its", "their")))
 		r.mu.Unlock()
 	}
 	sort.Strings(regions)

@@ -535,15 +535,13 @@ func (d *docDecoder) object() error {
 				return err
 			}
 		default:
-			if strings.EqualFold(key, "Records") || strings.EqualFold(key, "Events") {
-				// A decoder that ignores case (encoding/json into a
-				// struct) would read the records: refuse the file
-				// rather than pass it over as not CloudTrail.
-				want := "Records"
-				if strings.EqualFold(key, "Events") {
-					want = "Events"
+			for _, want := range []string{"Records", "Events"} {
+				if strings.EqualFold(key, want) {
+					// A decoder that ignores case (encoding/json into a
+					// struct) would read the records: refuse the file
+					// rather than pass it over as not CloudTrail.
+					return fmt.Errorf("key %s at byte %d: CloudTrail's is %q (keys are case-sensitive); fix the key, or leave the file out", clip(key), keyOff, want)
 				}
-				return fmt.Errorf("key %s at byte %d: CloudTrail's is %q (keys are case-sensitive); fix the key, or leave the file out", clip(key), keyOff, want)
 			}
 			switch key {
 			case "digestPublicKeyFingerprint", "digestS3Object":

@@ -476,20 +476,10 @@ func (l *loader) profile(b *hcl.Block) {
 		if !ok {
 			continue
 		}
-		if ok := canBeRoleARN(s); !ok || strings.HasSuffix(s, "/") || secondARN(s) {
-			// A typo here would leave the role's sessions to no profile
-			// and the policy passing: an error, like a bad account id.
-			why := "a role ARN ends in the role's name"
-			if ok && !strings.HasSuffix(s, "/") {
-				l.errorf(rngs[i], "Not a role ARN",
-					"%q holds a second ARN; no role would map to profile %q through it. Write each role ARN as its own element of the list: [\"arn:aws:iam::111122223333:role/A\", \"arn:aws:iam::111122223333:role/B\"].", s, name)
-				continue
-			}
-			if ok {
-				l.errorf(rngs[i], "Not a role ARN",
-					"%q ends in \"/\" and cannot match any IAM role ARN (%s, like arn:aws:iam::111122223333:role/ProdAdmin); no role would map to profile %q through it. Remove the trailing slash, or end the pattern with * to take every role under a path.", s, why, name)
-				continue
-			}
+		// A typo here would leave the role's sessions to no profile and
+		// the policy passing: an error, like a bad account id.
+		switch acct, literal := literalAccount(s); {
+		case !canBeRoleARN(s):
 			hint := "Write it like arn:aws:iam::111122223333:role/ProdAdmin (IAM role paths: role/PATH/NAME; globs * and ?)."
 			if strings.Contains(s, ":sts:") || strings.Contains(s, ":assumed-role/") {
 				hint = "This is the ARN of a role session (arn:aws:sts::<account>:assumed-role/<role>/<session>); list the role itself: arn:aws:iam::<account>:role/<role>."
@@ -497,7 +487,15 @@ func (l *loader) profile(b *hcl.Block) {
 			l.errorf(rngs[i], "Not a role ARN",
 				"%q cannot match any IAM role ARN, which looks like arn:<partition>:iam::<account>:role/<name>, so no role would map to profile %q through it. %s", s, name, hint)
 			continue
-		} else if acct, ok := literalAccount(s); ok && !isAccountID(acct) {
+		case strings.HasSuffix(s, "/"):
+			l.errorf(rngs[i], "Not a role ARN",
+				"%q ends in \"/\" and cannot match any IAM role ARN (a role ARN ends in the role's name, like arn:aws:iam::111122223333:role/ProdAdmin); no role would map to profile %q through it. Remove the trailing slash, or end the pattern with * to take every role under a path.", s, name)
+			continue
+		case secondARN(s):
+			l.errorf(rngs[i], "Not a role ARN",
+				"%q holds a second ARN; no role would map to profile %q through it. Write each role ARN as its own element of the list: [\"arn:aws:iam::111122223333:role/A\", \"arn:aws:iam::111122223333:role/B\"].", s, name)
+			continue
+		case literal && !isAccountID(acct):
 			l.errorf(rngs[i], "Not an account id",
 				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
 		}
