@@ -19,7 +19,7 @@ func (revokedSessionUse) Meta() Meta {
 		Tags:             []string{"security", "access-control", "broker", "revocation"},
 		SecuritySeverity: "8.5",
 		Precision:        "high",
-		Doc: `The session's SourceIdentity (or user, profile and time) matched a record in the broker's session table, but the record had been revoked (its ` + "`updated_at`" + ` is the revocation time) or had expired before the session was opened. Someone kept using credentials, or a SourceIdentity, after the broker stopped vouching for them.
+		Doc: `The session's SourceIdentity (or user, profile and time) matched a record in the broker's session table, but the record had been revoked (at its ` + "`updated_at`" + `) or had expired (its window ended, or it was marked ` + "`expired`" + ` at its ` + "`updated_at`" + `) before the session was opened. Someone kept using credentials, or a SourceIdentity, after the broker stopped vouching for them.
 
 **How to fix**: treat it as an incident. Find the caller in the event (` + "`userIdentity.arn`" + `, ` + "`sourceIPAddress`" + `), revoke the role's active sessions (` + "`aws iam put-role-policy`" + ` with an ` + "`aws:TokenIssueTime`" + ` condition), and check why the broker's revocation did not stop it.`,
 	}

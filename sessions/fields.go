@@ -205,6 +205,14 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	tm(fUpdatedAt, "updated_at", &r.UpdatedAt)
 	num(fRequestCount, "request_count", &r.RequestCount)
 	num(fTTL, "ttl", &r.TTL)
+	// A status the broker does not write (such as "terminated") cannot
+	// show whether the session was live: the record is unusable, not
+	// taken as active. A record without one was never revoked (revoking
+	// writes it): its times decide.
+	if st := strings.TrimSpace(r.Status); st != "" && !strings.EqualFold(st, StatusActive) &&
+		!strings.EqualFold(st, StatusRevoked) && !strings.EqualFold(st, StatusExpired) {
+		errs = append(errs, fmt.Errorf("status %q is not active, revoked or expired", clip(r.Status)))
+	}
 	if len(errs) > 0 {
 		return Record{}, errors.Join(errs...)
 	}

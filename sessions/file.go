@@ -54,8 +54,9 @@ const drainLimit = 64 << 20
 // Stats.RecordsSkipped and Stats.RecordsUnusable with its line and reason
 // (the engine fails the run on it unless told to skip unreadable input);
 // when an id appears twice one version is used (see IndexBuilder: the most
-// final status, then the later updated_at) and the other is counted as
-// skipped; an id with an unusable version is left out of the index.
+// final status, then the later updated_at; revoked or expired from the
+// earliest updated_at that says so) and the other is counted as skipped; an
+// id with an unusable version is left out of the index.
 // Nothing is dropped silently.
 //
 // Load hands every record of the file to the builder as it is decoded,
@@ -434,7 +435,7 @@ func (d *fileDecoder) keep(r Record, l loc) {
 
 // usedVersion says which of two versions of a record is used, and why.
 func usedVersion(where string) string {
-	return "the version " + where + " is used (revoked wins over expired over active, then the later updated_at)"
+	return "the version " + where + " is used (revoked wins over expired over active, then the later updated_at; revoked or expired from the earliest updated_at that says so)"
 }
 
 // usedAt is usedVersion for a version at loc or, when kept is false, the

@@ -153,6 +153,17 @@ func TestFileStoreBadInput(t *testing.T) {
 			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the version at x:1 is used`}},
 		},
 		{
+			// Only the broker's statuses (any case, spaces around) are
+			// read; another cannot show that the session was live.
+			name:    "unknown status",
+			content: "{\"id\":\"a\",\"status\":\" Active \"}\n{\"id\":\"b\",\"status\":\"terminated\"}\n{\"id\":\"c\",\"status\":\"REVOKED\"}\n{\"id\":\"d\",\"status\":\"\"}\n{\"Item\":{\"id\":{\"S\":\"e\"},\"status\":{\"S\":\"suspended\"}}}\n",
+			ids:     []string{"a", "c", "d"},
+			skips: []skip{
+				{"x:2", `status "terminated" is not active, revoked or expired`},
+				{"x:5", `status "suspended" is not active, revoked or expired`},
+			},
+		},
+		{
 			name:    "numbers as strings and nulls accepted",
 			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"extra\":{\"x\":1}}\n",
 			ids:     []string{"a"},

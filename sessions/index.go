@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -83,10 +84,13 @@ type Index struct {
 	entUp     []int32
 	upProfile []string
 	// revIdx lists the revoked entries in increasing order and revAt their
-	// revocation times (updated_at): only matching a revoked record reads
-	// that time, so the other entries do not keep it.
-	revIdx []int32
-	revAt  []time.Time
+	// revocation times (the earliest updated_at of their revoked versions):
+	// only matching a revoked record reads that time, so the other entries
+	// do not keep it. expIdx and expAt are the same for the entries that a
+	// version marked expired before their window's end (the earliest
+	// updated_at of their expired versions).
+	revIdx, expIdx []int32
+	revAt, expAt   []time.Time
 }
 
 type userProfile struct{ user, profile string }
@@ -166,6 +170,19 @@ type instant struct {
 
 func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
 
+// noTime is after every instant a record can hold: no time.
+var noTime = instant{math.MaxInt64, 0}
+
+func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.ns)) }
+
+// earlier returns the earlier of a and b.
+func earlier(a, b instant) instant {
+	if a.after(b) {
+		return b
+	}
+	return a
+}
+
 func (a instant) after(b instant) bool { return a.sec > b.sec || a.sec == b.sec && a.ns > b.ns }
 
 func (e *entry) endBefore(t instant) bool {
@@ -204,7 +221,8 @@ func (a *arena) add(s string) string {
 // is kept whatever order the versions are read in: a revoked version over
 // an expired one over any other (a broker never makes a revoked or expired
 // session live again), then the later updated_at, then the one added
-// last. An id given to Poison (a version that could not be used, which may
+// last; the session counts as revoked (or marked expired) from the
+// earliest updated_at of the versions that say so. An id given to Poison (a version that could not be used, which may
 // be its revocation) is left out of the index. The zero value is ready to
 // use; it is not safe for concurrent use.
 //
@@ -218,6 +236,11 @@ type IndexBuilder struct {
 	siRank []verRank
 	ups    []int32   // per entry: the number of its (user, profile)
 	upd    []instant // per entry: its updated_at (building only)
+	// revFrom and expFrom are, per entry, the earliest updated_at of its
+	// revoked versions and of its expired versions that have one (noTime:
+	// none), whichever version is indexed: a session revoked at 10:00 and
+	// written again at 12:00 was revoked at 10:00 (building only).
+	revFrom, expFrom []instant
 	// poisoned holds the ids of versions that could not be used, and
 	// deadSIs the source identities of the records left out for it.
 	poisoned map[string]bool
@@ -258,8 +281,20 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	}
 	upd := instantOf(r.UpdatedAt)
 	rank := verRank{e.status.final(), upd}
+	// A revoked version without updated_at was revoked at any time (the
+	// zero time is before every other); an expired one without it expired
+	// at its window's end.
+	revFrom, expFrom := noTime, noTime
+	switch {
+	case e.status == statusRevoked:
+		revFrom = upd
+	case e.status == statusExpired && !r.UpdatedAt.IsZero():
+		expFrom = upd
+	}
 	i, ok := b.byID[r.ID]
 	if ok {
+		b.revFrom[i] = earlier(b.revFrom[i], revFrom)
+		b.expFrom[i] = earlier(b.expFrom[i], expFrom)
 		slot, dup = int(i), true
 		// The record's source_identity is that of its best version that
 		// has one, whatever the order they are read in: a revocation
@@ -297,6 +332,8 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.siRank = append(b.siRank, rank)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
+		b.revFrom = append(b.revFrom, revFrom)
+		b.expFrom = append(b.expFrom, expFrom)
 	}
 	if b.onAdd != nil {
 		b.onAdd(slot, r)
@@ -353,7 +390,7 @@ func (b *IndexBuilder) Index() *Index {
 	}
 	deadSIs := b.deadSIs
 	n := len(b.ents)
-	ents, sis, ups, upd := b.ents, b.sis, b.ups, b.upd
+	ents, sis, ups, revFrom, expFrom := b.ents, b.sis, b.ups, b.revFrom, b.expFrom
 	if cap(ents) > n+n/16 {
 		ents = append(make([]entry, 0, n), ents...) // drop the room append left
 	}
@@ -367,20 +404,22 @@ func (b *IndexBuilder) Index() *Index {
 	}
 	*b = IndexBuilder{onAdd: b.onAdd}
 
-	// A revoked entry's revocation time is its updated_at.
-	nrev := 0
-	for i := range ents {
-		if ents[i].status == statusRevoked {
-			nrev++
-		}
-	}
-	ix.revIdx, ix.revAt = make([]int32, 0, nrev), make([]time.Time, 0, nrev)
+	// A revoked entry's revocation time is the earliest updated_at of its
+	// revoked versions. An expired version's updated_at is kept when it is
+	// before the window's end (with MatchSlack): the session was marked
+	// expired before it ran out.
 	for i := range ents {
 		if ents[i].status == statusRevoked {
 			ix.revIdx = append(ix.revIdx, int32(i))
-			ix.revAt = append(ix.revAt, time.Unix(upd[i].sec, int64(upd[i].ns)))
+			ix.revAt = append(ix.revAt, revFrom[i].time())
+		}
+		if x := expFrom[i]; x != noTime && (ents[i].noEnd() || !x.after(instantOf(ents[i].end().Add(MatchSlack)))) {
+			ix.expIdx = append(ix.expIdx, int32(i))
+			ix.expAt = append(ix.expAt, x.time())
 		}
 	}
+	ix.revIdx, ix.revAt = slices.Clip(ix.revIdx), slices.Clip(ix.revAt)
+	ix.expIdx, ix.expAt = slices.Clip(ix.expIdx), slices.Clip(ix.expAt)
 
 	for i, si := range sis {
 		if si == "" {
@@ -418,9 +457,11 @@ func (b *IndexBuilder) dropPoisoned() {
 			continue
 		}
 		b.ents[k], b.sis[k], b.siRank[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.siRank[i], b.ups[i], b.upd[i]
+		b.revFrom[k], b.expFrom[k] = b.revFrom[i], b.expFrom[i]
 		k++
 	}
 	b.ents, b.sis, b.siRank, b.ups, b.upd = b.ents[:k], b.sis[:k], b.siRank[:k], b.ups[:k], b.upd[:k]
+	b.revFrom, b.expFrom = b.revFrom[:k], b.expFrom[:k]
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the
@@ -563,6 +604,9 @@ func (ix *Index) outcomeAt(i int32, t time.Time) Outcome {
 	if e.status == statusRevoked && t.After(ix.revokedAt(i)) {
 		return Revoked
 	}
+	if x, ok := ix.expiredAt(i); ok && t.After(x) {
+		return Expired
+	}
 	if e.noEnd() {
 		// A record without expires_at and last_access_at (matched by its
 		// source identity: it has no window) is as live as its status says.
@@ -581,6 +625,15 @@ func (ix *Index) outcomeAt(i int32, t time.Time) Outcome {
 func (ix *Index) revokedAt(i int32) time.Time {
 	k, _ := slices.BinarySearch(ix.revIdx, i)
 	return ix.revAt[k]
+}
+
+// expiredAt is when a version marked entry i expired before its window's
+// end, if one did.
+func (ix *Index) expiredAt(i int32) (time.Time, bool) {
+	if k, ok := slices.BinarySearch(ix.expIdx, i); ok {
+		return ix.expAt[k], true
+	}
+	return time.Time{}, false
 }
 
 // rank orders outcomes by preference, the lowest first.

@@ -110,7 +110,11 @@ func TestLookup(t *testing.T) {
 		{name: "window also matches records with an identity", recs: []Record{rec("a", withSI(si1))}, mode: ModeUserProfileWindow, q: q("sentinel:alice:direct:ffffffff", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window revoked before event", recs: []Record{rec("a", revokedAt(at(5*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Revoked, wantID: "a"},
 		{name: "window revoked after event", recs: []Record{rec("a", revokedAt(at(15*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
-		{name: "window status expired but inside span", recs: []Record{rec("a", func(r *Record) { r.Status = StatusExpired })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		// A record marked expired is expired from its updated_at, even
+		// inside its window (the broker ended the session early).
+		{name: "window status expired at updated_at, before the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(5*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Expired, wantID: "a"},
+		{name: "window status expired at updated_at, after the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(15*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window status expired without updated_at, inside span", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window prefers live over revoked", recs: []Record{rec("r", revokedAt(at(time.Minute))), rec("l", span(at(-time.Hour), at(time.Hour)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "l"},
 		{name: "window record without end covers nothing", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 
@@ -168,17 +172,19 @@ func TestIndexCopiesRecords(t *testing.T) {
 // bruteLookup is the specification of Lookup, written the slow way from
 // its doc comment: every record is a candidate or not, and the best
 // candidate wins. recs must have distinct ids (see latestByID).
-func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
-	start := func(r *Record) time.Time {
+func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
+	start := func(r *refRecord) time.Time {
 		if r.StartedAt.IsZero() {
 			return r.CreatedAt
 		}
 		return r.StartedAt
 	}
-	outcome := func(r *Record) Outcome {
+	outcome := func(r *refRecord) Outcome {
 		switch {
-		case strings.EqualFold(strings.TrimSpace(r.Status), "revoked") && q.Time.After(r.UpdatedAt):
+		case strings.EqualFold(strings.TrimSpace(r.Status), "revoked") && q.Time.After(r.revokedFrom):
 			return Revoked
+		case r.markedExpired && q.Time.After(r.expiredFrom):
+			return Expired
 		case r.End().IsZero() && strings.EqualFold(strings.TrimSpace(r.Status), "expired"):
 			return Expired
 		case r.End().IsZero():
@@ -197,7 +203,7 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 			anySI = true
 		}
 	}
-	var best *Record
+	var best *refRecord
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
@@ -231,10 +237,23 @@ func bruteLookup(recs []Record, mode string, q MatchQuery) Match {
 	return Match{ID: best.ID, Outcome: bestO}
 }
 
+// refRecord is a record as the index holds it: its best version, with when
+// its versions said it was revoked or expired.
+type refRecord struct {
+	Record
+	// revokedFrom is the earliest updated_at of the revoked versions (the
+	// zero time when one has none); expiredFrom that of the expired
+	// versions that have one, when markedExpired.
+	revokedFrom, expiredFrom time.Time
+	markedExpired            bool
+}
+
 // latestByID keeps, of records with the same id, the one an index of recs
 // holds: revoked over expired over any other status, then the later
-// updated_at, then the later one in recs.
-func latestByID(recs []Record) []Record {
+// updated_at, then the later one in recs. A session is revoked from the
+// earliest updated_at of its revoked versions, and expired from that of its
+// expired versions when it is earlier than the end of the window.
+func latestByID(recs []Record) []refRecord {
 	final := func(r Record) int {
 		switch {
 		case strings.EqualFold(strings.TrimSpace(r.Status), StatusRevoked):
@@ -276,18 +295,34 @@ func latestByID(recs []Record) []Record {
 	for id, j := range siFrom {
 		si[id] = recs[j].SourceIdentity
 	}
-	var out []Record
+	var out []refRecord
 	for i, r := range recs {
-		if latest[r.ID] == i {
-			r.SourceIdentity = si[r.ID]
-			out = append(out, r)
+		if latest[r.ID] != i {
+			continue
 		}
+		r.SourceIdentity = si[r.ID]
+		ref := refRecord{Record: r}
+		revoked := false
+		for _, v := range recs {
+			switch {
+			case v.ID != r.ID:
+			case final(v) == 2:
+				if !revoked || v.UpdatedAt.Before(ref.revokedFrom) {
+					ref.revokedFrom, revoked = v.UpdatedAt, true
+				}
+			case final(v) == 1 && !v.UpdatedAt.IsZero():
+				if !ref.markedExpired || v.UpdatedAt.Before(ref.expiredFrom) {
+					ref.expiredFrom, ref.markedExpired = v.UpdatedAt, true
+				}
+			}
+		}
+		out = append(out, ref)
 	}
 	// A source identity only a losing version had is known with no record:
 	// a record that no lookup can take (no start, another profile, live)
 	// stands for it.
 	for _, d := range dead {
-		out = append(out, Record{ID: "\x00dead", Profile: "\x00dead", SourceIdentity: d})
+		out = append(out, refRecord{Record: Record{ID: "\x00dead", Profile: "\x00dead", SourceIdentity: d}})
 	}
 	return out
 }
@@ -315,7 +350,7 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 		case 2:
 			r.Status, r.UpdatedAt = "REVOKED", start.Add(time.Duration(rng.Intn(600))*time.Minute)
 		case 3:
-			r.Status = StatusExpired
+			r.Status, r.UpdatedAt = StatusExpired, start.Add(time.Duration(rng.Intn(600))*time.Minute)
 		case 4:
 			r.Status = "Expired"
 		}
@@ -367,7 +402,7 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			q.Time = time.Time{}
 		case 3, 4, 5, 6:
 			// On the edge of a record's window or revocation.
-			r := distinct[rng.Intn(len(distinct))]
+			r := distinct[rng.Intn(ids)] // a record, not a stand-in for a dead identity
 			q.User, q.Profile = r.User, r.Profile
 			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt}[rng.Intn(4)]
 			if rng.Intn(2) == 0 {
@@ -505,6 +540,8 @@ func FuzzLookup(f *testing.F) {
 // Of two versions of a record, the more final status wins (a broker never
 // makes a revoked or expired session live again), then the later
 // updated_at, then the one added last; whatever the order they are added in.
+// The session was revoked (or marked expired) at the earliest updated_at of
+// the versions that say so.
 func TestVersions(t *testing.T) {
 	active := func(upd time.Duration) Record {
 		return rec("a", withSI(si1), func(r *Record) { r.UpdatedAt = at(upd) })
@@ -523,9 +560,17 @@ func TestVersions(t *testing.T) {
 		{"revoked and active with the same updated_at", revoked(time.Minute), active(time.Minute), Revoked},
 		{"revoked without updated_at, active", rec("a", withSI(si1), func(r *Record) { r.Status = StatusRevoked }), active(time.Minute), Revoked},
 		{"active, later active", active(time.Minute), active(time.Hour), Live},
-		// The expired version wins; within its window it still covers the event.
-		{"expired, later active", expired(time.Minute), active(time.Hour), Live},
+		// The expired version wins, and it expired the session at its
+		// updated_at.
+		{"expired, later active", expired(time.Minute), active(time.Hour), Expired},
+		{"expired after the event, active", expired(time.Hour), active(2 * time.Minute), Live},
 		{"revoked, later expired", revoked(time.Minute), expired(time.Hour), Revoked},
+		// A session is revoked or expired from the earliest version that
+		// says so: the later ones are writes after the fact.
+		{"revoked, revoked again after the event", revoked(time.Minute), revoked(time.Hour), Revoked},
+		{"expired, expired again after the event", expired(time.Minute), expired(time.Hour), Expired},
+		{"expired before the event, revoked after it", expired(time.Minute), revoked(time.Hour), Expired},
+		{"revoked without updated_at, revoked later", rec("a", withSI(si1), func(r *Record) { r.Status = StatusRevoked }), revoked(time.Hour), Revoked},
 	} {
 		for _, order := range [][2]Record{{tc.a, tc.b}, {tc.b, tc.a}} {
 			var b IndexBuilder
