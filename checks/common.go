@@ -6,11 +6,23 @@ import (
 	"time"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
 // maxRelated caps the rules shown as related locations of one finding.
 const maxRelated = 5
+
+// Caps, in bytes, on the CloudTrail values a finding carries (in its
+// message, role and events alike, so that every format shows the same
+// text): a record with a forged eventID or roleArn of megabytes would
+// otherwise swell every report past what GitHub accepts. Neither clips a
+// real value: an event id is a 36-character UUID, and an IAM role ARN has
+// at most 2,048 characters, all ASCII.
+const (
+	maxEventID = 256
+	maxRoleARN = 2048
+)
 
 // selected is the set of p's session events that the check sel selected
 // (an empty set when the classifier did not run sel).
@@ -43,9 +55,13 @@ func ruleLocations(set *classify.EventSet, why string) []Related {
 }
 
 // eventIDs are the ids of the set's earliest events (at most
-// classify.MaxEventIDs), in time order.
+// classify.MaxEventIDs), in time order, each clipped to maxEventID.
 func eventIDs(set *classify.EventSet) []string {
-	return append(make([]string, 0, len(set.IDs)), set.IDs...)
+	out := make([]string, 0, len(set.IDs))
+	for _, id := range set.IDs {
+		out = append(out, safetext.Clip(id, maxEventID))
+	}
+	return out
 }
 
 // span says when the events of set happened: "at T" or "between A and B".
@@ -63,7 +79,7 @@ func example(set *classify.EventSet) string {
 	if len(set.IDs) == 0 || set.IDs[0] == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (e.g. event %s)", set.IDs[0])
+	return fmt.Sprintf(" (e.g. event %s)", safetext.Clip(set.IDs[0], maxEventID))
 }
 
 // categoryPhrases describe each non-tracked category in a message.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 type unmappedRole struct{}
@@ -44,10 +45,11 @@ func (unmappedRole) Run(ctx *Context) []Finding {
 	sort.Strings(roles)
 	first := a.Policy.Profiles[0]
 	var out []Finding
-	for _, role := range roles {
-		evs := a.Unmapped[role]
+	for _, arn := range roles {
+		evs := a.Unmapped[arn]
+		role := safetext.Clip(arn, maxRoleARN)
 		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
-			role, english.Count(evs.Count, "session", "sessions"), span(evs), roleAccount(role), example(evs))
+			role, english.Count(evs.Count, "session", "sessions"), span(evs), roleAccount(arn), example(evs))
 		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs)})
 	}
 	return out

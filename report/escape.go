@@ -94,23 +94,6 @@ func pictograph(r rune) bool {
 	return r >= 0x2600 && r <= 0x27bf || r >= 0x1f000 && r <= 0x1faff
 }
 
-// Clip shortens s to at most n bytes, cutting at a rune boundary and
-// marking the cut with "…" (counted in n). n below 4 clips to "…".
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	if cut < 0 {
-		cut = 0
-	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
-}
-
 // EscapeData escapes a workflow command's data (the message after "::")
 // exactly as @actions/core's escapeData: % first, then CR and LF.
 func EscapeData(s string) string {

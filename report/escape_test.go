@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 func TestNeutralize(t *testing.T) {
@@ -44,29 +45,6 @@ func TestNeutralize(t *testing.T) {
 	for _, tt := range tests {
 		if got := Neutralize(tt.in); got != tt.want {
 			t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestClip(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"exactly10!", 10, "exactly10!"},
-		{"abcdefghijk", 10, "abcdefg…"},
-		{"日本語日本語", 8, "日…"}, // never cuts inside a rune
-		{"abc", 0, "…"},
-	}
-	for _, tt := range tests {
-		got := Clip(tt.in, tt.n)
-		if got != tt.want {
-			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-		if !utf8.ValidString(got) {
-			t.Errorf("Clip(%q, %d) is not valid UTF-8", tt.in, tt.n)
 		}
 	}
 }
@@ -166,7 +144,7 @@ func FuzzGitHubEscape(f *testing.F) {
 		if !ok {
 			t.Fatalf("annotation for %q does not parse: %q", s, line)
 		}
-		if props["title"] != Neutralize(Clip(s, ghMaxTitle)) || props["file"] != Neutralize(s) {
+		if props["title"] != Neutralize(safetext.Clip(s, ghMaxTitle)) || props["file"] != Neutralize(s) {
 			t.Fatalf("annotation for %q: properties %q", s, props)
 		}
 	})
@@ -339,11 +317,11 @@ func unescapedCount(line string, c byte) int {
 func checkNoForbidden(t *testing.T, s string) {
 	t.Helper()
 	if !utf8.ValidString(s) {
-		t.Errorf("output is not valid UTF-8: %q", Clip(s, 200))
+		t.Errorf("output is not valid UTF-8: %q", safetext.Clip(s, 200))
 	}
 	for i, r := range s {
 		if forbiddenRune(r) {
-			t.Errorf("raw %U at byte %d: %q", r, i, Clip(s[max(0, i-40):], 80))
+			t.Errorf("raw %U at byte %d: %q", r, i, safetext.Clip(s[max(0, i-40):], 80))
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // MaxAnnotationsPerKind is how many annotations of each kind (error,
@@ -108,6 +109,6 @@ func (a annotation) command() string {
 	if a.loc.EndColumn > 0 && (a.loc.EndLine == 0 || a.loc.EndLine == a.loc.Line) {
 		props = append(props, "endColumn="+strconv.Itoa(a.loc.EndColumn))
 	}
-	props = append(props, "title="+EscapeProperty(Neutralize(Clip(a.title, ghMaxTitle))))
-	return "::" + a.kind + " " + strings.Join(props, ",") + "::" + EscapeData(Neutralize(Clip(a.message, ghMaxMessage)))
+	props = append(props, "title="+EscapeProperty(Neutralize(safetext.Clip(a.title, ghMaxTitle))))
+	return "::" + a.kind + " " + strings.Join(props, ",") + "::" + EscapeData(Neutralize(safetext.Clip(a.message, ghMaxMessage)))
 }

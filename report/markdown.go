@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // MarkdownBudget is the most bytes Markdown writes: GitHub refuses a job
@@ -39,7 +41,7 @@ func writeMarkdown(w io.Writer, r *Result, budget int) error {
 	meta = append(meta, fmt.Sprintf("Required profiles: %d, fully compliant: %d, with gaps: %d",
 		r.Summary.RequiredProfiles, r.Summary.FullyCompliantProfiles, r.Summary.ProfilesWithGaps))
 	if r.Tool.Version != "" {
-		meta = append(meta, "Version: "+MarkdownText(Clip(r.Tool.Version, 100)))
+		meta = append(meta, "Version: "+MarkdownText(safetext.Clip(r.Tool.Version, 100)))
 	}
 	head.WriteString(strings.Join(meta, "  \n") + "\n\n")
 
@@ -65,7 +67,7 @@ func writeMarkdown(w io.Writer, r *Result, budget int) error {
 		for i := range r.Profiles {
 			p := &r.Profiles[i]
 			row := fmt.Sprintf("| %s | %s | %d | %s%% (%d of %d) | %d | %s |\n",
-				MarkdownText(p.Profile), MarkdownText(Clip(strings.Join(p.Roles, ", "), mdMaxRoles)),
+				MarkdownText(p.Profile), MarkdownText(safetext.Clip(strings.Join(p.Roles, ", "), mdMaxRoles)),
 				p.Sessions, p.Rate(), p.Tracked, p.Sessions, findings[p.Profile], r.ProfileVerdict(p))
 			if body.Len()+len(row) > tableLeft {
 				fmt.Fprintf(&body, "\n… %d more profiles not shown; see the JSON report.\n", len(r.Profiles)-i)
@@ -86,7 +88,7 @@ func writeMarkdown(w io.Writer, r *Result, budget int) error {
 			l := r.locate(f.Range)
 			item := fmt.Sprintf("- **%s** %s %s (%s line %d): %s\n",
 				MarkdownText(string(f.Severity)), MarkdownText(f.CheckID), MarkdownText(f.Check),
-				MarkdownText(l.File), l.Line, MarkdownText(Clip(f.Message, mdMaxMessage)))
+				MarkdownText(l.File), l.Line, MarkdownText(safetext.Clip(f.Message, mdMaxMessage)))
 			if body.Len()+len(item) > left {
 				fmt.Fprintf(&body, "\n… %d more findings not shown; see the SARIF/JSON report.\n", len(r.Findings)-i)
 				break
@@ -116,7 +118,7 @@ func mdTail(r *Result, max int) string {
 			}
 			l := r.diagLocation(d)
 			fmt.Fprintf(&b, "- **%s** %s line %d: %s\n", diagSeverity(d), MarkdownText(l.File), l.Line,
-				MarkdownText(Clip(diagText(d), mdMaxMessage)))
+				MarkdownText(safetext.Clip(diagText(d), mdMaxMessage)))
 		}
 		b.WriteString("\n")
 	}
@@ -152,7 +154,7 @@ func mdTail(r *Result, max int) string {
 	if sk := r.skipped(); len(sk) > 0 {
 		b.WriteString("Skipped:\n\n")
 		for i, s := range sk {
-			item := "- " + MarkdownText(Clip(s, mdMaxMessage)) + "\n"
+			item := "- " + MarkdownText(safetext.Clip(s, mdMaxMessage)) + "\n"
 			if b.Len()+len(item) > max {
 				fmt.Fprintf(&b, "- … %d more not shown; see the JSON report\n", len(sk)-i)
 				break

@@ -100,8 +100,10 @@ type hardTotals struct {
 		Tracked  int    `json:"tracked"`
 	} `json:"profiles"`
 	Findings []struct {
-		ID      string `json:"id"`
-		Message string `json:"message"`
+		ID      string   `json:"id"`
+		Message string   `json:"message"`
+		Role    string   `json:"role"`
+		Events  []string `json:"events"`
 	} `json:"findings"`
 }
 
@@ -547,6 +549,82 @@ func TestBadInputValid(t *testing.T) {
 		}
 		if !utf8.ValidString(r.stdout) || strings.ContainsAny(r.stdout, "\x1b\x07") {
 			t.Errorf("the text output carries invalid UTF-8 or control characters:\n%q", r.stdout)
+		}
+	})
+
+	t.Run("a megabyte eventID and roleArn", func(t *testing.T) {
+		dir := t.TempDir()
+		trail := filepath.Join(dir, "trail")
+		huge := strings.Repeat("QUFB", 1<<18) // 1 MiB of base64
+		untracked := hardRecord("ev-"+huge, "")
+		unmapped := hardRecord("ev2-"+huge, "")
+		unmapped["requestParameters"].(map[string]any)["roleArn"] = "arn:aws:iam::111122223333:role/Other" + huge
+		hardWrite(t, filepath.Join(trail, "huge.json"), hardDoc(untracked, unmapped))
+		sarifPath := filepath.Join(dir, "report.sarif")
+		r := hardCheck(t, dir, hardPolicy, trail, "--format", "text", "--format", "sarif="+sarifPath)
+		if r.code != ExitFindings {
+			t.Fatalf("exit code %d, want 1 (an untracked session); stderr:\n%s", r.code, r.stderr)
+		}
+		// Each value is cut, marked with …, where the finding is built, so
+		// every format carries the same bounded text.
+		clipped := func(what, v, prefix string, limit int) {
+			t.Helper()
+			if len(v) > limit || !strings.HasPrefix(v, prefix) || !strings.HasSuffix(v, "…") {
+				t.Errorf("%s is %d bytes (%.40q…), want at most %d, starting %q and ending with …", what, len(v), v, limit, prefix)
+			}
+		}
+		if len(r.report.Findings) != 2 {
+			t.Fatalf("%d findings, want SC1001 and SC2001", len(r.report.Findings))
+		}
+		for _, f := range r.report.Findings {
+			if len(f.Message) > 4000 {
+				t.Errorf("JSON %s message is %d bytes", f.ID, len(f.Message))
+			}
+			if len(f.Events) != 1 {
+				t.Fatalf("JSON %s: %d events, want 1", f.ID, len(f.Events))
+			}
+			clipped("JSON "+f.ID+" event", f.Events[0], "ev", 256)
+			if f.ID == "SC2001" {
+				clipped("JSON SC2001 role", f.Role, "arn:aws:iam::111122223333:role/Other", 2048)
+			}
+		}
+		b, err := os.ReadFile(sarifPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 64<<10 {
+			t.Errorf("the SARIF report is %d bytes", len(b))
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID     string `json:"ruleId"`
+					Message    struct{ Text string }
+					Properties struct {
+						Role   string   `json:"role"`
+						Events []string `json:"events"`
+					} `json:"properties"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(b, &log); err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range log.Runs[0].Results {
+			if len(res.Message.Text) > 4000 {
+				t.Errorf("SARIF %s message is %d bytes", res.RuleID, len(res.Message.Text))
+			}
+			for _, e := range res.Properties.Events {
+				clipped("SARIF "+res.RuleID+" event", e, "ev", 256)
+			}
+			if res.RuleID == "SC2001" {
+				clipped("SARIF SC2001 role", res.Properties.Role, "arn:aws:iam::111122223333:role/Other", 2048)
+			}
+		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if len(line) > 4000 {
+				t.Errorf("a text line is %d bytes: %.80q…", len(line), line)
+			}
 		}
 	})
 }

@@ -1,11 +1,12 @@
 // Package safetext keeps text that holds values from policies, file names
 // or CloudTrail from being read as a workflow command by the GitHub Actions
-// runner, which reads every line a step prints.
+// runner, which reads every line a step prints, and bounds its length.
 package safetext
 
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Line returns line so that the runner finds no command in it: a line
@@ -33,4 +34,21 @@ func Lines(text string) string {
 		lines[i] = Line(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Clip shortens s to at most n bytes, cutting at a rune boundary and
+// marking the cut with "…" (counted in n). n below 4 clips to "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }

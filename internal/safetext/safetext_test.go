@@ -1,6 +1,9 @@
 package safetext
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestLine(t *testing.T) {
 	for in, want := range map[string]string{
@@ -20,5 +23,28 @@ func TestLine(t *testing.T) {
 	}
 	if got, want := Lines("ok\n  ::error::x\n##[debug]y"), "ok\n  \\::error::x\n##\\[debug]y"; got != want {
 		t.Errorf("Lines = %q, want %q", got, want)
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"日本語日本語", 8, "日…"}, // never cuts inside a rune
+		{"abc", 0, "…"},
+	}
+	for _, tt := range tests {
+		got := Clip(tt.in, tt.n)
+		if got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) is not valid UTF-8", tt.in, tt.n)
+		}
 	}
 }
