@@ -24,20 +24,22 @@ func Neutralize(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	prev := rune(0)
+	prev := rune(0) // the rune before, when it was kept
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		before := prev
+		prev = 0
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r) && !emojiJoiner(prev, r, s[i+size:]):
+		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r) && !emojiJoiner(before, r, s[i+size:]):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
+			prev = r
 		}
-		prev = r
 		i += size
 	}
 	return b.String()
@@ -75,8 +77,9 @@ func isInvisibleControl(r rune) bool {
 // emojiJoiner reports whether r is part of an emoji: a zero width joiner
 // between two pictographs (👩\u200d💻 is one emoji), or a text or emoji
 // presentation selector after a pictograph (❤\ufe0f). It is kept there,
-// and escaped everywhere else. prev is the rune before it (a presentation
-// selector counts as part of its emoji) and rest the text after it.
+// and escaped everywhere else. prev is the rune before it, or 0 when that
+// rune was escaped (a presentation selector kept counts as part of its
+// emoji, one escaped joins nothing), and rest the text after it.
 func emojiJoiner(prev, r rune, rest string) bool {
 	switch r {
 	case 0x200d:
@@ -161,7 +164,7 @@ func escapeJSONInvisible(b []byte) []byte {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
-	prev := rune(0)
+	prev := rune(0) // the rune before, when it was kept
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == 0x7f || r >= 0x80 && r <= 0x9f || isInvisibleControl(r) && !emojiJoiner(prev, r, string(b[i+size:min(len(b), i+size+utf8.UTFMax)])) {
@@ -170,10 +173,11 @@ func escapeJSONInvisible(b []byte) []byte {
 			} else {
 				out = fmt.Appendf(out, `\u%04x`, r)
 			}
+			prev = 0
 		} else {
 			out = append(out, b[i:i+size]...)
+			prev = r
 		}
-		prev = r
 		i += size
 	}
 	return out

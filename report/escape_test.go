@@ -41,6 +41,8 @@ func TestNeutralize(t *testing.T) {
 		{"joiner after a letter a\u200d💻", `joiner after a letter a\u200d💻`},
 		{"Prod\u034fAdmin Prod\ufe00Admin \u180b \U000e0100", `Prod\u034fAdmin Prod\ufe00Admin \u180b \ue0100`},
 		{"emoji presentation kept: ❤\ufe0f, after a letter: a\ufe0f", `emoji presentation kept: ❤` + "\ufe0f" + `, after a letter: a\ufe0f`},
+		{"joiner after a kept selector: ❤\ufe0f\u200d🔥", "joiner after a kept selector: ❤\ufe0f\u200d🔥"},
+		{"joiner after an escaped selector: ev-x\ufe0f\u200d💻", `joiner after an escaped selector: ev-x\ufe0f\u200d💻`},
 	}
 	for _, tt := range tests {
 		if got := Neutralize(tt.in); got != tt.want {
@@ -410,6 +412,7 @@ func TestGitHubLocation(t *testing.T) {
 func FuzzJSONInvisible(f *testing.F) {
 	addHostile(f)
 	f.Add("tag \U000e0041 zw\u200bsp")
+	f.Add("ev-x\ufe0f\u200d💻") // the selector after a letter is escaped, and so is the joiner
 	f.Fuzz(func(t *testing.T, s string) {
 		b, err := json.Marshal(map[string]string{"v": s, s: "k"})
 		if err != nil {
