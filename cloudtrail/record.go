@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // FieldError is an assume-role record that cannot be used because a field
@@ -33,7 +35,7 @@ func (e *FieldError) Error() string {
 func clip(s string) string {
 	const limit = 64
 	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
+		return strconv.Quote(safetext.Prefix(s, limit)) + "…"
 	}
 	return strconv.Quote(s)
 }

@@ -229,4 +229,12 @@ func TestFieldErrorMessage(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"soon\x1b[31m"`) {
 		t.Errorf("err = %v, want the bad value quoted with control characters escaped", err)
 	}
+	// A long value is cut before the character that crosses the limit,
+	// never inside it.
+	long := strings.Repeat("A", 63) + "éé"
+	_, _, err = DecodeRecord(mustJSON(t, set(set(assumeRole(), "eventID", long), "requestParameters.roleArn", 42)))
+	want = `event "` + strings.Repeat("A", 63) + `"…: requestParameters.roleArn is a number, want a string`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
 }

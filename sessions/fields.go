@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // attrKind is the type of one attribute value, whatever the encoding it came
@@ -237,14 +239,8 @@ func clip(s string) string {
 	if len(s) <= maxFieldLen {
 		return s
 	}
-	cut := maxFieldLen
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return safetext.Prefix(s, maxFieldLen) + "…"
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // skipReason turns a record error into a one-line reason.
 func skipReason(err error) string {

@@ -43,12 +43,17 @@ func Clip(s string, n int) string {
 		return s
 	}
 	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	if cut < 0 {
-		cut = 0
+	return Prefix(s, n-len(ellipsis)) + ellipsis
+}
+
+// Prefix is the longest start of s that has at most n bytes and does not
+// end inside a character: s itself when it is short enough.
+func Prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return s[:cut] + ellipsis
+	return s[:max(n, 0)]
 }

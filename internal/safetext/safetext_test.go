@@ -48,3 +48,25 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc"},
+		{"AAé", 3, "AA"}, // never cuts inside a rune
+		{"AAé", 4, "AAé"},
+		{"日本", 5, "日"},
+		{"abc", 0, ""},
+		{"abc", -1, ""},
+		{"a\xff\xfeb", 2, "a\xff"}, // invalid bytes are their own characters
+	}
+	for _, tt := range tests {
+		if got := Prefix(tt.in, tt.n); got != tt.want {
+			t.Errorf("Prefix(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
