@@ -16,8 +16,9 @@ import (
 // Neutralize makes s safe to print on a terminal and to embed in a
 // one-line context: C0 and C1 control characters (ESC, CR, LF, BEL, TAB,
 // DEL, …), Unicode line and paragraph separators and bidirectional
-// overrides are rendered visibly as Go-style escapes (\x1b, \u202e), and
-// bytes that are not UTF-8 as \xNN. Everything else is kept.
+// overrides are rendered visibly as Go-style escapes (\x1b, \u202e, and
+// \U000e0041 outside the BMP), and bytes that are not UTF-8 as \xNN.
+// Everything else is kept.
 func Neutralize(s string) string {
 	if isPlainASCII(s) {
 		return s
@@ -35,7 +36,11 @@ func Neutralize(s string) string {
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r >= 0x80 && r <= 0x9f, isInvisibleControl(r) && !emojiJoiner(before, r, s[i+size:]):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			if r > 0xffff {
+				fmt.Fprintf(&b, `\U%08x`, r) // as Go writes it: \ue0041 would read as U+E004 and a 1
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
 		default:
 			b.WriteString(s[i : i+size])
 			prev = r
