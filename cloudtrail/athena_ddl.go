@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"regexp"
 	"strings"
 	"time"
@@ -40,17 +41,7 @@ const (
 
 // DefaultTrailRegions are the commercial AWS regions: the region partition's
 // values when DDLOptions.Regions is empty.
-var DefaultTrailRegions = []string{
-	"af-south-1",
-	"ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-	"ap-south-1", "ap-south-2",
-	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-	"ca-central-1", "ca-west-1",
-	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-	"eu-west-1", "eu-west-2", "eu-west-3",
-	"il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
-	"us-east-1", "us-east-2", "us-west-1", "us-west-2",
-}
+var DefaultTrailRegions = awsregion.Commercial()
 
 var (
 	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)

@@ -2,6 +2,8 @@ package cloudtrail
 
 import (
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsregion"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"regexp"
 	"sort"
 	"strings"
@@ -101,13 +103,23 @@ func ValidateAccounts(accounts []string) error {
 	return nil
 }
 
-// ValidateRegions checks that every value looks like an AWS region name
-// (eu-west-1, us-gov-west-1); "all" stands for every region.
+// ValidateRegions checks that every value is an AWS region this version
+// knows (internal/awsregion: those of the AWS SDK it is built with); "all"
+// stands for every region. A mistyped region would leave every real one
+// out of a filter.
 func ValidateRegions(regions []string) error {
 	for _, r := range regions {
-		if r != "all" && !regionRE.MatchString(r) {
-			return fmt.Errorf("region %q is not an AWS region name: use names such as eu-west-1 or us-east-1", r)
+		if r == "all" || awsregion.Known(r) {
+			continue
 		}
+		hint := ""
+		if c := english.Suggest(strings.TrimSpace(r), awsregion.All()); c != "" {
+			hint = fmt.Sprintf("; did you mean %q?", c)
+		}
+		if !regionRE.MatchString(r) {
+			return fmt.Errorf("region %q is not an AWS region name%s: use names such as eu-west-1 or us-east-1", r, hint)
+		}
+		return fmt.Errorf("region %q is not an AWS region%s (a region launched after this version of sentinel-check needs a newer one)", r, hint)
 	}
 	return nil
 }

@@ -202,7 +202,8 @@ func parseLayout(prefix string) (s3Layout, error) {
 	return l, nil
 }
 
-// filter keeps names found in every non-empty list ("all" = no limit).
+// filter keeps names found in every non-empty list ("all" = no limit); desc
+// describes the lists, each once.
 type filter struct {
 	sets []map[string]bool
 	desc []string
@@ -211,8 +212,8 @@ type filter struct {
 func newFilter(lists ...[]string) filter {
 	var f filter
 	for _, l := range lists {
-		if len(l) == 0 || slices.Contains(l, "all") {
-			continue
+		if len(l) == 0 || slices.Contains(l, "all") || slices.Contains(f.desc, strings.Join(l, ", ")) {
+			continue // no limit, or the same list again (the source's and the query's)
 		}
 		m := map[string]bool{}
 		for _, v := range l {

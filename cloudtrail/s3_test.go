@@ -971,3 +971,37 @@ func TestS3Accounts(t *testing.T) {
 		}
 	}
 }
+
+// The same list given twice (a source's regions and the query's) is
+// described once in skip reasons and warnings.
+func TestFilterDescribesEachListOnce(t *testing.T) {
+	f := newFilter([]string{"us-east-1", "eu-west-1"}, []string{"us-east-1", "eu-west-1"})
+	if !slices.Equal(f.desc, []string{"us-east-1, eu-west-1"}) || !f.keep("eu-west-1") || f.keep("ap-south-1") {
+		t.Errorf("same list twice: desc %q", f.desc)
+	}
+	f = newFilter([]string{"us-east-1", "eu-west-1"}, []string{"eu-west-1"}, []string{"all"}, nil)
+	if !slices.Equal(f.desc, []string{"us-east-1, eu-west-1", "eu-west-1"}) || f.keep("us-east-1") || !f.keep("eu-west-1") {
+		t.Errorf("two lists: desc %q", f.desc)
+	}
+}
+
+// A region must be one of some AWS partition: a mistyped one would filter
+// out every region that holds logs.
+func TestValidateRegions(t *testing.T) {
+	for _, tc := range []struct {
+		regions []string
+		err     string
+	}{
+		{[]string{"eu-west-1", "us-gov-west-1", "cn-north-1", "all"}, ""},
+		{[]string{"us-east-1", "eu-wset-1"}, `region "eu-wset-1" is not an AWS region; did you mean "eu-west-1"? (a region launched after this version of sentinel-check needs a newer one)`},
+		{[]string{"EU-WEST-1"}, `region "EU-WEST-1" is not an AWS region name; did you mean "eu-west-1"?: use names such as eu-west-1 or us-east-1`},
+		{[]string{"xy-zzzzz-7"}, `region "xy-zzzzz-7" is not an AWS region (a region`},
+		{[]string{"eusc-de-east-1"}, ""},
+		{[]string{"eu-west-1' OR 1=1"}, `region "eu-west-1' OR 1=1" is not an AWS region name`},
+	} {
+		err := ValidateRegions(tc.regions)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("ValidateRegions(%q) = %v, want %q", tc.regions, err, tc.err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package policyhcl
 
 import (
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -439,6 +440,19 @@ func (l *loader) checkRegion(s string, rng hcl.Range) {
 	}
 }
 
+// checkTrailRegion checks a region that selects what a CloudTrail source
+// reads: besides its form, it must be a region of some AWS partition, as a
+// mistyped one would leave out every region that holds logs.
+func (l *loader) checkTrailRegion(s string, rng hcl.Range) {
+	if !regionRe.MatchString(s) {
+		l.checkRegion(s, rng)
+		return
+	}
+	if !awsregion.Known(s) {
+		l.errorf(rng, "Unknown region", "%q is not an AWS region (a region launched after this version of sentinel-check needs a newer one).%s", s, didYouMean(s, awsregion.All()))
+	}
+}
+
 func (l *loader) profile(b *hcl.Block) {
 	content, diags := b.Body.Content(profileSchema)
 	l.diags = append(l.diags, diags...)
@@ -865,7 +879,7 @@ func (l *loader) cloudTrail(b *hcl.Block) {
 	if a := content.Attributes["regions"]; a != nil {
 		vals, rngs, _ := l.strList(a)
 		for i, s := range vals {
-			l.checkRegion(s, rngs[i])
+			l.checkTrailRegion(s, rngs[i])
 		}
 		c.Regions = vals
 	}

@@ -77,7 +77,7 @@
 //	cloudtrail {                  # any number
 //	  source          = "s3://bucket/prefix"  # required: a path, s3://…, lookup: or athena://workgroup/db.table
 //	  output_location = "s3://athena-results/"  # Athena query results
-//	  regions         = ["eu-west-1"]
+//	  regions         = ["eu-west-1"]         # regions of an AWS partition (a mistyped one is an error)
 //	  accounts        = ["111122223333"]
 //	}
 //

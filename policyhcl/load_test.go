@@ -300,12 +300,13 @@ rule "r" { effect = "require_approval" }`,
 		{"cloudtrail block", `cloudtrail {
   source          = "ftp://logs"
   output_location = "athena-results"
-  regions         = ["eu-west-1", "EU"]
+  regions         = ["eu-west-1", "EU", "eu-wset-1"]
   accounts        = ["111122223333", "1234"]
 }`, []wantDiag{
 			errAt(2, 21, "Unknown source scheme", `"ftp://"`),
 			errAt(3, 21, "Invalid output_location", "s3://"),
 			errAt(4, 35, "Invalid region", `"EU"`),
+			errAt(4, 41, "Unknown region", `"eu-wset-1" is not an AWS region (a region launched after this version of sentinel-check needs a newer one). Did you mean "eu-west-1"?`),
 			errAt(5, 38, "Invalid account id", "12 digits")}},
 		{"cloudtrail needs a source", `cloudtrail {
 }`, []wantDiag{errAt(1, 12, "Missing required argument", `"source" is required`)}},

@@ -143,6 +143,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"flag provided but not defined: -nope"}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
 		{"bad region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
+		// A mistyped region would filter out every region that holds logs.
+		{"unknown region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "us-east-1", "--region", "eu-wset-1"), ExitUsage, []string{`--region: region "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?`}},
 		{"account for local files", append(append([]string(nil), exampleArgs...), "--cloudtrail", "examples/cloudtrail", "--account", "111122223333", "--fail-on", "none"), ExitOK,
 			[]string{"warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents"}},
 		{"account for the policy's local source", append(append([]string(nil), exampleArgs...), "--account", "111122223333", "--fail-on", "none"), ExitOK,

@@ -287,6 +287,13 @@ func TestOpenLookupRegions(t *testing.T) {
 		!strings.Contains(err.Error(), "names the region eu-central-1, which --region eu-west-1 leaves out") {
 		t.Errorf("lookup:eu-central-1, eu-west-3 with --region eu-west-1: %v, want a usage error", err)
 	}
+	// A region no partition has is a usage error too: it would read nothing.
+	for _, spec := range []string{"lookup:eu-west-1,eu-wset-1", "lookup:EU-WEST-1"} {
+		if _, err := OpenCloudTrail(context.Background(), spec, nil, env()); !errors.As(err, new(*UsageError)) ||
+			!strings.Contains(err.Error(), `did you mean "eu-west-1"?`) {
+			t.Errorf("%s: %v, want a usage error suggesting eu-west-1", spec, err)
+		}
+	}
 	if _, err := OpenCloudTrail(context.Background(), "s3:///AWSLogs", nil, env()); !errors.As(err, new(*UsageError)) {
 		t.Errorf("s3:///AWSLogs: %v, want a usage error", err)
 	}

@@ -28,6 +28,9 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 			regions = append(regions, r)
 		}
 	}
+	if err := cloudtrail.ValidateRegions(regions); err != nil {
+		return nil, &UsageError{fmt.Errorf("%s: %w", spec, err)}
+	}
 	if len(regions) > 0 && len(env.Regions) > 0 && !slices.Contains(env.Regions, "all") {
 		// --region filters what is read: a region the source names
 		// itself must not be dropped by it.

@@ -78,7 +78,7 @@ TBLPROPERTIES (
   'projection.account.type' = 'enum',
   'projection.account.values' = '111122223333,444455556666',
   'projection.region.type' = 'enum',
-  'projection.region.values' = 'af-south-1,ap-east-1,ap-east-2,ap-northeast-1,ap-northeast-2,ap-northeast-3,ap-south-1,ap-south-2,ap-southeast-1,ap-southeast-2,ap-southeast-3,ap-southeast-4,ap-southeast-5,ap-southeast-6,ap-southeast-7,ca-central-1,ca-west-1,eu-central-1,eu-central-2,eu-north-1,eu-south-1,eu-south-2,eu-west-1,eu-west-2,eu-west-3,il-central-1,me-central-1,me-south-1,mx-central-1,sa-east-1,us-east-1,us-east-2,us-west-1,us-west-2',
+  'projection.region.values' = 'af-south-1,ap-east-1,ap-east-2,ap-northeast-1,ap-northeast-2,ap-northeast-3,ap-south-1,ap-south-2,ap-southeast-1,ap-southeast-2,ap-southeast-3,ap-southeast-4,ap-southeast-5,ap-southeast-6,ap-southeast-7,ca-central-1,ca-west-1,eu-central-1,eu-central-2,eu-north-1,eu-south-1,eu-south-2,eu-west-1,eu-west-2,eu-west-3,il-central-1,me-central-1,me-south-1,me-west-1,mx-central-1,sa-east-1,sa-west-1,us-east-1,us-east-2,us-west-1,us-west-2',
   'projection.timestamp.type' = 'date',
   'projection.timestamp.format' = 'yyyy/MM/dd',
   'projection.timestamp.range' = '2024/06/01,NOW',
