@@ -349,6 +349,9 @@ func (c Command) check(args []string) int {
 		env.Files.Progress = bar // only when stderr is a terminal
 	}
 
+	if err := checkOutputsNotRead(outs, checkInputs(pol, trails, sess)); err != nil {
+		return c.usageError(err)
+	}
 	if err := checkBaseDir(*baseDir); err != nil {
 		return c.usageError(err)
 	}
@@ -448,6 +451,9 @@ func (c Command) validate(args []string) int {
 		return c.usageError(err)
 	}
 	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), MinComplianceChecks: checks.MinComplianceIDs(), RequireProfile: true})
+	if err := checkOutputsNotRead(outs, policyInputs(pol)); err != nil {
+		return c.usageError(err)
+	}
 	res := &report.Result{
 		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
 		BaseDir:  resolveBaseDir(*baseDir),
@@ -617,6 +623,104 @@ func policyPaths(paths []string, how string) ([]string, error) {
 
 type output struct{ name, file string }
 
+// input is a local file or folder that a command reads, and what it is.
+type input struct {
+	path, what string
+	folder     bool // a folder whose files are read
+}
+
+// policyInputs are the policy files read.
+func policyInputs(pol *policyhcl.Policy) []input {
+	var ins []input
+	for _, f := range pol.Files {
+		ins = append(ins, input{path: f, what: "a policy file"})
+	}
+	return ins
+}
+
+// checkInputs are the local files and folders a check reads: the policy's
+// files, the --sessions files and the CloudTrail paths (the flags', else
+// the policy's cloudtrail blocks').
+func checkInputs(pol *policyhcl.Policy, trails, sess []string) []input {
+	ins := policyInputs(pol)
+	for _, s := range sess {
+		if !strings.Contains(s, "://") {
+			ins = append(ins, input{path: s, what: "a --sessions file"})
+		}
+	}
+	paths := trails
+	if len(paths) == 0 {
+		for _, ct := range pol.CloudTrail {
+			paths = append(paths, relativeTo(ct.Source, ct.DeclRange.Filename))
+		}
+	}
+	for _, p := range paths {
+		if isAWSSource(p) || strings.Contains(p, "://") {
+			continue
+		}
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			ins = append(ins, input{path: p, what: "a CloudTrail folder", folder: true})
+		} else {
+			ins = append(ins, input{path: p, what: "a CloudTrail file"})
+		}
+	}
+	return ins
+}
+
+// checkOutputsNotRead refuses an output file that would replace a file the
+// command reads: one of the input files (by any name, or the file a link
+// given as input points to) or an existing file inside an input folder.
+// Reports are written after the reading, over what was read: a report
+// over the policy or the session export would destroy it. A device or FIFO
+// is written to, never replaced, and a file yet to be created replaces
+// nothing.
+func checkOutputsNotRead(outs []output, ins []input) error {
+	for _, o := range outs {
+		if o.file == "" {
+			continue
+		}
+		if _, ok := descriptorOf(o.file); ok {
+			continue
+		}
+		fo, err := os.Lstat(o.file)
+		if err != nil || !fo.Mode().IsRegular() && fo.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		for _, in := range ins {
+			if in.folder {
+				if dir, err := filepath.EvalSymlinks(in.path); err == nil && within(realPath(dir), realPath(o.file)) {
+					return fmt.Errorf("--format %s=%s would replace a file in %s, %s this run reads; write the report outside that folder", o.name, o.file, in.path, in.what)
+				}
+				continue
+			}
+			same := false
+			if fi, err := os.Lstat(in.path); err == nil {
+				same = os.SameFile(fo, fi)
+			}
+			if fi, err := os.Stat(in.path); err == nil {
+				same = same || os.SameFile(fo, fi)
+			}
+			if same {
+				return fmt.Errorf("--format %s=%s would replace %s, %s this run reads; write the report to another file", o.name, o.file, in.path, in.what)
+			}
+		}
+	}
+	return nil
+}
+
+// realPath is path made absolute with the links of its folders resolved;
+// its last name is kept (a link there is replaced, not followed).
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
 // warnOutsideBase warns, when a SARIF log or annotations are written, about
 // each policy file outside the base folder: its results would point at
 // ../…, a path code scanning cannot show in the repository.
@@ -679,13 +783,7 @@ func parseFormats(fs []string) ([]output, error) {
 			if !isFD {
 				// The last name is replaced, never followed; the folders
 				// above it are followed, so two spellings of one folder meet.
-				key = filepath.Clean(file)
-				if abs, err := filepath.Abs(file); err == nil {
-					key = abs
-				}
-				if dir, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
-					key = filepath.Join(dir, filepath.Base(key))
-				}
+				key = realPath(file)
 			}
 			if first, dup := files[key]; dup {
 				return nil, fmt.Errorf("--format %s and --format %s write the same file; give each its own", first, f)

@@ -392,6 +392,67 @@ func TestOutputPaths(t *testing.T) {
 	}
 }
 
+// A report never replaces a file the run reads (reports are written after
+// the reading, over it): a policy file, the session export, a CloudTrail
+// file given by its path or a file in a CloudTrail folder, by any name.
+func TestOutputIsInput(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	policy, sess, trail := filepath.Join(dir, "policy.hcl"), filepath.Join(dir, "sessions.jsonl"), filepath.Join(dir, "cloudtrail")
+	const logName = "111122223333_CloudTrail_us-east-1_20261117T2355Z_bd9d981a-7a15-b7.json.gz"
+	logFile, notes, link := filepath.Join(trail, logName), filepath.Join(trail, "notes.txt"), filepath.Join(dir, "link.hcl")
+	if err := os.Mkdir(trail, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{notes: []byte("notes")}
+	for dst, src := range map[string]string{policy: "examples/policy.hcl", sess: "examples/sessions.jsonl",
+		logFile: "examples/cloudtrail/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/11/17/" + logName} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[dst] = b
+	}
+	for f, b := range want {
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(policy, link); err != nil {
+		t.Fatal(err)
+	}
+	// The policy's cloudtrail block reads the folder beside it.
+	check := func(pol string, more ...string) []string {
+		return append([]string{"check", "--policy", pol, "--sessions", sess, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+			"--base-dir", dir, "--fail-on", "none"}, more...)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{check(policy, "--format", "json="+sess), "--format json=" + sess + " would replace " + sess + ", a --sessions file this run reads; write the report to another file"},
+		{check(policy, "--format", "sarif="+policy), "would replace " + policy + ", a policy file this run reads"},
+		{check(link, "--format", "sarif="+policy), "would replace " + link + ", a policy file this run reads"},
+		{check(policy, "--format", "json="+notes), "would replace a file in " + trail + ", a CloudTrail folder this run reads; write the report outside that folder"},
+		{check(policy, "--cloudtrail", logFile, "--format", "json="+logFile), "a CloudTrail file this run reads"},
+		{[]string{"validate", policy, "--format", "sarif=" + policy}, "a policy file this run reads"},
+		{[]string{"validate", dir, "--format", "sarif=" + policy}, "a policy file this run reads"},
+	} {
+		if code, _, stderr := run(t, tc.args...); code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s; want exit 2 saying %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	for f, b := range want {
+		if got, _ := os.ReadFile(f); !bytes.Equal(got, b) {
+			t.Errorf("%s was overwritten", f)
+		}
+	}
+	// A file yet to be made in the folder replaces nothing that was read.
+	if code, _, stderr := run(t, check(policy, "--format", "json="+filepath.Join(trail, "report.json"))...); code != ExitOK {
+		t.Errorf("a new file in the CloudTrail folder: exit %d, %s", code, stderr)
+	}
+}
+
 // A run stopped by a signal exits 130 saying it was interrupted, not 3 as
 // if a source were unreadable.
 func TestInterruptedRun(t *testing.T) {
