@@ -892,15 +892,21 @@ func writeOpen(path string, flag int, data []byte) error {
 	return f.Close()
 }
 
-// checkOutputPath refuses an output path that is a folder, and one inside
-// the working folder whose folders lead out of it through a symbolic link:
-// a link checked out with a repository must not send a report elsewhere.
+// checkOutputPath refuses an output path that is or names a folder, and one
+// inside the working folder whose folders lead out of it through a symbolic
+// link: a link checked out with a repository must not send a report
+// elsewhere.
 func checkOutputPath(path string) error {
 	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s is a folder; give a file name in it", path)
 	}
 	if _, ok := descriptorOf(path); ok {
 		return nil
+	}
+	// A name that ends in a separator, "." or ".." is a folder's, whether
+	// it exists or not: writing it would make the folder, then fail.
+	if os.IsPathSeparator(path[len(path)-1]) || filepath.Base(path) == "." || filepath.Base(path) == ".." {
+		return fmt.Errorf("%s names a folder; give a file name in it", path)
 	}
 	cwd, err := os.Getwd()
 	if err != nil {

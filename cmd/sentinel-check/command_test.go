@@ -377,6 +377,8 @@ func TestOutputPaths(t *testing.T) {
 	}{
 		{[]string{"--format", "json=" + filepath.Join(dir, "r.json"), "--format", "sarif=" + filepath.Join(alias, "r.json")}, "write the same file"},
 		{[]string{"--format", "json=" + dir}, "is a folder"},
+		{[]string{"--format", "json=" + filepath.Join(dir, "nd") + "/"}, "nd/ names a folder; give a file name in it"},
+		{[]string{"--format", "json=" + filepath.Join(dir, "nd") + "/."}, "names a folder"},
 		{[]string{"--format", "json=" + target, "--format", "sarif=" + target}, "write the same file"},
 		{[]string{"--format", "json=-", "--format", "text"}, "more than one --format writes to stdout"},
 		{[]string{"--format", "json=/dev/stdout", "--format", "text"}, "more than one --format writes to stdout"},
@@ -386,6 +388,9 @@ func TestOutputPaths(t *testing.T) {
 		if code, _, stderr := run(t, append(args, tc.formats...)...); code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %s; want exit 2 saying %q", tc.formats, code, stderr, tc.want)
 		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "nd")); err == nil {
+		t.Error("a refused output path made a folder")
 	}
 	if code, stdout, _ := run(t, append(args, "--format", "json=-")...); code != ExitOK || !json.Valid([]byte(stdout)) {
 		t.Errorf("json=-: exit %d, stdout not JSON", code)
