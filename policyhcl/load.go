@@ -64,15 +64,26 @@ func Load(paths []string, opts Options) (*Policy, hcl.Diagnostics) {
 	names, diags := Files(paths)
 	files := make([]namedSource, 0, len(names))
 	for _, name := range names {
-		src, err := readCapped(name)
-		if err != nil {
-			diags = append(diags, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err))
+		src, d := ReadFile(name)
+		if d != nil {
+			diags = append(diags, d)
 			continue
 		}
 		files = append(files, namedSource{name, src})
 	}
 	p, d := load(files, opts)
 	return p, append(diags, d...)
+}
+
+// ReadFile reads one policy file that Files listed, as Load reads it: a
+// file that cannot be read (a dangling link, a file larger than
+// MaxFileSize) is an error diagnostic naming it.
+func ReadFile(name string) ([]byte, *hcl.Diagnostic) {
+	src, err := readCapped(name)
+	if err != nil {
+		return nil, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err)
+	}
+	return src, nil
 }
 
 // Files lists the policy files that paths name: a file as given, a folder's

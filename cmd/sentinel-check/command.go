@@ -151,7 +151,7 @@ var commands = []struct{ name, synopsis, does, exits string }{
 	{"validate", "sentinel-check validate [flags] [PATH]... (a path starting with - after --)", "Checks a whole policy (its profiles included) without reading any activity.",
 		"0 valid, 2 usage or policy error, 3 an output file could not be written"},
 	{"fmt", "sentinel-check fmt [--check] [PATH]... (a path starting with - after --)", "Formats policy files canonically.",
-		"0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be formatted"},
+		"0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be read or formatted, 3 a file could not be written"},
 	{"checks", "sentinel-check checks", "Lists the checks.", "0"},
 	{"athena-ddl", "sentinel-check athena-ddl [flags]", "Prints the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena.", "0 printed, 2 usage error"},
 	{"version", "sentinel-check version", "Prints the version.", "0"},
@@ -521,6 +521,17 @@ func (c Command) fmt(args []string) int {
 		}
 	}
 	files, diags := policyhcl.Files(paths)
+	// Read as validate and check read them: a file that cannot be read (a
+	// dangling link such as an editor's lock file) is a diagnostic.
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		src, d := policyhcl.ReadFile(f)
+		if d != nil {
+			diags = append(diags, d)
+			continue
+		}
+		srcs[i] = src
+	}
 	if diags.HasErrors() {
 		c.writeDiagnostics(nil, diags)
 		return ExitUsage
@@ -532,12 +543,8 @@ func (c Command) fmt(args []string) int {
 		out  []byte
 	}
 	var rewrites []rewrite
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			c.errorf("%v", err)
-			return ExitSource
-		}
+	for i, f := range files {
+		src := srcs[i]
 		out, diags := policyhcl.Format(f, src)
 		if diags.HasErrors() {
 			c.errorf("%s cannot be formatted; nothing was written:", f)

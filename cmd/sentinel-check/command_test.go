@@ -226,6 +226,33 @@ func TestFmtCheck(t *testing.T) {
 	}
 }
 
+// A policy file that cannot be read (an editor's lock file, a dangling
+// link named .#a.hcl) is the diagnostic validate gives, exit 2, and
+// nothing is written.
+func TestFmtUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.hcl")
+	if err := os.WriteFile(a, []byte("x=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("user@host.1234:1700000000", filepath.Join(dir, ".#a.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	want := "error: Unreadable policy file\n  Cannot read policy file \"" + filepath.Join(dir, ".#a.hcl") + "\": no such file or directory.\n"
+	_, _, validate := run(t, "validate", dir)
+	if !strings.Contains(validate, want) {
+		t.Fatalf("validate: %s; want %q", validate, want)
+	}
+	for _, args := range [][]string{{"fmt", "--check", dir}, {"fmt", dir}} {
+		if code, _, stderr := run(t, args...); code != ExitUsage || stderr != want {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", args, code, stderr, want)
+		}
+	}
+	if got, _ := os.ReadFile(a); string(got) != "x=1\n" {
+		t.Errorf("a.hcl was written: %q", got)
+	}
+}
+
 // TestExamplePolicyIsFormatted keeps the bundled policy canonical, as the
 // README tells users to keep theirs.
 func TestExamplePolicyIsFormatted(t *testing.T) {
@@ -781,7 +808,7 @@ func TestHelp(t *testing.T) {
 	}
 	// Each command's own exit codes.
 	_, stdout, _ := run(t, "fmt", "-h")
-	holds(t, "fmt -h", stdout, "Exit codes: 0 formatted (--check: nothing to change), 1 --check: files would change")
+	holds(t, "fmt -h", stdout, "Exit codes: 0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be read or formatted, 3 a file could not be written.")
 	if code, _, stderr := run(t, "help", "chek"); code != ExitUsage || !strings.Contains(stderr, `unknown command "chek" (did you mean "check"?)`) {
 		t.Errorf("help chek: exit %d, stderr %q", code, stderr)
 	}
