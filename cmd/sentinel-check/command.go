@@ -454,9 +454,10 @@ func (c Command) validate(args []string) int {
 	if err := checkOutputsNotRead(outs, policyInputs(pol)); err != nil {
 		return c.usageError(err)
 	}
+	base := resolveBaseDir(*baseDir)
 	res := &report.Result{
 		Tool:     report.Tool{Name: "sentinel-check", Version: engine.Version, InformationURI: engine.InformationURI},
-		BaseDir:  resolveBaseDir(*baseDir),
+		BaseDir:  base,
 		Rules:    engine.RuleMetas(nil),
 		Findings: checks.FromDiagnostics(diags),
 		Category: cmp.Or(*category, report.ValidateCategory),
@@ -468,6 +469,7 @@ func (c Command) validate(args []string) int {
 	if len(diags) > 0 {
 		c.writeDiagnostics(pol, diags)
 	}
+	c.warnOutsideBase(base, res.PolicySources, outs)
 	valid := pol != nil && !diags.HasErrors()
 	// The text report: on stdout, the verdict of a valid policy (the
 	// diagnostics went to stderr); in a file, the diagnostics and the

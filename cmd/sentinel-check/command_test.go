@@ -277,6 +277,15 @@ func TestWarnPolicyOutsideBaseDir(t *testing.T) {
 	if strings.Contains(stderr, "warning") {
 		t.Errorf("a warning without SARIF or annotations:\n%s", stderr)
 	}
+	// validate, whose SARIF locates the policy's diagnostics, warns too.
+	_, _, stderr = run(t, "validate", "examples/policy.hcl", "--base-dir", base, "--format", "sarif="+filepath.Join(base, "v.sarif"))
+	if !strings.Contains(stderr, "warning: the policy file examples/policy.hcl is outside the base folder") {
+		t.Errorf("validate: no warning about the policy outside --base-dir:\n%s", stderr)
+	}
+	_, _, stderr = run(t, "validate", "examples/policy.hcl", "--base-dir", base, "--format", "json="+filepath.Join(base, "v.json"))
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("validate: a warning without SARIF or annotations:\n%s", stderr)
+	}
 	_, _, stderr = run(t, append(append([]string(nil), exampleArgs...), "--format", "sarif="+filepath.Join(base, "in.sarif"))...)
 	if strings.Contains(stderr, "warning") {
 		t.Errorf("a warning for a policy inside the base folder:\n%s", stderr)
