@@ -53,10 +53,7 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 			return time.Time{}, time.Time{}, fmt.Errorf("--since: %w", err)
 		}
 	}
-	if !start.Before(end) {
-		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: it starts %s (--since %s) and ends %s (--until %s%s); give an earlier --since or a later --until",
-			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), end.Format(time.RFC3339), shown(until, "default: now"), dateNote(until))
-	}
+	// A start in the future is told first: a later --until cannot mend it.
 	if start.After(now) {
 		fix := "give an earlier --since"
 		if since == "" {
@@ -64,6 +61,10 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 		}
 		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future, %s (--since %s; now is %s): no activity can be in it yet; %s",
 			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), now.Format(time.RFC3339), fix)
+	}
+	if !start.Before(end) {
+		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: it starts %s (--since %s) and ends %s (--until %s%s); give an earlier --since or a later --until",
+			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), end.Format(time.RFC3339), shown(until, "default: now"), dateNote(until))
 	}
 	if end.After(now) {
 		end = now // nothing after now can be read yet (--until today)
