@@ -270,7 +270,7 @@ func (c Command) check(args []string) int {
 	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date, today or yesterday (that whole day; never after now) (default now)")
 	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added; without it LookupEvents reads the configured region and reports SC2002)")
 	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
-	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs)")
+	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs); findings of no profile are kept: SC2001's roles that no profile maps, SC2002 about the data read")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown, github (repeatable; default text)")
 	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
 	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: the repository root)")

@@ -804,7 +804,8 @@ func TestHelp(t *testing.T) {
 		if code != ExitOK || stderr != "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
-		holds(t, fmt.Sprint(args), stdout, "Usage: sentinel-check check [flags]", "\n  --cloudtrail value\n", "\n  --since string\n", "Exit codes:")
+		holds(t, fmt.Sprint(args), stdout, "Usage: sentinel-check check [flags]", "\n  --cloudtrail value\n", "\n  --since string\n", "Exit codes:",
+			"only report these profiles (repeatable, globs); findings of no profile are kept: SC2001's roles that no profile maps")
 	}
 	for _, tc := range []struct {
 		args []string
