@@ -111,6 +111,10 @@ func TestWithGlobalRegion(t *testing.T) {
 		{[]string{"eu-west-1", "all"}, []string{"eu-west-1", "all"}},
 		{[]string{"us-gov-east-1"}, []string{"us-gov-east-1", "us-gov-west-1"}},
 		{[]string{"cn-northwest-1", "eu-west-1"}, []string{"cn-northwest-1", "eu-west-1", "cn-north-1", "us-east-1"}},
+		// The other partitions have their own global region too.
+		{[]string{"us-iso-west-1"}, []string{"us-iso-west-1", "us-iso-east-1"}},
+		{[]string{"eusc-de-east-1"}, []string{"eusc-de-east-1"}},
+		{[]string{"us-isof-east-1"}, []string{"us-isof-east-1", "us-isof-south-1"}},
 	} {
 		in := slices.Clone(tc.in)
 		if got := WithGlobalRegion(in); !slices.Equal(got, tc.want) {

@@ -5,6 +5,7 @@ package cloudtrail
 
 import (
 	"context"
+	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"slices"
 	"strings"
 	"time"
@@ -174,8 +175,12 @@ func (e *SourceError) Unwrap() error { return e.Err }
 const GlobalEndpointRegion = "us-east-1"
 
 // globalRegionOf is the region of the partition of region r where calls to
-// that partition's global STS endpoint are logged.
+// that partition's global STS endpoint are logged (us-east-1 for a region
+// of no known partition).
 func globalRegionOf(r string) string {
+	if g := awsregion.GlobalRegion(r); g != "" {
+		return g
+	}
 	switch {
 	case strings.HasPrefix(r, "us-gov-"):
 		return "us-gov-west-1"

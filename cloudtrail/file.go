@@ -45,6 +45,38 @@ func NewFileSource(paths []string, opts FileOptions) Source {
 type fileSource struct {
 	paths []string
 	opts  FileOptions
+
+	mu sync.Mutex
+	// read holds the files the last Read handed to its workers, by
+	// device and inode, and readPaths by their resolved paths where the
+	// platform has no inodes (see ReadsFile).
+	read      map[fileKey]string
+	readPaths map[string]bool
+}
+
+// ReadsFile reports whether src, a source of local files, read (or tried
+// to read) the file at path in its last Read, whatever name the walk
+// reached it by: a link in a folder read, a hard link, another spelling.
+// A path that is a symbolic link is not followed, as it is the link that
+// writing there replaces. It is false for other sources and for a path
+// that does not exist.
+func ReadsFile(src Source, path string) bool {
+	s, ok := src.(*fileSource)
+	if !ok {
+		return false
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k, ok := keyOf(fi); ok {
+		_, read := s.read[k]
+		return read
+	}
+	real, err := filepath.EvalSymlinks(path)
+	return err == nil && s.readPaths[filepath.Clean(real)]
 }
 
 func (s *fileSource) Name() string { return strings.Join(s.paths, ", ") }
@@ -161,6 +193,9 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	}
 	// The walk is over: the jobs channel closed before the workers ended,
 	// so w is read alone from here.
+	s.mu.Lock()
+	s.read, s.readPaths = w.visitedFiles, w.readPaths
+	s.mu.Unlock()
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
@@ -335,10 +370,13 @@ type walker struct {
 	// plain folder entry with one name can only be met again through a
 	// link or a given path, and is then named by its resolved path.
 	visitedFiles map[fileKey]string
+	// readPaths holds the resolved path of every file read where the
+	// platform has no device and inode (see ReadsFile).
+	readPaths map[string]bool
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
+	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, readPaths: map[string]bool{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -483,6 +521,8 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 		} else {
 			w.visitedFiles[k] = ""
 		}
+	} else if real, err := filepath.EvalSymlinks(path); err == nil {
+		w.readPaths[filepath.Clean(real)] = true // no inode: see ReadsFile
 	}
 	w.add(path, nil)
 }

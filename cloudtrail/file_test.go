@@ -569,3 +569,39 @@ func TestNotCloudTrailDocumentsSeveralPaths(t *testing.T) {
 		}
 	}
 }
+
+// ReadsFile tells the files a Read read, by whatever name the walk found
+// them: a report must not be written over one of them.
+func TestReadsFile(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "logs/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	outside := writeFile(t, dir, "elsewhere/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	notes := writeFile(t, dir, "logs/notes.txt", []byte("not a log"))
+	if err := os.Symlink(outside, filepath.Join(dir, "logs", "link.json")); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(dir, "hard.json")
+	if err := os.Link(a, hard); err != nil {
+		t.Skipf("cannot make a hard link here: %v", err)
+	}
+	src := NewFileSource([]string{filepath.Join(dir, "logs")}, FileOptions{Workers: 2})
+	if ReadsFile(src, a) {
+		t.Error("ReadsFile before Read: true")
+	}
+	if _, _, err := readAll(t, src); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{
+		a: true, outside: true, hard: true, // read, by another name too
+		notes:                                   false, // in the folder, not read
+		filepath.Join(dir, "logs", "link.json"): false, // the link itself: writing there replaces it
+		filepath.Join(dir, "missing.json"):      false,
+	} {
+		if got := ReadsFile(src, path); got != want {
+			t.Errorf("ReadsFile(%s) = %v, want %v", path, got, want)
+		}
+	}
+	if ReadsFile(NewLookupSource(nil, nil, LookupOptions{}), a) {
+		t.Error("a LookupEvents source reads no local file")
+	}
+}

@@ -30,7 +30,7 @@ const (
 	NoRecord Outcome = iota // no record matched
 	Live                    // a record covers the event
 	Revoked                 // the record was revoked before the event
-	Expired                 // the record ended more than MatchSlack before the event
+	Expired                 // the record ended more than MatchSlack before the event, or was marked expired before it
 )
 
 func (o Outcome) String() string {
@@ -88,7 +88,7 @@ type Index struct {
 	// only matching a revoked record reads that time, so the other entries
 	// do not keep it. expIdx and expAt are the same for the entries that a
 	// version marked expired before their window's end (the earliest
-	// updated_at of their expired versions).
+	// updated_at of those versions).
 	revIdx, expIdx []int32
 	revAt, expAt   []time.Time
 }
@@ -99,7 +99,7 @@ type userProfile struct{ user, profile string }
 type status uint8
 
 const (
-	statusOther status = iota // active, or anything else
+	statusOther status = iota // active, or anything else (the stores refuse other values)
 	statusRevoked
 	statusExpired
 )
@@ -406,14 +406,15 @@ func (b *IndexBuilder) Index() *Index {
 
 	// A revoked entry's revocation time is the earliest updated_at of its
 	// revoked versions. An expired version's updated_at is kept when it is
-	// before the window's end (with MatchSlack): the session was marked
-	// expired before it ran out.
+	// before the window's end: the session was marked expired before it
+	// ran out. A mark written at or after the end (a sweep) changes
+	// nothing: the end, with MatchSlack, decides.
 	for i := range ents {
 		if ents[i].status == statusRevoked {
 			ix.revIdx = append(ix.revIdx, int32(i))
 			ix.revAt = append(ix.revAt, revFrom[i].time())
 		}
-		if x := expFrom[i]; x != noTime && (ents[i].noEnd() || !x.after(instantOf(ents[i].end().Add(MatchSlack)))) {
+		if x := expFrom[i]; x != noTime && (ents[i].noEnd() || instantOf(ents[i].end()).after(x)) {
 			ix.expIdx = append(ix.expIdx, int32(i))
 			ix.expAt = append(ix.expAt, x.time())
 		}
@@ -533,9 +534,10 @@ func (ix *Index) Len() int {
 //     among the records without a source_identity.
 //
 // Each candidate's outcome at q.Time is Revoked when its status is revoked
-// and q.Time is after its revocation time (updated_at), else Expired when
-// q.Time is more than MatchSlack after its end (or, for a record without an
-// end time, when its status is expired), else Live. The best candidate
+// and q.Time is after its revocation time (the earliest updated_at of its
+// revoked versions), else Expired when a version marked it expired at an
+// updated_at before its end and q.Time is after that (the earliest such), or q.Time is more than MatchSlack after its end (or, for a record
+// without an end time, when its status is expired), else Live. The best candidate
 // wins: Live before Revoked before Expired, then the latest start, then the
 // smallest id. A nil Index matches nothing.
 func (ix *Index) Lookup(mode string, q MatchQuery) Match {

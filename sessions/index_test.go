@@ -114,6 +114,10 @@ func TestLookup(t *testing.T) {
 		// inside its window (the broker ended the session early).
 		{name: "window status expired at updated_at, before the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(5*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window status expired at updated_at, after the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(15*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		// A mark written after the end (a sweep) leaves the slack alone.
+		{name: "window status expired just after the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour+time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Live, wantID: "a"},
+		{name: "window status expired at the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Live, wantID: "a"},
+		{name: "window status expired a minute before the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(59*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window status expired without updated_at, inside span", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window prefers live over revoked", recs: []Record{rec("r", revokedAt(at(time.Minute))), rec("l", span(at(-time.Hour), at(time.Hour)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "l"},
 		{name: "window record without end covers nothing", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
@@ -183,7 +187,7 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 		switch {
 		case strings.EqualFold(strings.TrimSpace(r.Status), "revoked") && q.Time.After(r.revokedFrom):
 			return Revoked
-		case r.markedExpired && q.Time.After(r.expiredFrom):
+		case r.markedExpired && (r.End().IsZero() || r.expiredFrom.Before(r.End())) && q.Time.After(r.expiredFrom):
 			return Expired
 		case r.End().IsZero() && strings.EqualFold(strings.TrimSpace(r.Status), "expired"):
 			return Expired
@@ -252,7 +256,8 @@ type refRecord struct {
 // holds: revoked over expired over any other status, then the later
 // updated_at, then the later one in recs. A session is revoked from the
 // earliest updated_at of its revoked versions, and expired from that of its
-// expired versions when it is earlier than the end of the window.
+// expired versions (bruteLookup uses it when it is before the end of the
+// window).
 func latestByID(recs []Record) []refRecord {
 	final := func(r Record) int {
 		switch {

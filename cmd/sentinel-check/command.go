@@ -400,6 +400,9 @@ func (c Command) check(args []string) int {
 	if err != nil {
 		return c.runError(ctx, err)
 	}
+	if err := checkOutputsNotReadByTrails(outs, opts.CloudTrail); err != nil {
+		return c.usageError(err)
+	}
 	// From here a signal ends the process at once, with the exit code it
 	// would give (130, 143): writing to a FIFO with no reader must stay
 	// interruptible. A handler of its own, not the default disposition,
@@ -632,11 +635,8 @@ func policyPaths(paths []string, how string) ([]string, error) {
 
 type output struct{ name, file string }
 
-// input is a local file or folder that a command reads, and what it is.
-type input struct {
-	path, what string
-	folder     bool // a folder whose files are read
-}
+// input is a local file that a command reads, and what it is.
+type input struct{ path, what string }
 
 // policyInputs are the policy files read.
 func policyInputs(pol *policyhcl.Policy) []input {
@@ -647,9 +647,10 @@ func policyInputs(pol *policyhcl.Policy) []input {
 	return ins
 }
 
-// checkInputs are the local files and folders a check reads: the policy's
-// files, the --sessions files and the CloudTrail paths (the flags', else
-// the policy's cloudtrail blocks').
+// checkInputs are the local files a check is given: the policy's files,
+// the --sessions files and the CloudTrail files given by path (the flags',
+// else the policy's cloudtrail blocks'). The files read in CloudTrail
+// folders are known once they are read (checkOutputsNotReadByTrails).
 func checkInputs(pol *policyhcl.Policy, trails, sess []string) []input {
 	ins := policyInputs(pol)
 	for _, s := range sess {
@@ -667,9 +668,7 @@ func checkInputs(pol *policyhcl.Policy, trails, sess []string) []input {
 		if isAWSSource(p) || strings.Contains(p, "://") {
 			continue
 		}
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			ins = append(ins, input{path: p, what: "a CloudTrail folder", folder: true})
-		} else {
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
 			ins = append(ins, input{path: p, what: "a CloudTrail file"})
 		}
 	}
@@ -677,12 +676,11 @@ func checkInputs(pol *policyhcl.Policy, trails, sess []string) []input {
 }
 
 // checkOutputsNotRead refuses an output file that would replace a file the
-// command reads: one of the input files (by any name, or the file a link
-// given as input points to) or an existing file inside an input folder.
-// Reports are written after the reading, over what was read: a report
-// over the policy or the session export would destroy it. A device or FIFO
-// is written to, never replaced, and a file yet to be created replaces
-// nothing.
+// command is given: one of the input files (by any name, or the file a
+// link given as input points to). Reports are written after the reading,
+// over what was read: a report over the policy or the session export would
+// destroy it. A device or FIFO is written to, never replaced, and a file
+// yet to be created replaces nothing.
 func checkOutputsNotRead(outs []output, ins []input) error {
 	for _, o := range outs {
 		if o.file == "" {
@@ -696,12 +694,6 @@ func checkOutputsNotRead(outs []output, ins []input) error {
 			continue
 		}
 		for _, in := range ins {
-			if in.folder {
-				if dir, err := filepath.EvalSymlinks(in.path); err == nil && within(realPath(dir), realPath(o.file)) {
-					return fmt.Errorf("--format %s=%s would replace a file in %s, %s this run reads; write the report outside that folder", o.name, o.file, in.path, in.what)
-				}
-				continue
-			}
 			same := false
 			if fi, err := os.Lstat(in.path); err == nil {
 				same = os.SameFile(fo, fi)
@@ -711,6 +703,28 @@ func checkOutputsNotRead(outs []output, ins []input) error {
 			}
 			if same {
 				return fmt.Errorf("--format %s=%s would replace %s, %s this run reads; write the report to another file", o.name, o.file, in.path, in.what)
+			}
+		}
+	}
+	return nil
+}
+
+// checkOutputsNotReadByTrails refuses, once the sources are read, an
+// output file that a local CloudTrail source read: a log file found in a
+// folder, by whatever name the walk reached it (a link in the folder to a
+// file elsewhere, a hard link). The other files of a folder (an earlier
+// report, notes) are not read and may be replaced.
+func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error {
+	for _, o := range outs {
+		if o.file == "" {
+			continue
+		}
+		if _, ok := descriptorOf(o.file); ok {
+			continue
+		}
+		for _, src := range srcs {
+			if cloudtrail.ReadsFile(src, o.file) {
+				return fmt.Errorf("--format %s=%s would replace a log file that this run read from %s; write the report to another file", o.name, o.file, src.Name())
 			}
 		}
 	}
@@ -730,9 +744,6 @@ func realPath(path string) string {
 	return abs
 }
 
-// warnOutsideBase warns, when a SARIF log or annotations are written, about
-// each policy file outside the base folder: its results would point at
-// ../…, a path code scanning cannot show in the repository.
 // isAWSSource tells whether a --cloudtrail value names an AWS source, which
 // --region filters.
 func isAWSSource(spec string) bool {
@@ -744,6 +755,9 @@ func filtersAccounts(spec string) bool {
 	return strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://")
 }
 
+// warnOutsideBase warns, when a SARIF log or annotations are written, about
+// each policy file outside the base folder: its results would point at
+// ../…, a path code scanning cannot show in the repository.
 func (c Command) warnOutsideBase(base string, files map[string][]byte, outs []output) {
 	located := false
 	for _, o := range outs {

@@ -435,19 +435,28 @@ func TestOutputPaths(t *testing.T) {
 
 // A report never replaces a file the run reads (reports are written after
 // the reading, over it): a policy file, the session export, a CloudTrail
-// file given by its path or a file in a CloudTrail folder, by any name.
+// file given by its path or a log file read in a CloudTrail folder, by any
+// name (a link in the folder to a file elsewhere).
 func TestOutputIsInput(t *testing.T) {
 	chdirRoot(t)
 	dir := t.TempDir()
-	policy, sess, trail := filepath.Join(dir, "policy.hcl"), filepath.Join(dir, "sessions.jsonl"), filepath.Join(dir, "cloudtrail")
+	policy, sess, trail, other := filepath.Join(dir, "policy.hcl"), filepath.Join(dir, "sessions.jsonl"), filepath.Join(dir, "cloudtrail"), filepath.Join(dir, "other")
 	const logName = "111122223333_CloudTrail_us-east-1_20261117T2355Z_bd9d981a-7a15-b7.json.gz"
-	logFile, notes, link := filepath.Join(trail, logName), filepath.Join(trail, "notes.txt"), filepath.Join(dir, "link.hcl")
-	if err := os.Mkdir(trail, 0o755); err != nil {
+	const otherName = "111122223333_CloudTrail_us-east-1_20261119T2355Z_b5702b08-2843-6c.json.gz"
+	logFile, otherFile, link := filepath.Join(trail, logName), filepath.Join(other, otherName), filepath.Join(dir, "link.hcl")
+	for _, d := range []string{trail, other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The folder links to a folder of logs elsewhere, which is read too.
+	if err := os.Symlink(other, filepath.Join(trail, "more")); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]byte{notes: []byte("notes")}
+	want := map[string][]byte{}
 	for dst, src := range map[string]string{policy: "examples/policy.hcl", sess: "examples/sessions.jsonl",
-		logFile: "examples/cloudtrail/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/11/17/" + logName} {
+		logFile:   "examples/cloudtrail/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/11/17/" + logName,
+		otherFile: "examples/cloudtrail/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/11/19/" + otherName} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -474,7 +483,8 @@ func TestOutputIsInput(t *testing.T) {
 		{check(policy, "--format", "json="+sess), "--format json=" + sess + " would replace " + sess + ", a --sessions file this run reads; write the report to another file"},
 		{check(policy, "--format", "sarif="+policy), "would replace " + policy + ", a policy file this run reads"},
 		{check(link, "--format", "sarif="+policy), "would replace " + link + ", a policy file this run reads"},
-		{check(policy, "--format", "json="+notes), "would replace a file in " + trail + ", a CloudTrail folder this run reads; write the report outside that folder"},
+		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace a log file that this run read from " + trail + "; write the report to another file"},
+		{check(policy, "--format", "markdown="+otherFile), "would replace a log file that this run read from " + trail},
 		{check(policy, "--cloudtrail", logFile, "--format", "json="+logFile), "a CloudTrail file this run reads"},
 		{[]string{"validate", policy, "--format", "sarif=" + policy}, "a policy file this run reads"},
 		{[]string{"validate", dir, "--format", "sarif=" + policy}, "a policy file this run reads"},
@@ -488,9 +498,13 @@ func TestOutputIsInput(t *testing.T) {
 			t.Errorf("%s was overwritten", f)
 		}
 	}
-	// A file yet to be made in the folder replaces nothing that was read.
-	if code, _, stderr := run(t, check(policy, "--format", "json="+filepath.Join(trail, "report.json"))...); code != ExitOK {
-		t.Errorf("a new file in the CloudTrail folder: exit %d, %s", code, stderr)
+	// A file yet to be made in the folder replaces nothing that was read,
+	// and neither does one the run does not read (an earlier report).
+	report := filepath.Join(trail, "report.sarif")
+	for range 2 {
+		if code, _, stderr := run(t, check(policy, "--format", "sarif="+report)...); code != ExitOK {
+			t.Errorf("a report in the CloudTrail folder: exit %d, %s", code, stderr)
+		}
 	}
 }
 

@@ -8,13 +8,17 @@ import "slices"
 
 // Partition is an AWS partition and its regions.
 type Partition struct {
-	ID      string
+	ID string
+	// Global is where CloudTrail logs the calls to the partition's global
+	// STS endpoint (the SDK's implicit global region; for China,
+	// cn-north-1, as the region of its global endpoint).
+	Global  string
 	Regions []string
 }
 
 // Partitions are the AWS partitions and their regions, sorted.
 var Partitions = []Partition{
-	{"aws", []string{
+	{"aws", "us-east-1", []string{
 		"af-south-1",
 		"ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
 		"ap-south-1", "ap-south-2",
@@ -26,13 +30,13 @@ var Partitions = []Partition{
 		"sa-east-1", "sa-west-1",
 		"us-east-1", "us-east-2", "us-west-1", "us-west-2",
 	}},
-	{"aws-cn", []string{"cn-north-1", "cn-northwest-1"}},
-	{"aws-eusc", []string{"eusc-de-east-1"}},
-	{"aws-iso", []string{"us-iso-east-1", "us-iso-west-1"}},
-	{"aws-iso-b", []string{"us-isob-east-1", "us-isob-west-1"}},
-	{"aws-iso-e", []string{"eu-isoe-west-1"}},
-	{"aws-iso-f", []string{"us-isof-east-1", "us-isof-south-1"}},
-	{"aws-us-gov", []string{"us-gov-east-1", "us-gov-west-1"}},
+	{"aws-cn", "cn-north-1", []string{"cn-north-1", "cn-northwest-1"}},
+	{"aws-eusc", "eusc-de-east-1", []string{"eusc-de-east-1"}},
+	{"aws-iso", "us-iso-east-1", []string{"us-iso-east-1", "us-iso-west-1"}},
+	{"aws-iso-b", "us-isob-east-1", []string{"us-isob-east-1", "us-isob-west-1"}},
+	{"aws-iso-e", "eu-isoe-west-1", []string{"eu-isoe-west-1"}},
+	{"aws-iso-f", "us-isof-south-1", []string{"us-isof-east-1", "us-isof-south-1"}},
+	{"aws-us-gov", "us-gov-west-1", []string{"us-gov-east-1", "us-gov-west-1"}},
 }
 
 // Commercial returns the regions of the aws partition (a copy).
@@ -55,4 +59,15 @@ func Known(r string) bool {
 		}
 	}
 	return false
+}
+
+// GlobalRegion returns the Global of r's partition, or "" when r is in no
+// partition.
+func GlobalRegion(r string) string {
+	for _, p := range Partitions {
+		if _, ok := slices.BinarySearch(p.Regions, r); ok {
+			return p.Global
+		}
+	}
+	return ""
 }

@@ -26,6 +26,9 @@ func TestPartitionsAreTheSDKs(t *testing.T) {
 		Partitions []struct {
 			ID      string                     `json:"id"`
 			Regions map[string]json.RawMessage `json:"regions"`
+			Outputs struct {
+				Global string `json:"implicitGlobalRegion"`
+			} `json:"outputs"`
 		} `json:"partitions"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -40,7 +43,11 @@ func TestPartitionsAreTheSDKs(t *testing.T) {
 			}
 		}
 		slices.Sort(regions)
-		want = append(want, Partition{p.ID, regions})
+		global := p.Outputs.Global
+		if p.ID == "aws-cn" {
+			global = "cn-north-1" // the region of China's global STS endpoint, not the SDK's signing default
+		}
+		want = append(want, Partition{p.ID, global, regions})
 	}
 	slices.SortFunc(want, func(a, b Partition) int { return strings.Compare(a.ID, b.ID) })
 	got := slices.Clone(Partitions)
@@ -55,6 +62,17 @@ func TestPartitionsAreTheSDKs(t *testing.T) {
 	}
 	if Partitions[0].ID != "aws" {
 		t.Errorf("Partitions[0] = %s, want aws (Commercial)", Partitions[0].ID)
+	}
+}
+
+func TestGlobalRegion(t *testing.T) {
+	for r, want := range map[string]string{
+		"eu-west-1": "us-east-1", "us-gov-east-1": "us-gov-west-1", "cn-northwest-1": "cn-north-1",
+		"us-iso-west-1": "us-iso-east-1", "eusc-de-east-1": "eusc-de-east-1", "eu-wset-1": "",
+	} {
+		if got := GlobalRegion(r); got != want {
+			t.Errorf("GlobalRegion(%q) = %q, want %q", r, got, want)
+		}
 	}
 }
 
