@@ -124,8 +124,14 @@ func (l *dynamoLoad) describe(ctx context.Context) error {
 		return l.fail("dynamodb:DescribeTable", l.tableName(), errors.New("the answer holds no table description"))
 	}
 	for _, k := range out.Table.KeySchema {
-		if k.KeyType == types.KeyTypeHash && aws.ToString(k.AttributeName) != keyAttribute {
+		switch {
+		case k.KeyType == types.KeyTypeHash && aws.ToString(k.AttributeName) != keyAttribute:
 			return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table's partition key is %q, but the broker's session table is keyed by %q: check the table name",
+				clip(aws.ToString(k.AttributeName)), keyAttribute)}
+		case k.KeyType == types.KeyTypeRange:
+			// Items that share an id would be read as versions of one
+			// record, and all but one left unused.
+			return &SourceError{Source: l.s.Name(), Err: fmt.Errorf("the table has a sort key %q, but the broker's session table is keyed by %q alone: check the table name",
 				clip(aws.ToString(k.AttributeName)), keyAttribute)}
 		}
 	}
@@ -142,6 +148,8 @@ func (l *dynamoLoad) scan(ctx context.Context) error {
 				TableName:     aws.String(l.s.opts.Table),
 				Segment:       aws.Int32(seg),
 				TotalSegments: aws.Int32(segs),
+				// A revocation written just before the run is seen.
+				ConsistentRead: aws.Bool(true),
 			}
 			seen := map[string]bool{}
 			for {

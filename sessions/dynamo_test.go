@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,19 +27,34 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 )
 
-// counter counts the HTTP requests a client sends, by operation.
+// counter counts the HTTP requests a client sends, by operation, and the
+// scans that are not strongly consistent.
 type counter struct {
-	mu  sync.Mutex
-	ops map[string]int
+	mu           sync.Mutex
+	ops          map[string]int
+	eventualScan int
 }
 
 func (c *counter) Do(req *http.Request) (*http.Response, error) {
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	eventual := false
+	if op == "Scan" && req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		var in struct{ ConsistentRead bool }
+		eventual = json.Unmarshal(body, &in) != nil || !in.ConsistentRead
+	}
 	c.mu.Lock()
 	if c.ops == nil {
 		c.ops = make(map[string]int)
 	}
 	c.ops[op]++
+	if eventual {
+		c.eventualScan++
+	}
 	c.mu.Unlock()
 	return http.DefaultClient.Do(req)
 }
@@ -299,6 +315,9 @@ func TestDynamoStore(t *testing.T) {
 			if w := byID[r.ID]; !reflect.DeepEqual(r, w) {
 				t.Fatalf("record %s:\n got %+v\nwant %+v", r.ID, r, w)
 			}
+		}
+		if cnt.eventualScan != 0 {
+			t.Errorf("%d scans were eventually consistent: a revocation written just before the run could be missed", cnt.eventualScan)
 		}
 		if cnt.get("DescribeTable") != 1 || cnt.get("Scan") != DefaultSegments || cnt.get("Query") != 0 || cnt.total() != 1+DefaultSegments {
 			t.Errorf("requests %v, want 1 DescribeTable and 1 Scan per segment", cnt.ops)
@@ -564,6 +583,32 @@ func TestDynamoStore(t *testing.T) {
 		var se *SourceError
 		if !errors.As(err, &se) || !strings.Contains(err.Error(), `partition key is "pk"`) {
 			t.Fatalf("error = %v, want a *SourceError about the partition key", err)
+		}
+	})
+
+	// Items that share an id under a sort key would be merged as versions
+	// of one record, all but one unused: the table is refused.
+	t.Run("sort key", func(t *testing.T) {
+		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName: aws.String("t-sortkey"),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("v"), KeyType: types.KeyTypeRange},
+			},
+			AttributeDefinitions: []types.AttributeDefinition{
+				{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
+				{AttributeName: aws.String("v"), AttributeType: types.ScalarAttributeTypeN},
+			},
+			BillingMode: types.BillingModePayPerRequest,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitActive(t, c, "t-sortkey")
+		_, _, err = loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-sortkey"}), q)
+		var se *SourceError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), `the table has a sort key "v", but the broker's session table is keyed by "id" alone`) {
+			t.Fatalf("error = %v, want a *SourceError about the sort key", err)
 		}
 	})
 

@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
 	"os"
 	"sort"
 	"strconv"
+	"time"
 	"unicode/utf8"
+
+	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 )
 
 // MaxFileBytes caps the decompressed size of a gzipped session file, so a
@@ -81,7 +83,15 @@ func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, 
 	if fi, err := fh.Stat(); err == nil && fi.IsDir() {
 		return st, &SourceError{Source: f.path, Err: errors.New("is a folder, not a session file: give the broker's export (a JSON array, JSON Lines or a DynamoDB export) or dynamodb://TABLE")}
 	}
+	// A read from a named pipe waits for its writer: the context's end
+	// makes it return (a pipe's reads take a deadline; a regular file's
+	// never wait).
+	stop := context.AfterFunc(ctx, func() { _ = fh.SetReadDeadline(time.Now()) })
+	defer stop()
 	err = readRecords(ctx, fh, f.path, &st, b)
+	if err != nil && ctx.Err() != nil {
+		return st, ctx.Err()
+	}
 	return st, err
 }
 
@@ -169,6 +179,9 @@ func readRecords(ctx context.Context, src io.Reader, name string, st *Stats, b *
 			base++
 			if base%(64<<10) == 0 {
 				lr.line(base) // forget the newlines passed
+				if err := ctx.Err(); err != nil {
+					return err // a pipe of endless blank lines
+				}
 			}
 			continue
 		}
@@ -320,7 +333,11 @@ func (d *fileDecoder) at(l loc) string {
 // one is refused even when other pages follow it in the file.
 func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 	m, ok := scanMembers(raw)
-	if ok && m.items != nil && m.vals[fID] == nil && m.item == nil {
+	if ok && m.items != nil && (m.vals[fID] != nil || m.item != nil) {
+		// Read as one, the other would be lost (any of it a revocation).
+		return errors.New("the line holds both a scan's Items and a record (an id or an Item), and one of them would be lost; give each record, or each scan's output, a line of its own")
+	}
+	if ok && m.items != nil {
 		if m.dup == "Items" {
 			return errors.New("the scan output holds Items twice, so one list of records would be lost; export the scan again")
 		}
@@ -330,6 +347,7 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 		}
 		var list []json.RawMessage
 		if err := json.Unmarshal(m.items, &list); err != nil {
+			d.poisonAll(raw)
 			d.st.addUnusable(d.at(l), "Items is not a list of items")
 			return nil
 		}
@@ -366,20 +384,27 @@ func (d *fileDecoder) scanned(raw json.RawMessage, m *members, ok bool, l loc) {
 	if si := a.sourceIdentity(); id != "" || si != "" {
 		d.b.Poison(id, si) // this version may be its revocation: use none
 	}
-	// Every value id and source_identity were written with is left out or
-	// stays known, not only the last one of a repeated attribute or tag.
+	d.poisonAll(raw)
+	d.st.addUnusable(d.at(l), skipReason(err))
+}
+
+// poisonAll leaves out every id, and keeps known every source_identity,
+// that the unusable value raw was written with, not only the last one of
+// a repeated attribute or tag.
+func (d *fileDecoder) poisonAll(raw []byte) {
 	for _, id := range attrValues(raw, "id") {
 		d.b.Poison(id, "")
 	}
 	for _, si := range attrValues(raw, "source_identity") {
 		d.b.Poison("", si)
 	}
-	d.st.addUnusable(d.at(l), skipReason(err))
 }
 
-// attrValues lists every string value the record raw (plain JSON, DynamoDB
-// JSON or an {"Item":…} line) gives the attribute name, repeats included:
-// repeated keys, repeated Items and repeated type tags.
+// attrValues lists every string value that the unusable value raw gives
+// the attribute name, at any depth: in plain JSON, in DynamoDB JSON
+// ({"S":…}, tags repeated or not), in an Item or a list of Items, in an
+// array, repeated keys included. Any of them may name the record that raw
+// was a version of.
 func attrValues(raw []byte, name string) []string {
 	var out []string
 	add := func(v json.RawMessage) {
@@ -388,28 +413,45 @@ func attrValues(raw []byte, name string) []string {
 			out = append(out, s)
 		}
 	}
-	var walk func(raw []byte)
-	walk = func(raw []byte) {
-		eachMember(raw, func(k string, v json.RawMessage) bool {
-			switch {
-			case k == "Item":
-				walk(v)
-			case k == name && firstByte(v) == '{': // {"S":…}, tags repeated or not
-				eachMember(v, func(tag string, tv json.RawMessage) bool {
-					if tag == "S" {
-						add(tv)
-					}
-					return true
-				})
-			case k == name:
-				add(v)
+	var walk func(raw []byte, depth int)
+	walk = func(raw []byte, depth int) {
+		if depth > maxPoisonDepth {
+			return
+		}
+		switch firstByte(raw) {
+		case '[':
+			var list []json.RawMessage
+			if json.Unmarshal(raw, &list) == nil {
+				for _, v := range list {
+					walk(v, depth+1)
+				}
 			}
-			return true
-		})
+		case '{':
+			eachMember(raw, func(k string, v json.RawMessage) bool {
+				switch {
+				case k == name && firstByte(v) == '{': // {"S":…}
+					eachMember(v, func(tag string, tv json.RawMessage) bool {
+						if tag == "S" {
+							add(tv)
+						}
+						return true
+					})
+				case k == name:
+					add(v)
+				default:
+					walk(v, depth+1)
+				}
+				return true
+			})
+		}
 	}
-	walk(raw)
+	walk(raw, 0)
 	return out
 }
+
+// maxPoisonDepth bounds how deep attrValues looks: the values a record
+// version can hold its id in are a few levels down at most.
+const maxPoisonDepth = 16
 
 // keep adds r to the index builder. When its id was read before, one
 // version is used (see IndexBuilder) and the other is counted as skipped.

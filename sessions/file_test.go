@@ -690,30 +690,6 @@ func TestRepeatedAttribute(t *testing.T) {
 	}
 }
 
-// A named pipe with no writer (--sessions <(…) before its command starts)
-// waits for one, and a cancellation ends the wait.
-func TestFileStoreFIFOCancel(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.jsonl")
-	if err := mkfifo(path); err != nil {
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := NewFileStore(path).Load(ctx, Query{}, &IndexBuilder{})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("error %v, want the context's", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Load did not return after its context ended")
-	}
-}
-
 // The rest of a repeated value: a type tag written twice in DynamoDB JSON,
 // a scan answer with two Items lists, and every value of a repeated
 // source_identity stays known (the first one fell back to matching by
@@ -765,5 +741,113 @@ func TestRepeatedIDLeavesEveryValueOut(t *testing.T) {
 		if m.Outcome != NoRecord || st.RecordsUnusable != 1 {
 			t.Errorf("%s: %v (%s), %d unusable; want r1 left out", bad, m.Outcome, m.ID, st.RecordsUnusable)
 		}
+	}
+}
+
+// A value that cannot be used leaves out every id it holds, however deep
+// (in an array, in Items, in an Item that is no object), and no record
+// with its source_identity tracks a session: it may be their revocation.
+// A line that holds a record and a scan's Items is refused, as reading one
+// would drop the other.
+func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
+	const si = "sentinel:alice:direct:1a2b0000"
+	live := `{"id":"r1","user":"alice","profile":"prod","status":"active","source_identity":"` + si + `","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T11:00:00Z"}`
+	revokedDDB := `{"id":{"S":"r1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"revoked"},"source_identity":{"S":"` + si + `"},"started_at":{"S":"2026-11-17T09:00:00Z"},"updated_at":{"S":"2026-11-17T09:45:00Z"}}`
+	q := MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod", Time: time.Date(2026, 11, 17, 10, 0, 0, 0, time.UTC)}
+	for _, bad := range []string{
+		`{"Items":{"0":` + revokedDDB + `}}`,
+		`[` + revokedDDB + `]`,
+		`{"Item":[` + revokedDDB + `]}`,
+		`{"id":5,"status":"revoked","source_identity":"` + si + `","updated_at":"2026-11-17T09:45:00Z"}`, // only the identity names r1
+	} {
+		var st Stats
+		var b IndexBuilder
+		if err := readRecords(context.Background(), strings.NewReader(live+"\n"+bad+"\n"), "s.jsonl", &st, &b); err != nil {
+			t.Fatalf("%s: %v", bad, err)
+		}
+		if st.RecordsUnusable != 1 {
+			t.Errorf("%s: %d unusable, want 1", bad, st.RecordsUnusable)
+		}
+		for _, mode := range []string{ModeAuto, ModeSourceIdentity} {
+			if m := b.Index().Lookup(mode, q); m.Outcome != NoRecord {
+				t.Errorf("%s (%s): %v (%s), want no record: the unusable value may be r1's revocation", bad, mode, m.Outcome, m.ID)
+			}
+		}
+	}
+	for _, doc := range []string{
+		`{"Item":` + revokedDDB + `,"Items":[` + revokedDDB + `]}`,
+		`{"id":"r2","user":"alice","Items":[` + revokedDDB + `]}`,
+		`{"Items":[` + revokedDDB + `],"id":"r2"}`,
+	} {
+		var st Stats
+		var b IndexBuilder
+		err := readRecords(context.Background(), strings.NewReader(live+"\n"+doc+"\n"), "s.jsonl", &st, &b)
+		var se *SourceError
+		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both a scan's Items and a record") {
+			t.Errorf("%s: %v, want an error at line 2 about Items and a record", doc, err)
+		}
+	}
+}
+
+// A named pipe with no writer, a writer that is slow, or one that never
+// stops writing blank lines, does not hold a cancelled Load: the open or
+// the read returns when the context ends.
+func TestFileStoreFIFOCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(w *os.File, stop <-chan struct{}) // nil: no writer
+	}{
+		{"no writer", nil},
+		{"a writer that writes nothing", func(w *os.File, stop <-chan struct{}) { <-stop }},
+		{"a writer of endless blank lines", func(w *os.File, stop <-chan struct{}) {
+			blank := bytes.Repeat([]byte("\n"), 4096)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := w.Write(blank); err != nil {
+					return
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s.jsonl")
+			if err := mkfifo(path); err != nil {
+				t.Skip(err)
+			}
+			stop := make(chan struct{})
+			wrote := make(chan struct{})
+			go func() {
+				defer close(wrote)
+				if tc.write == nil {
+					return
+				}
+				w, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err != nil {
+					return
+				}
+				defer w.Close()
+				tc.write(w, stop)
+			}()
+			defer func() { close(stop); <-wrote }()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := NewFileStore(path).Load(ctx, Query{}, &IndexBuilder{})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v, want the context's", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Load did not return after its context ended")
+			}
+		})
 	}
 }

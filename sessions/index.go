@@ -91,6 +91,11 @@ type Index struct {
 	// updated_at of those versions).
 	revIdx, expIdx []int32
 	revAt, expAt   []time.Time
+	// notLive holds the source identities that a version that could not
+	// be used had (IndexBuilder.Poison): a record with one of them cannot
+	// track an event, as that version may have been its revocation; it
+	// still shows a revoked or expired session.
+	notLive map[string]bool
 }
 
 type userProfile struct{ user, profile string }
@@ -242,12 +247,15 @@ type IndexBuilder struct {
 	// written again at 12:00 was revoked at 10:00 (building only).
 	revFrom, expFrom []instant
 	// poisoned holds the ids of versions that could not be used, and
-	// deadSIs the source identities of the records left out for it.
-	poisoned map[string]bool
-	deadSIs  []string
-	byID     map[string]int32 // keys share the entries' ids
-	upNum    map[userProfile]int32
-	strs     arena
+	// poisonedSIs the source identities of those versions and of the
+	// records left out for them. deadSIs are the identities that losing
+	// versions of an id had (see Add).
+	poisoned    map[string]bool
+	poisonedSIs []string
+	deadSIs     []string
+	byID        map[string]int32 // keys share the entries' ids
+	upNum       map[userProfile]int32
+	strs        arena
 	// onAdd, when set, sees every record added with its slot (tests).
 	onAdd func(slot int, r Record)
 }
@@ -357,10 +365,13 @@ func (r verRank) beats(o verRank) bool {
 // Poison leaves id out of the index whatever its other versions say: one
 // of its versions could not be used, and it may be the one that revoked
 // the session. sourceIdentity is that version's source_identity, when it
-// could be read; id is empty when only that could be. The source identities of an id left out stay known to the
-// index: an event that carries one is matched by source_identity (auto
-// mode does not fall back to the user's other records by time), so it
-// matches no record of that id and is orphaned.
+// could be read; id is empty when only that could be. The source
+// identities of an id left out, and sourceIdentity, stay known to the
+// index: an event that carries one is matched by source_identity (auto mode
+// does not fall back to the user's other records by time), and no record
+// with that identity tracks it, as the unusable version may have been its
+// revocation; so it is orphaned, unless another record with the identity
+// shows it revoked or expired.
 func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 	if b.poisoned == nil {
 		b.poisoned = map[string]bool{}
@@ -369,7 +380,7 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 		b.poisoned[strings.Clone(id)] = true
 	}
 	if sourceIdentity != "" {
-		b.deadSIs = append(b.deadSIs, b.strs.add(sourceIdentity))
+		b.poisonedSIs = append(b.poisonedSIs, b.strs.add(sourceIdentity))
 	}
 }
 
@@ -385,10 +396,10 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 // Index returns the index of the records added and empties b, so that the
 // memory only building needed (the ids' map) can be freed.
 func (b *IndexBuilder) Index() *Index {
-	if len(b.poisoned) > 0 || len(b.deadSIs) > 0 {
+	if len(b.poisoned) > 0 {
 		b.dropPoisoned()
 	}
-	deadSIs := b.deadSIs
+	deadSIs, poisonedSIs := b.deadSIs, b.poisonedSIs
 	n := len(b.ents)
 	ents, sis, ups, revFrom, expFrom := b.ents, b.sis, b.ups, b.revFrom, b.expFrom
 	if cap(ents) > n+n/16 {
@@ -431,11 +442,22 @@ func (b *IndexBuilder) Index() *Index {
 		}
 		ix.bySI[si] = int32(i)
 	}
-	// A source identity only records left out had is known, with no entry.
+	// A source identity only losing versions had is known, with no entry;
+	// one that an unusable version had, or a record left out for it, is
+	// known too and tracks no session: that version may have revoked it.
 	for _, si := range deadSIs {
 		if _, ok := ix.bySI[si]; !ok {
 			ix.bySI[si] = -1
 		}
+	}
+	for _, si := range poisonedSIs {
+		if _, ok := ix.bySI[si]; !ok {
+			ix.bySI[si] = -1
+		}
+		if ix.notLive == nil {
+			ix.notLive = map[string]bool{}
+		}
+		ix.notLive[si] = true
 	}
 
 	// Group the entries by (user, profile): every entry, and the entries
@@ -453,7 +475,7 @@ func (b *IndexBuilder) dropPoisoned() {
 	for i := range b.ents {
 		if b.poisoned[b.ents[i].id] {
 			if b.sis[i] != "" {
-				b.deadSIs = append(b.deadSIs, b.sis[i])
+				b.poisonedSIs = append(b.poisonedSIs, b.sis[i])
 			}
 			continue
 		}
@@ -582,7 +604,11 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 		// A live record of another profile does not track the event; a
 		// revoked or expired one still shows that its credentials were
 		// used after they stopped being valid.
-		if p := ix.upProfile[ix.entUp[i]]; p == q.Profile || p == "" || ix.outcomeAt(i, q.Time) != Live {
+		o := ix.outcomeAt(i, q.Time)
+		if o == Live && ix.notLive[q.SourceIdentity] {
+			continue
+		}
+		if p := ix.upProfile[ix.entUp[i]]; p == q.Profile || p == "" || o != Live {
 			fn(i)
 		}
 	}

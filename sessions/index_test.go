@@ -622,6 +622,18 @@ func TestPoisonKeepsSourceIdentity(t *testing.T) {
 			b.Add(rec("s2", withSI(si1), revokedAt(at(time.Minute))))
 			b.Poison("s1", si1)
 		}, Match{ID: "s2", Outcome: Revoked}, Match{ID: "s2", Outcome: Revoked}},
+		// The unusable version may be that record's revocation: the live
+		// record does not track the event.
+		{"a live record has the unusable version's source_identity", func(b *IndexBuilder) {
+			b.Add(rec("window"))
+			b.Add(rec("s2", withSI(si1)))
+			b.Poison("", si1)
+		}, Match{}, Match{}},
+		{"a live record has the source_identity of a record left out", func(b *IndexBuilder) {
+			b.Add(rec("s1", withSI(si1)))
+			b.Add(rec("s2", withSI(si1)))
+			b.Poison("s1", "")
+		}, Match{}, Match{}},
 		{"nothing poisoned: the time window decides", func(b *IndexBuilder) {
 			b.Add(rec("window"))
 		}, Match{ID: "window", Outcome: Live}, Match{}},
