@@ -448,12 +448,17 @@ type athenaRecord struct {
 // decodeRow turns one result row into an event through DecodeRecord, so
 // that a row and a log file record of the same call give the same event.
 func (r *athenaRun) decodeRow(rw types.Row, cols map[string]int, n int, emit func(Event)) {
-	get := func(alias string) *string {
-		i := cols[alias]
-		if i >= len(rw.Data) {
-			return nil
+	item := fmt.Sprintf("%s query %s row %d", r.s.Name(), r.id, n)
+	for _, c := range athenaColumns {
+		if cols[c.alias] >= len(rw.Data) {
+			// A missing cell is not a NULL: read as one, it could drop
+			// the caller's SourceIdentity or a refused call's error code.
+			r.skip(item, fmt.Sprintf("has %d cells, and column %s is cell %d", len(rw.Data), c.alias, cols[c.alias]+1))
+			return
 		}
-		return rw.Data[i].VarCharValue
+	}
+	get := func(alias string) *string {
+		return rw.Data[cols[alias]].VarCharValue
 	}
 	var rec athenaRecord
 	rec.EventSource = get("eventsource")
@@ -477,7 +482,6 @@ func (r *athenaRun) decodeRow(rw types.Row, cols map[string]int, n int, emit fun
 		short := ShortenKeyID(*k)
 		rec.ResponseElements.Credentials.AccessKeyID = &short
 	}
-	item := fmt.Sprintf("%s query %s row %d", r.s.Name(), r.id, n)
 	raw, err := json.Marshal(&rec)
 	if err != nil {
 		r.skip(item, "cannot be encoded: "+err.Error())

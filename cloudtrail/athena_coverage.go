@@ -106,19 +106,29 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 		first, ok1 := projectionDay(lo, now)
 		last, ok2 := projectionDay(hi, now)
 		const day = "2006-01-02"
-		// The days the query reads: the window's, to its end (never after
-		// today, as later days cannot have logs yet).
+		// The days the query reads: the window's, and the day after its
+		// end, which holds the log files of its last minutes (see
+		// athenaDaySlack); never after today, as later days cannot have
+		// logs yet.
 		end := q.End.UTC().Add(-time.Nanosecond)
+		slackEnd := end.Add(athenaDaySlack)
 		if end.After(now) {
 			end = now
 		}
+		if slackEnd.After(now) {
+			slackEnd = now
+		}
+		lastDay := last.Truncate(24 * time.Hour)
 		switch {
 		case !ok || !ok1 || !ok2:
 		case q.Start.UTC().Before(first.Truncate(24 * time.Hour)):
 			r.warn("the table's %s partition (partition projection) starts on %s, after the window's start (%s): the days before it are not in the table; %s with an earlier --start-date",
 				quoteIdent(ts), first.Format(day), q.Start.UTC().Format(time.RFC3339), fix)
-		case end.Truncate(24 * time.Hour).After(last.Truncate(24 * time.Hour)):
+		case end.Truncate(24 * time.Hour).After(lastDay):
 			r.warn("the table's %s partition (partition projection) ends on %s, before the window's end (%s): the days after it are not in the table; %s",
+				quoteIdent(ts), last.Format(day), q.End.UTC().Format(time.RFC3339), fix)
+		case slackEnd.Truncate(24 * time.Hour).After(lastDay):
+			r.warn("the table's %s partition (partition projection) ends on %s, the window's last day (it ends %s): the log files of its last minutes, delivered the day after, are not in the table; %s",
 				quoteIdent(ts), last.Format(day), q.End.UTC().Format(time.RFC3339), fix)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -606,6 +607,13 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 		{"a range that ends", map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd", "projection.timestamp.range": "2020/01/01,2024/12/31"},
 			Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
 			[]string{`"timestamp" partition (partition projection) ends on 2024-12-31, before the window's end (2025-01-05T00:00:00Z)`}},
+		// The query also reads the day after the window's end, which holds
+		// the log files of its last minutes.
+		{"a range that ends on the window's last day", map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd", "projection.timestamp.range": "2020/01/01,2025/01/04"},
+			Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
+			[]string{`"timestamp" partition (partition projection) ends on 2025-01-04, the window's last day (it ends 2025-01-05T00:00:00Z): the log files of its last minutes, delivered the day after, are not in the table`}},
+		{"a range that ends on the day after the window", map[string]string{"projection.enabled": "true", "projection.timestamp.type": "date", "projection.timestamp.format": "yyyy/MM/dd", "projection.timestamp.range": "2020/01/01,2025/01/05"},
+			Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false, nil},
 		{"an organisation's template with columns", map[string]string{"projection.enabled": "true", "storage.location.template": "s3://b/p/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${timestamp}"},
 			Query{Start: start, End: start.AddDate(0, 0, 1), Needed: []string{"999999999999"}}, false, nil},
 		{"no projection: partitions not known", map[string]string{"classification": "cloudtrail"}, Query{Start: start, End: start.AddDate(0, 0, 6), Needed: []string{"999999999999"}}, false, nil},
@@ -643,5 +651,55 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A result row with fewer cells than the columns it is read by is skipped
+// and counted, not read with NULLs for the missing cells: that could drop
+// a chained session's SourceIdentity, or make a refused call a session.
+func TestAthenaShortRow(t *testing.T) {
+	var cols []string
+	for _, c := range athenaColumns {
+		if c.alias != "errorcode" {
+			cols = append(cols, c.alias)
+		}
+	}
+	cols = append(cols, "errorcode") // found by name, last
+	row := func(vals map[string]string, cells int) []*string {
+		r := make([]*string, len(cols))
+		for i, c := range cols {
+			if v, ok := vals[c]; ok {
+				r[i] = &v
+			}
+		}
+		return r[:cells]
+	}
+	base := map[string]string{"eventsource": "sts.amazonaws.com", "eventname": "AssumeRole", "eventtime": "2026-11-17T10:00:00Z",
+		"role_arn": "arn:aws:iam::111122223333:role/ProdAdmin", "caller_arn": "arn:aws:sts::111122223333:assumed-role/Broker/x"}
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := maps.Clone(m)
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	srv := athenatest.New(t, athenatest.Options{Exec: func(string) (*athenatest.Result, error) {
+		return &athenatest.Result{Columns: cols, Rows: [][]*string{
+			row(with(base, "eventid", "whole", "caller_source_identity", "sentinel:bob:direct:0badc0de"), len(cols)),
+			row(with(base, "eventid", "chained", "caller_source_identity", "sentinel:bob:direct:0badc0de"), 11),
+			row(with(base, "eventid", "denied", "errorcode", "AccessDenied"), len(cols)-1),
+		}}, nil
+	}})
+	got, st, err := collect(t, newAthenaSource(athenaClient(srv.URL), fastAthena(AthenaOptions{})), athenaWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].EventID != "whole" || st.Records != 3 || st.RecordsSkipped != 2 {
+		t.Fatalf("events %d, stats %+v: want the whole row only, and both short rows counted as skipped", len(got), st)
+	}
+	for _, sk := range st.Skipped {
+		if !strings.Contains(sk.Reason, "cells, and column") {
+			t.Errorf("skip %+v: want the missing cells named", sk)
+		}
 	}
 }
