@@ -47,20 +47,22 @@ type fileSource struct {
 	opts  FileOptions
 
 	mu sync.Mutex
-	// read holds the files the last Read handed to its workers, by
-	// device and inode, and readPaths by their resolved paths where the
-	// platform has no inodes (see ReadsFile).
-	read      map[fileKey]string
-	readPaths map[string]bool
+	// trail holds the CloudTrail files the last Read found (see
+	// IsTrailFile).
+	trail trailFiles
 }
 
-// ReadsFile reports whether src, a source of local files, read (or tried
-// to read) the file at path in its last Read, whatever name the walk
-// reached it by: a link in a folder read, a hard link, another spelling.
-// A path that is a symbolic link is not followed, as it is the link that
-// writing there replaces. It is false for other sources and for a path
-// that does not exist.
-func ReadsFile(src Source, path string) bool {
+// IsTrailFile reports whether the file at path is one of the CloudTrail
+// files that src, a source of local files, found in its last Read, by
+// whatever name the walk reached it (a link in a folder read, a hard link,
+// another spelling): a log file it read or passed over by its delivery
+// time, a digest or Insights file, a file it could not read; not a file
+// that it read whole and that held no CloudTrail document (an earlier
+// report), nor one without a log file's name. A report must not replace
+// one. A path that is a symbolic link is not followed, as it is the link
+// that writing there replaces. It is false for other sources and for a
+// path that does not exist.
+func IsTrailFile(src Source, path string) bool {
 	s, ok := src.(*fileSource)
 	if !ok {
 		return false
@@ -71,12 +73,53 @@ func ReadsFile(src Source, path string) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.trail.has(path, fi)
+}
+
+// trailFiles is a set of files by device and inode, or, where the
+// platform has none, by resolved absolute path.
+type trailFiles struct {
+	keys  map[fileKey]bool
+	paths map[string]bool
+}
+
+func (t *trailFiles) set(path string, fi fs.FileInfo, in bool) {
 	if k, ok := keyOf(fi); ok {
-		_, read := s.read[k]
-		return read
+		t.keys = setIn(t.keys, k, in)
+	} else if real, ok := resolved(path); ok {
+		t.paths = setIn(t.paths, real, in)
 	}
-	real, err := filepath.EvalSymlinks(path)
-	return err == nil && s.readPaths[filepath.Clean(real)]
+}
+
+// setIn adds k to m or removes it, as in says, and returns m.
+func setIn[K comparable](m map[K]bool, k K, in bool) map[K]bool {
+	if !in {
+		delete(m, k)
+		return m
+	}
+	if m == nil {
+		m = map[K]bool{}
+	}
+	m[k] = true
+	return m
+}
+
+func (t *trailFiles) has(path string, fi fs.FileInfo) bool {
+	if k, ok := keyOf(fi); ok {
+		return t.keys[k]
+	}
+	real, ok := resolved(path)
+	return ok && t.paths[real]
+}
+
+// resolved is path made absolute, its links resolved.
+func resolved(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	return filepath.Clean(real), err == nil
 }
 
 func (s *fileSource) Name() string { return strings.Join(s.paths, ", ") }
@@ -168,12 +211,15 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	firstTop := len(s.paths)                 // the path given under which firstErr's file was found
 	trailDocs := make([]int64, len(s.paths)) // per path given: files that held a CloudTrail document
 	failed := make([]bool, len(s.paths))     // per path given: a file under it could not be read
+	var notDocs []string                     // files read whole that held no CloudTrail document
 	for r := range results {
 		prog.Add(1, r.stats.Records)
 		if r.err != nil {
 			failed[r.job.top] = true
 		} else if r.stats.Files > 0 {
 			trailDocs[r.job.top]++
+		} else {
+			notDocs = append(notDocs, r.job.path)
 		}
 		switch {
 		case r.err == nil:
@@ -193,8 +239,15 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	}
 	// The walk is over: the jobs channel closed before the workers ended,
 	// so w is read alone from here.
+	// A file read whole that held no CloudTrail document (an earlier
+	// report in the folder) is no CloudTrail file.
+	for _, p := range notDocs {
+		if fi, err := os.Stat(p); err == nil {
+			w.trail.set(p, fi, false)
+		}
+	}
 	s.mu.Lock()
-	s.read, s.readPaths = w.visitedFiles, w.readPaths
+	s.trail = w.trail
 	s.mu.Unlock()
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
@@ -370,13 +423,12 @@ type walker struct {
 	// plain folder entry with one name can only be met again through a
 	// link or a given path, and is then named by its resolved path.
 	visitedFiles map[fileKey]string
-	// readPaths holds the resolved path of every file read where the
-	// platform has no device and inode (see ReadsFile).
-	readPaths map[string]bool
+	// trail holds every CloudTrail file found (see IsTrailFile).
+	trail trailFiles
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, readPaths: map[string]bool{}}
+	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -472,22 +524,28 @@ func (w *walker) walkTop(path string) bool {
 // file handles a file found by the walk. explicit: the user gave its path;
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
+	// Every CloudTrail file found is kept in w.trail, read or not.
 	if w.inSkipped != "" && !explicit {
+		if hasTrailName(fi.Name()) {
+			w.trail.set(path, fi, true)
+		}
 		w.skippedFiles++ // listed once for the folder
 		return
 	}
-	if !explicit && isDigestName(fi.Name()) {
-		w.skipFile(path, reasonDigest)
-		return
-	}
-	if !explicit && isInsightName(fi.Name()) {
-		w.skipFile(path, reasonInsight)
+	if !explicit && (isDigestName(fi.Name()) || isInsightName(fi.Name())) {
+		w.trail.set(path, fi, true)
+		if isDigestName(fi.Name()) {
+			w.skipFile(path, reasonDigest)
+		} else {
+			w.skipFile(path, reasonInsight)
+		}
 		return
 	}
 	if !explicit && !hasTrailName(fi.Name()) {
 		w.skipFile(path, reasonNotJSONName)
 		return
 	}
+	w.trail.set(path, fi, true)
 	w.logFiles++
 	if !explicit {
 		switch w.delivery.place(fi.Name()) {
@@ -521,8 +579,6 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 		} else {
 			w.visitedFiles[k] = ""
 		}
-	} else if real, err := filepath.EvalSymlinks(path); err == nil {
-		w.readPaths[filepath.Clean(real)] = true // no inode: see ReadsFile
 	}
 	w.add(path, nil)
 }

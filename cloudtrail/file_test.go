@@ -570,38 +570,52 @@ func TestNotCloudTrailDocumentsSeveralPaths(t *testing.T) {
 	}
 }
 
-// ReadsFile tells the files a Read read, by whatever name the walk found
-// them: a report must not be written over one of them.
-func TestReadsFile(t *testing.T) {
+// IsTrailFile tells the CloudTrail files a Read found, read or not, by
+// whatever name the walk found them: a report must not replace one.
+func TestIsTrailFile(t *testing.T) {
 	dir := t.TempDir()
 	a := writeFile(t, dir, "logs/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
 	outside := writeFile(t, dir, "elsewhere/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
 	notes := writeFile(t, dir, "logs/notes.txt", []byte("not a log"))
+	report := writeFile(t, dir, "logs/report.json", []byte(`{"findings":[]}`)) // an earlier report: read, no CloudTrail document
+	digest := writeFile(t, dir, "logs/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/17/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261117T000000Z.json.gz", []byte("digest"))
+	late := writeFile(t, dir, "logs/111122223333_CloudTrail_us-east-1_20261130T0000Z_abcdefgh.json", recordsDoc(t, set(assumeRole(), "eventID", "late")))
+	broken := writeFile(t, dir, "logs/broken.json", []byte("{not json"))
 	if err := os.Symlink(outside, filepath.Join(dir, "logs", "link.json")); err != nil {
 		t.Fatal(err)
 	}
 	hard := filepath.Join(dir, "hard.json")
-	if err := os.Link(a, hard); err != nil {
-		t.Skipf("cannot make a hard link here: %v", err)
+	hardLinks := os.Link(a, hard) == nil
+	src := NewFileSource([]string{filepath.Join(dir, "logs")}, FileOptions{Workers: 2, SkipUnreadable: true})
+	if IsTrailFile(src, a) {
+		t.Error("IsTrailFile before Read: true")
 	}
-	src := NewFileSource([]string{filepath.Join(dir, "logs")}, FileOptions{Workers: 2})
-	if ReadsFile(src, a) {
-		t.Error("ReadsFile before Read: true")
-	}
-	if _, _, err := readAll(t, src); err != nil {
+	q := Query{Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)}
+	if _, err := src.Read(context.Background(), q, func(Event) {}); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]bool{
-		a: true, outside: true, hard: true, // read, by another name too
-		notes:                                   false, // in the folder, not read
+	want := map[string]bool{
+		a: true, outside: true, // read, one through a link in the folder
+		digest: true, late: true, broken: true, // found, not read: a digest, a log of another day, one that could not be read
+		notes:                                   false, // not named as a log
+		report:                                  false, // read whole: no CloudTrail document
 		filepath.Join(dir, "logs", "link.json"): false, // the link itself: writing there replaces it
 		filepath.Join(dir, "missing.json"):      false,
-	} {
-		if got := ReadsFile(src, path); got != want {
-			t.Errorf("ReadsFile(%s) = %v, want %v", path, got, want)
+	}
+	if hardLinks {
+		want[hard] = true // the same file by another name
+	}
+	for path, w := range want {
+		if got := IsTrailFile(src, path); got != w {
+			t.Errorf("IsTrailFile(%s) = %v, want %v", path, got, w)
 		}
 	}
-	if ReadsFile(NewLookupSource(nil, nil, LookupOptions{}), a) {
-		t.Error("a LookupEvents source reads no local file")
+	// Spelled another way: relative to the working folder.
+	t.Chdir(dir)
+	if !IsTrailFile(src, filepath.Join("logs", "a.json")) {
+		t.Error("a relative spelling of a file read: false")
+	}
+	if IsTrailFile(NewLookupSource(nil, nil, LookupOptions{}), a) {
+		t.Error("a LookupEvents source holds no local file")
 	}
 }

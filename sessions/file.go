@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -333,9 +334,9 @@ func (d *fileDecoder) at(l loc) string {
 // one is refused even when other pages follow it in the file.
 func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 	m, ok := scanMembers(raw)
-	if ok && m.items != nil && (m.vals[fID] != nil || m.item != nil) {
+	if ok && m.items != nil && (m.item != nil || slices.ContainsFunc(m.vals[:], func(v []byte) bool { return v != nil })) {
 		// Read as one, the other would be lost (any of it a revocation).
-		return errors.New("the line holds both a scan's Items and a record (an id or an Item), and one of them would be lost; give each record, or each scan's output, a line of its own")
+		return errors.New("the line holds both a scan's Items and a record's attributes or an Item, and one of them would be lost; give each record, or each scan's output, a line of its own")
 	}
 	if ok && m.items != nil {
 		if m.dup == "Items" {

@@ -768,8 +768,9 @@ func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
 		if st.RecordsUnusable != 1 {
 			t.Errorf("%s: %d unusable, want 1", bad, st.RecordsUnusable)
 		}
-		for _, mode := range []string{ModeAuto, ModeSourceIdentity} {
-			if m := b.Index().Lookup(mode, q); m.Outcome != NoRecord {
+		ix := b.Index()
+		for _, mode := range []string{ModeAuto, ModeSourceIdentity, ModeUserProfileWindow} {
+			if m := ix.Lookup(mode, q); m.Outcome != NoRecord {
 				t.Errorf("%s (%s): %v (%s), want no record: the unusable value may be r1's revocation", bad, mode, m.Outcome, m.ID)
 			}
 		}
@@ -778,12 +779,13 @@ func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
 		`{"Item":` + revokedDDB + `,"Items":[` + revokedDDB + `]}`,
 		`{"id":"r2","user":"alice","Items":[` + revokedDDB + `]}`,
 		`{"Items":[` + revokedDDB + `],"id":"r2"}`,
+		`{"Items":[` + revokedDDB + `],"status":"revoked","source_identity":"` + si + `"}`, // a version without an id
 	} {
 		var st Stats
 		var b IndexBuilder
 		err := readRecords(context.Background(), strings.NewReader(live+"\n"+doc+"\n"), "s.jsonl", &st, &b)
 		var se *SourceError
-		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both a scan's Items and a record") {
+		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both a scan's Items and a record's attributes") {
 			t.Errorf("%s: %v, want an error at line 2 about Items and a record", doc, err)
 		}
 	}

@@ -91,11 +91,12 @@ type Index struct {
 	// updated_at of those versions).
 	revIdx, expIdx []int32
 	revAt, expAt   []time.Time
-	// notLive holds the source identities that a version that could not
-	// be used had (IndexBuilder.Poison): a record with one of them cannot
-	// track an event, as that version may have been its revocation; it
-	// still shows a revoked or expired session.
-	notLive map[string]bool
+	// notLive lists, in increasing order, the entries whose
+	// source_identity a version that could not be used had
+	// (IndexBuilder.Poison): such a record tracks no event, in any mode, as
+	// that version may have been its revocation; it still shows a revoked
+	// or expired session.
+	notLive []int32
 }
 
 type userProfile struct{ user, profile string }
@@ -450,14 +451,19 @@ func (b *IndexBuilder) Index() *Index {
 			ix.bySI[si] = -1
 		}
 	}
-	for _, si := range poisonedSIs {
-		if _, ok := ix.bySI[si]; !ok {
-			ix.bySI[si] = -1
+	if len(poisonedSIs) > 0 {
+		poisoned := make(map[string]bool, len(poisonedSIs))
+		for _, si := range poisonedSIs {
+			poisoned[si] = true
+			if _, ok := ix.bySI[si]; !ok {
+				ix.bySI[si] = -1
+			}
 		}
-		if ix.notLive == nil {
-			ix.notLive = map[string]bool{}
+		for i, si := range sis {
+			if si != "" && poisoned[si] {
+				ix.notLive = append(ix.notLive, int32(i))
+			}
 		}
-		ix.notLive[si] = true
 	}
 
 	// Group the entries by (user, profile): every entry, and the entries
@@ -569,6 +575,11 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	best, bestO := int32(-1), NoRecord
 	consider := func(i int32) {
 		o := ix.outcomeAt(i, q.Time)
+		if o == Live && len(ix.notLive) > 0 {
+			if _, ok := slices.BinarySearch(ix.notLive, i); ok {
+				return
+			}
+		}
 		if best < 0 || ix.better(i, o, best, bestO) {
 			best, bestO = i, o
 		}
@@ -604,11 +615,7 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 		// A live record of another profile does not track the event; a
 		// revoked or expired one still shows that its credentials were
 		// used after they stopped being valid.
-		o := ix.outcomeAt(i, q.Time)
-		if o == Live && ix.notLive[q.SourceIdentity] {
-			continue
-		}
-		if p := ix.upProfile[ix.entUp[i]]; p == q.Profile || p == "" || o != Live {
+		if p := ix.upProfile[ix.entUp[i]]; p == q.Profile || p == "" || ix.outcomeAt(i, q.Time) != Live {
 			fn(i)
 		}
 	}

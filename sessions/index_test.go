@@ -629,6 +629,11 @@ func TestPoisonKeepsSourceIdentity(t *testing.T) {
 			b.Add(rec("s2", withSI(si1)))
 			b.Poison("", si1)
 		}, Match{}, Match{}},
+		// Matched by time, too.
+		{"only a live record with the unusable version's source_identity covers the time", func(b *IndexBuilder) {
+			b.Add(rec("s2", withSI(si1)))
+			b.Poison("", si1)
+		}, Match{}, Match{}},
 		{"a live record has the source_identity of a record left out", func(b *IndexBuilder) {
 			b.Add(rec("s1", withSI(si1)))
 			b.Add(rec("s2", withSI(si1)))

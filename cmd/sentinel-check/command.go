@@ -710,10 +710,11 @@ func checkOutputsNotRead(outs []output, ins []input) error {
 }
 
 // checkOutputsNotReadByTrails refuses, once the sources are read, an
-// output file that a local CloudTrail source read: a log file found in a
-// folder, by whatever name the walk reached it (a link in the folder to a
-// file elsewhere, a hard link). The other files of a folder (an earlier
-// report, notes) are not read and may be replaced.
+// output file that is a CloudTrail file a local source found (see
+// cloudtrail.IsTrailFile): a log file read or passed over by its delivery
+// time, a digest or Insights file, by whatever name the walk reached it (a
+// link in the folder to a file elsewhere, a hard link). The other files of
+// a folder (an earlier report, notes) may be replaced.
 func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error {
 	for _, o := range outs {
 		if o.file == "" {
@@ -723,8 +724,8 @@ func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error 
 			continue
 		}
 		for _, src := range srcs {
-			if cloudtrail.ReadsFile(src, o.file) {
-				return fmt.Errorf("--format %s=%s would replace a log file that this run read from %s; write the report to another file", o.name, o.file, src.Name())
+			if cloudtrail.IsTrailFile(src, o.file) {
+				return fmt.Errorf("--format %s=%s would replace a CloudTrail file (a log, digest or Insights file) that this run found in %s; write the report to another file", o.name, o.file, src.Name())
 			}
 		}
 	}

@@ -483,8 +483,11 @@ func TestOutputIsInput(t *testing.T) {
 		{check(policy, "--format", "json="+sess), "--format json=" + sess + " would replace " + sess + ", a --sessions file this run reads; write the report to another file"},
 		{check(policy, "--format", "sarif="+policy), "would replace " + policy + ", a policy file this run reads"},
 		{check(link, "--format", "sarif="+policy), "would replace " + link + ", a policy file this run reads"},
-		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace a log file that this run read from " + trail + "; write the report to another file"},
-		{check(policy, "--format", "markdown="+otherFile), "would replace a log file that this run read from " + trail},
+		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace a CloudTrail file (a log, digest or Insights file) that this run found in " + trail + "; write the report to another file"},
+		{check(policy, "--format", "markdown="+otherFile), "would replace a CloudTrail file (a log, digest or Insights file) that this run found in " + trail},
+		// A log of a day outside the window is found, not read: another
+		// window reads it.
+		{check(policy, "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z", "--format", "json="+logFile), "would replace a CloudTrail file"},
 		{check(policy, "--cloudtrail", logFile, "--format", "json="+logFile), "a CloudTrail file this run reads"},
 		{[]string{"validate", policy, "--format", "sarif=" + policy}, "a policy file this run reads"},
 		{[]string{"validate", dir, "--format", "sarif=" + policy}, "a policy file this run reads"},
@@ -499,11 +502,13 @@ func TestOutputIsInput(t *testing.T) {
 		}
 	}
 	// A file yet to be made in the folder replaces nothing that was read,
-	// and neither does one the run does not read (an earlier report).
-	report := filepath.Join(trail, "report.sarif")
-	for range 2 {
-		if code, _, stderr := run(t, check(policy, "--format", "sarif="+report)...); code != ExitOK {
-			t.Errorf("a report in the CloudTrail folder: exit %d, %s", code, stderr)
+	// and neither does an earlier report there, read or not: it holds no
+	// CloudTrail document.
+	for _, report := range []string{filepath.Join(trail, "report.sarif"), filepath.Join(trail, "report.json")} {
+		for range 2 {
+			if code, _, stderr := run(t, check(policy, "--format", "json="+report)...); code != ExitOK {
+				t.Errorf("a report in the CloudTrail folder, %s: exit %d, %s", report, code, stderr)
+			}
 		}
 	}
 }
