@@ -47,21 +47,24 @@ type fileSource struct {
 	opts  FileOptions
 
 	mu sync.Mutex
-	// trail holds the CloudTrail files the last Read found (see
-	// IsTrailFile).
-	trail trailFiles
+	// walked is what the last Read's walk kept: the folders it entered
+	// and the files it read (see IsTrailFile); notDocs the files it read
+	// whole that held no CloudTrail document.
+	walked  *walker
+	notDocs map[any]bool // by fileIdentity
 }
 
-// IsTrailFile reports whether the file at path is one of the CloudTrail
-// files that src, a source of local files, found in its last Read, by
-// whatever name the walk reached it (a link in a folder read, a hard link,
-// another spelling): a log file it read or passed over by its delivery
-// time, a digest or Insights file, a file it could not read; not a file
-// that it read whole and that held no CloudTrail document (an earlier
-// report), nor one without a log file's name. A report must not replace
-// one. A path that is a symbolic link is not followed, as it is the link
-// that writing there replaces. It is false for other sources and for a
-// path that does not exist.
+// IsTrailFile reports whether a report written at path would replace a
+// CloudTrail file that src, a source of local files, found in its last
+// Read: a file it read, by whatever name (a link in a folder read, a hard
+// link, another spelling), or a file named as a log, digest or Insights
+// file in a folder it entered, read or passed over (a log of another day).
+// A file it read whole that held no CloudTrail document (an earlier report)
+// is not one, nor a file with another name (notes). A path that is a
+// symbolic link is not followed, as it is the link that writing there
+// replaces. It is false for other sources and for a path that does not
+// exist. Without device and inode numbers (not unix), folders are told
+// apart by their resolved paths and files by their folders only.
 func IsTrailFile(src Source, path string) bool {
 	s, ok := src.(*fileSource)
 	if !ok {
@@ -73,50 +76,45 @@ func IsTrailFile(src Source, path string) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.trail.has(path, fi)
+	w := s.walked
+	if w == nil {
+		return false
+	}
+	if id, ok := fileIdentity(path); ok && s.notDocs[id] {
+		return false
+	}
+	k, keyed := keyOf(fi)
+	if _, read := w.visitedFiles[k]; keyed && read {
+		return true
+	}
+	name := fi.Name()
+	if !hasTrailName(name) && !isDigestName(name) && !isInsightName(name) {
+		return false
+	}
+	switch id, ok := fileIdentity(filepath.Dir(path)); id := id.(type) {
+	case fileKey:
+		return ok && w.visitedDirs[id]
+	case string:
+		return ok && w.visitedPaths[id]
+	}
+	return false
 }
 
-// trailFiles is a set of files by device and inode, or, where the
-// platform has none, by resolved absolute path.
-type trailFiles struct {
-	keys  map[fileKey]bool
-	paths map[string]bool
-}
-
-func (t *trailFiles) set(path string, fi fs.FileInfo, in bool) {
+// fileIdentity is what tells the file or folder at path apart, links
+// followed: its device and inode (a fileKey), or where the platform has
+// none its resolved absolute path (a string), as the walk tells folders
+// apart.
+func fileIdentity(path string) (any, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false
+	}
 	if k, ok := keyOf(fi); ok {
-		t.keys = setIn(t.keys, k, in)
-	} else if real, ok := resolved(path); ok {
-		t.paths = setIn(t.paths, real, in)
+		return k, true
 	}
-}
-
-// setIn adds k to m or removes it, as in says, and returns m.
-func setIn[K comparable](m map[K]bool, k K, in bool) map[K]bool {
-	if !in {
-		delete(m, k)
-		return m
-	}
-	if m == nil {
-		m = map[K]bool{}
-	}
-	m[k] = true
-	return m
-}
-
-func (t *trailFiles) has(path string, fi fs.FileInfo) bool {
-	if k, ok := keyOf(fi); ok {
-		return t.keys[k]
-	}
-	real, ok := resolved(path)
-	return ok && t.paths[real]
-}
-
-// resolved is path made absolute, its links resolved.
-func resolved(path string) (string, bool) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	return filepath.Clean(real), err == nil
@@ -211,14 +209,14 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	firstTop := len(s.paths)                 // the path given under which firstErr's file was found
 	trailDocs := make([]int64, len(s.paths)) // per path given: files that held a CloudTrail document
 	failed := make([]bool, len(s.paths))     // per path given: a file under it could not be read
-	var notDocs []string                     // files read whole that held no CloudTrail document
+	var notDocs []string                     // files read whole that held no CloudTrail document (reasonNotTrail)
 	for r := range results {
 		prog.Add(1, r.stats.Records)
 		if r.err != nil {
 			failed[r.job.top] = true
 		} else if r.stats.Files > 0 {
 			trailDocs[r.job.top]++
-		} else {
+		} else if len(r.stats.Skipped) == 1 && r.stats.Skipped[0].Reason == reasonNotTrail {
 			notDocs = append(notDocs, r.job.path)
 		}
 		switch {
@@ -240,14 +238,15 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	// The walk is over: the jobs channel closed before the workers ended,
 	// so w is read alone from here.
 	// A file read whole that held no CloudTrail document (an earlier
-	// report in the folder) is no CloudTrail file.
+	// report in the folder) is no CloudTrail file (see IsTrailFile).
+	nd := map[any]bool{}
 	for _, p := range notDocs {
-		if fi, err := os.Stat(p); err == nil {
-			w.trail.set(p, fi, false)
+		if id, ok := fileIdentity(p); ok {
+			nd[id] = true
 		}
 	}
 	s.mu.Lock()
-	s.trail = w.trail
+	s.walked, s.notDocs = &walker{visitedDirs: w.visitedDirs, visitedPaths: w.visitedPaths, visitedFiles: w.visitedFiles}, nd
 	s.mu.Unlock()
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
@@ -423,8 +422,6 @@ type walker struct {
 	// plain folder entry with one name can only be met again through a
 	// link or a given path, and is then named by its resolved path.
 	visitedFiles map[fileKey]string
-	// trail holds every CloudTrail file found (see IsTrailFile).
-	trail trailFiles
 }
 
 func newWalker(send func(fileJob) bool) *walker {
@@ -524,28 +521,22 @@ func (w *walker) walkTop(path string) bool {
 // file handles a file found by the walk. explicit: the user gave its path;
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
-	// Every CloudTrail file found is kept in w.trail, read or not.
 	if w.inSkipped != "" && !explicit {
-		if hasTrailName(fi.Name()) {
-			w.trail.set(path, fi, true)
-		}
 		w.skippedFiles++ // listed once for the folder
 		return
 	}
-	if !explicit && (isDigestName(fi.Name()) || isInsightName(fi.Name())) {
-		w.trail.set(path, fi, true)
-		if isDigestName(fi.Name()) {
-			w.skipFile(path, reasonDigest)
-		} else {
-			w.skipFile(path, reasonInsight)
-		}
+	if !explicit && isDigestName(fi.Name()) {
+		w.skipFile(path, reasonDigest)
+		return
+	}
+	if !explicit && isInsightName(fi.Name()) {
+		w.skipFile(path, reasonInsight)
 		return
 	}
 	if !explicit && !hasTrailName(fi.Name()) {
 		w.skipFile(path, reasonNotJSONName)
 		return
 	}
-	w.trail.set(path, fi, true)
 	w.logFiles++
 	if !explicit {
 		switch w.delivery.place(fi.Name()) {
@@ -590,9 +581,10 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 	if k, ok := keyOf(fi); ok {
 		seen = w.visitedDirs[k]
 		w.visitedDirs[k] = true
-	} else if real, err := filepath.EvalSymlinks(dir); err == nil {
-		// No device and inode here: the resolved path tells folders apart.
-		real = filepath.Clean(real)
+	} else if id, ok := fileIdentity(dir); ok {
+		// No device and inode here: the resolved absolute path tells
+		// folders apart.
+		real := id.(string)
 		seen = w.visitedPaths[real]
 		w.visitedPaths[real] = true
 	}

@@ -579,6 +579,12 @@ func TestIsTrailFile(t *testing.T) {
 	notes := writeFile(t, dir, "logs/notes.txt", []byte("not a log"))
 	report := writeFile(t, dir, "logs/report.json", []byte(`{"findings":[]}`)) // an earlier report: read, no CloudTrail document
 	digest := writeFile(t, dir, "logs/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/17/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261117T000000Z.json.gz", []byte("digest"))
+	looseDigest := writeFile(t, dir, "logs/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261117T010000Z.json.gz", []byte("digest"))
+	// A digest by its content, reached through a link named as a log.
+	digestDoc := writeFile(t, dir, "elsewhere/d.json", []byte(`{"awsAccountId":"111122223333","digestS3Bucket":"b","digestS3Object":"o","digestPublicKeyFingerprint":"f","logFiles":[]}`))
+	if err := os.Symlink(digestDoc, filepath.Join(dir, "logs", "latest.json")); err != nil {
+		t.Fatal(err)
+	}
 	late := writeFile(t, dir, "logs/111122223333_CloudTrail_us-east-1_20261130T0000Z_abcdefgh.json", recordsDoc(t, set(assumeRole(), "eventID", "late")))
 	broken := writeFile(t, dir, "logs/broken.json", []byte("{not json"))
 	if err := os.Symlink(outside, filepath.Join(dir, "logs", "link.json")); err != nil {
@@ -597,6 +603,7 @@ func TestIsTrailFile(t *testing.T) {
 	want := map[string]bool{
 		a: true, outside: true, // read, one through a link in the folder
 		digest: true, late: true, broken: true, // found, not read: a digest, a log of another day, one that could not be read
+		looseDigest: true, digestDoc: true, // a digest by its name outside a digest folder; by its content, through a link
 		notes:                                   false, // not named as a log
 		report:                                  false, // read whole: no CloudTrail document
 		filepath.Join(dir, "logs", "link.json"): false, // the link itself: writing there replaces it
@@ -612,8 +619,10 @@ func TestIsTrailFile(t *testing.T) {
 	}
 	// Spelled another way: relative to the working folder.
 	t.Chdir(dir)
-	if !IsTrailFile(src, filepath.Join("logs", "a.json")) {
-		t.Error("a relative spelling of a file read: false")
+	for path, w := range map[string]bool{filepath.Join("logs", "a.json"): true, filepath.Join("logs", "..", "logs", "report.json"): false} {
+		if got := IsTrailFile(src, path); got != w {
+			t.Errorf("IsTrailFile(%s) = %v, want %v", path, got, w)
+		}
 	}
 	if IsTrailFile(NewLookupSource(nil, nil, LookupOptions{}), a) {
 		t.Error("a LookupEvents source holds no local file")

@@ -725,7 +725,7 @@ func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error 
 		}
 		for _, src := range srcs {
 			if cloudtrail.IsTrailFile(src, o.file) {
-				return fmt.Errorf("--format %s=%s would replace a CloudTrail file (a log, digest or Insights file) that this run found in %s; write the report to another file", o.name, o.file, src.Name())
+				return fmt.Errorf("--format %s=%s would replace CloudTrail input that this run found in %s (a log, digest or Insights file, read or passed over, or a file it could not read); write the report to another file", o.name, o.file, src.Name())
 			}
 		}
 	}

@@ -483,11 +483,11 @@ func TestOutputIsInput(t *testing.T) {
 		{check(policy, "--format", "json="+sess), "--format json=" + sess + " would replace " + sess + ", a --sessions file this run reads; write the report to another file"},
 		{check(policy, "--format", "sarif="+policy), "would replace " + policy + ", a policy file this run reads"},
 		{check(link, "--format", "sarif="+policy), "would replace " + link + ", a policy file this run reads"},
-		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace a CloudTrail file (a log, digest or Insights file) that this run found in " + trail + "; write the report to another file"},
-		{check(policy, "--format", "markdown="+otherFile), "would replace a CloudTrail file (a log, digest or Insights file) that this run found in " + trail},
+		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace CloudTrail input that this run found in " + trail + " (a log, digest or Insights file, read or passed over, or a file it could not read); write the report to another file"},
+		{check(policy, "--format", "markdown="+otherFile), "would replace CloudTrail input that this run found in " + trail},
 		// A log of a day outside the window is found, not read: another
 		// window reads it.
-		{check(policy, "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z", "--format", "json="+logFile), "would replace a CloudTrail file"},
+		{check(policy, "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z", "--format", "json="+logFile), "would replace CloudTrail input"},
 		{check(policy, "--cloudtrail", logFile, "--format", "json="+logFile), "a CloudTrail file this run reads"},
 		{[]string{"validate", policy, "--format", "sarif=" + policy}, "a policy file this run reads"},
 		{[]string{"validate", dir, "--format", "sarif=" + policy}, "a policy file this run reads"},
