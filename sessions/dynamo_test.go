@@ -685,15 +685,6 @@ func TestDynamoStore(t *testing.T) {
 	})
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // fault is how the proxy answers an operation: an error, or (unprocessed
 // > 0) that many BatchGetItem answers leaving every key unprocessed.
 type fault struct {

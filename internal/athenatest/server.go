@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -466,28 +465,4 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("X-Amzn-ErrorType", code)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"__type": code, "Message": msg})
-}
-
-// SortedIDs returns the distinct values of column col in res, sorted
-// (NULLs left out).
-func SortedIDs(res *Result, col string) []string {
-	k := -1
-	for i, c := range res.Columns {
-		if strings.EqualFold(c, col) {
-			k = i
-		}
-	}
-	if k < 0 {
-		return nil
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range res.Rows {
-		if r[k] != nil && !seen[*r[k]] {
-			seen[*r[k]] = true
-			out = append(out, *r[k])
-		}
-	}
-	sort.Strings(out)
-	return out
 }
