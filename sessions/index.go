@@ -242,11 +242,13 @@ type IndexBuilder struct {
 	siRank []verRank
 	ups    []int32   // per entry: the number of its (user, profile)
 	upd    []instant // per entry: its updated_at (building only)
-	// revFrom and expFrom are, per entry, the earliest updated_at of its
-	// revoked versions and of its expired versions that have one (noTime:
-	// none), whichever version is indexed: a session revoked at 10:00 and
-	// written again at 12:00 was revoked at 10:00 (building only).
-	revFrom, expFrom []instant
+	// marks holds, for the entries whose id was added more than once, the
+	// earliest updated_at of their revoked versions and of their expired
+	// versions that have one, whichever version is indexed: a session
+	// revoked at 10:00 and written again at 12:00 was revoked at 10:00.
+	// An entry added once has its own version's (see marksOf; building
+	// only).
+	marks map[int32]verMarks
 	// poisoned holds the ids of versions that could not be used, and
 	// poisonedSIs the source identities of those versions and of the
 	// records left out for them. deadSIs are the identities that losing
@@ -290,20 +292,16 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	}
 	upd := instantOf(r.UpdatedAt)
 	rank := verRank{e.status.final(), upd}
-	// A revoked version without updated_at was revoked at any time (the
-	// zero time is before every other); an expired one without it expired
-	// at its window's end.
-	revFrom, expFrom := noTime, noTime
-	switch {
-	case e.status == statusRevoked:
-		revFrom = upd
-	case e.status == statusExpired && !r.UpdatedAt.IsZero():
-		expFrom = upd
-	}
 	i, ok := b.byID[r.ID]
 	if ok {
-		b.revFrom[i] = earlier(b.revFrom[i], revFrom)
-		b.expFrom[i] = earlier(b.expFrom[i], expFrom)
+		if b.marks == nil {
+			b.marks = map[int32]verMarks{}
+		}
+		m, seen := b.marks[i]
+		if !seen {
+			m = marksOf(b.ents[i].status, b.upd[i])
+		}
+		b.marks[i] = m.merge(marksOf(e.status, upd))
 		slot, dup = int(i), true
 		// The record's source_identity is that of its best version that
 		// has one, whatever the order they are read in: a revocation
@@ -341,14 +339,39 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.siRank = append(b.siRank, rank)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
-		b.revFrom = append(b.revFrom, revFrom)
-		b.expFrom = append(b.expFrom, expFrom)
 	}
 	if b.onAdd != nil {
 		b.onAdd(slot, r)
 	}
 	return slot, dup, true
 }
+
+// verMarks are when the versions of a record say it was revoked and
+// marked expired (noTime: none).
+type verMarks struct{ rev, exp instant }
+
+// marksOf is what one version of status st and updated_at upd says. A
+// revoked version without updated_at was revoked at any time (the zero
+// time is before every other); an expired one without it expired at its
+// window's end.
+func marksOf(st status, upd instant) verMarks {
+	m := verMarks{noTime, noTime}
+	switch {
+	case st == statusRevoked:
+		m.rev = upd
+	case st == statusExpired && upd != zeroInstant:
+		m.exp = upd
+	}
+	return m
+}
+
+// merge keeps the earlier of each mark.
+func (m verMarks) merge(o verMarks) verMarks {
+	return verMarks{earlier(m.rev, o.rev), earlier(m.exp, o.exp)}
+}
+
+// zeroInstant is the zero time.Time as an instant: no updated_at.
+var zeroInstant = instantOf(time.Time{})
 
 // verRank ranks the versions of a record: the more final status, then the
 // later updated_at.
@@ -402,7 +425,7 @@ func (b *IndexBuilder) Index() *Index {
 	}
 	deadSIs, poisonedSIs := b.deadSIs, b.poisonedSIs
 	n := len(b.ents)
-	ents, sis, ups, revFrom, expFrom := b.ents, b.sis, b.ups, b.revFrom, b.expFrom
+	ents, sis, ups, upd, marks := b.ents, b.sis, b.ups, b.upd, b.marks
 	if cap(ents) > n+n/16 {
 		ents = append(make([]entry, 0, n), ents...) // drop the room append left
 	}
@@ -422,11 +445,15 @@ func (b *IndexBuilder) Index() *Index {
 	// ran out. A mark written at or after the end (a sweep) changes
 	// nothing: the end, with MatchSlack, decides.
 	for i := range ents {
+		m, ok := marks[int32(i)]
+		if !ok {
+			m = marksOf(ents[i].status, upd[i])
+		}
 		if ents[i].status == statusRevoked {
 			ix.revIdx = append(ix.revIdx, int32(i))
-			ix.revAt = append(ix.revAt, revFrom[i].time())
+			ix.revAt = append(ix.revAt, m.rev.time())
 		}
-		if x := expFrom[i]; x != noTime && (ents[i].noEnd() || instantOf(ents[i].end()).after(x)) {
+		if x := m.exp; x != noTime && (ents[i].noEnd() || instantOf(ents[i].end()).after(x)) {
 			ix.expIdx = append(ix.expIdx, int32(i))
 			ix.expAt = append(ix.expAt, x.time())
 		}
@@ -477,6 +504,7 @@ func (b *IndexBuilder) Index() *Index {
 
 // dropPoisoned removes the entries of the poisoned ids.
 func (b *IndexBuilder) dropPoisoned() {
+	marks := map[int32]verMarks{}
 	k := 0
 	for i := range b.ents {
 		if b.poisoned[b.ents[i].id] {
@@ -486,11 +514,13 @@ func (b *IndexBuilder) dropPoisoned() {
 			continue
 		}
 		b.ents[k], b.sis[k], b.siRank[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.siRank[i], b.ups[i], b.upd[i]
-		b.revFrom[k], b.expFrom[k] = b.revFrom[i], b.expFrom[i]
+		if m, ok := b.marks[int32(i)]; ok {
+			marks[int32(k)] = m
+		}
 		k++
 	}
 	b.ents, b.sis, b.siRank, b.ups, b.upd = b.ents[:k], b.sis[:k], b.siRank[:k], b.ups[:k], b.upd[:k]
-	b.revFrom, b.expFrom = b.revFrom[:k], b.expFrom[:k]
+	b.marks = marks
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the

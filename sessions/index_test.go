@@ -772,3 +772,28 @@ func TestVersionIdentityTie(t *testing.T) {
 		}
 	}
 }
+
+// Leaving out a poisoned id moves the entries after it: what its versions
+// said (marked expired twice here) stays with it and does not pass to the
+// entry that takes its place.
+func TestPoisonKeepsVersionMarksApart(t *testing.T) {
+	expiredAt := func(d time.Duration) func(*Record) {
+		return func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(d) }
+	}
+	var b IndexBuilder
+	b.Add(rec("p", withSI(si2), expiredAt(time.Minute)))
+	b.Add(rec("p", withSI(si2), expiredAt(2*time.Minute)))
+	b.Add(rec("x", withSI(si1)))
+	b.Add(rec("y", withSI("sentinel:alice:direct:0000cccc"), revokedAt(at(20*time.Minute))))
+	b.Add(rec("y", withSI("sentinel:alice:direct:0000cccc"), revokedAt(at(3*time.Minute))))
+	b.Poison("p", "")
+	ix := b.Index()
+	q := MatchQuery{SourceIdentity: si1, Profile: "prod-admin", Time: at(10 * time.Minute)}
+	if m := ix.Lookup(ModeSourceIdentity, q); m != (Match{ID: "x", Outcome: Live}) {
+		t.Errorf("x: %+v, want live", m)
+	}
+	q.SourceIdentity = "sentinel:alice:direct:0000cccc"
+	if m := ix.Lookup(ModeSourceIdentity, q); m != (Match{ID: "y", Outcome: Revoked}) {
+		t.Errorf("y: %+v, want revoked (from its earlier version, at 3 minutes)", m)
+	}
+}
