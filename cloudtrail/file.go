@@ -57,8 +57,11 @@ type fileSource struct {
 // IsTrailFile reports whether a report written at path would replace a
 // CloudTrail file that src, a source of local files, found in its last
 // Read: a file it read, by whatever name (a link in a folder read, a hard
-// link, another spelling), or a file named as a log, digest or Insights
-// file in a folder it entered, read or passed over (a log of another day).
+// link, another spelling), a file that a link in a folder it entered leads
+// to and that it passed over (a digest, a log of another day), or a file
+// named as a log, digest or Insights file in a folder it entered, read or
+// passed over. The folder is the one the system writes path into, ".."
+// after a link resolved as the system does.
 // A file it read whole that held no CloudTrail document (an earlier report)
 // is not one, nor a file with another name (notes). A path that is a
 // symbolic link is not followed, as it is the link that writing there
@@ -84,20 +87,34 @@ func IsTrailFile(src Source, path string) bool {
 		return false
 	}
 	k, keyed := keyOf(fi)
-	if _, read := w.visitedFiles[k]; keyed && read {
+	if _, read := w.visitedFiles[k]; keyed && (read || w.linkedOver[k]) {
 		return true
 	}
 	name := fi.Name()
 	if !hasTrailName(name) && !isDigestName(name) && !isInsightName(name) {
 		return false
 	}
-	switch id, ok := fileIdentity(filepath.Dir(path)); id := id.(type) {
+	switch id, ok := fileIdentity(rawDir(path)); id := id.(type) {
 	case fileKey:
 		return ok && w.visitedDirs[id]
 	case string:
 		return ok && w.visitedPaths[id]
 	}
 	return false
+}
+
+// rawDir is the folder part of path as written, not cleaned: the folder
+// the system writes a file at path into ("a/link/../f" is in the folder
+// link's target's parent holds, not in "a").
+func rawDir(path string) string {
+	i := strings.LastIndexAny(path, "/"+string(os.PathSeparator))
+	switch {
+	case i < 0:
+		return "."
+	case i == 0:
+		return path[:1]
+	}
+	return path[:i]
 }
 
 // fileIdentity is what tells the file or folder at path apart, links
@@ -246,7 +263,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 		}
 	}
 	s.mu.Lock()
-	s.walked, s.notDocs = &walker{visitedDirs: w.visitedDirs, visitedPaths: w.visitedPaths, visitedFiles: w.visitedFiles}, nd
+	s.walked, s.notDocs = &walker{visitedDirs: w.visitedDirs, visitedPaths: w.visitedPaths, visitedFiles: w.visitedFiles, linkedOver: w.linkedOver}, nd
 	s.mu.Unlock()
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
@@ -422,10 +439,14 @@ type walker struct {
 	// plain folder entry with one name can only be met again through a
 	// link or a given path, and is then named by its resolved path.
 	visitedFiles map[fileKey]string
+	// linkedOver holds the files that a link in a folder walked leads to
+	// and that the walk passed over (a digest, a log of another day): a
+	// report must not replace them either (see IsTrailFile).
+	linkedOver map[fileKey]bool
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}}
+	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -521,15 +542,25 @@ func (w *walker) walkTop(path string) bool {
 // file handles a file found by the walk. explicit: the user gave its path;
 // linked: the path given or the folder entry is a symbolic link.
 func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
+	passedOver := func() {
+		if k, ok := keyOf(fi); ok && linked {
+			w.linkedOver[k] = true
+		}
+	}
 	if w.inSkipped != "" && !explicit {
+		if hasTrailName(fi.Name()) {
+			passedOver()
+		}
 		w.skippedFiles++ // listed once for the folder
 		return
 	}
 	if !explicit && isDigestName(fi.Name()) {
+		passedOver()
 		w.skipFile(path, reasonDigest)
 		return
 	}
 	if !explicit && isInsightName(fi.Name()) {
+		passedOver()
 		w.skipFile(path, reasonInsight)
 		return
 	}
@@ -541,10 +572,12 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 	if !explicit {
 		switch w.delivery.place(fi.Name()) {
 		case deliveredEarly:
+			passedOver()
 			w.skippedFiles++
 			w.early++
 			return
 		case deliveredLate:
+			passedOver()
 			w.skippedFiles++
 			w.late++
 			return

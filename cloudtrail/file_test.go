@@ -590,6 +590,37 @@ func TestIsTrailFile(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "logs", "link.json")); err != nil {
 		t.Fatal(err)
 	}
+	// A log of another day and a digest moved out of the folder, with a
+	// link left in their place.
+	movedLog := writeFile(t, dir, "archive/old.json.gz", []byte("old"))
+	movedDigest := writeFile(t, dir, "archive/digest.json.gz", []byte("digest"))
+	for link, target := range map[string]string{
+		"111122223333_CloudTrail_us-east-1_20261101T0000Z_moved000.json.gz":             movedLog,
+		"111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20261117T020000Z.json.gz": movedDigest,
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, "logs", link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A folder outside the walk, reached by a spelling through a link.
+	other := writeFile(t, dir, "side/other.json", []byte("{}"))
+	if err := os.MkdirAll(filepath.Join(dir, "side", "inner"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "side", "inner"), filepath.Join(dir, "logs", "sub")); err != nil {
+		t.Fatal(err)
+	}
+	// A folder link outside the walk into a folder inside it.
+	lateDeep := writeFile(t, dir, "logs/deep/111122223333_CloudTrail_us-east-1_20261130T0000Z_deep0000.json", recordsDoc(t, set(assumeRole(), "eventID", "deep")))
+	if err := os.MkdirAll(filepath.Join(dir, "logs", "deep", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "outlinks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "logs", "deep", "x"), filepath.Join(dir, "outlinks", "l")); err != nil {
+		t.Fatal(err)
+	}
 	hard := filepath.Join(dir, "hard.json")
 	hardLinks := os.Link(a, hard) == nil
 	src := NewFileSource([]string{filepath.Join(dir, "logs")}, FileOptions{Workers: 2, SkipUnreadable: true})
@@ -604,10 +635,15 @@ func TestIsTrailFile(t *testing.T) {
 		a: true, outside: true, // read, one through a link in the folder
 		digest: true, late: true, broken: true, // found, not read: a digest, a log of another day, one that could not be read
 		looseDigest: true, digestDoc: true, // a digest by its name outside a digest folder; by its content, through a link
-		notes:                                   false, // not named as a log
-		report:                                  false, // read whole: no CloudTrail document
-		filepath.Join(dir, "logs", "link.json"): false, // the link itself: writing there replaces it
-		filepath.Join(dir, "missing.json"):      false,
+		movedLog: true, movedDigest: true, // passed over, through a link in the folder
+		dir + "/logs/sub/../other.json": false, // side/other.json: the walk never entered side
+		other:                           false, lateDeep: true,
+		dir + "/outlinks/l/../" + filepath.Base(lateDeep): true, // the same file, spelled through a link from outside
+		dir + "/elsewhere/../logs/a.json":                 true,
+		notes:                                             false, // not named as a log
+		report:                                            false, // read whole: no CloudTrail document
+		filepath.Join(dir, "logs", "link.json"):           false, // the link itself: writing there replaces it
+		filepath.Join(dir, "missing.json"):                false,
 	}
 	if hardLinks {
 		want[hard] = true // the same file by another name
@@ -619,7 +655,7 @@ func TestIsTrailFile(t *testing.T) {
 	}
 	// Spelled another way: relative to the working folder.
 	t.Chdir(dir)
-	for path, w := range map[string]bool{filepath.Join("logs", "a.json"): true, filepath.Join("logs", "..", "logs", "report.json"): false} {
+	for path, w := range map[string]bool{filepath.Join("logs", "a.json"): true, "logs/../logs/report.json": false} {
 		if got := IsTrailFile(src, path); got != w {
 			t.Errorf("IsTrailFile(%s) = %v, want %v", path, got, w)
 		}
