@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
 	"io/fs"
 	"math"
@@ -61,26 +62,48 @@ type fileSource struct {
 // to and that it passed over (a digest, a log of another day), or a file
 // named as a log, digest or Insights file in a folder it entered, read or
 // passed over. The folder is the one the system writes path into, ".."
-// after a link resolved as the system does.
-// A file it read whole that held no CloudTrail document (an earlier report)
-// is not one, nor a file with another name (notes). A path that is a
-// symbolic link is not followed, as it is the link that writing there
-// replaces. It is false for other sources and for a path that does not
-// exist. Without device and inode numbers (not unix), folders are told
-// apart by their resolved paths and files by their folders only.
+// after a link resolved as the system does. A path that is a symbolic link
+// (which writing there replaces) is CloudTrail input when it leads to such
+// a file, or to a folder the walk entered (where the platform has device
+// and inode numbers). A file it read whole that held no CloudTrail
+// document (an earlier report) is not CloudTrail input, nor a file with
+// another name (notes). It is false for other sources and for a path that
+// does not exist. Without device and inode numbers (not unix), folders are
+// told apart by their resolved paths and files by their folders only.
 func IsTrailFile(src Source, path string) bool {
 	s, ok := src.(*fileSource)
 	if !ok {
 		return false
 	}
 	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.walked
 	if w == nil {
+		return false
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		// Replacing a link the walk went through (to a file it read or
+		// passed over, or to a folder it entered) cuts what it leads to
+		// out of the next run as surely as replacing the file would.
+		target, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		k, ok := keyOf(target)
+		if !ok {
+			return false
+		}
+		if target.IsDir() {
+			return w.visitedDirs[k]
+		}
+		_, read := w.visitedFiles[k]
+		return read || w.linkedOver[k]
+	}
+	if !fi.Mode().IsRegular() {
 		return false
 	}
 	if id, ok := fileIdentity(path); ok && s.notDocs[id] {
@@ -94,27 +117,13 @@ func IsTrailFile(src Source, path string) bool {
 	if !hasTrailName(name) && !isDigestName(name) && !isInsightName(name) {
 		return false
 	}
-	switch id, ok := fileIdentity(rawDir(path)); id := id.(type) {
+	switch id, ok := fileIdentity(fspath.RawDir(path)); id := id.(type) {
 	case fileKey:
 		return ok && w.visitedDirs[id]
 	case string:
 		return ok && w.visitedPaths[id]
 	}
 	return false
-}
-
-// rawDir is the folder part of path as written, not cleaned: the folder
-// the system writes a file at path into ("a/link/../f" is in the folder
-// link's target's parent holds, not in "a").
-func rawDir(path string) string {
-	i := strings.LastIndexAny(path, "/"+string(os.PathSeparator))
-	switch {
-	case i < 0:
-		return "."
-	case i == 0:
-		return path[:1]
-	}
-	return path[:i]
 }
 
 // fileIdentity is what tells the file or folder at path apart, links

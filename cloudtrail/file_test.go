@@ -642,7 +642,8 @@ func TestIsTrailFile(t *testing.T) {
 		dir + "/elsewhere/../logs/a.json":                 true,
 		notes:                                             false, // not named as a log
 		report:                                            false, // read whole: no CloudTrail document
-		filepath.Join(dir, "logs", "link.json"):           false, // the link itself: writing there replaces it
+		filepath.Join(dir, "logs", "link.json"):           true,  // the link the walk followed: replacing it cuts the log out
+		filepath.Join(dir, "logs", "sub"):                 true,  // a link to a folder the walk entered through it
 		filepath.Join(dir, "missing.json"):                false,
 	}
 	if hardLinks {
@@ -662,5 +663,46 @@ func TestIsTrailFile(t *testing.T) {
 	}
 	if IsTrailFile(NewLookupSource(nil, nil, LookupOptions{}), a) {
 		t.Error("a LookupEvents source holds no local file")
+	}
+}
+
+// A report path that is a link the walk went through, or a link elsewhere
+// to what the walk read, passed over or entered, is CloudTrail input:
+// replacing the link would cut a log out of the next run.
+func TestIsTrailFileLinks(t *testing.T) {
+	dir := t.TempDir()
+	archived := writeFile(t, dir, "archive/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	day := filepath.Join(dir, "archive", "day16")
+	writeFile(t, day, "b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	mid := filepath.Join(dir, "mid", "a.json")
+	planted := filepath.Join(dir, "planted.json")
+	for link, target := range map[string]string{
+		mid:                                archived,
+		filepath.Join(dir, "ct", "a.json"): mid, // ct/a.json -> mid/a.json -> archive/a.json
+		filepath.Join(dir, "ct", "day16"):  day,
+		planted:                            filepath.Join(dir, "archive", "unrelated.json"),
+	} {
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, dir, "archive/unrelated.json", []byte("{}"))
+	src := NewFileSource([]string{filepath.Join(dir, "ct")}, FileOptions{Workers: 2})
+	if _, _, err := readAll(t, src); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{
+		filepath.Join(dir, "ct", "a.json"): true,  // the link in the folder
+		mid:                                true,  // a link in the middle of the chain
+		archived:                           true,  // the file at its end
+		filepath.Join(dir, "ct", "day16"):  true,  // a link to a folder the walk entered
+		planted:                            false, // a link to a file the walk never found
+	} {
+		if got := IsTrailFile(src, path); got != want {
+			t.Errorf("IsTrailFile(%s) = %v, want %v", path, got, want)
+		}
 	}
 }

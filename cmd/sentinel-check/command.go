@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
 	"os"
 	"os/signal"
@@ -735,12 +736,12 @@ func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error 
 // realPath is path made absolute with the links of its folders resolved;
 // its last name is kept (a link there is replaced, not followed).
 func realPath(path string) string {
+	if real, ok := fspath.Real(path); ok {
+		return real // "m/../f" resolved as the system writes it
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return filepath.Clean(path)
-	}
-	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		return filepath.Join(dir, filepath.Base(abs))
 	}
 	return abs
 }
@@ -947,13 +948,23 @@ func checkOutputPath(path string) error {
 	if err != nil {
 		return nil
 	}
-	// The nearest folder that exists (the others are created).
-	dir := filepath.Dir(abs)
+	// The nearest folder that exists (the others are created), read as
+	// the system reads the path: in "l/../f", ".." is the parent of the
+	// folder the link l leads to.
+	raw, err := fspath.Abs(path)
+	if err != nil {
+		return nil
+	}
+	dir := fspath.RawDir(raw)
 	for {
-		if _, err := os.Lstat(dir); err == nil || dir == cwd || filepath.Dir(dir) == dir {
+		if _, err := os.Stat(dir); err == nil {
 			break
 		}
-		dir = filepath.Dir(dir)
+		up := fspath.RawDir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
 	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil && !within(realCwd, real) {
 		return fmt.Errorf("the folder of %s leads out of the working folder through a symbolic link (to %s); give a path without the link", path, real)

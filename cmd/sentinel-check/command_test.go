@@ -485,6 +485,8 @@ func TestOutputIsInput(t *testing.T) {
 		{check(link, "--format", "sarif="+policy), "would replace " + link + ", a policy file this run reads"},
 		{check(policy, "--format", "json="+logFile), "--format json=" + logFile + " would replace CloudTrail input that this run found in " + trail + " (a log, digest or Insights file, read or passed over, or a file it could not read); write the report to another file"},
 		{check(policy, "--format", "markdown="+otherFile), "would replace CloudTrail input that this run found in " + trail},
+		// The link the walk went through: replacing it cuts the folder out.
+		{check(policy, "--format", "json="+filepath.Join(trail, "more")), "would replace CloudTrail input that this run found in " + trail},
 		// A log of a day outside the window is found, not read: another
 		// window reads it.
 		{check(policy, "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z", "--format", "json="+logFile), "would replace CloudTrail input"},
@@ -560,6 +562,32 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 	// A place named outside the working folder is the user's choice.
 	if code, _, stderr := run(t, append(args, "--format", "json="+filepath.Join(outside, "ok.json"))...); code != ExitOK {
 		t.Errorf("an absolute path outside: exit %d, %s", code, stderr)
+	}
+	// ".." after a folder link is the parent of where it leads, as the
+	// system reads it, not the working folder.
+	if err := os.Mkdir(filepath.Join(outside, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "sub"), "l"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, append(args, "--format", "json=l/../dotdot.json")...)
+	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
+		t.Errorf("l/../dotdot.json: exit %d, %s; want exit 2", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "dotdot.json")); err == nil {
+		t.Error("the report was written through l/..")
+	}
+	// Two spellings of one file, one through a link and "..", are one file.
+	if err := os.MkdirAll(filepath.Join("other", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(work, "other", "sub"), "m"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, append(args, "--format", "json=m/../dup.json", "--format", "sarif=other/dup.json")...)
+	if code != ExitUsage {
+		t.Errorf("m/../dup.json and other/dup.json: exit %d, %s; want exit 2 (one file twice)", code, stderr)
 	}
 }
 
