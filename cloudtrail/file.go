@@ -85,28 +85,24 @@ func IsTrailFile(src Source, path string) bool {
 	if w == nil {
 		return false
 	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		// Replacing a link the walk went through (to a file it read or
-		// passed over, or to a folder it entered) cuts what it leads to
-		// out of the next run as surely as replacing the file would.
-		target, err := os.Stat(path)
-		if err != nil {
-			return false
-		}
-		k, ok := keyOf(target)
-		if !ok {
-			return false
-		}
-		if target.IsDir() {
-			return w.visitedDirs[k]
-		}
-		_, read := w.visitedFiles[k]
-		return read || w.linkedOver[k]
-	}
-	if !fi.Mode().IsRegular() {
-		return false
-	}
 	if id, ok := fileIdentity(path); ok && s.notDocs[id] {
+		return false // an earlier report, by its name or through a link
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		// Replacing a link to a file the walk read or passed over, or to
+		// a folder it entered, cuts what it leads to out of the next run
+		// as surely as replacing the file would.
+		if target, err := os.Stat(path); err == nil {
+			if k, ok := keyOf(target); ok {
+				_, read := w.visitedFiles[k]
+				if target.IsDir() && w.visitedDirs[k] || !target.IsDir() && (read || w.linkedOver[k]) {
+					return true
+				}
+			}
+		}
+		// A link named as a log in a folder the walk entered (one it
+		// could not follow: an archive not mounted) is judged by its name.
+	} else if !fi.Mode().IsRegular() {
 		return false
 	}
 	k, keyed := keyOf(fi)

@@ -690,7 +690,18 @@ func TestIsTrailFileLinks(t *testing.T) {
 		}
 	}
 	writeFile(t, dir, "archive/unrelated.json", []byte("{}"))
-	src := NewFileSource([]string{filepath.Join(dir, "ct")}, FileOptions{Workers: 2})
+	// A log-named link to an archive that is not there, and a link to an
+	// earlier report that the walk read and found no CloudTrail in.
+	dangling := filepath.Join(dir, "ct", "111122223333_CloudTrail_us-east-1_20261116T0815Z_arch0000.json.gz")
+	if err := os.Symlink(filepath.Join(dir, "unmounted", "x.json.gz"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	report := writeFile(t, dir, "reports/r.json", []byte(`{"findings":[]}`))
+	toReport := filepath.Join(dir, "ct", "latest.json")
+	if err := os.Symlink(report, toReport); err != nil {
+		t.Fatal(err)
+	}
+	src := NewFileSource([]string{filepath.Join(dir, "ct")}, FileOptions{Workers: 2, SkipUnreadable: true})
 	if _, _, err := readAll(t, src); err != nil {
 		t.Fatal(err)
 	}
@@ -700,6 +711,9 @@ func TestIsTrailFileLinks(t *testing.T) {
 		archived:                           true,  // the file at its end
 		filepath.Join(dir, "ct", "day16"):  true,  // a link to a folder the walk entered
 		planted:                            false, // a link to a file the walk never found
+		dangling:                           true,  // judged by its name in the folder
+		toReport:                           false, // an earlier report
+		report:                             false,
 	} {
 		if got := IsTrailFile(src, path); got != want {
 			t.Errorf("IsTrailFile(%s) = %v, want %v", path, got, want)

@@ -941,32 +941,22 @@ func checkOutputPath(path string) error {
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(cwd, abs)
 	}
-	if !within(cwd, abs) {
-		return nil // a place the user named outside the working folder
-	}
 	realCwd, err := filepath.EvalSymlinks(cwd)
 	if err != nil {
 		return nil
 	}
-	// The nearest folder that exists (the others are created), read as
-	// the system reads the path: in "l/../f", ".." is the parent of the
-	// folder the link l leads to.
 	raw, err := fspath.Abs(path)
 	if err != nil {
 		return nil
 	}
-	dir := fspath.RawDir(raw)
-	for {
-		if _, err := os.Stat(dir); err == nil {
-			break
-		}
-		up := fspath.RawDir(dir)
-		if up == dir {
-			break
-		}
-		dir = up
-	}
-	if real, err := filepath.EvalSymlinks(dir); err == nil && !within(realCwd, real) {
+	// Where the system writes the report (in "l/../f", ".." is the parent
+	// of the folder the link l leads to), and where the text says it goes.
+	real, ok := fspath.RealDir(raw)
+	named, _ := fspath.RealDir(abs)
+	// A place the user named outside the working folder is theirs to
+	// name; a path inside it, or one whose links take it elsewhere than
+	// its text says, must not lead out through a link.
+	if ok && !within(realCwd, real) && (within(cwd, abs) || real != named) {
 		return fmt.Errorf("the folder of %s leads out of the working folder through a symbolic link (to %s); give a path without the link", path, real)
 	}
 	return nil
@@ -1008,7 +998,7 @@ func writeFileMode(path string, data []byte, perm os.FileMode) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
 		return writeOpen(path, os.O_WRONLY, data)
 	}
-	dir := filepath.Dir(path)
+	dir := fspath.RawDir(path) // "l/../new" is made where the system reads it, as the checks read it
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

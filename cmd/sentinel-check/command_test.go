@@ -589,6 +589,38 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 	if code != ExitUsage {
 		t.Errorf("m/../dup.json and other/dup.json: exit %d, %s; want exit 2 (one file twice)", code, stderr)
 	}
+	// Folders to be made after ".." are made where the system reads the
+	// path, and two names of one new file are one file.
+	if err := os.MkdirAll(filepath.Join("d", "e"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(work, "d", "e"), "in"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, append(args, "--format", "json=in/../new/r.json", "--format", "sarif=d/new/r.json")...); code != ExitUsage {
+		t.Errorf("in/../new/r.json and d/new/r.json: exit %d, %s; want exit 2 (one file twice)", code, stderr)
+	}
+	if code, _, stderr := run(t, append(args, "--format", "json=in/../new/r.json")...); code != ExitOK {
+		t.Errorf("in/../new/r.json: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join("d", "new", "r.json")); err != nil {
+		t.Errorf("in/../new/r.json was not written to d/new/r.json: %v", err)
+	}
+	// A path whose text names a place outside, but whose link takes it
+	// elsewhere outside, is refused too.
+	if err := os.MkdirAll(filepath.Join(outside, "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "a", "b"), "l2"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, append(args, "--format", "json=l2/../../f.json")...)
+	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
+		t.Errorf("l2/../../f.json: exit %d, %s; want exit 2", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "f.json")); err == nil {
+		t.Error("the report was written through l2/../..")
+	}
 }
 
 // fmt formats every file before it writes any (a file that cannot be

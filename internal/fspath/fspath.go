@@ -34,18 +34,37 @@ func Abs(path string) (string, error) {
 	return wd + string(os.PathSeparator) + path, nil
 }
 
-// Real is where the system puts a file at path: its folder resolved (links
-// followed, ".." after a link taken from the link's target) and its last
-// name kept, as a link there is replaced, not followed. ok is false when
-// the folder does not exist.
+// Real is where the system puts a file at path: its folder as RealDir
+// reads it, and its last name kept, as a link there is replaced, not
+// followed. ok is false when no folder of path exists.
 func Real(path string) (string, bool) {
 	abs, err := Abs(path)
 	if err != nil {
 		return "", false
 	}
-	dir, err := filepath.EvalSymlinks(RawDir(abs))
-	if err != nil {
+	dir, ok := RealDir(abs)
+	if !ok {
 		return "", false
 	}
 	return filepath.Join(dir, filepath.Base(abs)), true
+}
+
+// RealDir is the folder the system writes a file at path into, links
+// followed and ".." after a link taken from the link's target; folders
+// that do not exist yet (which writing creates) are appended to the
+// nearest one that does. ok is false when none does.
+func RealDir(path string) (string, bool) {
+	dir := RawDir(path)
+	var missing []string
+	for {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(append([]string{real}, missing...)...), true
+		}
+		up := RawDir(dir)
+		if up == dir {
+			return "", false
+		}
+		missing = append([]string{dir[len(up):]}, missing...)
+		dir = up
+	}
 }

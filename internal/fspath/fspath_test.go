@@ -41,7 +41,14 @@ func TestReal(t *testing.T) {
 			t.Errorf("Real(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	if _, ok := Real("missing/r.json"); ok {
-		t.Error("Real of a path in a missing folder: ok")
+	// Folders yet to be made are appended to the nearest that exists.
+	for in, want := range map[string]string{
+		"missing/deeper/r.json":  filepath.Join(dir, "work", "missing", "deeper", "r.json"),
+		"l/../new/r.json":        filepath.Join(dir, "outside", "new", "r.json"),
+		"l//../new//deep/r.json": filepath.Join(dir, "outside", "new", "deep", "r.json"),
+	} {
+		if got, ok := Real(in); !ok || got != want {
+			t.Errorf("Real(%q) = %q, %v; want %q", in, got, ok, want)
+		}
 	}
 }
