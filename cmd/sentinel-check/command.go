@@ -952,7 +952,11 @@ func checkOutputPath(path string) error {
 	// Where the system writes the report (in "l/../f", ".." is the parent
 	// of the folder the link l leads to), and where the text says it goes.
 	real, ok := fspath.RealDir(raw)
-	named, _ := fspath.RealDir(abs)
+	text := filepath.Clean(path) // the place the text names, from the working folder's real place
+	if !filepath.IsAbs(text) {
+		text = filepath.Join(realCwd, text)
+	}
+	named, _ := fspath.RealDir(text)
 	// A place the user named outside the working folder is theirs to
 	// name; a path inside it, or one whose links take it elsewhere than
 	// its text says, must not lead out through a link.

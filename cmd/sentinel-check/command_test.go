@@ -621,6 +621,37 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(outside, "f.json")); err == nil {
 		t.Error("the report was written through l2/../..")
 	}
+	code, _, stderr = run(t, append(args, "--format", "json="+work+"/l2/../../f2.json")...)
+	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
+		t.Errorf("WORK/l2/../../f2.json: exit %d, %s; want exit 2", code, stderr)
+	}
+}
+
+// In a working folder reached through a link, ".." in a report path is the
+// real folder's parent, as the system reads it: no link in the path
+// itself, nothing refused.
+func TestOutputFromLinkedWorkingFolder(t *testing.T) {
+	chdirRoot(t)
+	root, _ := os.Getwd()
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(base, "deep", "w"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(base, "deep", "w"), filepath.Join(base, "w")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(base, "w"))
+	args := []string{"check", "--policy", filepath.Join(root, "examples/policy.hcl"), "--sessions", filepath.Join(root, "examples/sessions.jsonl"),
+		"--cloudtrail", filepath.Join(root, "examples/cloudtrail"), "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--fail-on", "none", "--base-dir", "."}
+	if code, _, stderr := run(t, append(args, "--format", "json=../r.json")...); code != ExitOK {
+		t.Errorf("../r.json: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(base, "deep", "r.json")); err != nil {
+		t.Errorf("../r.json was not written to the real folder's parent: %v", err)
+	}
 }
 
 // fmt formats every file before it writes any (a file that cannot be

@@ -54,7 +54,11 @@ func Real(path string) (string, bool) {
 // that do not exist yet (which writing creates) are appended to the
 // nearest one that does. ok is false when none does.
 func RealDir(path string) (string, bool) {
-	dir := RawDir(path)
+	abs, err := Abs(path)
+	if err != nil {
+		return "", false
+	}
+	dir := RawDir(abs)
 	var missing []string
 	for {
 		if real, err := filepath.EvalSymlinks(dir); err == nil {

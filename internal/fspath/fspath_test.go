@@ -41,6 +41,9 @@ func TestReal(t *testing.T) {
 			t.Errorf("Real(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
+	if got, ok := RealDir("missing/r.json"); !ok || got != filepath.Join(dir, "work", "missing") {
+		t.Errorf("RealDir of a relative path in a missing folder = %q, %v", got, ok)
+	}
 	// Folders yet to be made are appended to the nearest that exists.
 	for in, want := range map[string]string{
 		"missing/deeper/r.json":  filepath.Join(dir, "work", "missing", "deeper", "r.json"),
