@@ -296,6 +296,16 @@ func TestScenarios(t *testing.T) {
 			findings: []string{"SC1001 prod"},
 		},
 		{
+			// An empty store orphans every broker identity: said once, as
+			// the likely cause is the wrong table, region or export.
+			name:     "orphaned: the session store is empty",
+			events:   [][]ev{{{id: "e1", role: prodRole, si: si("alice", "direct", "0000000a")}}},
+			sessions: []rec{},
+			exit:     1,
+			want:     map[string]string{"prod": "1/0 orphaned=1 gap required 0.0%"},
+			findings: []string{"SC1001 prod", "SC2002 "},
+		},
+		{
 			name:   "revoked before the event",
 			events: [][]ev{{{id: "e1", role: prodRole, si: si("bob", "direct", "0badc0de")}}},
 			sessions: func() []rec {

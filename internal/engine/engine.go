@@ -209,6 +209,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		coverage = append(coverage, w)
 	}
 	a := col.analysis()
+	if w := emptySessionStores(sessStats, a); w != "" {
+		coverage = append(coverage, w)
+	}
 	findings := runChecks(o.Policy, a, problems, coverage)
 
 	res := &report.Result{
@@ -629,6 +632,31 @@ func MaxSeverity(fs []checks.Finding) checks.Severity {
 		}
 	}
 	return max
+}
+
+// emptySessionStores says when session stores were read and held no record
+// at all (none skipped either) while sessions with a broker identity, of
+// profiles whose rules can demand a tracked session, were orphaned for it:
+// the likely cause is the wrong table, region or export.
+func emptySessionStores(stats []sessions.Stats, a *classify.Analysis) string {
+	orphaned := 0
+	for _, p := range a.Profiles {
+		if len(a.Policy.RulesRequiringSession(p.Profile.Name)) > 0 {
+			orphaned += p.ByCategory[classify.CategoryOrphaned]
+		}
+	}
+	if len(stats) == 0 || orphaned == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(stats))
+	for _, st := range stats {
+		if st.Records > 0 || st.RecordsSkipped > 0 {
+			return ""
+		}
+		names = append(names, st.Source)
+	}
+	return fmt.Sprintf("the session %s %s held no record, so the %s with a broker identity %s orphaned; check the table's name and region, or the export",
+		english.Plural(len(names), "store", "stores"), strings.Join(names, ", "), english.Count(orphaned, "session", "sessions"), english.Plural(orphaned, "was", "were"))
 }
 
 // accountCoverage says which accounts the reported profiles' role ARNs
