@@ -102,7 +102,8 @@
 //
 //   - profiles: some glob matches the profile;
 //   - users: the request has a broker identity and some glob matches its
-//     user (a request without a broker identity matches only rules without
+//     user, the identity pattern's user group, empty when the group is
+//     (a request without a broker identity matches only rules without
 //     users);
 //   - mode: the list contains the request's mode (so a rule for cli or
 //     credential_process only never matches a CloudTrail event);

@@ -209,7 +209,10 @@ func (c *Classifier) Add(e cloudtrail.Event) {
 	ev.Rule = pol.Evaluate(policyhcl.Request{
 		Profile: profName,
 		User:    ev.Identity.User,
-		HasUser: ev.Broker && ev.Identity.User != "",
+		// A broker identity has a user, its pattern's user group, even
+		// an empty one (which users = ["*"] matches); only an event
+		// without one has none (SPEC §3).
+		HasUser: ev.Broker,
 		Time:    ev.EventTime,
 		Mode:    policyhcl.ModeServer,
 	})

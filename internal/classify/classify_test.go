@@ -156,3 +156,32 @@ func Classify(pol *policyhcl.Policy, window Window, events []cloudtrail.Event, r
 	}
 	return c.Analysis()
 }
+
+// A broker identity whose user group is empty still has a user, the empty
+// one, which users = ["*"] matches; only an event without a broker
+// identity has none (SPEC §3). The rule that demands a tracked session
+// applies, instead of a later allow.
+func TestEmptyUserGroupIsAUser(t *testing.T) {
+	const pol = `
+identity { pattern = "^sentinel:(?P<user>[a-z]*):(?P<approval>direct|[0-9a-f]{8}):(?P<request>[0-9a-f]{8})$" }
+profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
+rule "broker-users-need-session" {
+  effect = "require_server_session"
+  users  = ["*"]
+}
+rule "services" { effect = "allow" }
+`
+	p, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(pol)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	base := time.Date(2026, 6, 3, 10, 0, 0, 0, time.UTC)
+	a := Classify(p, Window{Start: base.Add(-time.Hour), End: base.Add(time.Hour)}, []cloudtrail.Event{
+		{EventID: "e1", EventTime: base, RoleArn: "arn:aws:iam::111122223333:role/Prod", SourceIdentity: "sentinel::direct:1a2b3c4d"},
+		{EventID: "e2", EventTime: base, RoleArn: "arn:aws:iam::111122223333:role/Prod"}, // no broker identity: the allow
+	}, Records{}, true)
+	pr := a.Profiles[0]
+	if !pr.HasGap || pr.Demanded != 1 || pr.ByCategory[CategoryOrphaned] != 1 {
+		t.Errorf("profile %+v: want the empty-user session demanded and orphaned (a gap)", pr)
+	}
+}
