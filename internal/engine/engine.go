@@ -209,7 +209,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		coverage = append(coverage, w)
 	}
 	a := col.analysis()
-	if w := emptySessionStores(sessStats, a); w != "" {
+	if w := emptySessionStores(sessStats, a, keep); w != "" {
 		coverage = append(coverage, w)
 	}
 	findings := runChecks(o.Policy, a, problems, coverage)
@@ -634,14 +634,15 @@ func MaxSeverity(fs []checks.Finding) checks.Severity {
 	return max
 }
 
-// emptySessionStores says when session stores were read and held no record
-// at all (none skipped either) while sessions with a broker identity, of
-// profiles whose rules can demand a tracked session, were orphaned for it:
-// the likely cause is the wrong table, region or export.
-func emptySessionStores(stats []sessions.Stats, a *classify.Analysis) string {
+// emptySessionStores says when session stores were read whole and held no
+// record at all (none skipped, none unreadable: that is said apart) while
+// sessions with a broker identity, of reported profiles whose rules can
+// demand a tracked session, were orphaned for it: the likely cause is the
+// wrong table, region or export.
+func emptySessionStores(stats []sessions.Stats, a *classify.Analysis, keep func(string) bool) string {
 	orphaned := 0
 	for _, p := range a.Profiles {
-		if len(a.Policy.RulesRequiringSession(p.Profile.Name)) > 0 {
+		if keep(p.Profile.Name) && len(a.Policy.RulesRequiringSession(p.Profile.Name)) > 0 {
 			orphaned += p.ByCategory[classify.CategoryOrphaned]
 		}
 	}
@@ -650,7 +651,7 @@ func emptySessionStores(stats []sessions.Stats, a *classify.Analysis) string {
 	}
 	names := make([]string, 0, len(stats))
 	for _, st := range stats {
-		if st.Records > 0 || st.RecordsSkipped > 0 {
+		if st.Records > 0 || st.RecordsSkipped > 0 || len(st.Skipped) > 0 {
 			return ""
 		}
 		names = append(names, st.Source)
