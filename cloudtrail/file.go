@@ -92,21 +92,15 @@ func IsTrailFile(src Source, path string) bool {
 		// Replacing a link to a file the walk read or passed over, or to
 		// a folder it entered, cuts what it leads to out of the next run
 		// as surely as replacing the file would.
-		if target, err := os.Stat(path); err == nil {
-			if k, ok := keyOf(target); ok {
-				_, read := w.visitedFiles[k]
-				if target.IsDir() && w.visitedDirs[k] || !target.IsDir() && (read || w.linkedOver[k]) {
-					return true
-				}
-			}
+		if target, err := os.Stat(path); err == nil && w.holds(target) {
+			return true
 		}
 		// A link named as a log in a folder the walk entered (one it
 		// could not follow: an archive not mounted) is judged by its name.
 	} else if !fi.Mode().IsRegular() {
 		return false
 	}
-	k, keyed := keyOf(fi)
-	if _, read := w.visitedFiles[k]; keyed && (read || w.linkedOver[k]) {
+	if w.holds(fi) {
 		return true
 	}
 	name := fi.Name()
@@ -120,6 +114,21 @@ func IsTrailFile(src Source, path string) bool {
 		return ok && w.visitedPaths[id]
 	}
 	return false
+}
+
+// holds reports whether the walk read the file fi describes, passed it
+// over through a link, or entered the folder (by device and inode; false
+// where the platform has none).
+func (w *walker) holds(fi fs.FileInfo) bool {
+	k, ok := keyOf(fi)
+	if !ok {
+		return false
+	}
+	if fi.IsDir() {
+		return w.visitedDirs[k]
+	}
+	_, read := w.visitedFiles[k]
+	return read || w.linkedOver[k]
 }
 
 // fileIdentity is what tells the file or folder at path apart, links

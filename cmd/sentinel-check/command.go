@@ -683,13 +683,7 @@ func checkInputs(pol *policyhcl.Policy, trails, sess []string) []input {
 // destroy it. A device or FIFO is written to, never replaced, and a file
 // yet to be created replaces nothing.
 func checkOutputsNotRead(outs []output, ins []input) error {
-	for _, o := range outs {
-		if o.file == "" {
-			continue
-		}
-		if _, ok := descriptorOf(o.file); ok {
-			continue
-		}
+	for _, o := range fileOutputs(outs) {
 		fo, err := os.Lstat(o.file)
 		if err != nil || !fo.Mode().IsRegular() && fo.Mode()&os.ModeSymlink == 0 {
 			continue
@@ -710,6 +704,18 @@ func checkOutputsNotRead(outs []output, ins []input) error {
 	return nil
 }
 
+// fileOutputs are the outputs written to a file by its name, which writing
+// may replace: not stdout, nor a descriptor (/dev/fd/N, /dev/stderr).
+func fileOutputs(outs []output) []output {
+	var files []output
+	for _, o := range outs {
+		if _, ok := descriptorOf(o.file); o.file != "" && !ok {
+			files = append(files, o)
+		}
+	}
+	return files
+}
+
 // checkOutputsNotReadByTrails refuses, once the sources are read, an
 // output file that is a CloudTrail file a local source found (see
 // cloudtrail.IsTrailFile): a log file read or passed over by its delivery
@@ -717,13 +723,7 @@ func checkOutputsNotRead(outs []output, ins []input) error {
 // link in the folder to a file elsewhere, a hard link). The other files of
 // a folder (an earlier report, notes) may be replaced.
 func checkOutputsNotReadByTrails(outs []output, srcs []cloudtrail.Source) error {
-	for _, o := range outs {
-		if o.file == "" {
-			continue
-		}
-		if _, ok := descriptorOf(o.file); ok {
-			continue
-		}
+	for _, o := range fileOutputs(outs) {
 		for _, src := range srcs {
 			if cloudtrail.IsTrailFile(src, o.file) {
 				return fmt.Errorf("--format %s=%s would replace CloudTrail input that this run found in %s (a log, digest or Insights file, read or passed over, or a file it could not read); write the report to another file", o.name, o.file, src.Name())
