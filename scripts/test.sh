@@ -43,6 +43,9 @@ if ! go mod tidy -diff >/dev/null; then
   exit 1
 fi
 go vet ./...
+# The CLI runs on macOS and Windows too: its code and tests must build there.
+GOOS=darwin go vet ./...
+GOOS=windows go vet ./...
 go test -count=1 ./... "$@"
 # The JSON scanner's AVX2 path is built only with GOEXPERIMENT=simd: test it
 # too when the toolchain has the experiment.

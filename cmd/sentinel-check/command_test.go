@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -346,8 +345,8 @@ func TestOutputPaths(t *testing.T) {
 	}
 
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("cannot make a FIFO: %v", err) // the rest is about unix files
 	}
 	got := make(chan []byte)
 	go func() {

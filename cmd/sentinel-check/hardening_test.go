@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -370,7 +369,7 @@ func TestBadInputFiles(t *testing.T) {
 				if err := os.MkdirAll(trail, 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := syscall.Mkfifo(p, 0o644); err != nil {
+				if err := mkfifo(p); err != nil {
 					t.Skipf("cannot make a FIFO: %v", err)
 				}
 				return p

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -290,7 +289,7 @@ func TestActionSARIFFile(t *testing.T) {
 	var drained sync.WaitGroup
 	res, ws = runAction(t, map[string]string{"sarif-file": "pipe.sarif", "soft-fail": "true"}, func(ws string) {
 		p := filepath.Join(ws, "pipe.sarif")
-		if err := syscall.Mkfifo(p, 0o644); err != nil {
+		if err := mkfifo(p); err != nil {
 			t.Skipf("cannot make a named pipe: %v", err)
 		}
 		drained.Add(1)

@@ -282,9 +282,9 @@ func TestReportFileMode(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "out", "report.sarif"), []byte("old"))
 	os.Chmod(filepath.Join(dir, "out", "report.sarif"), 0o600)
-	old := syscall.Umask(0o077) // a strict umask must not make reports private, nor a loose one public-writable
+	old := umask(0o077) // a strict umask must not make reports private, nor a loose one public-writable
 	r := runAllFormats(t, dir, nil)
-	syscall.Umask(old)
+	umask(old)
 	if r.code != 1 {
 		t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
@@ -350,7 +350,7 @@ func (r *recorder) seen() []string {
 // for reading: the AWS SDK reads its shared config file when it loads.
 func fifoTripwire(t *testing.T, path string) func() bool {
 	t.Helper()
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
+	if err := mkfifo(path); err != nil {
 		t.Skipf("cannot make a FIFO: %v", err)
 	}
 	opened := make(chan struct{})

@@ -26,10 +26,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -70,15 +68,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu, rss, ok := usage(cmd.ProcessState)
 	if !ok {
-		fmt.Fprintln(stderr, "measure: the system reports no resource usage for the command")
+		fmt.Fprintln(stderr, "measure: the system reports no peak memory for the command; run it on Linux or macOS")
 		return 2
-	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	rss := float64(ru.Maxrss) / 1024 // KiB on Linux
-	if runtime.GOOS == "darwin" {
-		rss /= 1024 // bytes on macOS
 	}
 	others := "nan"
 	if statOK && statOK1 {
