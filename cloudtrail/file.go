@@ -528,6 +528,22 @@ func hasTrailName(name string) bool {
 	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
 }
 
+// hasOtherFileName tells whether name ends in a file extension of letters
+// (notes.txt, index.html) other than a log file's: a name a folder of
+// CloudTrail's layout (us-east-1, 2026, o-…, CloudTrail) never has.
+func hasOtherFileName(name string) bool {
+	ext := filepath.Ext(name)
+	if len(ext) < 2 || hasTrailName(name) {
+		return false
+	}
+	for _, c := range ext[1:] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // errNoLogFiles is a folder given as a source that holds no log file.
 var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json or *.json.gz outside CloudTrail-Digest and CloudTrail-Insight folders): check the path, and that the logs were copied into it")
 
@@ -670,7 +686,10 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 		if e.Type()&fs.ModeSymlink != 0 {
 			info, err = os.Stat(path)
 			if err != nil {
-				if hasTrailName(e.Name()) {
+				// A link that cannot be followed may lead to a folder of
+				// logs (an archive not mounted, a broken sync): it is
+				// unreadable unless its name is another kind of file's.
+				if hasTrailName(e.Name()) || !hasOtherFileName(e.Name()) {
 					w.unreadable(path, openProblem(err))
 				} else {
 					w.skipFile(path, reasonNotJSONName+" (a symbolic link that cannot be followed)")

@@ -720,3 +720,44 @@ func TestIsTrailFileLinks(t *testing.T) {
 		}
 	}
 }
+
+// A symbolic link that cannot be followed may be a folder of logs (an
+// archive not mounted): it is unreadable, unless its name is another kind
+// of file's.
+func TestDanglingLinkToFolder(t *testing.T) {
+	dir := t.TempDir()
+	trail := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail")
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	for _, name := range []string{"us-east-1", "notes.txt"} {
+		if err := os.Symlink(filepath.Join(dir, "unmounted", name), filepath.Join(trail, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := readAll(t, NewFileSource([]string{dir}, FileOptions{}))
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(trail, "us-east-1")) {
+		t.Fatalf("a link to a folder that is not there: err = %v, want an error naming it", err)
+	}
+	_, st, err := readAll(t, NewFileSource([]string{dir}, FileOptions{SkipUnreadable: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 1 || st.Unreadable != 1 || st.FilesSkipped != 1 {
+		t.Errorf("stats %+v: want 1 file read, the us-east-1 link unreadable, notes.txt skipped", st)
+	}
+	for _, s := range st.Skipped {
+		if strings.HasSuffix(s.Item, "notes.txt") != strings.Contains(s.Reason, reasonNotJSONName) {
+			t.Errorf("Skipped %+v", s)
+		}
+	}
+}
+
+func TestHasOtherFileName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"notes.txt": true, "index.HTML": true, "a.json": false, "a.json.gz": false, "b.JSON": false,
+		"us-east-1": false, "2026": false, "o-abc123defg": false, "CloudTrail": false, "archive.2024": false, ".hidden": true, "x.": false, "x.tar.gz": true,
+	} {
+		if got := hasOtherFileName(name); got != want {
+			t.Errorf("hasOtherFileName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
