@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,4 +93,35 @@ func deliverySkips(item string, early, late int64) []Skip {
 			" delivered more than a day after the window ends (by the time in their names): CloudTrail delivers events within minutes"})
 	}
 	return out
+}
+
+// dateFolderCover judges a prefix or folder (what names it) that ends in a
+// year, month or day folder of CloudTrail's layout (date: its YYYY, MM and
+// DD) against the window of q. It must hold every day of the window: the
+// days outside it would be lost silently, and missing says so. The day
+// folders after the window's end where log files of its last events may be
+// delivered (slack) are only a coverage gap: warning names those it does
+// not hold. Both are empty when date is or the window is open.
+func dateFolderCover(date []string, q Query, slack time.Duration, what string) (missing error, warning string) {
+	if len(date) == 0 || q.Start.IsZero() || q.End.IsZero() {
+		return nil, ""
+	}
+	want := strings.Join(date, "/")
+	inWindow := len(dayFolders(q.Start, q.End, 0))
+	var outside []string
+	for i, d := range dayFolders(q.Start, q.End, slack) {
+		if strings.HasPrefix(d, want+"/") {
+			continue
+		}
+		if i < inWindow {
+			return fmt.Errorf("the %s's date folder %s does not hold the window's day %s: give its region folder (…/CloudTrail/REGION/), or keep --since and --until within %s", what, want, strings.TrimSuffix(d, "/"), want), ""
+		}
+		outside = append(outside, strings.TrimSuffix(d, "/"))
+	}
+	if len(outside) == 0 {
+		return nil, ""
+	}
+	// CloudTrail delivers within minutes, but not always: a late file of
+	// the window's last events is in them. A coverage gap (SC2002).
+	return nil, fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the %s's date folder %s and not read", strings.Join(outside, ", "), what, want)
 }

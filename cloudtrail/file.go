@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -203,6 +204,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 		}
 	})
 	w.delivery = newDeliveryWindow(q, DefaultDeliverySlack)
+	w.window = q
 	go func() {
 		defer close(jobs)
 		for _, p := range s.paths {
@@ -281,6 +283,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	s.mu.Unlock()
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
+	st.Warnings = append(st.Warnings, w.warnings...)
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
 	// A folder whose files all turned out not to be CloudTrail documents
 	// is no evidence, like an empty one. Only the paths walked whole
@@ -439,6 +442,8 @@ type walker struct {
 	stopped      bool
 	inSkipped    string // walking a CloudTrail-Digest or -Insight folder (the reason): its files are counted, not listed
 	delivery     deliveryWindow
+	window       Query     // the run's window, for folders of CloudTrail's date layout
+	warnings     []string  // coverage gaps (SC2002)
 	early, late  int64     // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64     // files named as log files, outside digest and Insights folders, read or not
 	unreadables  int64     // entries that could not be read (each is an error of its own)
@@ -528,6 +533,31 @@ func hasTrailName(name string) bool {
 	return strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".json.gz")
 }
 
+// localLayout reads what a folder's path fixes of CloudTrail's layout
+// (…/AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD), as
+// written or with its links resolved, whichever fixes more; ok is false
+// when neither follows the layout (a folder of copied files).
+func localLayout(path string) (l s3Layout, ok bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return s3Layout{}, false
+	}
+	paths := []string{abs}
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		paths = append(paths, real)
+	}
+	for _, p := range paths {
+		p = filepath.ToSlash(p)
+		if !slices.Contains(strings.Split(p, "/"), "AWSLogs") {
+			continue
+		}
+		if pl, err := parseLayout(p); err == nil && (!ok || len(pl.date) > len(l.date) || pl.region != "" && l.region == "") {
+			l, ok = pl, true
+		}
+	}
+	return l, ok
+}
+
 // hasOtherFileName tells whether name ends in a file extension of letters
 // (notes.txt, index.html) other than a log file's: a name a folder of
 // CloudTrail's layout (us-east-1, 2026, o-…, CloudTrail) never has.
@@ -555,6 +585,19 @@ func (w *walker) walkTop(path string) bool {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
+		if l, ok := localLayout(path); ok {
+			missing, warning := dateFolderCover(l.date, w.window, DefaultDeliverySlack, "folder")
+			if missing != nil {
+				// As for an S3 prefix: the days outside the folder would
+				// be lost silently.
+				w.unreadable(path, missing)
+				break
+			}
+			if warning != "" {
+				w.skips = append(w.skips, Skip{Item: path, Reason: warning})
+				w.warnings = append(w.warnings, path+": "+warning+"; give the region folder to read them")
+			}
+		}
 		before, unreadable, outside := w.logFiles, w.unreadables, w.early+w.late
 		entered := w.walkDir(path, fi, 0)
 		w.tops[len(w.tops)-1].outside = w.early + w.late - outside

@@ -761,3 +761,57 @@ func TestHasOtherFileName(t *testing.T) {
 		}
 	}
 }
+
+// A folder of CloudTrail's date layout holds one day, month or year: as
+// for an S3 prefix, a window with days outside it fails (they would be
+// lost silently), and the next day's folder, where the log files of the
+// window's last minutes are delivered, is a coverage gap.
+func TestFileSourceDateFolder(t *testing.T) {
+	dir := t.TempDir()
+	region := "AWSLogs/111122223333/CloudTrail/us-east-1"
+	writeFile(t, dir, region+"/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T1005Z_a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	day := filepath.Join(dir, region, "2026", "11", "20")
+	week := Query{Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	oneDay := Query{Start: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)}
+	read := func(path string, q Query, opts FileOptions) (Stats, error) {
+		return NewFileSource([]string{path}, opts).Read(context.Background(), q, func(Event) {})
+	}
+
+	_, err := read(day, week, FileOptions{})
+	if err == nil || !strings.Contains(err.Error(), "date folder 2026/11/20 does not hold the window's day 2026/11/16") || !strings.Contains(err.Error(), day) {
+		t.Errorf("a week over one day's folder: err = %v", err)
+	}
+	st, err := read(day, week, FileOptions{SkipUnreadable: true})
+	if err != nil || st.Unreadable != 1 || st.Files != 0 {
+		t.Errorf("skipped: stats %+v, err %v", st, err)
+	}
+	// Through a link, the folder is judged by where it leads.
+	link := filepath.Join(dir, "today")
+	if err := os.Symlink(day, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := read(link, week, FileOptions{}); err == nil {
+		t.Error("a week over a link to one day's folder passed")
+	}
+
+	for _, path := range []string{day, link} {
+		st, err = read(path, oneDay, FileOptions{})
+		if err != nil || st.Files != 1 {
+			t.Fatalf("the day's folder for its day: stats %+v, err %v", st, err)
+		}
+		if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "day folders 2026/11/21") {
+			t.Errorf("the next day's folder is not said to be left out: %q", st.Warnings)
+		}
+	}
+	// The month's folder holds both days, the region's every day.
+	for _, path := range []string{filepath.Join(dir, region, "2026", "11"), filepath.Join(dir, region), dir} {
+		if st, err = read(path, oneDay, FileOptions{}); err != nil || len(st.Warnings) != 0 || st.Files != 1 {
+			t.Errorf("%s: stats %+v, err %v", path, st, err)
+		}
+	}
+	// A folder outside the layout (files copied into logs/20) is read as it is.
+	writeFile(t, dir, "copy/AWSLogs-notes/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T1005Z_a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	if st, err = read(filepath.Join(dir, "copy", "AWSLogs-notes", "2026", "11", "20"), week, FileOptions{}); err != nil || st.Files != 1 || len(st.Warnings) != 0 {
+		t.Errorf("a folder outside the layout: stats %+v, err %v", st, err)
+	}
+}

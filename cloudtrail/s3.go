@@ -394,26 +394,14 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	if !r.q.Start.IsZero() && !r.q.End.IsZero() {
 		days := dayFolders(r.q.Start, r.q.End, r.s.opts.DeliverySlack)
 		want := strings.Join(layout.date, "/")
-		// A prefix that ends in a year, month or day folder must hold every
-		// day of the window: the days outside it would be lost silently.
-		inWindow := len(dayFolders(r.q.Start, r.q.End, 0))
-		var outside []string
-		for i, d := range days {
-			if !strings.HasPrefix(d, want) {
-				if i < inWindow {
-					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("the prefix's date folder %s does not hold the window's day %s: shorten the prefix to the region folder (…/CloudTrail/REGION/), or keep --since and --until within %s", want, strings.TrimSuffix(d, "/"), strings.TrimSuffix(want, "/"))}
-				}
-				outside = append(outside, strings.TrimSuffix(d, "/"))
-			}
+		missing, warning := dateFolderCover(layout.date, r.q, r.s.opts.DeliverySlack, "prefix")
+		if missing != nil {
+			return &SourceError{Source: r.s.Name(), Err: missing}
 		}
-		if len(outside) > 0 {
-			msg := fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the prefix's date folder %s and not listed", strings.Join(outside, ", "), want)
-			r.skip(r.s.Name(), msg)
-			// CloudTrail delivers within minutes, but not always: a late
-			// file of the window's last events is in them. A coverage gap
-			// (SC2002), not only a skip.
+		if warning != "" {
+			r.skip(r.s.Name(), warning)
 			r.mu.Lock()
-			r.st.Warnings = append(r.st.Warnings, msg+"; shorten the prefix to the region folder to read them")
+			r.st.Warnings = append(r.st.Warnings, warning+"; shorten the prefix to the region folder to read them")
 			r.mu.Unlock()
 		}
 		for _, rp := range regionPrefixes {

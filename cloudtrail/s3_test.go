@@ -498,7 +498,7 @@ func TestS3Source(t *testing.T) {
 			if strings.HasSuffix(tc.prefix, "/11") {
 				found := false
 				for _, sk := range st.Skipped {
-					found = found || strings.Contains(sk.Reason, "day folders 2026/03/12") && strings.Contains(sk.Reason, "not listed")
+					found = found || strings.Contains(sk.Reason, "day folders 2026/03/12") && strings.Contains(sk.Reason, "not read")
 				}
 				if !found {
 					t.Errorf("%s: the delivery day 2026/03/12 outside the prefix is not reported: %v", tc.prefix, st.Skipped)
