@@ -932,13 +932,6 @@ func (l *loader) finish() {
 			}
 		}
 	}
-	for _, r := range p.Rules {
-		if r.SessionTable != "" && r.Effect != "" && r.Effect != EffectRequireServerSession {
-			l.warnf(l.ruleTableRng[r], "Unused session_table",
-				"Rule %q has effect %q, which does not look at session records, so session_table has no effect. Remove it, or use effect \"require_server_session\".",
-				r.Name, r.Effect)
-		}
-	}
 	if l.opts.RequireProfile && !l.parseFailed && len(p.Profiles) == 0 && len(p.Files) > 0 {
 		// A policy without profiles maps no role, so every check would
 		// pass by checking nothing: most often the profiles are in a file

@@ -42,7 +42,7 @@
 // a warning on the later one; the check is exact for globs (a product of
 // the two patterns) but counts only strings with the five colons of an IAM
 // role ARN, so arn:aws:iam::*:role/prod-* and arn:aws:iam::*:role/dev-* do
-// not overlap. A glob that cannot match any role ARN is a warning.
+// not overlap. A glob that cannot match any role ARN is an error.
 //
 //	rule "prod-needs-tracked-session" {
 //	  effect        = "require_server_session"  # required
@@ -126,8 +126,7 @@
 // Warnings: overlapping profiles, an identity pattern without a user group
 // or anchors, an unreachable rule (after a rule without conditions, or after
 // one whose only condition is a profiles list that covers every profile it
-// names), a rule's profiles glob that matches no profile, a session_table
-// on a rule that does not use it, require_approval with an identity pattern
+// names), a rule's profiles glob that matches no profile, require_approval with an identity pattern
 // that has no approval group, an empty days list, a min_compliance between
 // 0 and 1 (a fraction where a percentage is meant), and min_compliance on a
 // check that has no threshold.

@@ -203,11 +203,11 @@ rule "r" {
   effect        = "require_server_session"
   session_table = "sentinel-session"
 }`, []wantDiag{errAt(4, 19, "Undeclared session table", `Did you mean "sentinel-sessions"?`)}},
-		{"session table on another effect", `session_table "tbl" {}
+		{"session table on another effect, no warning", `session_table "tbl" {}
 rule "r" {
   effect        = "require_server"
   session_table = "tbl"
-}`, []wantDiag{warnAt(4, 19, "Unused session_table", "require_server_session")}},
+}`, nil}, // its records tell a revoked session (SC1002) whatever the effect
 		{"duplicate profile names", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"] }
 profile "p" { role_arns = ["arn:aws:iam::111122223333:role/B"] }`,
 			[]wantDiag{errAt(2, 9, "Duplicate profile name", "already declared at p.hcl:1:1")}},

@@ -272,6 +272,51 @@ func (c *Classifier) Analysis() *Analysis {
 	return c.a
 }
 
+// combine picks, of the matches of one session in two tables, the one
+// that decides it, as if the tables were one store: the same record in
+// both is one session's versions, the more final of which counts (a broker
+// never makes a revoked or expired session live again); of two records,
+// the one that tracks the session, as one store's Lookup prefers it.
+func combine(a, b sessions.Match) sessions.Match {
+	switch {
+	case a.Outcome == sessions.NoRecord:
+		return b
+	case b.Outcome == sessions.NoRecord:
+		return a
+	case a.ID == b.ID:
+		if finality(b.Outcome) > finality(a.Outcome) {
+			return b
+		}
+		return a
+	case preference(b.Outcome) < preference(a.Outcome):
+		return b
+	}
+	return a
+}
+
+// finality ranks outcomes by how final they are.
+func finality(o sessions.Outcome) int {
+	switch o {
+	case sessions.Revoked:
+		return 2
+	case sessions.Expired:
+		return 1
+	}
+	return 0
+}
+
+// preference orders the outcomes of different records as an index's
+// Lookup does: a live record, then a revoked one, then an expired one.
+func preference(o sessions.Outcome) int {
+	switch o {
+	case sessions.Live:
+		return 0
+	case sessions.Revoked:
+		return 1
+	}
+	return 2
+}
+
 // categorise gives a successful session event its category and the id of
 // the record that decided it.
 func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, string) {
@@ -281,36 +326,47 @@ func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, string)
 	if !ev.Broker {
 		return CategoryForeignSourceIdentity, ""
 	}
-	table, mode := "", policyhcl.MatchAuto
+	// A rule's session_table names the records it is matched against; a
+	// rule without one is matched against every table's (the broker may
+	// keep one per region), each in its own match mode, as one store.
+	tables := []string{""}
 	if ev.Rule != nil && ev.Rule.SessionTable != "" {
-		table = ev.Rule.SessionTable
+		tables = []string{ev.Rule.SessionTable}
 	} else if len(pol.SessionTables) > 0 {
-		table = pol.SessionTables[0].Name
-	}
-	if st := pol.SessionTable(table); st != nil && st.Match != "" {
-		mode = st.Match
-	}
-	ix := recs.index(table)
-	if ix == nil {
-		return CategoryOrphaned, ""
+		tables = tables[:0]
+		for _, st := range pol.SessionTables {
+			tables = append(tables, st.Name)
+		}
 	}
 	profile := ""
 	if ev.Profile != nil {
 		profile = ev.Profile.Name
 	}
-	m := ix.Lookup(mode, sessions.MatchQuery{
-		SourceIdentity: ev.SourceIdentity,
-		User:           ev.Identity.User,
-		Profile:        profile,
-		Time:           ev.EventTime,
-	})
-	switch m.Outcome {
+	var best sessions.Match
+	for _, table := range tables {
+		ix := recs.index(table)
+		if ix == nil {
+			continue
+		}
+		mode := policyhcl.MatchAuto
+		if st := pol.SessionTable(table); st != nil && st.Match != "" {
+			mode = st.Match
+		}
+		m := ix.Lookup(mode, sessions.MatchQuery{
+			SourceIdentity: ev.SourceIdentity,
+			User:           ev.Identity.User,
+			Profile:        profile,
+			Time:           ev.EventTime,
+		})
+		best = combine(best, m)
+	}
+	switch best.Outcome {
 	case sessions.Live:
-		return CategoryTracked, m.ID
+		return CategoryTracked, best.ID
 	case sessions.Revoked:
-		return CategoryRevoked, m.ID
+		return CategoryRevoked, best.ID
 	case sessions.Expired:
-		return CategoryExpired, m.ID
+		return CategoryExpired, best.ID
 	}
 	return CategoryOrphaned, ""
 }
