@@ -284,38 +284,23 @@ func combine(a, b sessions.Match) sessions.Match {
 	case b.Outcome == sessions.NoRecord:
 		return a
 	case a.ID == b.ID:
-		if finality(b.Outcome) > finality(a.Outcome) {
+		if finality[b.Outcome] > finality[a.Outcome] {
 			return b
 		}
 		return a
-	case preference(b.Outcome) < preference(a.Outcome):
+	case preference[b.Outcome] < preference[a.Outcome]:
 		return b
 	}
 	return a
 }
 
-// finality ranks outcomes by how final they are.
-func finality(o sessions.Outcome) int {
-	switch o {
-	case sessions.Revoked:
-		return 2
-	case sessions.Expired:
-		return 1
-	}
-	return 0
-}
-
-// preference orders the outcomes of different records as an index's
-// Lookup does: a live record, then a revoked one, then an expired one.
-func preference(o sessions.Outcome) int {
-	switch o {
-	case sessions.Live:
-		return 0
-	case sessions.Revoked:
-		return 1
-	}
-	return 2
-}
+// finality ranks outcomes by how final they are, and preference orders
+// the outcomes of different records as an index's Lookup does: a live
+// record, then a revoked one, then an expired one.
+var (
+	finality   = [...]int{sessions.NoRecord: 0, sessions.Live: 0, sessions.Expired: 1, sessions.Revoked: 2}
+	preference = [...]int{sessions.NoRecord: 3, sessions.Live: 0, sessions.Revoked: 1, sessions.Expired: 2}
+)
 
 // categorise gives a successful session event its category and the id of
 // the record that decided it.
