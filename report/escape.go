@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -186,4 +187,17 @@ func escapeJSONInvisible(b []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// runnerCommandJSON rewrites every "##[" in JSON as "##\u005b": it can only
+// occur inside strings there, which decode to the same value, but JSON
+// printed in a step's log (--format json to stdout) would otherwise hold
+// the runner's older workflow command form, which it finds anywhere in a
+// line (##[stop-commands]… from a CloudTrail value would stop it reading
+// the step's commands).
+func runnerCommandJSON(b []byte) []byte {
+	if !bytes.Contains(b, []byte("##[")) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte("##["), []byte(`##\u005b`))
 }

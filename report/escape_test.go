@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -456,15 +457,32 @@ func FuzzMarkdownText(f *testing.F) {
 	})
 }
 
-// The text report, printed in CI logs, holds no workflow command: "##[" in
-// a value is defused there; the SARIF log keeps the value as it is (the
-// runner never reads it as a command).
-func TestTextDefusesWorkflowCommands(t *testing.T) {
+// No report holds a workflow command: "##[" in a value is defused in the
+// text report, and written "##\u005b" in JSON and SARIF (which may be
+// printed in a step's log too), where it decodes to the same value.
+func TestReportsDefuseWorkflowCommands(t *testing.T) {
 	r := gapsResult()
 	r.Findings[0].Message = "session named x##[error]forged"
+	r.Findings[0].Events = []string{"x##[stop-commands]tok"}
 	txt := string(render(t, "text", r))
 	if strings.Contains(txt, "##[") || !strings.Contains(txt, `x##\[error]forged`) {
 		t.Errorf("text report:\n%s", txt)
+	}
+	for _, format := range []string{"json", "sarif"} {
+		out := render(t, format, r)
+		if bytes.Contains(out, []byte("##[")) {
+			t.Errorf("%s holds ##[:\n%s", format, out)
+		}
+		if !bytes.Contains(out, []byte(`x##\u005bstop-commands]tok`)) {
+			t.Errorf("%s lost the event id:\n%s", format, out)
+		}
+		var v any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if b, _ := json.Marshal(v); !bytes.Contains(b, []byte("x##[stop-commands]tok")) {
+			t.Errorf("%s does not decode to the event id", format)
+		}
 	}
 	// (SARIF text escapes brackets, as its messages read them as links.)
 	if sarif := string(render(t, "sarif", r)); !strings.Contains(sarif, `x##\\[error\\]forged`) {

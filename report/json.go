@@ -184,7 +184,7 @@ func JSON(w io.Writer, r *Result) error {
 	if err := enc.Encode(out); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
-	if _, err := w.Write(escapeJSONInvisible(buf.Bytes())); err != nil {
+	if _, err := w.Write(runnerCommandJSON(escapeJSONInvisible(buf.Bytes()))); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil

@@ -54,7 +54,7 @@ func tidySARIF(w io.Writer, src []byte) error {
 	buf.Grow(len(src) + len(src)/2)
 	encodeTidy(&buf, v, 0)
 	buf.WriteByte('\n')
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(runnerCommandJSON(buf.Bytes()))
 	return err
 }
 

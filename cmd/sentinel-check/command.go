@@ -569,7 +569,7 @@ func (c Command) fmt(args []string) int {
 				return ExitSource
 			}
 		}
-		fmt.Fprintln(c.Stdout, rw.file)
+		fmt.Fprintln(c.Stdout, safetext.Line(report.Neutralize(rw.file)))
 	}
 	if *checkOnly && changed > 0 {
 		c.errorf("%d of %d files are not formatted; run 'sentinel-check fmt' to fix them", changed, len(files))

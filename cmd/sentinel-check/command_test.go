@@ -961,7 +961,7 @@ func TestJoinedErrorsOneLineEach(t *testing.T) {
 // No value from a policy file's name or content, or from a session record,
 // reaches stderr as a line the Actions runner reads as a workflow command:
 // "::cmd::" at the start of a line, or "##[cmd]" anywhere.
-func TestNoWorkflowCommandsOnStderr(t *testing.T) {
+func TestNoWorkflowCommandsInOutput(t *testing.T) {
 	chdirRoot(t)
 	dir := t.TempDir()
 	pol := filepath.Join(dir, "pol")
@@ -972,19 +972,27 @@ func TestNoWorkflowCommandsOnStderr(t *testing.T) {
 	}
 	sess := filepath.Join(dir, "s.jsonl")
 	os.WriteFile(sess, []byte(`{"id":"ok1","user":"u","profile":"prod-admin","status":"active","started_at":"##[error]t"}`+"\n"), 0o644)
+	// fmt lists the files it rewrites, or would, on stdout.
+	ugly := filepath.Join(dir, "ugly")
+	os.Mkdir(ugly, 0o755)
+	os.WriteFile(filepath.Join(ugly, "b\n::error title=pwned::x ##[add-mask]y.hcl"), []byte("profile \"x\" {\nrole_arns=[\"arn:aws:iam::111122223333:role/A\"]\n}\n"), 0o644)
 	for _, args := range [][]string{
 		{"validate", "--policy", pol},
 		{"check", "--policy", "examples/policy.hcl", "--sessions", sess, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z"},
+		{"fmt", "--check", ugly},
 	} {
-		_, _, stderr := run(t, args...)
+		_, stdout, stderr := run(t, args...)
 		if stderr == "" {
 			t.Fatalf("%s: no stderr", args[0])
 		}
-		for _, line := range strings.Split(stderr, "\n") {
+		for _, line := range strings.Split(stderr+"\n"+stdout, "\n") {
 			if strings.HasPrefix(strings.TrimLeft(line, " \t"), "::") || strings.Contains(line, "##[") {
-				t.Errorf("%s: a workflow command on stderr: %q", args[0], line)
+				t.Errorf("%s: a workflow command in its output: %q", args[0], line)
 			}
 		}
+	}
+	if _, stdout, _ := run(t, "fmt", "--check", ugly); !strings.Contains(stdout, `b\x0a::error title=pwned::x ##\[add-mask]y.hcl`) {
+		t.Errorf("fmt --check does not name the file: %q", stdout)
 	}
 }
 
