@@ -64,5 +64,8 @@ type Finding struct {
 	Message  string
 	Range    hcl.Range // where it is shown: the profile block (or diagnostic range)
 	Related  []Related
-	Events   []string // event ids, in event-time order
+	Events   []string // event ids, in event-time order: the earliest classify.MaxEventIDs
+	// EventCount is the number of events the finding is about, which
+	// Events may hold only the earliest of.
+	EventCount int
 }

@@ -36,7 +36,7 @@ func selected(p *classify.Profile, sel classify.Selector) *classify.EventSet {
 // profileFinding builds a finding located at a profile block, with the
 // rules that matched the events of set as related locations.
 func profileFinding(p *policyhcl.Profile, set *classify.EventSet, msg string, why string) Finding {
-	f := Finding{Profile: p.Name, Message: msg, Range: p.Range, Events: eventIDs(set)}
+	f := Finding{Profile: p.Name, Message: msg, Range: p.Range, Events: eventIDs(set), EventCount: set.Count}
 	f.Related = ruleLocations(set, why)
 	return f
 }

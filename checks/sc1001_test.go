@@ -66,6 +66,8 @@ func TestUntrackedSessionMessage(t *testing.T) {
 		got := untrackedSession{}.Run(&Context{Analysis: &classify.Analysis{Profiles: []*classify.Profile{p}}, MinCompliance: 100})
 		if len(got) != 1 || !strings.HasPrefix(got[0].Message, tc.want) {
 			t.Errorf("findings %+v, want a message starting %q", got, tc.want)
+		} else if got[0].EventCount != tc.demanded-tc.tracked {
+			t.Errorf("EventCount = %d, want %d", got[0].EventCount, tc.demanded-tc.tracked) // the set's, not its ids'
 		}
 	}
 }

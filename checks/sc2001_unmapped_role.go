@@ -50,7 +50,7 @@ func (unmappedRole) Run(ctx *Context) []Finding {
 		role := safetext.Clip(arn, maxRoleARN)
 		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
 			role, english.Count(evs.Count, "session", "sessions"), span(evs), roleAccount(arn), example(evs))
-		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs)})
+		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs), EventCount: evs.Count})
 	}
 	return out
 }

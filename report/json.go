@@ -45,15 +45,18 @@ type jsonProfile struct {
 }
 
 type jsonFinding struct {
-	ID       string         `json:"id"`
-	Check    string         `json:"check"`
-	Profile  string         `json:"profile"`
-	Severity string         `json:"severity"`
-	Message  string         `json:"message"`
-	Role     string         `json:"role"`
-	Events   []string       `json:"events"`
-	Location jsonLocation   `json:"location"`
-	Related  []jsonLocation `json:"related"`
+	ID       string   `json:"id"`
+	Check    string   `json:"check"`
+	Profile  string   `json:"profile"`
+	Severity string   `json:"severity"`
+	Message  string   `json:"message"`
+	Role     string   `json:"role"`
+	Events   []string `json:"events"`
+	// EventCount is the number of events; Events holds the ids of the
+	// earliest 1,000.
+	EventCount int            `json:"event_count"`
+	Location   jsonLocation   `json:"location"`
+	Related    []jsonLocation `json:"related"`
 }
 
 type jsonLocation struct {
@@ -138,15 +141,16 @@ func JSON(w io.Writer, r *Result) error {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		jf := jsonFinding{
-			ID:       f.CheckID,
-			Check:    f.Check,
-			Profile:  f.Profile,
-			Severity: string(f.Severity),
-			Message:  f.Message,
-			Role:     f.Role,
-			Events:   nonNil(f.Events),
-			Location: jsonLoc(r.locate(f.Range), ""),
-			Related:  make([]jsonLocation, 0, len(f.Related)),
+			ID:         f.CheckID,
+			Check:      f.Check,
+			Profile:    f.Profile,
+			Severity:   string(f.Severity),
+			Message:    f.Message,
+			Role:       f.Role,
+			Events:     nonNil(f.Events),
+			EventCount: max(f.EventCount, len(f.Events)),
+			Location:   jsonLoc(r.locate(f.Range), ""),
+			Related:    make([]jsonLocation, 0, len(f.Related)),
 		}
 		for _, rel := range f.Related {
 			jf.Related = append(jf.Related, jsonLoc(r.locate(rel.Range), rel.Message))

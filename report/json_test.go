@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestJSONContract(t *testing.T) {
 	}
 	findings := doc["findings"].([]any)
 	for _, f := range findings {
-		hasAll(t, "finding", f.(map[string]any), "id", "check", "profile", "severity", "message", "role", "events")
+		hasAll(t, "finding", f.(map[string]any), "id", "check", "profile", "severity", "message", "role", "events", "event_count")
 	}
 	f0 := findings[0].(map[string]any)
 	if f0["id"] != "SC1001" || f0["check"] != "untracked-session" || f0["profile"] != "prod-admin" || f0["severity"] != "error" {
@@ -119,4 +120,31 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// A finding about more events than the ids it holds tells their number.
+func TestEventCountPastTheIDs(t *testing.T) {
+	r := gapsResult()
+	f := &r.Findings[0]
+	f.Events = make([]string, 1000)
+	for i := range f.Events {
+		f.Events[i] = fmt.Sprintf("ev%04d", i)
+	}
+	f.EventCount = 1500
+	var doc struct {
+		Findings []struct {
+			Events     []string `json:"events"`
+			EventCount int      `json:"event_count"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(render(t, "json", r), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Findings[0]; len(got.Events) != 1000 || got.EventCount != 1500 {
+		t.Errorf("json: %d ids, event_count %d; want 1000 and 1500", len(got.Events), got.EventCount)
+	}
+	sarif := decodeSARIF(t, render(t, "sarif", r))
+	if got := (*sarif.Runs[0].Results)[0].Properties["eventCount"]; got != float64(1500) {
+		t.Errorf("sarif eventCount = %v, want 1500", got)
+	}
 }

@@ -321,7 +321,7 @@ func sarifResultProperties(f *checks.Finding, p *ProfileReport) *sarif.PropertyB
 		events = append(events, Neutralize(e))
 	}
 	props.Add("events", events)
-	props.Add("eventCount", len(f.Events))
+	props.Add("eventCount", max(f.EventCount, len(f.Events)))
 	return props
 }
 
