@@ -46,6 +46,8 @@ type Meta struct {
 	Precision string
 	// MinCompliance: the check reads its block's min_compliance.
 	MinCompliance bool
+	// Disabled: the policy turns the check off (enabled = false).
+	Disabled bool
 }
 
 // Related is a secondary location that explains a finding.

@@ -192,7 +192,7 @@ func sarifRule(m checks.Meta) *sarif.ReportingDescriptor {
 		WithShortDescription(sarif.NewMultiformatMessageString().WithText(sentence(title))).
 		WithFullDescription(sarif.NewMultiformatMessageString().WithText(sentence(full))).
 		WithHelp(sarif.NewMultiformatMessageString().WithText(doc).WithMarkdown(doc)).
-		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(m.DefaultSeverity)))
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(m.DefaultSeverity)).WithEnabled(!m.Disabled))
 	if m.HelpURL != "" {
 		rule.WithHelpURI(m.HelpURL)
 	}

@@ -76,8 +76,11 @@ type sarifLog struct {
 					FullDescription      struct{ Text string }
 					Help                 struct{ Text, Markdown string }
 					HelpURI              string `json:"helpUri"`
-					DefaultConfiguration struct{ Level string }
-					Properties           map[string]any `json:"properties"`
+					DefaultConfiguration struct {
+						Level   string
+						Enabled *bool
+					}
+					Properties map[string]any `json:"properties"`
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
@@ -229,6 +232,17 @@ func TestSARIFUnknownCheck(t *testing.T) {
 	rules := log.Runs[0].Tool.Driver.Rules
 	if res.RuleIndex == nil || *res.RuleIndex >= len(rules) || rules[*res.RuleIndex].ID != "SC9999" {
 		t.Errorf("ruleIndex %v does not resolve to SC9999", res.RuleIndex)
+	}
+}
+
+// A check the policy turns off is a disabled rule.
+func TestSARIFDisabledRule(t *testing.T) {
+	r := cleanResult()
+	r.Rules[1].Disabled = true
+	for i, rule := range decodeSARIF(t, render(t, "sarif", r)).Runs[0].Tool.Driver.Rules {
+		if e := rule.DefaultConfiguration.Enabled; e == nil || *e != (i != 1) {
+			t.Errorf("rule %s: enabled %v, want %v", rule.ID, e, i != 1)
+		}
 	}
 }
 

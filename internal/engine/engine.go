@@ -516,7 +516,9 @@ func ruleMetas(pol *policyhcl.Policy) []checks.Meta {
 	for _, c := range checks.All() {
 		m := c.Meta()
 		if pol != nil {
-			_, m.DefaultSeverity, _ = settings(pol, m)
+			var enabled bool
+			enabled, m.DefaultSeverity, _ = settings(pol, m)
+			m.Disabled = !enabled
 		}
 		out = append(out, m)
 	}

@@ -94,3 +94,19 @@ rule "prod" {
 		})
 	}
 }
+
+// A check the policy turns off is marked so in the rules the reports list.
+func TestRuleMetasDisabled(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
+profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
+check "approval-bypass" { enabled = false }
+`)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, m := range RuleMetas(pol) {
+		if m.Disabled != (m.ID == "SC1005") {
+			t.Errorf("%s: Disabled = %v", m.ID, m.Disabled)
+		}
+	}
+}
