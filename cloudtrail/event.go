@@ -5,6 +5,7 @@ package cloudtrail
 
 import (
 	"context"
+	"fmt"
 	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"slices"
 	"strings"
@@ -121,8 +122,12 @@ type Stats struct {
 	Accounts      []string `json:"-"`
 	AccountsKnown bool     `json:"-"`
 	Warnings      []string `json:"warnings,omitempty"`
-	BytesScanned  int64    `json:"bytes_scanned,omitempty"` // Athena
-	QueryID       string   `json:"query_id,omitempty"`      // Athena
+	// Layouts are the folders of CloudTrail's layout that the source's
+	// paths or prefix name, for the caller to tell whether the region
+	// folder of STS's global endpoint is read (RegionFolderGaps).
+	Layouts      []Layout `json:"-"`
+	BytesScanned int64    `json:"bytes_scanned,omitempty"` // Athena
+	QueryID      string   `json:"query_id,omitempty"`      // Athena
 	// Skipped lists why files or records were passed over (digest files,
 	// non-CloudTrail JSON, unreadable sources when skipping was asked for).
 	Skipped []Skip `json:"skipped,omitempty"`
@@ -210,4 +215,72 @@ func WithGlobalRegion(regions []string) []string {
 		}
 	}
 	return out
+}
+
+// Layout is a folder or prefix a source reads, as CloudTrail's layout
+// places it.
+type Layout struct {
+	// Store is "s3://BUCKET/" for a prefix, "" for a local folder.
+	Store string
+	// Trail is the path up to and including CloudTrail/ when the folder
+	// is inside an account's CloudTrail folder, else the folder itself
+	// (ending in "/"); local paths are absolute, without their leading
+	// "/".
+	Trail string
+	// Region is the region folder the path names ("" when it names none:
+	// every region under Trail is read).
+	Region string
+}
+
+// layoutOf is the Layout of a prefix or folder path that parses as l.
+func layoutOf(store, path string, l s3Layout) Layout {
+	if l.trail && l.account != "" {
+		t := l.root
+		if l.org != "" {
+			t += l.org + "/"
+		}
+		return Layout{Store: store, Trail: t + l.account + "/CloudTrail/", Region: l.region}
+	}
+	var segs []string
+	for _, s := range strings.Split(path, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	t := strings.Join(segs, "/")
+	if t != "" {
+		t += "/"
+	}
+	return Layout{Store: store, Trail: t}
+}
+
+// RegionFolderGaps tells, of the folders or prefixes that name one region
+// folder, those whose partition's global region folder no source reads:
+// CloudTrail logs the calls to STS's global endpoint (sts.amazonaws.com,
+// the default of older SDKs and the AWS CLI) there, whatever the caller's
+// region, so a run over eu-west-1's folder alone misses those sessions.
+// A folder is covered by another that names the global region in the same
+// CloudTrail folder, or by one above it that names no region.
+func RegionFolderGaps(stats []Stats) []string {
+	var all []Layout
+	for _, st := range stats {
+		all = append(all, st.Layouts...)
+	}
+	var gaps []string
+	for _, st := range stats {
+		for _, l := range st.Layouts {
+			global := globalRegionOf(l.Region)
+			if l.Region == "" || global == "" || global == l.Region {
+				continue
+			}
+			covered := slices.ContainsFunc(all, func(o Layout) bool {
+				return o.Store == l.Store && (o.Region == "" && strings.HasPrefix(l.Trail, o.Trail) || o.Region == global && o.Trail == l.Trail)
+			})
+			if !covered {
+				gaps = append(gaps, fmt.Sprintf("%s: the region folder %s is read, but not %s, where CloudTrail logs the sessions opened through STS's global endpoint (sts.amazonaws.com, the default of older SDKs and the AWS CLI) whatever their region; give the CloudTrail folder above it (%s%s), or add its %s folder",
+					st.Source, l.Region, global, l.Store, l.Trail, global))
+			}
+		}
+	}
+	return gaps
 }

@@ -284,6 +284,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
 	st.Warnings = append(st.Warnings, w.warnings...)
+	st.Layouts = w.layouts
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
 	// A folder whose files all turned out not to be CloudTrail documents
 	// is no evidence, like an empty one. Only the paths walked whole
@@ -444,6 +445,7 @@ type walker struct {
 	delivery     deliveryWindow
 	window       Query     // the run's window, for folders of CloudTrail's date layout
 	warnings     []string  // coverage gaps (SC2002)
+	layouts      []Layout  // of the folders given
 	early, late  int64     // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64     // files named as log files, outside digest and Insights folders, read or not
 	unreadables  int64     // entries that could not be read (each is an error of its own)
@@ -536,14 +538,15 @@ func hasTrailName(name string) bool {
 // localLayout reads what a folder's path fixes of CloudTrail's layout
 // (…/AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD), as
 // written or with its links resolved, whichever fixes more; ok is false
-// when neither follows the layout (a folder of copied files).
-func localLayout(path string) (l s3Layout, ok bool) {
-	abs, err := filepath.Abs(path)
+// when neither follows the layout (a folder of copied files). abs is the
+// path it read, absolute and with forward slashes.
+func localLayout(path string) (l s3Layout, abs string, ok bool) {
+	a, err := filepath.Abs(path)
 	if err != nil {
-		return s3Layout{}, false
+		return s3Layout{}, "", false
 	}
-	paths := []string{abs}
-	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+	paths := []string{a}
+	if real, err := filepath.EvalSymlinks(a); err == nil && real != a {
 		paths = append(paths, real)
 	}
 	for _, p := range paths {
@@ -552,10 +555,22 @@ func localLayout(path string) (l s3Layout, ok bool) {
 			continue
 		}
 		if pl, err := parseLayout(p); err == nil && (!ok || len(pl.date) > len(l.date) || pl.region != "" && l.region == "") {
-			l, ok = pl, true
+			l, abs, ok = pl, p, true
 		}
 	}
-	return l, ok
+	return l, abs, ok
+}
+
+// folderLayout is the Layout of a folder given.
+func folderLayout(path string) Layout {
+	if l, abs, ok := localLayout(path); ok {
+		return layoutOf("", abs, l)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return layoutOf("", filepath.ToSlash(abs), s3Layout{})
 }
 
 // hasOtherFileName tells whether name ends in a file extension of letters
@@ -585,7 +600,8 @@ func (w *walker) walkTop(path string) bool {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
-		if l, ok := localLayout(path); ok {
+		w.layouts = append(w.layouts, folderLayout(path))
+		if l, _, ok := localLayout(path); ok {
 			missing, warning := dateFolderCover(l.date, w.window, DefaultDeliverySlack, "folder")
 			if missing != nil {
 				// As for an S3 prefix: the days outside the folder would

@@ -815,3 +815,80 @@ func TestFileSourceDateFolder(t *testing.T) {
 		t.Errorf("a folder outside the layout: stats %+v, err %v", st, err)
 	}
 }
+
+// A folder or prefix that names one region folder leaves out the global
+// region's, where the sessions opened through STS's global endpoint are
+// logged, unless another source reads it.
+func TestRegionFolderGaps(t *testing.T) {
+	const trail = "AWSLogs/111122223333/CloudTrail/"
+	eu := Layout{Store: "s3://b/", Trail: trail, Region: "eu-west-1"}
+	for _, tc := range []struct {
+		name    string
+		layouts [][]Layout // per source
+		gaps    int
+	}{
+		{"one region folder", [][]Layout{{eu}}, 1},
+		{"the global region folder", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 0},
+		{"and the global one from another source", [][]Layout{{eu}, {{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 0},
+		{"and the trail folder above it", [][]Layout{{eu}, {{Store: "s3://b/", Trail: "AWSLogs/"}}}, 0},
+		{"and the global one of another account", [][]Layout{{eu}, {{Store: "s3://b/", Trail: "AWSLogs/444455556666/CloudTrail/", Region: "us-east-1"}}}, 1},
+		{"and the global one in another bucket", [][]Layout{{eu}, {{Store: "s3://c/", Trail: trail, Region: "us-east-1"}}}, 1},
+		{"and a local copy of the trail", [][]Layout{{eu}, {{Trail: "tmp/" + trail}}}, 1},
+		{"GovCloud", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-gov-east-1"}}, {{Store: "s3://b/", Trail: trail, Region: "us-gov-west-1"}}}, 0},
+		{"GovCloud without its global region", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-gov-east-1"}}, {{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 1},
+		{"no region named", [][]Layout{{{Store: "s3://b/", Trail: trail}}}, 0},
+	} {
+		var stats []Stats
+		for i, ls := range tc.layouts {
+			stats = append(stats, Stats{Source: fmt.Sprint("src", i), Layouts: ls})
+		}
+		if gaps := RegionFolderGaps(stats); len(gaps) != tc.gaps {
+			t.Errorf("%s: %q, want %d gaps", tc.name, gaps, tc.gaps)
+		} else if len(gaps) == 1 && !strings.Contains(gaps[0], "src0: the region folder") {
+			t.Errorf("%s: %q", tc.name, gaps)
+		}
+	}
+
+	// The file source tells the layout of the folders it is given.
+	dir := t.TempDir()
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/b.json", recordsDoc(t, set(assumeRole(), "eventID", "b1")))
+	region := func(r string) string { return filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", r) }
+	for _, tc := range []struct {
+		paths []string
+		gaps  int
+	}{
+		{[]string{region("eu-west-1")}, 1},
+		{[]string{region("eu-west-1"), region("us-east-1")}, 0},
+		{[]string{region("eu-west-1"), dir}, 0},
+		{[]string{region("us-east-1")}, 0},
+		{[]string{filepath.Join(region("eu-west-1"), "2024")}, 1},
+	} {
+		_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gaps := RegionFolderGaps([]Stats{st}); len(gaps) != tc.gaps {
+			t.Errorf("%q: gaps %q, want %d", tc.paths, gaps, tc.gaps)
+		}
+	}
+}
+
+func TestLayoutOf(t *testing.T) {
+	for prefix, want := range map[string]Layout{
+		"":                                {Store: "s3://b/", Trail: ""},
+		"AWSLogs/":                        {Store: "s3://b/", Trail: "AWSLogs/"},
+		"x/AWSLogs/o-abcdefghij/":         {Store: "s3://b/", Trail: "x/AWSLogs/o-abcdefghij/"},
+		"AWSLogs/111122223333/CloudTrail": {Store: "s3://b/", Trail: "AWSLogs/111122223333/CloudTrail/"},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/2026/":          {Store: "s3://b/", Trail: "AWSLogs/111122223333/CloudTrail/", Region: "eu-west-1"},
+		"x/AWSLogs/o-abcdefghij/111122223333/CloudTrail/us-east-1": {Store: "s3://b/", Trail: "x/AWSLogs/o-abcdefghij/111122223333/CloudTrail/", Region: "us-east-1"},
+	} {
+		l, err := parseLayout(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := layoutOf("s3://b/", prefix, l); got != want {
+			t.Errorf("%q: %+v, want %+v", prefix, got, want)
+		}
+	}
+}

@@ -383,6 +383,9 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	if err != nil {
 		return &SourceError{Source: r.s.Name(), Err: err}
 	}
+	r.mu.Lock()
+	r.st.Layouts = append(r.st.Layouts, layoutOf("s3://"+r.s.bucket+"/", r.s.prefix, layout))
+	r.mu.Unlock()
 	if err := r.followBucketRegion(ctx); err != nil {
 		return err
 	}

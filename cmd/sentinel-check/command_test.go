@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1005,5 +1006,36 @@ func TestRegionCheckedForPolicySources(t *testing.T) {
 	code, _, stderr := run(t, "check", "--policy", pol, "--sessions", "examples/sessions.jsonl", "--region", "bogus!!")
 	if code != ExitUsage || !strings.Contains(stderr, `--region: region "bogus!!" is not an AWS region name`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A folder that names one region folder leaves out us-east-1, where the
+// sessions opened through STS's global endpoint are logged: SC2002,
+// unless the run reads that folder too.
+func TestRegionFolderWithoutGlobal(t *testing.T) {
+	chdirRoot(t)
+	const acct = "examples/cloudtrail/AWSLogs/444455556666/CloudTrail"
+	base := []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--fail-on", "none", "--format", "json"}
+	for _, tc := range []struct {
+		trails []string
+		gap    bool
+	}{
+		{[]string{acct + "/eu-west-1"}, true},
+		{[]string{acct + "/eu-west-1", acct}, false},
+		{[]string{acct + "/eu-west-1", "examples/cloudtrail"}, false},
+		{[]string{"examples/cloudtrail/AWSLogs/111122223333/CloudTrail/us-east-1"}, false},
+	} {
+		args := slices.Clone(base)
+		for _, tr := range tc.trails {
+			args = append(args, "--cloudtrail", tr)
+		}
+		code, stdout, stderr := run(t, args...)
+		if code != ExitOK {
+			t.Fatalf("%q: exit %d: %s", tc.trails, code, stderr)
+		}
+		gap := strings.Contains(stdout, "the region folder eu-west-1 is read, but not us-east-1")
+		if gap != tc.gap {
+			t.Errorf("%q: the us-east-1 gap said: %v, want %v", tc.trails, gap, tc.gap)
+		}
 	}
 }
