@@ -146,7 +146,40 @@ type recordFields struct {
 	sourceIPAddress, userAgent, errorCode, errorMessage                       rawValue
 	userIdentity, requestParameters, responseElements                         rawValue
 	eventType                                                                 rawValue
-	records                                                                   bool // a Records member: a whole document
+	records                                                                   bool   // a Records member: a whole document
+	caseKey, caseOf                                                           string // a key that differs from field caseOf only in case
+}
+
+// recordKeys are the members of a record that decodeObject reads.
+var recordKeys = []string{"eventSource", "eventName", "eventID", "eventTime", "awsRegion", "recipientAccountId",
+	"sourceIPAddress", "userAgent", "errorCode", "errorMessage", "userIdentity", "requestParameters", "responseElements", "eventType"}
+
+// caseVariant returns key and the name of names it differs from only in
+// case (see foldsTo), or "" when there is none.
+func caseVariant(key []byte, names []string) (string, string) {
+	for _, n := range names {
+		if string(key) != n && foldsTo(key, n) {
+			return string(key), n
+		}
+	}
+	return "", ""
+}
+
+func caseProblem(key, field string) string {
+	return fmt.Sprintf("is also written %s, which a decoder that ignores case (encoding/json into a struct) would read as %s: CloudTrail's keys are case-sensitive and it writes no such key, so the record cannot be used", clip(key), field)
+}
+
+// isCallName tells the members that name a record's call.
+func isCallName(field string) bool { return field == "eventSource" || field == "eventName" }
+
+// caseError is the problem of a record with a key that differs from a
+// field it reads only in case.
+func caseError(key, field string, eventID rawValue) *FieldError {
+	e := &FieldError{Field: field, Problem: caseProblem(key, field)}
+	if isString(eventID) {
+		e.EventID = unquote(eventID.b, eventID.flags)
+	}
+	return e
 }
 
 // decodeObject decodes a record whose bytes are a valid JSON object.
@@ -184,10 +217,20 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 			f.records = true
 		case "eventType":
 			f.eventType = v
+		default:
+			// The first variant found, or one of the call's name.
+			if k, of := caseVariant(key, recordKeys); of != "" && (f.caseKey == "" || isCallName(of) && !isCallName(f.caseOf)) {
+				f.caseKey, f.caseOf = k, of
+			}
 		}
 	})
 	if err != nil {
 		return Event{}, false, recordSyntaxError(err, 0)
+	}
+	if isCallName(f.caseOf) {
+		// A decoder that ignores case would read this member as the
+		// field, and maybe see another call: the record cannot be used.
+		return Event{}, false, caseError(f.caseKey, f.caseOf, f.eventID)
 	}
 	// Every CloudTrail record names its call: one that does not cannot be
 	// told apart from an assume-role call, and is not used.
@@ -202,6 +245,9 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	source, name := unquote(f.eventSource.b, f.eventSource.flags), unquote(f.eventName.b, f.eventName.flags)
 	if !IsAssumeRole(source, name) {
 		return Event{}, false, nil
+	}
+	if f.caseKey != "" {
+		return Event{}, true, caseError(f.caseKey, f.caseOf, f.eventID)
 	}
 	d := fieldDecoder{s: s}
 	ev := Event{EventName: name}
@@ -352,14 +398,22 @@ func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValu
 		d.fail(field, "is "+kindOf(v.b[0])+", want an object")
 		return out
 	}
+	caseKey, caseOf := "", ""
 	if err := members(d.s, v.b, func(key []byte, val rawValue) {
 		for k, name := range keys {
 			if string(key) == name {
 				out[k] = val
+				return
 			}
+		}
+		if caseKey == "" {
+			caseKey, caseOf = caseVariant(key, keys)
 		}
 	}); err != nil {
 		d.fail(field, "is not valid JSON: "+err.Error())
+	}
+	if caseKey != "" {
+		d.fail(field+"."+caseOf, caseProblem(caseKey, caseOf))
 	}
 	return out
 }

@@ -24,6 +24,8 @@ func FuzzDecodeStreamReference(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventSource":"s3.amazonaws.com"}]}`), false)
 	f.Add([]byte(`[{"CloudTrailEvent":"{\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"AssumeRoleWithSAML\",\"eventID\":\"i\",\"eventTime\":\"2024-05-01T12:00:00Z\",\"errorCode\":\"x\"}"}]`), false)
 	f.Add([]byte(`{"digestS3Object":"x"}`), false)
+	f.Add([]byte(`{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"GetObject","EventSource":"sts.amazonaws.com","EVENTNAME":"AssumeRole"},{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"x","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":"a","RoleArn":"b"},"Eventtime":"t"}]}`), false)
+	f.Add([]byte(`{"NextToken":"a","NextToken":null,"Events":[]}`), false)
 	f.Fuzz(func(t *testing.T, data []byte, gz bool) {
 		if gz {
 			data = gzipBytes(t, data)

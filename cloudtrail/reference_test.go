@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -169,6 +170,12 @@ func (r *refResult) record(m map[string]any, origin string) {
 // refRecord applies the field rules to one record. bad means an assume-role
 // record with a missing or mistyped field.
 func refRecord(m map[string]any) (ev Event, ok, bad bool) {
+	// A key that differs from one read only in case, as encoding/json
+	// into a struct would read it, makes the record unusable: always for
+	// the call's names, else in an assume-role call.
+	if hasCaseVariant(m, "eventSource", "eventName") {
+		return Event{}, true, true
+	}
 	source, okSource := m["eventSource"].(string)
 	name, okName := m["eventName"].(string)
 	if !okSource || !okName {
@@ -180,6 +187,7 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	if !IsAssumeRole(source, name) {
 		return Event{}, false, false
 	}
+	bad = hasCaseVariant(m, recordKeys...)
 	str := func(v any) string {
 		switch s := v.(type) {
 		case nil:
@@ -200,6 +208,11 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 		bad = true
 		return nil
 	}
+	picked := func(v any, keys ...string) map[string]any {
+		o := obj(v)
+		bad = bad || hasCaseVariant(o, keys...)
+		return o
+	}
 	ev.EventName = name
 	ev.EventID = str(m["eventID"])
 	if ev.EventID == "" {
@@ -216,16 +229,16 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	ev.SourceIPAddress = str(m["sourceIPAddress"])
 	ev.UserAgent = str(m["userAgent"])
 	ev.ErrorCode = str(m["errorCode"])
-	ui := obj(m["userIdentity"])
+	ui := picked(m["userIdentity"], "arn", "sessionContext")
 	ev.CallerArn = str(ui["arn"])
-	callerIdentity := str(obj(ui["sessionContext"])["sourceIdentity"])
-	rp := obj(m["requestParameters"])
+	callerIdentity := str(picked(ui["sessionContext"], "sourceIdentity")["sourceIdentity"])
+	rp := picked(m["requestParameters"], "roleArn", "roleSessionName", "sourceIdentity")
 	ev.RoleArn = str(rp["roleArn"])
 	ev.RoleSessionName = str(rp["roleSessionName"])
 	requestIdentity := str(rp["sourceIdentity"])
-	re := obj(m["responseElements"])
-	ev.AccessKeyID = ShortenKeyID(str(obj(re["credentials"])["accessKeyId"]))
-	ev.AssumedRoleArn = str(obj(re["assumedRoleUser"])["arn"])
+	re := picked(m["responseElements"], "credentials", "assumedRoleUser")
+	ev.AccessKeyID = ShortenKeyID(str(picked(re["credentials"], "accessKeyId")["accessKeyId"]))
+	ev.AssumedRoleArn = str(picked(re["assumedRoleUser"], "arn")["arn"])
 	if ev.ErrorCode != "" && ev.RoleArn == "" {
 		ev.RoleArn = roleFromErrorMessage(str(m["errorMessage"]))
 	}
@@ -239,6 +252,19 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 		bad = true
 	}
 	return ev, true, bad
+}
+
+// hasCaseVariant tells whether m has a key that differs from one of names
+// only in case.
+func hasCaseVariant(m map[string]any, names ...string) bool {
+	for k := range m {
+		for _, n := range names {
+			if k != n && strings.EqualFold(k, n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // jsonUnmarshalNumber decodes one JSON value keeping numbers as json.Number.

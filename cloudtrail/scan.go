@@ -78,7 +78,52 @@ func (s *scanner) noteKey(key []byte, flags int) {
 		s.pending = fieldName
 	case "CloudTrailEvent":
 		s.wrapper = true
+	default:
+		// A decoder that ignores case (encoding/json into a struct)
+		// would read EVENTNAME as eventName: such a record is decoded,
+		// and refused there.
+		// One byte tells almost every other key apart, here, cheaply.
+		if (1<<uint(len(key)))&(1<<9|1<<11|1<<12|1<<15) != 0 && (key[5]|0x20 == 'n' || key[5]|0x20 == 's' || key[5] == 0xc5 || key[0]|0x20 == 'c') && foldsToCallKey(key) {
+			s.keyEsc = true
+		}
 	}
+}
+
+// foldsToCallKey tells whether key reads as eventSource, eventName or
+// CloudTrailEvent to a decoder that ignores case (see foldsTo).
+func foldsToCallKey(key []byte) bool {
+	switch len(key) {
+	case 9:
+		return foldsTo(key, "eventName")
+	case 11, 12: // eventſource: ſ is two bytes
+		return foldsTo(key, "eventSource")
+	}
+	return foldsTo(key, "CloudTrailEvent")
+}
+
+// foldsTo reports whether key reads as name (ASCII letters) to a decoder
+// that ignores case as encoding/json does: each letter in either case, and
+// ſ (U+017F) for s and K (U+212A) for k, the only characters outside ASCII
+// that fold to ASCII letters.
+func foldsTo(key []byte, name string) bool {
+	if len(key) < len(name) || len(key) > 3*len(name) {
+		return false
+	}
+	j := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i] | 0x20
+		switch {
+		case j < len(key) && key[j]|0x20 == c:
+			j++
+		case c == 's' && j+1 < len(key) && key[j] == 0xc5 && key[j+1] == 0xbf:
+			j += 2
+		case c == 'k' && j+2 < len(key) && key[j] == 0xe2 && key[j+1] == 0x84 && key[j+2] == 0xaa:
+			j += 3
+		default:
+			return false
+		}
+	}
+	return j == len(key)
 }
 
 func (s *scanner) noteValue(which int8, start, end, flags int) {

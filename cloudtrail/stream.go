@@ -553,10 +553,9 @@ func (d *docDecoder) object() error {
 			if err != nil {
 				return err
 			}
-			if key == "NextToken" {
-				if v := d.buf[start:end]; string(v) != "null" && string(v) != `""` {
-					nextToken = true
-				}
+			if key == "NextToken" { // the last one counts, as encoding/json reads it
+				v := d.buf[start:end]
+				nextToken = string(v) != "null" && string(v) != `""`
 			}
 			d.pos = end
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -353,5 +354,71 @@ func TestDecodeStreamBreakAtMemberEnd(t *testing.T) {
 	_, err := DecodeStream(broken, "b.json.gz", FileOptions{}, func(Event) {})
 	if !errors.Is(err, reset) {
 		t.Fatalf("error = %v, want the read's error", err)
+	}
+}
+
+// encoding/json decoding into a struct reads keys without regard to case
+// (ſ for s, K for k too), the last of them winning: a record with such a
+// variant of a key the decoder reads could be another call to it. The
+// record cannot be used, however its exact keys read; before, one whose
+// exact eventSource was s3's was passed over as not an assume-role call.
+func TestDecodeStreamCaseVariantKeys(t *testing.T) {
+	other := `"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"x","eventTime":"2026-11-17T10:00:00Z"`
+	sts := `"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"x","eventTime":"2026-11-17T10:00:00Z","awsRegion":"us-east-1"`
+	for _, tc := range []struct {
+		name, record string
+		skipped      int64
+		field        string
+	}{
+		{"EventSource and EVENTNAME after the exact keys", `{` + other + `,"EventSource":"sts.amazonaws.com","EVENTNAME":"AssumeRole"}`, 1, "eventSource"},
+		{"eventſource", `{` + other + `,"eventſource":"sts.amazonaws.com","eventname":"AssumeRole"}`, 1, "eventSource"},
+		{"a case variant before the exact key", `{"EVENTSOURCE":"sts.amazonaws.com",` + other + `}`, 1, "eventSource"},
+		{"RoleArn beside roleArn", `{` + sts + `,"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Allowed","RoleArn":"arn:aws:iam::111122223333:role/ProdAdmin"}}`, 1, "requestParameters.roleArn"},
+		{"a case variant of a key of an assume-role call", `{` + sts + `,"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/A"},"ErrorCode":"AccessDenied"}`, 1, "errorCode"},
+		{"a case variant of a key read only of assume-role calls, in another call", `{` + other + `,"EVENTTIME":"2026-11-17T10:00:00Z","RequestParameters":{}}`, 0, ""},
+		{"keys that only look alike", `{` + other + `,"eventSources":"sts.amazonaws.com","event_name":"AssumeRole","eventNamé":"x"}`, 0, ""},
+	} {
+		for _, doc := range [][]byte{
+			[]byte(`{"Records":[` + tc.record + `]}`),
+			[]byte(`{"Events":[{"CloudTrailEvent":` + strconv.Quote(tc.record) + `}]}`),
+		} {
+			evs, st, err := decode(doc, "f.json", FileOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if len(evs) != 0 || st.RecordsSkipped != tc.skipped {
+				t.Errorf("%s: %d events, %d unusable records; want 0 and %d", tc.name, len(evs), st.RecordsSkipped, tc.skipped)
+				continue
+			}
+			if tc.skipped > 0 && (len(st.Skipped) != 1 || !strings.Contains(st.Skipped[0].Reason, tc.field+" is also written")) {
+				t.Errorf("%s: skipped %+v, want the reason to name %s", tc.name, st.Skipped, tc.field)
+			}
+		}
+	}
+}
+
+func TestFoldsTo(t *testing.T) {
+	for _, tc := range []struct {
+		key, name string
+		want      bool
+	}{
+		{"eventSource", "eventSource", true},
+		{"EVENTSOURCE", "eventSource", true},
+		{"eventſource", "eventSource", true},
+		{"eventSourcE", "eventSource", true},
+		{"eventSources", "eventSource", false},
+		{"eventSourc", "eventSource", false},
+		{"event_ource", "eventSource", false},
+		{"eventſſource", "eventSource", false},
+		{"\u212aey", "key", true},
+		{"ke\u212a", "kek", true},
+		{"\u212a", "s", false},
+		{"eventName", "eventNamf", false},
+		{"eventNam\xc5", "eventName", false},
+		{"", "a", false},
+	} {
+		if got := foldsTo([]byte(tc.key), tc.name); got != tc.want || got != (tc.key != "" && strings.EqualFold(tc.key, tc.name)) {
+			t.Errorf("foldsTo(%q, %q) = %v, want %v (as strings.EqualFold)", tc.key, tc.name, got, tc.want)
+		}
 	}
 }
