@@ -48,6 +48,8 @@ type Meta struct {
 	MinCompliance bool
 	// Disabled: the policy turns the check off (enabled = false).
 	Disabled bool
+	// Fixed: a policy cannot turn the check off or change its severity.
+	Fixed bool
 }
 
 // Related is a secondary location that explains a finding.

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
 // HelpBase is where each check's documentation lives (README anchors).
@@ -82,16 +83,27 @@ func IDs() map[string]string {
 	return out
 }
 
-// MinComplianceIDs returns the ids of the checks that read a check block's
-// min_compliance.
-func MinComplianceIDs() []string {
+// idsWhere returns the ids of the checks whose metadata has a property.
+func idsWhere(has func(Meta) bool) []string {
 	var out []string
 	for _, c := range registry {
-		if m := c.Meta(); m.MinCompliance {
+		if m := c.Meta(); has(m) {
 			out = append(out, m.ID)
 		}
 	}
 	return out
+}
+
+// PolicyOptions are the options a policy is loaded with: the check blocks
+// it may have and what each reads.
+func PolicyOptions() policyhcl.Options {
+	return policyhcl.Options{
+		KnownChecks:         Names(),
+		CheckIDs:            IDs(),
+		MinComplianceChecks: idsWhere(func(m Meta) bool { return m.MinCompliance }),
+		FixedChecks:         idsWhere(func(m Meta) bool { return m.Fixed }),
+		RequireProfile:      true,
+	}
 }
 
 // Names returns every check id and name, sorted: what a check block's

@@ -18,6 +18,7 @@ func (policyError) Meta() Meta {
 		Tags:             []string{"security", "policy", "correctness"},
 		SecuritySeverity: "5.0",
 		Precision:        "very-high",
+		Fixed:            true, // a policy with errors is never evaluated
 		Doc: `The policy files could not be parsed or validated: an unknown block or attribute, a bad effect, glob, regular expression, hour or time zone, a reference to an undeclared ` + "`session_table`" + `, a duplicate name, no ` + "`profile`" + ` block at all (nothing would be checked). A policy with errors is never evaluated, because a half-read policy could call a non-compliant account compliant. Warnings (such as two profiles whose role globs overlap) are reported too.
 
 **How to fix**: run ` + "`sentinel-check validate`" + `; each diagnostic names the file, line and column, and says what is allowed.`,

@@ -71,3 +71,11 @@ func TestUntrackedSessionMessage(t *testing.T) {
 		}
 	}
 }
+
+// The policy is loaded knowing which checks it cannot configure.
+func TestPolicyOptions(t *testing.T) {
+	o := PolicyOptions()
+	if len(o.FixedChecks) != 1 || o.FixedChecks[0] != "SC0001" || len(o.MinComplianceChecks) != 1 || o.MinComplianceChecks[0] != "SC1001" || !o.RequireProfile {
+		t.Errorf("%+v", o)
+	}
+}

@@ -802,6 +802,10 @@ func (l *loader) check(b *hcl.Block) {
 		}
 		return
 	}
+	if contains(l.opts.FixedChecks, key) {
+		l.warnf(b.DefRange, "Check cannot be configured",
+			"Check %q (%s) reports the policy's own errors and warnings, each with its own severity, and a policy with errors is never evaluated: no setting can turn it off or change it, so this block changes nothing. Remove it.", name, key)
+	}
 	c := &CheckConfig{Name: name, DeclRange: b.DefRange}
 	l.checkDecl[key] = c
 	l.p.Checks = append(l.p.Checks, c)
@@ -891,6 +895,29 @@ func (l *loader) cloudTrail(b *hcl.Block) {
 			}
 		}
 		c.Accounts = vals
+	}
+	// Settings the source does not read: the user expects them to filter.
+	var kind string // of a source without errors
+	switch {
+	case strings.TrimSpace(c.Source) == "":
+	case strings.HasPrefix(c.Source, "s3://"), strings.HasPrefix(c.Source, "lookup:"):
+		kind = "aws"
+	case strings.HasPrefix(c.Source, "athena://"):
+		kind = "athena"
+	case !strings.Contains(c.Source, "://"):
+		kind = "local"
+	}
+	for _, name := range []string{"regions", "accounts", "output_location"} {
+		a := content.Attributes[name]
+		if a == nil || kind == "" || kind == "athena" || name != "output_location" && kind != "local" {
+			continue
+		}
+		why, fix := "a folder or file is read whole", "Remove it, or read the trail from s3:// or athena://."
+		if name == "output_location" {
+			why, fix = "only an athena:// source writes query results", "Remove it."
+		}
+		l.warnf(a.NameRange, name+" has no effect",
+			"The source %q does not read %s: %s, so this setting changes nothing. %s", c.Source, name, why, fix)
 	}
 }
 

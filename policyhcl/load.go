@@ -27,6 +27,9 @@ type Options struct {
 	// min_compliance (nil: not known, no check of it); on another check's
 	// block it is warned about, as it would change nothing.
 	MinComplianceChecks []string
+	// FixedChecks are the ids of the checks a policy cannot configure; a
+	// block for one is warned about, as it would change nothing.
+	FixedChecks []string
 	// RequireProfile makes a policy without a profile block an error: it
 	// maps no role, so a check of it would pass by checking nothing (the
 	// commands set it; a fragment of a policy may lack profiles).

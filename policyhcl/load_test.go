@@ -208,6 +208,31 @@ rule "r" {
   effect        = "require_server"
   session_table = "tbl"
 }`, nil}, // its records tell a revoked session (SC1002) whatever the effect
+		{"a block for the check of the policy's own errors", `check "policy-error" {
+  enabled  = false
+  severity = "note"
+}
+check "SC1001" { enabled = false }`, []wantDiag{warnAt(1, 1, "Check cannot be configured", `"policy-error" (SC0001)`)}},
+		{"filters on a local source", `cloudtrail {
+  source   = "./logs"
+  regions  = ["eu-west-1"]
+  accounts = ["111122223333"]
+}`, []wantDiag{warnAt(3, 3, "regions has no effect", "read whole"), warnAt(4, 3, "accounts has no effect", "read whole")}},
+		{"output_location on an S3 source", `cloudtrail {
+  source          = "s3://b/AWSLogs/"
+  output_location = "s3://x/"
+  regions         = ["eu-west-1"]
+}`, []wantDiag{warnAt(3, 3, "output_location has no effect", "only an athena:// source")}},
+		{"filters on the AWS sources", `cloudtrail {
+  source          = "athena://primary/db.t"
+  output_location = "s3://x/"
+  regions         = ["eu-west-1"]
+  accounts        = ["111122223333"]
+}
+cloudtrail {
+  source  = "lookup:"
+  regions = ["eu-west-1"]
+}`, nil},
 		{"duplicate profile names", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"] }
 profile "p" { role_arns = ["arn:aws:iam::111122223333:role/B"] }`,
 			[]wantDiag{errAt(2, 9, "Duplicate profile name", "already declared at p.hcl:1:1")}},
@@ -329,7 +354,7 @@ profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"]  description = "d
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks, CheckIDs: checkIDs, MinComplianceChecks: []string{"SC1001"}})
+			_, diags := LoadSources(map[string][]byte{"p.hcl": []byte(tt.src)}, Options{KnownChecks: knownChecks, CheckIDs: checkIDs, MinComplianceChecks: []string{"SC1001"}, FixedChecks: []string{"SC0001"}})
 			matchDiags(t, diags, tt.want)
 		})
 	}

@@ -454,7 +454,7 @@ func (c Command) validate(args []string) int {
 	if err := checkBaseDir(*baseDir); err != nil {
 		return c.usageError(err)
 	}
-	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), MinComplianceChecks: checks.MinComplianceIDs(), RequireProfile: true})
+	pol, diags := policyhcl.Load(paths, checks.PolicyOptions())
 	if err := checkOutputsNotRead(outs, policyInputs(pol)); err != nil {
 		return c.usageError(err)
 	}

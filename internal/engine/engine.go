@@ -90,7 +90,7 @@ func (e *PolicyError) Error() string { return e.Diags.Error() }
 // LoadPolicy reads policy files and folders, checking check labels against
 // the registry. Errors come back as a *PolicyError.
 func LoadPolicy(paths []string) (*policyhcl.Policy, hcl.Diagnostics, error) {
-	pol, diags := policyhcl.Load(paths, policyhcl.Options{KnownChecks: checks.Names(), CheckIDs: checks.IDs(), MinComplianceChecks: checks.MinComplianceIDs(), RequireProfile: true})
+	pol, diags := policyhcl.Load(paths, checks.PolicyOptions())
 	if diags.HasErrors() {
 		var files map[string]*hcl.File
 		if pol != nil {
