@@ -19,11 +19,11 @@ import (
 // not UTF-8 or output larger than MaxFileSize.
 func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	if len(src) > MaxFileSize {
-		return nil, hcl.Diagnostics{pathError("Policy file too large",
+		return nil, hcl.Diagnostics{pathError(filename, "Policy file too large",
 			"Policy file %q is %d bytes, more than the %d bytes allowed.", filename, len(src), MaxFileSize)}
 	}
 	if !utf8.Valid(src) {
-		return nil, hcl.Diagnostics{pathError("Policy file not UTF-8",
+		return nil, hcl.Diagnostics{pathError(filename, "Policy file not UTF-8",
 			"Policy file %q is not valid UTF-8; save it as UTF-8 before formatting it.", filename)}
 	}
 	ps := parse(filename, src)
@@ -45,11 +45,11 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 		out = append(out[:end:end], '\n')
 	}
 	if !sameTokens(filename, ps.text, out) {
-		return nil, hcl.Diagnostics{pathError("Formatting would change the policy",
+		return nil, hcl.Diagnostics{pathError(filename, "Formatting would change the policy",
 			"Formatting %q would join or split tokens (for example a number followed by a dot, such as 99 .5), which could change what the policy means; nothing was written. Fix the spacing by hand.", filename)}
 	}
 	if len(out) > MaxFileSize {
-		return nil, hcl.Diagnostics{pathError("Formatted policy too large",
+		return nil, hcl.Diagnostics{pathError(filename, "Formatted policy too large",
 			"Formatting %q would make it %d bytes, more than the %d bytes a policy file may have; nothing was written.", filename, len(out), MaxFileSize)}
 	}
 	return out, nil

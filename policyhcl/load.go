@@ -84,7 +84,7 @@ func Load(paths []string, opts Options) (*Policy, hcl.Diagnostics) {
 func ReadFile(name string) ([]byte, *hcl.Diagnostic) {
 	src, err := readCapped(name)
 	if err != nil {
-		return nil, pathError("Unreadable policy file", "Cannot read policy file %q: %v.", name, err)
+		return nil, pathError(name, "Unreadable policy file", "Cannot read policy file %q: %v.", name, err)
 	}
 	return src, nil
 }
@@ -107,7 +107,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 		clean := filepath.Clean(p)
 		info, err := os.Stat(clean)
 		if err != nil {
-			diags = append(diags, pathError("Policy path not found", "Cannot read policy path %q: %v. Name an existing .hcl file or a folder of .hcl files.", p, unwrapPathError(err)))
+			diags = append(diags, pathError(p, "Policy path not found", "Cannot read policy path %q: %v. Name an existing .hcl file or a folder of .hcl files.", p, unwrapPathError(err)))
 			continue
 		}
 		if !info.IsDir() {
@@ -116,7 +116,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 		}
 		entries, err := os.ReadDir(clean)
 		if err != nil {
-			diags = append(diags, pathError("Unreadable policy folder", "Cannot list policy folder %q: %v.", p, unwrapPathError(err)))
+			diags = append(diags, pathError(p, "Unreadable policy folder", "Cannot list policy folder %q: %v.", p, unwrapPathError(err)))
 			continue
 		}
 		n := 0
@@ -128,7 +128,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			// A named pipe or a device found in a folder is never opened:
 			// reading one could wait forever.
 			if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
-				diags = append(diags, pathError("Policy file is not a regular file", "Policy file %q in folder %q is a %s, not a regular file; remove it from the folder, or name it with --policy to read it as given.", e.Name(), p, fileKind(fi.Mode())))
+				diags = append(diags, pathError(filepath.Join(p, e.Name()), "Policy file is not a regular file", "Policy file %q in folder %q is a %s, not a regular file; remove it from the folder, or name it with --policy to read it as given.", e.Name(), p, fileKind(fi.Mode())))
 				n++
 				continue
 			}
@@ -136,7 +136,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			n++
 		}
 		if n == 0 {
-			diags = append(diags, pathError("No policy files in folder", "Policy folder %q has no .hcl files. Add a policy file ending in .hcl, or name the file itself.", p))
+			diags = append(diags, pathError(p, "No policy files in folder", "Policy folder %q has no .hcl files. Add a policy file ending in .hcl, or name the file itself.", p))
 		}
 	}
 	sort.Strings(names)
@@ -155,7 +155,7 @@ func LoadSources(files map[string][]byte, opts Options) (*Policy, hcl.Diagnostic
 	var diags hcl.Diagnostics
 	for _, name := range names {
 		if len(files[name]) > MaxFileSize {
-			diags = append(diags, pathError("Policy file too large", "Policy file %q is %d bytes, more than the %d bytes allowed; split it into several files.", name, len(files[name]), MaxFileSize))
+			diags = append(diags, pathError(name, "Policy file too large", "Policy file %q is %d bytes, more than the %d bytes allowed; split it into several files.", name, len(files[name]), MaxFileSize))
 			continue
 		}
 		srcs = append(srcs, namedSource{name, files[name]})
@@ -184,11 +184,14 @@ func newPolicy() *Policy {
 	}
 }
 
-func pathError(summary, detail string, args ...any) *hcl.Diagnostic {
+func pathError(path, summary, detail string, args ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
 		Detail:   fmt.Sprintf(detail, args...),
+		// Located at the path itself, so that a report (SARIF, a workflow
+		// annotation) shows it there and not at another policy file.
+		Subject: &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
 	}
 }
 

@@ -238,7 +238,7 @@ func TestFmtUnreadable(t *testing.T) {
 	if err := os.Symlink("user@host.1234:1700000000", filepath.Join(dir, ".#a.hcl")); err != nil {
 		t.Fatal(err)
 	}
-	want := "error: Unreadable policy file\n  Cannot read policy file \"" + filepath.Join(dir, ".#a.hcl") + "\": no such file or directory.\n"
+	want := filepath.Join(dir, ".#a.hcl") + ":1:1: error: Unreadable policy file\n  Cannot read policy file \"" + filepath.Join(dir, ".#a.hcl") + "\": no such file or directory.\n"
 	_, _, validate := run(t, "validate", dir)
 	if !strings.Contains(validate, want) {
 		t.Fatalf("validate: %s; want %q", validate, want)
@@ -1036,6 +1036,38 @@ func TestRegionFolderWithoutGlobal(t *testing.T) {
 		gap := strings.Contains(stdout, "the region folder eu-west-1 is read, but not us-east-1")
 		if gap != tc.gap {
 			t.Errorf("%q: the us-east-1 gap said: %v, want %v", tc.trails, gap, tc.gap)
+		}
+	}
+}
+
+// A policy path that cannot be read is where its SC0001 result is, not
+// another policy file nor the default policy name.
+func TestValidatePathErrorLocation(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "a.hcl")
+	os.WriteFile(ok, []byte("profile \"a\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/A\"]\n}\n"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	for _, tc := range []struct{ args []string }{
+		{[]string{ok, filepath.Join(dir, "missing.hcl")}},
+		{[]string{empty}},
+	} {
+		out := filepath.Join(t.TempDir(), "v.json")
+		code, _, stderr := run(t, append([]string{"validate", "--base-dir", dir, "--format", "json=" + out}, tc.args...)...)
+		if code != ExitUsage {
+			t.Fatalf("%q: exit %d: %s", tc.args, code, stderr)
+		}
+		var doc struct {
+			Findings []struct {
+				Location struct{ File string } `json:"location"`
+			} `json:"findings"`
+		}
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &doc); err != nil || len(doc.Findings) != 1 {
+			t.Fatalf("%q: %v %s", tc.args, err, b)
+		}
+		if want := filepath.Base(tc.args[len(tc.args)-1]); doc.Findings[0].Location.File != want {
+			t.Errorf("%q: located at %q, want %q", tc.args, doc.Findings[0].Location.File, want)
 		}
 	}
 }
