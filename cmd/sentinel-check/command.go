@@ -839,32 +839,67 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 }
 
 // writeRendered writes each output as render makes it: to stdout, to a
-// descriptor, or to a file replaced whole.
+// descriptor, or to a file replaced whole. Every output is made before any
+// is written, and every file written beside its path before any replaces
+// it, so that an output that cannot be made or written leaves the earlier
+// reports as they were.
 func (c Command) writeRendered(outs []output, render func(o output, w io.Writer) error) int {
-	for _, o := range outs {
-		if o.file == "" {
-			if err := render(o, c.Stdout); err != nil {
-				c.errorf("writing %s output: %v", o.name, err)
-				return ExitSource
-			}
-			continue
-		}
+	bufs := make([][]byte, len(outs))
+	for i, o := range outs {
 		var buf bytes.Buffer
 		if err := render(o, &buf); err != nil {
 			c.errorf("writing %s output: %v", o.name, err)
 			return ExitSource
 		}
-		if fd, ok := descriptorOf(o.file); ok {
-			if err := writeDescriptor(c.Stderr, fd, o.file, buf.Bytes()); err != nil {
-				c.errorf("writing %s: %v", o.file, err)
-				return ExitSource
-			}
+		bufs[i] = buf.Bytes()
+	}
+	var files []*stagedFile
+	defer func() {
+		for i := len(files) - 1; i >= 0; i-- { // the last staged first: an earlier one may have made its folder
+			files[i].abort()
+		}
+	}()
+	direct := make([]bool, len(outs)) // written as it is: stdout, a descriptor, a device or FIFO
+	for i, o := range outs {
+		if _, fd := descriptorOf(o.file); o.file == "" || fd || isDeviceOrFIFO(o.file) {
+			direct[i] = true
 			continue
 		}
-		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
+		f, err := stageFile(o.file, bufs[i], 0o644)
+		if err != nil {
 			c.errorf("writing %s: %v", o.file, err)
 			return ExitSource
 		}
+		files = append(files, f)
+	}
+	for i, o := range outs {
+		if !direct[i] {
+			continue
+		}
+		var err error
+		if fd, ok := descriptorOf(o.file); ok {
+			err = writeDescriptor(c.Stderr, fd, o.file, bufs[i])
+		} else if o.file == "" {
+			_, err = c.Stdout.Write(bufs[i])
+		} else {
+			err = writeOpen(o.file, os.O_WRONLY, bufs[i])
+		}
+		if err != nil {
+			if o.file == "" {
+				c.errorf("writing %s output: %v", o.name, err)
+			} else {
+				c.errorf("writing %s: %v", o.file, err)
+			}
+			return ExitSource
+		}
+	}
+	for len(files) > 0 {
+		f := files[0]
+		if err := f.commit(); err != nil {
+			c.errorf("writing %s: %v", f.path, err)
+			return ExitSource
+		}
+		files = files[1:]
 	}
 	return ExitOK
 }
@@ -990,39 +1025,91 @@ func rewritePolicy(path string, data []byte) error {
 	return writeFileMode(path, data, fi.Mode().Perm())
 }
 
-// writeFileAtomic writes data to a new file beside path and renames it over
-// path, so that a reader never sees half a report. A symbolic link there is
-// replaced, never followed (a link planted in a checked-out repository must
-// not make the report overwrite its target), and a device or FIFO the user
-// named (/dev/null) is written to, never replaced.
-func writeFileAtomic(path string, data []byte) error { return writeFileMode(path, data, 0o644) }
-
-// writeFileMode is writeFileAtomic with the new file's permissions.
+// writeFileMode writes data to a new file beside path, with permissions
+// perm, and renames it over path, so that a reader never sees half a
+// report (see stageFile).
 func writeFileMode(path string, data []byte, perm os.FileMode) error {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0 {
+	if isDeviceOrFIFO(path) {
 		return writeOpen(path, os.O_WRONLY, data)
 	}
-	dir := fspath.RawDir(path) // "l/../new" is made where the system reads it, as the checks read it
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".sentinel-check-*")
+	f, err := stageFile(path, data, perm)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	defer f.abort()
+	return f.commit()
+}
+
+// isDeviceOrFIFO reports whether path is a device or a FIFO (/dev/null, a
+// named pipe the user named): written to, never replaced.
+func isDeviceOrFIFO(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe) != 0
+}
+
+// stagedFile is a file written beside the path it is to replace.
+type stagedFile struct {
+	tmp, path string
+	made      []string // the folders made for it, deepest first
+}
+
+// stageFile writes data to a new file beside path, making the missing
+// folders (where the system reads "l/../new", as the checks read it). A
+// symbolic link at path is replaced when it is committed, never followed
+// (a link planted in a checked-out repository must not make the report
+// overwrite its target).
+func stageFile(path string, data []byte, perm os.FileMode) (*stagedFile, error) {
+	f := &stagedFile{path: path}
+	dir := fspath.RawDir(path)
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		f.made = append(f.made, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		f.abort()
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, ".sentinel-check-*")
+	if err != nil {
+		f.abort()
+		return nil, err
+	}
+	f.tmp = tmp.Name()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		f.abort()
+		return nil, err
+	}
+	return f, nil
+}
+
+// commit renames the staged file over its path.
+func (f *stagedFile) commit() error {
+	if err := os.Rename(f.tmp, f.path); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
+	f.tmp, f.made = "", nil
+	return nil
+}
+
+// abort removes what stageFile made, unless committed.
+func (f *stagedFile) abort() {
+	if f.tmp != "" {
+		os.Remove(f.tmp)
+		f.tmp = ""
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	for _, d := range f.made {
+		os.Remove(d) // only when empty: another output may have been staged there
 	}
-	return os.Rename(tmp.Name(), path)
+	f.made = nil
 }
 
 // resolveBaseDir defaults to the repository root (the nearest folder with

@@ -1071,3 +1071,34 @@ func TestValidatePathErrorLocation(t *testing.T) {
 		}
 	}
 }
+
+// An output that cannot be written leaves every report as it was: none
+// is replaced, no temporary file or folder made for them stays.
+func TestOutputsAllOrNothing(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	old := filepath.Join(dir, "o.txt")
+	os.WriteFile(old, []byte("earlier report"), 0o644)
+	afile := filepath.Join(dir, "afile")
+	os.WriteFile(afile, []byte("x"), 0o644)
+	args := []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+		"--format", "text=" + old, "--format", "sarif=" + filepath.Join(dir, "new", "deeper", "r.sarif"), "--format", "json=" + filepath.Join(afile, "x.json")}
+	code, stdout, stderr := run(t, args...)
+	if code != ExitSource || !strings.Contains(stderr, filepath.Join(afile, "x.json")) {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout: %q", stdout)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "earlier report" {
+		t.Errorf("o.txt was replaced: %.40q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "afile o.txt" {
+		t.Errorf("left in the folder: %v", names)
+	}
+}
