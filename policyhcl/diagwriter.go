@@ -67,7 +67,11 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 		sev, sevColor = "warning", ansiYellow
 	}
 	if d.Subject != nil {
-		loc := fmt.Sprintf("%s:%d:%d:", sanitizeLine(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column)
+		col := d.Subject.Start.Column
+		if f := files[d.Subject.Filename]; f != nil {
+			col = CodePointColumn(f.Bytes, d.Subject.Start)
+		}
+		loc := fmt.Sprintf("%s:%d:%d:", sanitizeLine(d.Subject.Filename), d.Subject.Start.Line, col)
 		w.WriteString(paint(ansiBold, loc) + " ")
 	}
 	w.WriteString(paint(sevColor, sev+":") + " " + paint(ansiBold, sanitizeLine(d.Summary)) + "\n")
@@ -144,4 +148,24 @@ func sanitizeLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// CodePointColumn is pos's column counted in Unicode code points, as every
+// report shows it (SARIF declares columnKind unicodeCodePoints), from the
+// policy's source: HCL counts grapheme clusters, which differ on a line with
+// combining characters or joined emoji. pos.Column when src does not hold
+// pos.
+func CodePointColumn(src []byte, pos hcl.Pos) int {
+	if pos.Byte < 0 || pos.Byte > len(src) || pos.Column <= 0 {
+		return pos.Column
+	}
+	seg := src[bytes.LastIndexByte(src[:pos.Byte], '\n')+1 : pos.Byte]
+	if utf8.RuneCount(seg) == len(seg) {
+		return pos.Column // ASCII: every count agrees
+	}
+	n := utf8.RuneCount(seg) + 1
+	if n < pos.Column || bytes.Count(src[:pos.Byte], []byte{'\n'})+1 != pos.Line {
+		return pos.Column // pos is not a position of src
+	}
+	return n
 }

@@ -1,18 +1,17 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
 // Formatter writes a Result in one format. It only returns the writer's
@@ -213,35 +212,15 @@ func (r *Result) locate(rng hcl.Range) location {
 		File:   RelPath(r.BaseDir, rng.Filename),
 		Source: rng.Filename,
 		Line:   max(rng.Start.Line, 1),
-		Column: max(codePointColumn(src, rng.Start), 1),
+		Column: max(policyhcl.CodePointColumn(src, rng.Start), 1),
 	}
 	if rng.End.Line >= l.Line {
 		l.EndLine = rng.End.Line
-		if end := codePointColumn(src, rng.End); end > 0 && (l.EndLine > l.Line || end >= l.Column) {
+		if end := policyhcl.CodePointColumn(src, rng.End); end > 0 && (l.EndLine > l.Line || end >= l.Column) {
 			l.EndColumn = end
 		}
 	}
 	return l
-}
-
-// codePointColumn is pos's column counted in Unicode code points, as the
-// SARIF run declares (columnKind unicodeCodePoints), from the policy's
-// source: HCL counts grapheme clusters, which differ on a line with
-// combining characters or joined emoji. pos.Column when src does not hold
-// pos.
-func codePointColumn(src []byte, pos hcl.Pos) int {
-	if pos.Byte < 0 || pos.Byte > len(src) || pos.Column <= 0 {
-		return pos.Column
-	}
-	seg := src[bytes.LastIndexByte(src[:pos.Byte], '\n')+1 : pos.Byte]
-	if utf8.RuneCount(seg) == len(seg) {
-		return pos.Column // ASCII: every count agrees
-	}
-	n := utf8.RuneCount(seg) + 1
-	if n < pos.Column || bytes.Count(src[:pos.Byte], []byte{'\n'})+1 != pos.Line {
-		return pos.Column // pos is not a position of src
-	}
-	return n
 }
 
 // firstPolicyFile is the lexically first policy file known to the Result.

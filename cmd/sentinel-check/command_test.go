@@ -760,6 +760,9 @@ func TestColumnsAreCodePoints(t *testing.T) {
 	if l := rep.Findings[0].Location; l.Line != 5 || l.Column != 25 {
 		t.Errorf("location %d:%d, want 5:25 (code points)", l.Line, l.Column)
 	}
+	if !strings.Contains(stderr, "p.hcl:5:25: error") { // the same column on stderr
+		t.Errorf("stderr:\n%s", stderr)
+	}
 }
 
 // holds reports each of want that got (named what) does not contain.
