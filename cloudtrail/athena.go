@@ -417,6 +417,7 @@ type athenaRecord struct {
 	EventSource        *string `json:"eventSource,omitempty"`
 	EventName          *string `json:"eventName,omitempty"`
 	EventID            *string `json:"eventID,omitempty"`
+	SharedEventID      *string `json:"sharedEventID,omitempty"`
 	EventTime          *string `json:"eventTime,omitempty"`
 	AWSRegion          *string `json:"awsRegion,omitempty"`
 	RecipientAccountID *string `json:"recipientAccountId,omitempty"`
@@ -464,6 +465,7 @@ func (r *athenaRun) decodeRow(rw types.Row, cols map[string]int, n int, emit fun
 	rec.EventSource = get("eventsource")
 	rec.EventName = get("eventname")
 	rec.EventID = get("eventid")
+	rec.SharedEventID = get("sharedeventid")
 	rec.EventTime = get("eventtime")
 	rec.AWSRegion = get("awsregion")
 	rec.RecipientAccountID = get("recipientaccountid")

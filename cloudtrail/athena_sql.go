@@ -43,6 +43,7 @@ const athenaDaySlack = DefaultDeliverySlack
 // that has no requestParameters.
 var athenaColumns = []struct{ alias, expr string }{
 	{"eventid", "eventid"},
+	{"sharedeventid", "sharedeventid"},
 	{"eventtime", "eventtime"},
 	{"eventsource", "eventsource"},
 	{"eventname", "eventname"},

@@ -341,7 +341,7 @@ func TestAthenaSourceFailures(t *testing.T) {
 		{
 			name: "result without a needed column",
 			opts: athenatest.Options{Exec: func(string) (*athenatest.Result, error) {
-				return &athenatest.Result{Columns: []string{"eventid", "eventtime"}}, nil
+				return &athenatest.Result{Columns: []string{"eventid", "sharedeventid", "eventtime"}}, nil
 			}},
 			want: []string{`column "eventsource" is missing from the result metadata`},
 		},

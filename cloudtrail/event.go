@@ -44,7 +44,11 @@ const (
 // Event is one decoded sts:AssumeRole* call. Values are untrusted input
 // copied from CloudTrail: formatters must escape them.
 type Event struct {
-	EventID            string    `json:"eventID"`
+	EventID string `json:"eventID"`
+	// SharedEventID is the id CloudTrail gives both copies of a call it
+	// logs in two accounts (a cross-account AssumeRole: the caller's and
+	// the role's), each with an eventID of its own; "" for others.
+	SharedEventID      string    `json:"sharedEventID,omitempty"`
 	EventName          string    `json:"eventName"`
 	EventTime          time.Time `json:"eventTime"`
 	AWSRegion          string    `json:"awsRegion,omitempty"`

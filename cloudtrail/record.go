@@ -145,14 +145,14 @@ type recordFields struct {
 	eventSource, eventName, eventID, eventTime, awsRegion, recipientAccountID rawValue
 	sourceIPAddress, userAgent, errorCode, errorMessage                       rawValue
 	userIdentity, requestParameters, responseElements                         rawValue
-	eventType                                                                 rawValue
+	eventType, sharedEventID                                                  rawValue
 	records                                                                   bool   // a Records member: a whole document
 	caseKey, caseOf                                                           string // a key that differs from field caseOf only in case
 }
 
 // recordKeys are the members of a record that decodeObject reads.
 var recordKeys = []string{"eventSource", "eventName", "eventID", "eventTime", "awsRegion", "recipientAccountId",
-	"sourceIPAddress", "userAgent", "errorCode", "errorMessage", "userIdentity", "requestParameters", "responseElements", "eventType"}
+	"sourceIPAddress", "userAgent", "errorCode", "errorMessage", "userIdentity", "requestParameters", "responseElements", "eventType", "sharedEventID"}
 
 // caseVariant returns key and the name of names it differs from only in
 // case (see foldsTo), or "" when there is none.
@@ -217,6 +217,8 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 			f.records = true
 		case "eventType":
 			f.eventType = v
+		case "sharedEventID":
+			f.sharedEventID = v
 		default:
 			// The first variant found, or one of the call's name.
 			if k, of := caseVariant(key, recordKeys); of != "" && (f.caseKey == "" || isCallName(of) && !isCallName(f.caseOf)) {
@@ -256,6 +258,7 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	if d.err == nil && ev.EventID == "" {
 		d.fail("eventID", "is missing")
 	}
+	ev.SharedEventID = d.str(f.sharedEventID, "sharedEventID")
 	ev.EventTime = d.time(f.eventTime, "eventTime")
 	ev.AWSRegion = d.str(f.awsRegion, "awsRegion")
 	ev.RecipientAccountID = d.str(f.recipientAccountID, "recipientAccountId")

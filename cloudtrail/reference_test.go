@@ -218,6 +218,7 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	if ev.EventID == "" {
 		bad = true
 	}
+	ev.SharedEventID = str(m["sharedEventID"])
 	ts, isString := m["eventTime"].(string)
 	t, err := time.Parse(time.RFC3339, ts)
 	if !isString || err != nil {

@@ -85,6 +85,44 @@ func TestCollectorDuplicates(t *testing.T) {
 	}
 }
 
+// CloudTrail logs a cross-account call in the caller's account and in the
+// role's, each copy with an eventID of its own and one sharedEventID: one
+// session, counted once. Copies that say different things are both
+// classified, as for copies of one eventID.
+func TestCollectorSharedEventID(t *testing.T) {
+	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
+	at := time.Unix(1000, 0)
+	role := cloudtrail.Event{EventID: "in-role-account", SharedEventID: "s1", EventName: "AssumeRole", EventTime: at,
+		RoleArn: "arn:aws:iam::111122223333:role/Prod", SourceIdentity: "sentinel:alice:direct:11112222", RecipientAccountID: "111122223333"}
+	caller := role
+	caller.EventID, caller.RecipientAccountID = "in-caller-account", "999988887777"
+	bare := caller
+	bare.SourceIdentity = ""
+	other := role
+	other.EventID, other.SharedEventID = "another-call", "s2"
+	unshared := role
+	unshared.SharedEventID = ""
+	for _, tc := range []struct {
+		events []cloudtrail.Event
+		kept   int64
+	}{
+		{[]cloudtrail.Event{role, caller}, 1},
+		{[]cloudtrail.Event{caller, role, role}, 1},
+		{[]cloudtrail.Event{role, bare}, 2},
+		{[]cloudtrail.Event{role, other}, 2},
+		{[]cloudtrail.Event{role, unshared}, 2}, // a source without the shared id: told apart by eventID
+	} {
+		c := newCollector(context.Background(), w)
+		c.start(nil)
+		for _, e := range tc.events {
+			c.add(e)
+		}
+		if c.kept != tc.kept || c.dups != int64(len(tc.events))-tc.kept {
+			t.Errorf("%d events: kept %d, dups %d; want %d kept", len(tc.events), c.kept, c.dups, tc.kept)
+		}
+	}
+}
+
 // slowSource stands for a long S3 or Athena read: 30 steps of 100 ms,
 // stopping when its context ends.
 type slowSource struct{ read *time.Duration }

@@ -310,7 +310,9 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 }
 
 // digest is the 16-byte prefix of SHA-256(salt, event), where event is the
-// id and every field that classifying reads (name, time, target role,
+// id (the sharedEventID of a call logged in two accounts, which gives each
+// copy an eventID of its own; else the eventID) and every field that
+// classifying reads (name, time, target role,
 // source identity, error), each with its length; fields only shown (the
 // caller, the region, the issued key), which one source may fill and
 // another leave empty, are not part of it. Copies
@@ -322,7 +324,13 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 func (c *collector) digest(ev *cloudtrail.Event) idset.Key {
 	var buf [512]byte
 	b := append(buf[:0], c.salt[:]...)
-	for _, f := range [...]string{ev.EventID, ev.EventName, ev.RoleArn, ev.SourceIdentity, ev.ErrorCode} {
+	id := ev.EventID
+	if ev.SharedEventID != "" {
+		// The caller's and the role's account each log a cross-account
+		// call, with an eventID of their own: one session.
+		id = "shared:" + ev.SharedEventID
+	}
+	for _, f := range [...]string{id, ev.EventName, ev.RoleArn, ev.SourceIdentity, ev.ErrorCode} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}

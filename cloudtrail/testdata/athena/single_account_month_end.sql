@@ -1,5 +1,6 @@
 SELECT
   eventid,
+  sharedeventid,
   eventtime,
   eventsource,
   eventname,
