@@ -938,6 +938,19 @@ func (l *loader) checkSource(s string, rng hcl.Range) {
 // finish runs the checks that need every file.
 func (l *loader) finish() {
 	p := l.p
+	if len(p.SessionTables) > 1 {
+		// Sessions whose rule names no table are matched against every
+		// table's records together: in one way.
+		first := p.SessionTables[0]
+		for _, t := range p.SessionTables[1:] {
+			if t.Match != first.Match {
+				l.errorf(t.DeclRange, "Session tables match differently",
+					"Session table %q matches records by %q, and %q (at %s) by %q. A session whose rule names no session_table is matched against the records of every table together (a broker may keep a table per region), which takes one match mode: give the tables the same match.",
+					t.Name, t.Match, first.Name, l.pos(first.DeclRange), first.Match)
+				break
+			}
+		}
+	}
 	if !l.parseFailed {
 		for _, r := range p.Rules {
 			if r.SessionTable == "" {

@@ -32,6 +32,10 @@
 //	  match  = "auto"                     # auto | source_identity | user_profile_window
 //	}
 //
+// A rule's session_table names the table its sessions are matched against;
+// a session whose rule names none is matched against the records of every
+// table together, as one store, so the tables share one match mode.
+//
 //	profile "prod-admin" {
 //	  role_arns   = ["arn:aws:iam::111122223333:role/ProdAdmin"]  # required, globs
 //	  description = "Production administrators"
@@ -118,7 +122,8 @@
 // file:line:col with the source line and a ^~~ marker. Errors: unknown
 // blocks or arguments (with "Did you mean"), wrong value types, bad effect,
 // mode, match, severity, day, time of day, min_compliance, glob or regular
-// expression, unknown time zone, a session_table that no block declares, a
+// expression, unknown time zone, a session_table that no block declares,
+// session tables with different match modes, a
 // check label that is not a known check, duplicate names of profiles, rules,
 // session tables or checks (across all files), a second identity block,
 // nesting deeper than 64 levels, files over 1 MiB, a role_arns pattern that

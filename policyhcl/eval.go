@@ -243,6 +243,16 @@ func (p *Policy) ProfileAccountIDs(keep func(name string) bool) []string {
 }
 
 // SessionTable returns the session_table block with the given label, or nil.
+// MatchMode is how session records are matched to sessions: the match of
+// the session_table blocks, which must agree (a session whose rule names
+// no table is matched against every table's records together), or auto.
+func (p *Policy) MatchMode() string {
+	if p != nil && len(p.SessionTables) > 0 && p.SessionTables[0].Match != "" {
+		return p.SessionTables[0].Match
+	}
+	return MatchAuto
+}
+
 func (p *Policy) SessionTable(name string) *SessionTable {
 	if p == nil {
 		return nil

@@ -409,7 +409,10 @@ profile "c" { role_arns = ["arn:aws:iam::111122223333:role/Dup", "*"] }
 
 func TestLookups(t *testing.T) {
 	p := mustLoad(t, map[string]string{"p.hcl": `
-session_table "sentinel-sessions" { region = "eu-west-1" }
+session_table "sentinel-sessions" {
+  region = "eu-west-1"
+  match  = "source_identity"
+}
 session_table "other" { match = "source_identity" }
 check "SC1001" {
   enabled        = false
@@ -418,7 +421,7 @@ check "SC1001" {
 }
 check "broker-bypass" {}
 `})
-	if st := p.SessionTable("sentinel-sessions"); st == nil || st.Region != "eu-west-1" || st.Match != MatchAuto {
+	if st := p.SessionTable("sentinel-sessions"); st == nil || st.Region != "eu-west-1" || st.Match != MatchSourceIdentity {
 		t.Errorf("SessionTable(sentinel-sessions) = %+v", st)
 	}
 	if st := p.SessionTable("other"); st == nil || st.Match != MatchSourceIdentity || st.Region != "" {
@@ -426,6 +429,12 @@ check "broker-bypass" {}
 	}
 	if p.SessionTable("missing") != nil {
 		t.Error("SessionTable(missing) must be nil")
+	}
+	if m := p.MatchMode(); m != MatchSourceIdentity {
+		t.Errorf("MatchMode() = %q", m)
+	}
+	if m := (&Policy{}).MatchMode(); m != MatchAuto {
+		t.Errorf("MatchMode() without tables = %q", m)
 	}
 	c := p.CheckConfig("untracked-session", "SC1001")
 	if c == nil || c.Enabled == nil || *c.Enabled || c.Severity != "warning" || c.MinCompliance == nil || *c.MinCompliance != 99.5 {

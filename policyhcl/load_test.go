@@ -208,6 +208,9 @@ rule "r" {
   effect        = "require_server"
   session_table = "tbl"
 }`, nil}, // its records tell a revoked session (SC1002) whatever the effect
+		{"session tables that match differently", `session_table "t-eu" {}
+session_table "t-us" { match = "auto" }
+session_table "t-ap" { match = "user_profile_window" }`, []wantDiag{errAt(3, 1, "Session tables match differently", `"t-ap" matches records by "user_profile_window", and "t-eu" (at p.hcl:1:1) by "auto"`)}},
 		{"a block for the check of the policy's own errors", `check "policy-error" {
   enabled  = false
   severity = "note"

@@ -261,7 +261,15 @@ type IndexBuilder struct {
 	strs        arena
 	// onAdd, when set, sees every record added with its slot (tests).
 	onAdd func(slot int, r Record)
+	// tee is given every record and poisoned version b is (see Tee).
+	tee *IndexBuilder
 }
+
+// Tee makes b hand every record it is added, and every version it is
+// told to poison, to other too: one read of a store builds two indexes
+// (its table's, and every table's together). Add's results and Len stay
+// b's own.
+func (b *IndexBuilder) Tee(other *IndexBuilder) { b.tee = other }
 
 // Add indexes r. slot numbers r's id among the records added: the first
 // time an id is added it gets the next slot (Len before the call), dup is
@@ -270,6 +278,9 @@ type IndexBuilder struct {
 // (see IndexBuilder: the more final status, then the later updated_at);
 // kept tells whether r is the version now indexed.
 func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
+	if b.tee != nil {
+		b.tee.Add(r)
+	}
 	if b.byID == nil {
 		b.byID = make(map[string]int32)
 		b.upNum = make(map[userProfile]int32)
@@ -397,6 +408,9 @@ func (r verRank) beats(o verRank) bool {
 // revocation; so it is orphaned, unless another record with the identity
 // shows it revoked or expired.
 func (b *IndexBuilder) Poison(id, sourceIdentity string) {
+	if b.tee != nil {
+		b.tee.Poison(id, sourceIdentity)
+	}
 	if b.poisoned == nil {
 		b.poisoned = map[string]bool{}
 	}

@@ -797,3 +797,30 @@ func TestPoisonKeepsVersionMarksApart(t *testing.T) {
 		t.Errorf("y: %+v, want revoked (from its earlier version, at 3 minutes)", m)
 	}
 }
+
+// A builder given a tee hands it every record and poisoned version, and
+// keeps its own answers.
+func TestIndexBuilderTee(t *testing.T) {
+	var own, all IndexBuilder
+	all.Add(Record{ID: "before", User: "u", Profile: "p"})
+	own.Tee(&all)
+	t0 := time.Date(2026, 11, 17, 9, 0, 0, 0, time.UTC)
+	if slot, dup, kept := own.Add(Record{ID: "a", User: "u", Profile: "p", SourceIdentity: "si-a", StartedAt: t0, ExpiresAt: t0.Add(time.Hour)}); slot != 0 || dup || !kept {
+		t.Errorf("Add = %d %v %v: the builder's own answers", slot, dup, kept)
+	}
+	own.Add(Record{ID: "b", User: "u", Profile: "p", SourceIdentity: "si-b", StartedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+	own.Poison("b", "si-b")
+	if own.Len() != 2 || all.Len() != 3 || !all.Has("a") || !all.Has("before") {
+		t.Fatalf("own %d, all %d records", own.Len(), all.Len())
+	}
+	ix := all.Index()
+	q := MatchQuery{User: "u", Profile: "p", Time: t0.Add(time.Minute)}
+	q.SourceIdentity = "si-a"
+	if m := ix.Lookup(ModeAuto, q); m.Outcome != Live {
+		t.Errorf("si-a: %+v", m)
+	}
+	q.SourceIdentity = "si-b"
+	if m := ix.Lookup(ModeAuto, q); m.Outcome != NoRecord {
+		t.Errorf("si-b, poisoned through the tee: %+v", m)
+	}
+}

@@ -125,8 +125,9 @@ func (a *Analysis) ByName(name string) *Profile {
 }
 
 // Records are the session records available to matching. Tables maps a
-// session_table label to its records; Default serves events whose rule
-// names no table (and every table when one store serves them all).
+// session_table label to its records; Default holds every store's records
+// together, for the events whose rule names no table, and serves a table
+// missing from Tables (the stores of --sessions serve every rule).
 type Records struct {
 	Tables  map[string]*sessions.Index
 	Default *sessions.Index
@@ -272,36 +273,6 @@ func (c *Classifier) Analysis() *Analysis {
 	return c.a
 }
 
-// combine picks, of the matches of one session in two tables, the one
-// that decides it, as if the tables were one store: the same record in
-// both is one session's versions, the more final of which counts (a broker
-// never makes a revoked or expired session live again); of two records,
-// the one that tracks the session, as one store's Lookup prefers it.
-func combine(a, b sessions.Match) sessions.Match {
-	switch {
-	case a.Outcome == sessions.NoRecord:
-		return b
-	case b.Outcome == sessions.NoRecord:
-		return a
-	case a.ID == b.ID:
-		if finality[b.Outcome] > finality[a.Outcome] {
-			return b
-		}
-		return a
-	case preference[b.Outcome] < preference[a.Outcome]:
-		return b
-	}
-	return a
-}
-
-// finality ranks outcomes by how final they are, and preference orders
-// the outcomes of different records as an index's Lookup does: a live
-// record, then a revoked one, then an expired one.
-var (
-	finality   = [...]int{sessions.NoRecord: 0, sessions.Live: 0, sessions.Expired: 1, sessions.Revoked: 2}
-	preference = [...]int{sessions.NoRecord: 3, sessions.Live: 0, sessions.Revoked: 1, sessions.Expired: 2}
-)
-
 // categorise gives a successful session event its category and the id of
 // the record that decided it.
 func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, string) {
@@ -312,46 +283,32 @@ func categorise(pol *policyhcl.Policy, ev *Event, recs Records) (string, string)
 		return CategoryForeignSourceIdentity, ""
 	}
 	// A rule's session_table names the records it is matched against; a
-	// rule without one is matched against every table's (the broker may
-	// keep one per region), each in its own match mode, as one store.
-	tables := []string{""}
-	if ev.Rule != nil && ev.Rule.SessionTable != "" {
-		tables = []string{ev.Rule.SessionTable}
-	} else if len(pol.SessionTables) > 0 {
-		tables = tables[:0]
-		for _, st := range pol.SessionTables {
-			tables = append(tables, st.Name)
-		}
+	// rule without one, every table's together (Records.Default).
+	table := ""
+	if ev.Rule != nil {
+		table = ev.Rule.SessionTable
+	}
+	ix := recs.index(table)
+	if ix == nil {
+		return CategoryOrphaned, ""
 	}
 	profile := ""
 	if ev.Profile != nil {
 		profile = ev.Profile.Name
 	}
-	var best sessions.Match
-	for _, table := range tables {
-		ix := recs.index(table)
-		if ix == nil {
-			continue
-		}
-		mode := policyhcl.MatchAuto
-		if st := pol.SessionTable(table); st != nil && st.Match != "" {
-			mode = st.Match
-		}
-		m := ix.Lookup(mode, sessions.MatchQuery{
-			SourceIdentity: ev.SourceIdentity,
-			User:           ev.Identity.User,
-			Profile:        profile,
-			Time:           ev.EventTime,
-		})
-		best = combine(best, m)
-	}
-	switch best.Outcome {
+	m := ix.Lookup(pol.MatchMode(), sessions.MatchQuery{
+		SourceIdentity: ev.SourceIdentity,
+		User:           ev.Identity.User,
+		Profile:        profile,
+		Time:           ev.EventTime,
+	})
+	switch m.Outcome {
 	case sessions.Live:
-		return CategoryTracked, best.ID
+		return CategoryTracked, m.ID
 	case sessions.Revoked:
-		return CategoryRevoked, best.ID
+		return CategoryRevoked, m.ID
 	case sessions.Expired:
-		return CategoryExpired, best.ID
+		return CategoryExpired, m.ID
 	}
 	return CategoryOrphaned, ""
 }

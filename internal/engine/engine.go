@@ -391,18 +391,23 @@ func (c *collector) analysis() *classify.Analysis {
 }
 
 // loadSessions reads the session stores (records of the policy's profiles
-// around the window) into one index per table: the stores of --sessions
-// into the default one, each session_table block's into its table's. The
-// records of several stores of one table are indexed together (see
-// sessions.IndexBuilder for which version of an id is used).
+// around the window) into one index of every store's records, for the
+// sessions whose rule names no session_table (and those no rule matched):
+// the stores of --sessions, or every session_table block's, as one store,
+// as a broker that keeps a table per region would have them. A table that
+// a rule names, when there are several, also gets an index of its own,
+// built in the same read. The records of several stores are indexed
+// together (see sessions.IndexBuilder for which version of an id is
+// used).
 //
 // A store that cannot be read whole fails the run, and so does a record
 // that cannot be used (it may be the revocation of a session). With
 // --skip-unreadable either is a problem reported as SC2002 instead; an
-// unreadable store then leaves its table with no records at all, so that
-// every broker identity matched against it is orphaned: a partial read
-// could keep an earlier version of a record whose later one was not read,
-// and the run can only look worse, never compliant.
+// unreadable store then leaves every index that holds its records with no
+// records at all, so that every broker identity matched against them is
+// orphaned: a partial read could keep an earlier version of a record whose
+// later one was not read, and the run can only look worse, never
+// compliant.
 func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[]string) (classify.Records, []sessions.Stats, error) {
 	recs := classify.Records{Tables: map[string]*sessions.Index{}}
 	if len(o.Sessions) == 0 {
@@ -412,16 +417,30 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	for _, p := range o.Policy.Profiles {
 		q.Profiles = append(q.Profiles, p.Name)
 	}
+	var tables []string
+	for _, s := range o.Sessions {
+		if !slices.Contains(tables, s.Table) {
+			tables = append(tables, s.Table)
+		}
+	}
+	named := map[string]bool{}
+	for _, r := range o.Policy.Rules {
+		named[r.SessionTable] = r.SessionTable != ""
+	}
+	// own: the table has an index of its own besides the one of all.
+	own := func(t string) bool { return len(tables) > 1 && named[t] }
+	all := new(sessions.IndexBuilder)
 	builders := map[string]*sessions.IndexBuilder{}
 	failed := map[string]bool{}
-	var tables []string
 	var stats []sessions.Stats
 	for _, s := range o.Sessions {
-		b := builders[s.Table]
-		if b == nil {
-			b = new(sessions.IndexBuilder)
-			builders[s.Table] = b
-			tables = append(tables, s.Table)
+		b := all
+		if own(s.Table) {
+			if b = builders[s.Table]; b == nil {
+				b = new(sessions.IndexBuilder)
+				b.Tee(all)
+				builders[s.Table] = b
+			}
 		}
 		st, err := s.Store.Load(ctx, q, b)
 		if st.Source == "" {
@@ -444,22 +463,35 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 			*problems = append(*problems, fmt.Sprintf("%s: %s", st.Source, english.Count(st.RecordsUnusable, "unusable session record", "unusable session records")))
 		}
 	}
+	const partial = "one of their stores could not be read whole, and a partial read may miss a revocation"
 	for _, t := range tables {
-		b := builders[t]
-		if failed[t] {
-			if n := b.Len(); n > 0 {
-				name := "the --sessions records"
-				if t != "" {
-					name = "the records of session table " + t
+		if b := builders[t]; b != nil {
+			if failed[t] {
+				if n := b.Len(); n > 0 {
+					*problems = append(*problems, fmt.Sprintf("the records of session table %s are not used by the rules that name it (%s read): %s", t, english.Count(n, "record", "records"), partial))
 				}
-				*problems = append(*problems, fmt.Sprintf("%s are not used (%s read): one of its stores could not be read whole, and a partial read may miss a revocation", name, english.Count(n, "record", "records")))
+				b = new(sessions.IndexBuilder)
 			}
-			b = new(sessions.IndexBuilder)
-		}
-		if t == "" {
-			recs.Default = b.Index()
-		} else {
 			recs.Tables[t] = b.Index()
+		}
+	}
+	if len(failed) > 0 {
+		if n := all.Len(); n > 0 {
+			name := "the --sessions records"
+			if tables[0] != "" {
+				name = "the records of the session tables (" + strings.Join(tables, ", ") + ")"
+				if len(tables) > 1 {
+					name += ", matched together for the rules that name none,"
+				}
+			}
+			*problems = append(*problems, fmt.Sprintf("%s are not used (%s read): %s", name, english.Count(n, "record", "records"), partial))
+		}
+		all = new(sessions.IndexBuilder)
+	}
+	recs.Default = all.Index()
+	for _, t := range tables {
+		if _, ok := recs.Tables[t]; !ok && t != "" {
+			recs.Tables[t] = recs.Default
 		}
 	}
 	return recs, stats, nil
