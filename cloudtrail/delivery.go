@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,26 +96,28 @@ func deliverySkips(item string, early, late int64) []Skip {
 	return out
 }
 
-// dateFolderCover judges a prefix or folder (what names it) that ends in a
-// year, month or day folder of CloudTrail's layout (date: its YYYY, MM and
-// DD) against the window of q. It must hold every day of the window: the
-// days outside it would be lost silently, and missing says so. The day
-// folders after the window's end where log files of its last events may be
-// delivered (slack) are only a coverage gap: warning names those it does
-// not hold. Both are empty when date is or the window is open.
-func dateFolderCover(date []string, q Query, slack time.Duration, what string) (missing error, warning string) {
-	if len(date) == 0 || q.Start.IsZero() || q.End.IsZero() {
+// dateFolderCover judges prefixes or folders (what names them) that end in
+// a year, month or day folder of CloudTrail's layout, of one region (dates:
+// their YYYY[/MM[/DD]]), against the window of q. Together they must hold
+// every day of the window: the days outside them would be lost silently,
+// and missing says so. The day folders after the window's end where log
+// files of its last events may be delivered (slack) are only a coverage
+// gap: warning names those they do not hold. Both are empty when dates is
+// or the window is open.
+func dateFolderCover(dates []string, q Query, slack time.Duration, what string) (missing error, warning string) {
+	if len(dates) == 0 || q.Start.IsZero() || q.End.IsZero() {
 		return nil, ""
 	}
-	want := strings.Join(date, "/")
+	want := strings.Join(dates, ", ")
 	inWindow := len(dayFolders(q.Start, q.End, 0))
 	var outside []string
 	for i, d := range dayFolders(q.Start, q.End, slack) {
-		if strings.HasPrefix(d, want+"/") {
+		if slices.ContainsFunc(dates, func(date string) bool { return strings.HasPrefix(d, date+"/") }) {
 			continue
 		}
 		if i < inWindow {
-			return fmt.Errorf("the %s's date folder %s does not hold the window's day %s: give its region folder (…/CloudTrail/REGION/), or keep --since and --until within %s", what, want, strings.TrimSuffix(d, "/"), want), ""
+			return fmt.Errorf("the %s's date %s %s %s not hold the window's day %s: give the CloudTrail folder above (…/CloudTrail/), or keep --since and --until within %s",
+				what, english.Plural(len(dates), "folder", "folders"), want, english.Plural(len(dates), "does", "do"), strings.TrimSuffix(d, "/"), want), ""
 		}
 		outside = append(outside, strings.TrimSuffix(d, "/"))
 	}
@@ -123,5 +126,6 @@ func dateFolderCover(date []string, q Query, slack time.Duration, what string) (
 	}
 	// CloudTrail delivers within minutes, but not always: a late file of
 	// the window's last events is in them. A coverage gap (SC2002).
-	return nil, fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the %s's date folder %s and not read", strings.Join(outside, ", "), what, want)
+	return nil, fmt.Sprintf("day folders %s, where log files of the window's last events may be delivered, are outside the %s's date %s %s and not read",
+		strings.Join(outside, ", "), what, english.Plural(len(dates), "folder", "folders"), want)
 }

@@ -204,7 +204,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 		}
 	})
 	w.delivery = newDeliveryWindow(q, DefaultDeliverySlack)
-	w.window = q
+	w.dates = dateFolderChecks(s.paths, q)
 	go func() {
 		defer close(jobs)
 		for _, p := range s.paths {
@@ -443,13 +443,13 @@ type walker struct {
 	stopped      bool
 	inSkipped    string // walking a CloudTrail-Digest or -Insight folder (the reason): its files are counted, not listed
 	delivery     deliveryWindow
-	window       Query     // the run's window, for folders of CloudTrail's date layout
-	warnings     []string  // coverage gaps (SC2002)
-	layouts      []Layout  // of the folders given
-	early, late  int64     // log files passed over by their delivery time (counted in skippedFiles)
-	logFiles     int64     // files named as log files, outside digest and Insights folders, read or not
-	unreadables  int64     // entries that could not be read (each is an error of its own)
-	tops         []walkTop // the paths given, in order
+	dates        map[string]dateCheck // the folders given that end in a date folder
+	warnings     []string             // coverage gaps (SC2002)
+	layouts      []Layout             // of the folders given
+	early, late  int64                // log files passed over by their delivery time (counted in skippedFiles)
+	logFiles     int64                // files named as log files, outside digest and Insights folders, read or not
+	unreadables  int64                // entries that could not be read (each is an error of its own)
+	tops         []walkTop            // the paths given, in order
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -550,8 +550,8 @@ func localLayout(path string) (l s3Layout, abs string, ok bool) {
 		paths = append(paths, real)
 	}
 	for _, p := range paths {
-		p = filepath.ToSlash(p)
-		if !slices.Contains(strings.Split(p, "/"), "AWSLogs") {
+		p = withAWSLogs(filepath.ToSlash(p))
+		if p == "" {
 			continue
 		}
 		if pl, err := parseLayout(p); err == nil && (!ok || len(pl.date) > len(l.date) || pl.region != "" && l.region == "") {
@@ -559,6 +559,88 @@ func localLayout(path string) (l s3Layout, abs string, ok bool) {
 		}
 	}
 	return l, abs, ok
+}
+
+// withAWSLogs returns path (forward slashes) when it has an AWSLogs folder;
+// when it has an account's CloudTrail folder but no AWSLogs (a copy of the
+// folder's content: aws s3 sync s3://bucket/AWSLogs/ logs), path with
+// AWSLogs put back before the account (or its organisation) folder; "" for
+// a path outside CloudTrail's layout.
+func withAWSLogs(path string) string {
+	segs := strings.Split(path, "/")
+	if slices.Contains(segs, "AWSLogs") {
+		return path
+	}
+	for i := 1; i < len(segs); i++ {
+		if segs[i] != "CloudTrail" || !accountIDPattern.MatchString(segs[i-1]) {
+			continue
+		}
+		j := i - 1
+		if j > 0 && orgIDPattern.MatchString(segs[j-1]) {
+			j--
+		}
+		return strings.Join(append(slices.Clone(segs[:j]), append([]string{"AWSLogs"}, segs[j:]...)...), "/")
+	}
+	return ""
+}
+
+// dateCheck is what dateFolderChecks says of a folder given.
+type dateCheck struct {
+	missing error  // a day of the window that no folder given holds
+	warning string // the delivery days after the window that none holds
+}
+
+// dateFolderChecks judges the folders given that end in a date folder of
+// CloudTrail's layout as an S3 prefix is judged (see dateFolderCover), the
+// date folders given for one region together: a folder inside another
+// given is read whole through it, and day folders given one by one hold
+// the days they hold together. What is said of a region's date folders is
+// said at the first of them.
+func dateFolderChecks(paths []string, q Query) map[string]dateCheck {
+	type folder struct {
+		path, abs string
+		l         s3Layout
+	}
+	var dated []folder
+	reals := make([]string, len(paths)) // each path given, absolute and links resolved
+	for i, p := range paths {
+		if a, err := filepath.Abs(p); err == nil {
+			if real, err := filepath.EvalSymlinks(a); err == nil {
+				a = real
+			}
+			reals[i] = filepath.ToSlash(a)
+		}
+		if l, abs, ok := localLayout(p); ok && len(l.date) > 0 {
+			dated = append(dated, folder{p, abs, l})
+		}
+	}
+	groups := map[string][]folder{}
+	var keys []string
+	for _, f := range dated {
+		real := reals[slices.Index(paths, f.path)]
+		inside := slices.ContainsFunc(reals, func(r string) bool {
+			return r != "" && real != r && strings.HasPrefix(real, strings.TrimSuffix(r, "/")+"/")
+		})
+		if inside {
+			continue // read whole through the folder that holds it
+		}
+		k := layoutOf("", f.abs, f.l)
+		key := k.Trail + k.Region
+		if _, ok := groups[key]; !ok {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], f)
+	}
+	out := map[string]dateCheck{}
+	for _, key := range keys {
+		var dates []string
+		for _, f := range groups[key] {
+			dates = append(dates, strings.Join(f.l.date, "/"))
+		}
+		missing, warning := dateFolderCover(dates, q, DefaultDeliverySlack, "folder")
+		out[groups[key][0].path] = dateCheck{missing, warning}
+	}
+	return out
 }
 
 // folderLayout is the Layout of a folder given.
@@ -573,22 +655,6 @@ func folderLayout(path string) Layout {
 	return layoutOf("", filepath.ToSlash(abs), s3Layout{})
 }
 
-// hasOtherFileName tells whether name ends in a file extension of letters
-// (notes.txt, index.html) other than a log file's: a name a folder of
-// CloudTrail's layout (us-east-1, 2026, o-…, CloudTrail) never has.
-func hasOtherFileName(name string) bool {
-	ext := filepath.Ext(name)
-	if len(ext) < 2 || hasTrailName(name) {
-		return false
-	}
-	for _, c := range ext[1:] {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
 // errNoLogFiles is a folder given as a source that holds no log file.
 var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json or *.json.gz outside CloudTrail-Digest and CloudTrail-Insight folders): check the path, and that the logs were copied into it")
 
@@ -601,18 +667,14 @@ func (w *walker) walkTop(path string) bool {
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
 		w.layouts = append(w.layouts, folderLayout(path))
-		if l, _, ok := localLayout(path); ok {
-			missing, warning := dateFolderCover(l.date, w.window, DefaultDeliverySlack, "folder")
-			if missing != nil {
-				// As for an S3 prefix: the days outside the folder would
-				// be lost silently.
-				w.unreadable(path, missing)
-				break
-			}
-			if warning != "" {
-				w.skips = append(w.skips, Skip{Item: path, Reason: warning})
-				w.warnings = append(w.warnings, path+": "+warning+"; give the region folder to read them")
-			}
+		if c := w.dates[path]; c.missing != nil {
+			// As for an S3 prefix: the days outside the folder would be
+			// lost silently.
+			w.unreadable(path, c.missing)
+			break
+		} else if c.warning != "" {
+			w.skips = append(w.skips, Skip{Item: path, Reason: c.warning})
+			w.warnings = append(w.warnings, c.warning+" ("+path+"); give the CloudTrail folder above to read them")
 		}
 		before, unreadable, outside := w.logFiles, w.unreadables, w.early+w.late
 		entered := w.walkDir(path, fi, 0)
@@ -746,12 +808,13 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 			info, err = os.Stat(path)
 			if err != nil {
 				// A link that cannot be followed may lead to a folder of
-				// logs (an archive not mounted, a broken sync): it is
-				// unreadable unless its name is another kind of file's.
-				if hasTrailName(e.Name()) || !hasOtherFileName(e.Name()) {
-					w.unreadable(path, openProblem(err))
+				// logs (an archive not mounted, a broken sync), whatever
+				// its name (a bucket's, logs.example.com): unreadable,
+				// except in a digest or Insights folder.
+				if w.inSkipped != "" {
+					w.skippedFiles++
 				} else {
-					w.skipFile(path, reasonNotJSONName+" (a symbolic link that cannot be followed)")
+					w.unreadable(path, openProblem(err))
 				}
 				continue
 			}

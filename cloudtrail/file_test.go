@@ -722,14 +722,15 @@ func TestIsTrailFileLinks(t *testing.T) {
 }
 
 // A symbolic link that cannot be followed may be a folder of logs (an
-// archive not mounted): it is unreadable, unless its name is another kind
-// of file's.
+// archive not mounted), whatever its name: it is unreadable, except in a
+// digest or Insights folder.
 func TestDanglingLinkToFolder(t *testing.T) {
 	dir := t.TempDir()
 	trail := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail")
 	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
-	for _, name := range []string{"us-east-1", "notes.txt"} {
-		if err := os.Symlink(filepath.Join(dir, "unmounted", name), filepath.Join(trail, name)); err != nil {
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/d.json.gz", gzipBytes(t, []byte(`{"digestS3Object":"x"}`)))
+	for _, link := range []string{filepath.Join(trail, "us-east-1"), filepath.Join(dir, "logs.example.com"), filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1")} {
+		if err := os.Symlink(filepath.Join(dir, "unmounted", filepath.Base(link)), link); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -741,24 +742,8 @@ func TestDanglingLinkToFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Files != 1 || st.Unreadable != 1 || st.FilesSkipped != 1 {
-		t.Errorf("stats %+v: want 1 file read, the us-east-1 link unreadable, notes.txt skipped", st)
-	}
-	for _, s := range st.Skipped {
-		if strings.HasSuffix(s.Item, "notes.txt") != strings.Contains(s.Reason, reasonNotJSONName) {
-			t.Errorf("Skipped %+v", s)
-		}
-	}
-}
-
-func TestHasOtherFileName(t *testing.T) {
-	for name, want := range map[string]bool{
-		"notes.txt": true, "index.HTML": true, "a.json": false, "a.json.gz": false, "b.JSON": false,
-		"us-east-1": false, "2026": false, "o-abc123defg": false, "CloudTrail": false, "archive.2024": false, ".hidden": true, "x.": false, "x.tar.gz": true,
-	} {
-		if got := hasOtherFileName(name); got != want {
-			t.Errorf("hasOtherFileName(%q) = %v, want %v", name, got, want)
-		}
+	if st.Files != 1 || st.Unreadable != 2 || st.FilesSkipped != 2 {
+		t.Errorf("stats %+v: want 1 file read, the us-east-1 and logs.example.com links unreadable, the digest and the link in its folder skipped", st)
 	}
 }
 
@@ -809,6 +794,37 @@ func TestFileSourceDateFolder(t *testing.T) {
 			t.Errorf("%s: stats %+v, err %v", path, st, err)
 		}
 	}
+	// Day folders given one by one hold the days they hold together; a day
+	// folder inside another folder given is read whole through it.
+	for _, d := range []string{"21", "22"} {
+		writeFile(t, dir, region+"/2026/11/"+d+"/111122223333_CloudTrail_us-east-1_202611"+d+"T1005Z_a.json", recordsDoc(t, set(assumeRole(), "eventID", "d"+d)))
+	}
+	dayOf := func(d string) string { return filepath.Join(dir, region, "2026", "11", d) }
+	twoDays := Query{Start: oneDay.Start, End: oneDay.End.Add(24 * time.Hour)}
+	for _, tc := range []struct {
+		paths   []string
+		warning bool
+	}{
+		{[]string{dayOf("20"), dayOf("21"), dayOf("22")}, false},
+		{[]string{dayOf("21"), dayOf("20")}, true},
+		{[]string{dayOf("20"), filepath.Join(dir, region)}, false},
+	} {
+		st, err := NewFileSource(tc.paths, FileOptions{}).Read(context.Background(), twoDays, func(Event) {})
+		if err != nil || (len(st.Warnings) == 1) != tc.warning || len(st.Warnings) > 1 {
+			t.Errorf("%q: warnings %q, err %v; want a warning: %v", tc.paths, st.Warnings, err, tc.warning)
+		}
+	}
+	if _, err := NewFileSource([]string{dayOf("20"), dayOf("22")}, FileOptions{}).Read(context.Background(), twoDays, func(Event) {}); err == nil || !strings.Contains(err.Error(), "date folders 2026/11/20, 2026/11/22 do not hold the window's day 2026/11/21") {
+		t.Errorf("days 20 and 22 for a window of 20 and 21: %v", err)
+	}
+
+	// A copy of the AWSLogs folder's content keeps the layout below it.
+	synced := filepath.Join(dir, "synced")
+	writeFile(t, synced, "111122223333/CloudTrail/us-east-1/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T1005Z_a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
+	if _, err := read(filepath.Join(synced, "111122223333", "CloudTrail", "us-east-1", "2026", "11", "20"), week, FileOptions{}); err == nil {
+		t.Error("a week over one day's folder of a copy without AWSLogs passed")
+	}
+
 	// A folder outside the layout (files copied into logs/20) is read as it is.
 	writeFile(t, dir, "copy/AWSLogs-notes/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T1005Z_a.json", recordsDoc(t, set(assumeRole(), "eventID", "a1")))
 	if st, err = read(filepath.Join(dir, "copy", "AWSLogs-notes", "2026", "11", "20"), week, FileOptions{}); err != nil || st.Files != 1 || len(st.Warnings) != 0 {
@@ -870,6 +886,21 @@ func TestRegionFolderGaps(t *testing.T) {
 		}
 		if gaps := RegionFolderGaps([]Stats{st}); len(gaps) != tc.gaps {
 			t.Errorf("%q: gaps %q, want %d", tc.paths, gaps, tc.gaps)
+		}
+	}
+}
+
+func TestWithAWSLogs(t *testing.T) {
+	for path, want := range map[string]string{
+		"/x/AWSLogs/111122223333/CloudTrail/eu-west-1": "/x/AWSLogs/111122223333/CloudTrail/eu-west-1",
+		"/x/111122223333/CloudTrail/eu-west-1/2026":    "/x/AWSLogs/111122223333/CloudTrail/eu-west-1/2026",
+		"/x/o-abcdefghij/111122223333/CloudTrail":      "/x/AWSLogs/o-abcdefghij/111122223333/CloudTrail",
+		"/x/logs/2026/11/20":                           "",
+		"/x/1111222233/CloudTrail/eu-west-1":           "",
+		"111122223333/CloudTrail":                      "AWSLogs/111122223333/CloudTrail",
+	} {
+		if got := withAWSLogs(path); got != want {
+			t.Errorf("withAWSLogs(%q) = %q, want %q", path, got, want)
 		}
 	}
 }

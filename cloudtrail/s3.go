@@ -397,14 +397,18 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	if !r.q.Start.IsZero() && !r.q.End.IsZero() {
 		days := dayFolders(r.q.Start, r.q.End, r.s.opts.DeliverySlack)
 		want := strings.Join(layout.date, "/")
-		missing, warning := dateFolderCover(layout.date, r.q, r.s.opts.DeliverySlack, "prefix")
+		var dates []string
+		if want != "" {
+			dates = []string{want}
+		}
+		missing, warning := dateFolderCover(dates, r.q, r.s.opts.DeliverySlack, "prefix")
 		if missing != nil {
 			return &SourceError{Source: r.s.Name(), Err: missing}
 		}
 		if warning != "" {
 			r.skip(r.s.Name(), warning)
 			r.mu.Lock()
-			r.st.Warnings = append(r.st.Warnings, warning+"; shorten the prefix to the region folder to read them")
+			r.st.Warnings = append(r.st.Warnings, warning+"; shorten the prefix to the CloudTrail folder to read them")
 			r.mu.Unlock()
 		}
 		for _, rp := range regionPrefixes {
