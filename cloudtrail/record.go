@@ -425,12 +425,19 @@ func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValu
 // result object obj (valid JSON). found is false when obj has no such member.
 func lookupInner(s *scanner, obj []byte) (inner []byte, found bool, err error) {
 	var v rawValue
+	variant := ""
 	if err := members(s, obj, func(key []byte, val rawValue) {
 		if string(key) == "CloudTrailEvent" {
 			v = val
+		} else if variant == "" && foldsTo(key, "CloudTrailEvent") {
+			variant = string(key)
 		}
 	}); err != nil {
 		return nil, false, err
+	}
+	if variant != "" {
+		// A decoder that ignores case would read that member's record.
+		return nil, true, fmt.Errorf("CloudTrailEvent is also written %s, which a decoder that ignores case (encoding/json into a struct) would read as CloudTrailEvent: CloudTrail's keys are case-sensitive; fix the key, or leave the file out", clip(variant))
 	}
 	if len(v.b) == 0 {
 		return nil, false, nil

@@ -26,6 +26,9 @@ func FuzzDecodeStreamReference(f *testing.F) {
 	f.Add([]byte(`{"digestS3Object":"x"}`), false)
 	f.Add([]byte(`{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"GetObject","EventSource":"sts.amazonaws.com","EVENTNAME":"AssumeRole"},{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"x","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":"a","RoleArn":"b"},"Eventtime":"t"}]}`), false)
 	f.Add([]byte(`{"NextToken":"a","NextToken":null,"Events":[]}`), false)
+	f.Add([]byte(`{"nextToken":"a","Events":[]}`), false)
+	f.Add([]byte(`[{"CloudTrailEvent":"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}","cloudTrailEvent":"{}"},{"cloudtrailevent":"{}"}]`), false)
+	f.Add([]byte(`{"EVENTSOURCE":"sts.amazonaws.com","EVENTNAME":"AssumeRole","EVENTID":"x"}`), false)
 	f.Fuzz(func(t *testing.T, data []byte, gz bool) {
 		if gz {
 			data = gzipBytes(t, data)

@@ -65,8 +65,10 @@ func refDecode(data []byte, origin string) (refResult, error) {
 				r.record(m, origin)
 			}
 		case hasEvents:
-			if tok, ok := v["NextToken"]; ok && tok != nil && tok != "" {
-				return refResult{}, errors.New("a NextToken: one page of more")
+			for k, tok := range v {
+				if strings.EqualFold(k, "NextToken") && tok != nil && tok != "" {
+					return refResult{}, errors.New("a NextToken: one page of more")
+				}
 			}
 			r.stats.Files = 1
 			arr, ok := events.([]any)
@@ -89,9 +91,9 @@ func refDecode(data []byte, origin string) (refResult, error) {
 			r.stats.FilesSkipped = 1
 		default:
 			eventish := false
-			for _, k := range []string{"eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent"} {
-				if _, ok := v[k]; ok {
-					eventish = true
+			for k := range v {
+				for _, e := range []string{"eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent"} {
+					eventish = eventish || strings.EqualFold(k, e)
 				}
 			}
 			if !eventish {
@@ -123,7 +125,7 @@ func refDecode(data []byte, origin string) (refResult, error) {
 // exportRecord is a record of an export shape: a record or a LookupEvents
 // result.
 func (r *refResult) exportRecord(m map[string]any, origin string) error {
-	if _, has := m["CloudTrailEvent"]; has {
+	if _, has := m["CloudTrailEvent"]; has || hasCaseVariant(m, "CloudTrailEvent") {
 		return r.wrapped(m, origin)
 	}
 	r.record(m, origin)
@@ -131,6 +133,9 @@ func (r *refResult) exportRecord(m map[string]any, origin string) error {
 }
 
 func (r *refResult) wrapped(m map[string]any, origin string) error {
+	if hasCaseVariant(m, "CloudTrailEvent") {
+		return errors.New("CloudTrailEvent in another case")
+	}
 	s, ok := m["CloudTrailEvent"].(string)
 	if !ok {
 		return errors.New("CloudTrailEvent is not a string")

@@ -481,7 +481,7 @@ func (d *docDecoder) run() error {
 func (d *docDecoder) object() error {
 	d.pin = d.pos
 	d.pos++
-	var wrapped, digest, eventish, events, nextToken bool
+	var wrapped, digest, eventish, events, nextToken, nextTokenVariant bool
 	for first := true; ; first = false {
 		c, err := d.need("an object key")
 		if err != nil {
@@ -548,14 +548,23 @@ func (d *docDecoder) object() error {
 				digest = true
 			case "eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent":
 				eventish = true
+			default:
+				// A record whose keys differ from a record's only in case
+				// is a record to a decoder that ignores case: decoded,
+				// and refused there.
+				_, of := caseVariant([]byte(key), eventishKeys)
+				eventish = eventish || of != ""
 			}
 			start, end, _, err := d.scan(d.pos, modeAny, what{text: "the value of " + clip(key)})
 			if err != nil {
 				return err
 			}
+			v := d.buf[start:end]
+			more := string(v) != "null" && string(v) != `""`
 			if key == "NextToken" { // the last one counts, as encoding/json reads it
-				v := d.buf[start:end]
-				nextToken = string(v) != "null" && string(v) != `""`
+				nextToken = more
+			} else if more && foldsTo([]byte(key), "NextToken") {
+				nextTokenVariant = true // a decoder that ignores case reads it
 			}
 			d.pos = end
 		}
@@ -573,7 +582,7 @@ func (d *docDecoder) object() error {
 		}
 		break
 	}
-	if events && nextToken {
+	if events && (nextToken || nextTokenVariant) {
 		// aws cloudtrail lookup-events --max-items N prints one page and
 		// the token of the next: the events after it would be missing.
 		return errors.New("the lookup-events output holds a NextToken: it is one page of a longer result, and the events of the next pages are missing; export every page (aws cloudtrail lookup-events without --max-items), or read the API with --cloudtrail lookup:")
@@ -672,6 +681,9 @@ func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
 	}
 	return d.decode(sh, idx, rec)
 }
+
+// eventishKeys are the keys that make an object a record.
+var eventishKeys = []string{"eventVersion", "eventSource", "eventName", "eventID", "CloudTrailEvent"}
 
 // jsonStart tells the bytes a JSON document's text can start with.
 func jsonStart(c byte) bool { return c == '{' || c == '[' || isSpace(c) }

@@ -397,6 +397,30 @@ func TestDecodeStreamCaseVariantKeys(t *testing.T) {
 	}
 }
 
+// The same holds for the keys around records: a LookupEvents result's
+// CloudTrailEvent, a single record's keys, and NextToken.
+func TestDecodeStreamCaseVariantWrappers(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		err       string // "" when the file is read
+		skipped   int64
+	}{
+		{"CloudTrailEvent beside cloudTrailEvent", `{"Events":[{"CloudTrailEvent":"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}","cloudTrailEvent":"{}"}]}`, "CloudTrailEvent is also written", 0},
+		{"the same in a bare array", `[{"CloudTrailEvent":"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}","cloudTrailEvent":"{}"}]`, "CloudTrailEvent is also written", 0},
+		{"a single record in another case", `{"EVENTSOURCE":"sts.amazonaws.com","EVENTNAME":"AssumeRole","EVENTID":"x"}`, "", 1},
+		{"nextToken", `{"Events":[],"nextToken":"eyJ"}`, "NextToken", 0},
+		{"a null nextToken", `{"Events":[],"nextToken":null}`, "", 0},
+	} {
+		_, st, err := decode([]byte(tc.doc), "f.json", FileOptions{})
+		switch {
+		case tc.err == "" && err != nil, tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.err)
+		case err == nil && st.RecordsSkipped != tc.skipped:
+			t.Errorf("%s: %d unusable records, want %d", tc.name, st.RecordsSkipped, tc.skipped)
+		}
+	}
+}
+
 func TestFoldsTo(t *testing.T) {
 	for _, tc := range []struct {
 		key, name string
