@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/sentinel-check/sentinel-check/internal/awsregion"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"slices"
 	"strings"
 	"time"
@@ -222,18 +223,23 @@ func WithGlobalRegion(regions []string) []string {
 }
 
 // Layout is a folder or prefix a source reads, as CloudTrail's layout
-// places it.
+// places it, or an account's CloudTrail folder it found there.
 type Layout struct {
 	// Store is "s3://BUCKET/" for a prefix, "" for a local folder.
 	Store string
 	// Trail is the path up to and including CloudTrail/ when the folder
 	// is inside an account's CloudTrail folder, else the folder itself
 	// (ending in "/"); local paths are absolute, without their leading
-	// "/".
+	// "/", and have AWSLogs where a copy left it out.
 	Trail string
 	// Region is the region folder the path names ("" when it names none:
 	// every region under Trail is read).
 	Region string
+	// Folder names Trail to the user: a path or an s3:// URL.
+	Folder string
+	// Regions are the region folders found in the CloudTrail folder
+	// Trail (nil: not listed).
+	Regions []string
 }
 
 // layoutOf is the Layout of a prefix or folder path that parses as l.
@@ -258,31 +264,75 @@ func layoutOf(store, path string, l s3Layout) Layout {
 	return Layout{Store: store, Trail: t}
 }
 
-// RegionFolderGaps tells, of the folders or prefixes that name one region
-// folder, those whose partition's global region folder no source reads:
-// CloudTrail logs the calls to STS's global endpoint (sts.amazonaws.com,
-// the default of older SDKs and the AWS CLI) there, whatever the caller's
-// region, so a run over eu-west-1's folder alone misses those sessions.
-// A folder is covered by another that names the global region in the same
-// CloudTrail folder, or by one above it that names no region.
+// RegionFolderGaps tells which region folders of the CloudTrail folders
+// that the sources read or found no source reads. A path or prefix that
+// names one region folder reads that region only: a session opened
+// through another region's STS endpoint is logged in that region's
+// folder, and one opened through the global endpoint (sts.amazonaws.com,
+// the default of older SDKs and the AWS CLI) in us-east-1's (its
+// partition's global region), whatever the caller's region. A CloudTrail
+// folder without that global region's folder is told too: a trail that is
+// not multi-region, or a copy that left it out, lacks those sessions. A
+// region folder is read when a source reads it, or reads a folder above
+// it whole.
 func RegionFolderGaps(stats []Stats) []string {
 	var all []Layout
 	for _, st := range stats {
 		all = append(all, st.Layouts...)
 	}
-	var gaps []string
-	for _, st := range stats {
-		for _, l := range st.Layouts {
-			global := globalRegionOf(l.Region)
-			if l.Region == "" || global == "" || global == l.Region {
-				continue
+	read := func(store, trail, region string) bool {
+		return slices.ContainsFunc(all, func(o Layout) bool {
+			return o.Regions == nil && o.Store == store && (o.Region == "" && strings.HasPrefix(trail, o.Trail) || o.Region == region && o.Trail == trail)
+		})
+	}
+	type folder struct {
+		name    string
+		regions []string
+	}
+	var keys []string
+	folders := map[string]*folder{}
+	for _, l := range all {
+		if !strings.HasSuffix(l.Trail, "/CloudTrail/") || l.Region == "" && l.Regions == nil {
+			continue // above an account's CloudTrail folder: what it holds is found below
+		}
+		k := l.Store + "\x00" + l.Trail
+		f := folders[k]
+		if f == nil {
+			f = &folder{name: l.Folder}
+			folders[k] = f
+			keys = append(keys, k)
+		}
+		if f.name == "" {
+			f.name = l.Folder
+		}
+		for _, r := range append(slices.Clone(l.Regions), l.Region) {
+			if r != "" && !slices.Contains(f.regions, r) {
+				f.regions = append(f.regions, r)
 			}
-			covered := slices.ContainsFunc(all, func(o Layout) bool {
-				return o.Store == l.Store && (o.Region == "" && strings.HasPrefix(l.Trail, o.Trail) || o.Region == global && o.Trail == l.Trail)
-			})
-			if !covered {
-				gaps = append(gaps, fmt.Sprintf("%s: the region folder %s is read, but not %s, where CloudTrail logs the sessions opened through STS's global endpoint (sts.amazonaws.com, the default of older SDKs and the AWS CLI) whatever their region; give the CloudTrail folder above it (%s%s), or add its %s folder",
-					st.Source, l.Region, global, l.Store, l.Trail, global))
+		}
+	}
+	var gaps []string
+	for _, k := range keys {
+		f := folders[k]
+		store, trail, _ := strings.Cut(k, "\x00")
+		slices.Sort(f.regions)
+		var unread, globals []string
+		for _, r := range f.regions {
+			if !read(store, trail, r) {
+				unread = append(unread, r)
+			}
+			if g := globalRegionOf(r); !slices.Contains(globals, g) && awsregion.Known(r) {
+				globals = append(globals, g)
+			}
+		}
+		if len(unread) > 0 {
+			gaps = append(gaps, fmt.Sprintf("%s: the region %s %s %s not read (the paths given name other region folders): sessions opened through %s STS endpoints are not checked; give the CloudTrail folder, or add %s",
+				f.name, english.Plural(len(unread), "folder", "folders"), strings.Join(unread, ", "), english.Plural(len(unread), "is", "are"), english.Plural(len(unread), "its", "their"), english.Plural(len(unread), "it", "them")))
+		}
+		for _, g := range globals {
+			if !slices.Contains(f.regions, g) {
+				gaps = append(gaps, fmt.Sprintf("%s has no %s folder, where CloudTrail logs the sessions opened through STS's global endpoint (sts.amazonaws.com, the default of older SDKs and the AWS CLI) whatever their region: a trail that is not multi-region, or a copy that left the folder out, lacks them; read a multi-region trail",
+					f.name, g))
 			}
 		}
 	}

@@ -284,7 +284,7 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	st.FilesSkipped += w.skippedFiles
 	st.Skipped = append(st.Skipped, w.skips...)
 	st.Warnings = append(st.Warnings, w.warnings...)
-	st.Layouts = w.layouts
+	st.Layouts = append(w.layouts, trailLayouts(w.trailFolders)...)
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
 	// A folder whose files all turned out not to be CloudTrail documents
 	// is no evidence, like an empty one. Only the paths walked whole
@@ -446,6 +446,7 @@ type walker struct {
 	dates        map[string]dateCheck // the folders given that end in a date folder
 	warnings     []string             // coverage gaps (SC2002)
 	layouts      []Layout             // of the folders given
+	trailFolders []string             // the accounts' CloudTrail folders whose region folders it entered
 	early, late  int64                // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64                // files named as log files, outside digest and Insights folders, read or not
 	unreadables  int64                // entries that could not be read (each is an error of its own)
@@ -643,7 +644,9 @@ func dateFolderChecks(paths []string, q Query) map[string]dateCheck {
 	return out
 }
 
-// folderLayout is the Layout of a folder given.
+// folderLayout is the Layout of a folder given: as written, or for a
+// folder outside CloudTrail's layout, where its links lead (a link to the
+// trail covers what the trail holds).
 func folderLayout(path string) Layout {
 	if l, abs, ok := localLayout(path); ok {
 		return layoutOf("", abs, l)
@@ -652,11 +655,60 @@ func folderLayout(path string) Layout {
 	if err != nil {
 		abs = path
 	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	return layoutOf("", filepath.ToSlash(abs), s3Layout{})
+}
+
+// trailFolderOf returns the account's CloudTrail folder that path is in
+// or is (…/<account>/CloudTrail), or "".
+func trailFolderOf(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	segs := strings.Split(filepath.ToSlash(abs), "/")
+	for i := len(segs) - 1; i >= 1; i-- {
+		if segs[i] == "CloudTrail" && accountIDPattern.MatchString(segs[i-1]) {
+			return filepath.FromSlash(strings.Join(segs[:i+1], "/"))
+		}
+	}
+	return ""
+}
+
+// trailLayouts lists the region folders of the CloudTrail folders found:
+// what RegionFolderGaps needs to tell the regions not read.
+func trailLayouts(folders []string) []Layout {
+	var out []Layout
+	for _, dir := range folders {
+		l, abs, ok := localLayout(dir)
+		if !ok || !l.trail || l.account == "" {
+			continue
+		}
+		lay := layoutOf("", abs, l)
+		lay.Region, lay.Folder, lay.Regions = "", dir, []string{}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && fi.IsDir() {
+				lay.Regions = append(lay.Regions, e.Name())
+			}
+		}
+		out = append(out, lay)
+	}
+	return out
 }
 
 // errNoLogFiles is a folder given as a source that holds no log file.
 var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json or *.json.gz outside CloudTrail-Digest and CloudTrail-Insight folders): check the path, and that the logs were copied into it")
+
+// trailFolder notes an account's CloudTrail folder whose region folders
+// the walk reads.
+func (w *walker) trailFolder(dir string) {
+	if dir != "" && !slices.Contains(w.trailFolders, dir) {
+		w.trailFolders = append(w.trailFolders, dir)
+	}
+}
 
 // walkTop handles one path given by the user; false means the walk stopped.
 func (w *walker) walkTop(path string) bool {
@@ -666,7 +718,12 @@ func (w *walker) walkTop(path string) bool {
 	case err != nil:
 		w.unreadable(path, openProblem(err))
 	case fi.IsDir():
-		w.layouts = append(w.layouts, folderLayout(path))
+		lay := folderLayout(path)
+		if lay.Region != "" {
+			lay.Folder = trailFolderOf(path)
+			w.trailFolder(lay.Folder)
+		}
+		w.layouts = append(w.layouts, lay)
 		if c := w.dates[path]; c.missing != nil {
 			// As for an S3 prefix: the days outside the folder would be
 			// lost silently.
@@ -784,6 +841,9 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 	if err != nil {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return true
+	}
+	if parent := filepath.Dir(dir); filepath.Base(parent) == "CloudTrail" && accountIDPattern.MatchString(filepath.Base(filepath.Dir(parent))) {
+		w.trailFolder(parent) // a region folder
 	}
 	if reason := skippedFolder(filepath.Base(dir)); w.inSkipped == "" && depth > 0 && reason != "" {
 		// A digest or Insights folder holds a file per region and account

@@ -837,22 +837,32 @@ func TestFileSourceDateFolder(t *testing.T) {
 // logged, unless another source reads it.
 func TestRegionFolderGaps(t *testing.T) {
 	const trail = "AWSLogs/111122223333/CloudTrail/"
-	eu := Layout{Store: "s3://b/", Trail: trail, Region: "eu-west-1"}
+	pin := func(region string) Layout {
+		return Layout{Store: "s3://b/", Trail: trail, Region: region, Folder: "s3://b/" + trail}
+	}
+	found := func(regions ...string) Layout {
+		return Layout{Store: "s3://b/", Trail: trail, Folder: "s3://b/" + trail, Regions: regions}
+	}
+	eu := pin("eu-west-1")
 	for _, tc := range []struct {
 		name    string
 		layouts [][]Layout // per source
 		gaps    int
 	}{
-		{"one region folder", [][]Layout{{eu}}, 1},
-		{"the global region folder", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 0},
-		{"and the global one from another source", [][]Layout{{eu}, {{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 0},
-		{"and the trail folder above it", [][]Layout{{eu}, {{Store: "s3://b/", Trail: "AWSLogs/"}}}, 0},
-		{"and the global one of another account", [][]Layout{{eu}, {{Store: "s3://b/", Trail: "AWSLogs/444455556666/CloudTrail/", Region: "us-east-1"}}}, 1},
-		{"and the global one in another bucket", [][]Layout{{eu}, {{Store: "s3://c/", Trail: trail, Region: "us-east-1"}}}, 1},
-		{"and a local copy of the trail", [][]Layout{{eu}, {{Trail: "tmp/" + trail}}}, 1},
-		{"GovCloud", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-gov-east-1"}}, {{Store: "s3://b/", Trail: trail, Region: "us-gov-west-1"}}}, 0},
-		{"GovCloud without its global region", [][]Layout{{{Store: "s3://b/", Trail: trail, Region: "us-gov-east-1"}}, {{Store: "s3://b/", Trail: trail, Region: "us-east-1"}}}, 1},
-		{"no region named", [][]Layout{{{Store: "s3://b/", Trail: trail}}}, 0},
+		{"one region folder of two", [][]Layout{{eu, found("eu-west-1", "us-east-1")}}, 1},
+		{"the only region folder, not the global one", [][]Layout{{eu, found("eu-west-1")}}, 1},
+		{"the global region folder of two", [][]Layout{{pin("us-east-1"), found("us-east-1", "eu-west-1")}}, 1},
+		{"the global region folder, the only one", [][]Layout{{pin("us-east-1"), found("us-east-1")}}, 0},
+		{"both, from two sources", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {pin("us-east-1"), found("eu-west-1", "us-east-1")}}, 0},
+		{"and the trail folder above it", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/"}}}, 0},
+		{"and the global one of another account", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/444455556666/CloudTrail/", Region: "us-east-1"}}}, 1},
+		{"and the global one in another bucket", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://c/", Trail: trail, Region: "us-east-1"}}}, 1},
+		{"and a local copy of the trail", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Trail: "tmp/" + trail}}}, 1},
+		{"GovCloud", [][]Layout{{pin("us-gov-east-1"), pin("us-gov-west-1"), found("us-gov-east-1", "us-gov-west-1")}}, 0},
+		{"GovCloud without its global region", [][]Layout{{pin("us-gov-east-1"), found("us-gov-east-1", "us-east-1")}, {pin("us-east-1")}}, 1},
+		{"the CloudTrail folder", [][]Layout{{{Store: "s3://b/", Trail: trail}, found("eu-west-1", "us-east-1")}}, 0},
+		{"the CloudTrail folder of a trail in one region", [][]Layout{{{Store: "s3://b/", Trail: trail}, found("eu-west-1")}}, 1},
+		{"a folder that is no region's", [][]Layout{{{Store: "s3://b/", Trail: trail}, found("notes")}}, 0},
 	} {
 		var stats []Stats
 		for i, ls := range tc.layouts {
@@ -860,8 +870,8 @@ func TestRegionFolderGaps(t *testing.T) {
 		}
 		if gaps := RegionFolderGaps(stats); len(gaps) != tc.gaps {
 			t.Errorf("%s: %q, want %d gaps", tc.name, gaps, tc.gaps)
-		} else if len(gaps) == 1 && !strings.Contains(gaps[0], "src0: the region folder") {
-			t.Errorf("%s: %q", tc.name, gaps)
+		} else if len(gaps) == 1 && !strings.HasPrefix(gaps[0], "s3://") {
+			t.Errorf("%s: %q does not name the folder", tc.name, gaps)
 		}
 	}
 
@@ -877,8 +887,9 @@ func TestRegionFolderGaps(t *testing.T) {
 		{[]string{region("eu-west-1")}, 1},
 		{[]string{region("eu-west-1"), region("us-east-1")}, 0},
 		{[]string{region("eu-west-1"), dir}, 0},
-		{[]string{region("us-east-1")}, 0},
+		{[]string{region("us-east-1")}, 1},
 		{[]string{filepath.Join(region("eu-west-1"), "2024")}, 1},
+		{[]string{filepath.Join(dir, "AWSLogs")}, 0},
 	} {
 		_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
 		if err != nil {
@@ -918,7 +929,7 @@ func TestLayoutOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := layoutOf("s3://b/", prefix, l); got != want {
+		if got := layoutOf("s3://b/", prefix, l); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: %+v, want %+v", prefix, got, want)
 		}
 	}

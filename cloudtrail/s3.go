@@ -319,6 +319,18 @@ func (r *s3Run) optFns() func(*s3.Options) {
 
 func (r *s3Run) url(key string) string { return "s3://" + r.s.bucket + "/" + key }
 
+// trailFound notes an account's CloudTrail folder and its region folders
+// (prefixes ending in "/"), as RegionFolderGaps reads them.
+func (r *s3Run) trailFound(trail string, regionPrefixes []string) {
+	regions := make([]string, 0, len(regionPrefixes))
+	for _, rp := range regionPrefixes {
+		regions = append(regions, last(rp))
+	}
+	r.mu.Lock()
+	r.st.Layouts = append(r.st.Layouts, Layout{Store: "s3://" + r.s.bucket + "/", Trail: trail, Folder: r.url(trail), Regions: regions})
+	r.mu.Unlock()
+}
+
 func (r *s3Run) skip(item, reason string) {
 	r.mu.Lock()
 	r.skips = append(r.skips, Skip{Item: item, Reason: reason})
@@ -383,8 +395,10 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	if err != nil {
 		return &SourceError{Source: r.s.Name(), Err: err}
 	}
+	given := layoutOf("s3://"+r.s.bucket+"/", r.s.prefix, layout)
+	given.Folder = r.url(given.Trail)
 	r.mu.Lock()
-	r.st.Layouts = append(r.st.Layouts, layoutOf("s3://"+r.s.bucket+"/", r.s.prefix, layout))
+	r.st.Layouts = append(r.st.Layouts, given)
 	r.mu.Unlock()
 	if err := r.followBucketRegion(ctx); err != nil {
 		return err
@@ -592,6 +606,13 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 				mu.Lock()
 				found[l.region] = true
 				mu.Unlock()
+				// The region folders beside it, which the prefix leaves
+				// out (see RegionFolderGaps).
+				siblings, _, err := r.listDirs(gctx, trail)
+				if err != nil {
+					return err
+				}
+				r.trailFound(trail, siblings)
 			} else {
 				dirs, objs, err := r.listDirs(gctx, trail)
 				if err != nil {
@@ -604,6 +625,7 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 					return &SourceError{Source: r.s.Name(), Err: fmt.Errorf("%s holds no region folder: check the organisation and account ids in the prefix", r.url(trail))}
 				}
 				rps = dirs
+				r.trailFound(trail, dirs)
 			}
 			mu.Lock()
 			defer mu.Unlock()

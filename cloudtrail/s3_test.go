@@ -474,9 +474,10 @@ func TestS3Source(t *testing.T) {
 			listing int
 		}{
 			// A region named in the prefix is listed once to check that it
-			// exists, then its day folders.
-			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/", func(f s3Folder) bool { return f.account == s3Account2 && f.region == "eu-west-1" }, 1 + 3},
-			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/2026/03/11", func(f s3Folder) bool { return false }, 1 + 1},
+			// exists, its CloudTrail folder once for the regions beside
+			// it, then its day folders.
+			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/", func(f s3Folder) bool { return f.account == s3Account2 && f.region == "eu-west-1" }, 2 + 3},
+			{"AWSLogs/" + s3Org + "/" + s3Account2 + "/CloudTrail/eu-west-1/2026/03/11", func(f s3Folder) bool { return false }, 2 + 1},
 			{"AWSLogs/" + s3Org, func(f s3Folder) bool { return f.org != "" }, 1 + 2*2 + 3*3},
 			{"AWSLogs/" + s3Account1 + "/", func(f s3Folder) bool { return f.account == s3Account1 }, 2 + 2*3},
 		} {

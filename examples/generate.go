@@ -263,6 +263,13 @@ func main() {
 	digest := map[string]any{"awsAccountId": prod, "digestStartTime": "2026-11-16T00:00:00Z", "digestEndTime": "2026-11-16T01:00:00Z", "digestS3Bucket": "acme-trail", "digestPublicKeyFingerprint": "0123456789abcdef", "logFiles": []any{}}
 	b, _ := json.MarshalIndent(digest, "", "  ")
 	writeRaw(filepath.Join(ct, "AWSLogs", org, prod, "CloudTrail-Digest", "us-east-1", "2026", "11", "16", prod+"_CloudTrail-Digest_us-east-1_acme-trail_us-east-1_20261116T010000Z.json.gz"), gz(b))
+	// The staging trail is multi-region: global service events (IAM) are
+	// logged in us-east-1, where calls to STS's global endpoint would be.
+	var stagingGlobal []rec
+	for d := 0; d < 7; d++ {
+		stagingGlobal = append(stagingGlobal, noise(at(d, 10, 30), staging, "iam.amazonaws.com", "ListRoles"))
+	}
+	writeTrail(ct, filepath.Join("AWSLogs", staging, "CloudTrail", "us-east-1"), staging, "us-east-1", stagingGlobal)
 
 	sort.Slice(sessions, func(i, j int) bool { return sessions[i].StartedAt < sessions[j].StartedAt })
 	var buf bytes.Buffer

@@ -98,6 +98,14 @@ func awsScenario(t *testing.T) (objs map[string][]byte, records []cloudtrailtest
 			objs[cloudtrailtest.DigestKey(f.org, f.account, f.region, digestAt)] = cloudtrailtest.DigestFile(f.account, digestAt)
 		}
 	}
+	// The organisation trail is multi-region: 444455556666 has a us-east-1
+	// folder, of global service events.
+	for day := range 6 {
+		delivered := day0.AddDate(0, 0, day).Add(10*time.Hour + 7*time.Minute)
+		rec := cloudtrailtest.Noise(delivered.Add(-time.Minute), "444455556666", "us-east-1")
+		records = append(records, rec)
+		objs[cloudtrailtest.Key("o-abcdefghij", "444455556666", "us-east-1", delivered, fmt.Sprintf("g%d", day))] = cloudtrailtest.LogFile(t, rec)
+	}
 	return objs, records, start, end
 }
 
