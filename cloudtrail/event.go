@@ -240,6 +240,9 @@ type Layout struct {
 	// Regions are the region folders found in the CloudTrail folder
 	// Trail (nil: not listed).
 	Regions []string
+	// Keeps, when set, tells the accounts whose folders below Trail the
+	// source reads (an account filter); nil: every account's.
+	Keeps func(account string) bool
 }
 
 // layoutOf is the Layout of a prefix or folder path that parses as l.
@@ -264,6 +267,15 @@ func layoutOf(store, path string, l s3Layout) Layout {
 	return Layout{Store: store, Trail: t}
 }
 
+// trailAccount is the account of a CloudTrail folder's path.
+func trailAccount(trail string) string {
+	segs := strings.Split(strings.TrimSuffix(trail, "/"), "/")
+	if len(segs) < 2 {
+		return ""
+	}
+	return segs[len(segs)-2]
+}
+
 // RegionFolderGaps tells which region folders of the CloudTrail folders
 // that the sources read or found no source reads. A path or prefix that
 // names one region folder reads that region only: a session opened
@@ -282,7 +294,8 @@ func RegionFolderGaps(stats []Stats) []string {
 	}
 	read := func(store, trail, region string) bool {
 		return slices.ContainsFunc(all, func(o Layout) bool {
-			return o.Regions == nil && o.Store == store && (o.Region == "" && strings.HasPrefix(trail, o.Trail) || o.Region == region && o.Trail == trail)
+			return o.Regions == nil && o.Store == store && (o.Region == "" && strings.HasPrefix(trail, o.Trail) || o.Region == region && o.Trail == trail) &&
+				(o.Keeps == nil || o.Keeps(trailAccount(trail)))
 		})
 	}
 	type folder struct {

@@ -855,6 +855,8 @@ func TestRegionFolderGaps(t *testing.T) {
 		{"the global region folder, the only one", [][]Layout{{pin("us-east-1"), found("us-east-1")}}, 0},
 		{"both, from two sources", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {pin("us-east-1"), found("eu-west-1", "us-east-1")}}, 0},
 		{"and the trail folder above it", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/"}}}, 0},
+		{"and the trail folder above it, for another account", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/", Keeps: func(a string) bool { return a == "444455556666" }}}}, 1},
+		{"and the trail folder above it, for this account", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/", Keeps: func(a string) bool { return a == "111122223333" }}}}, 0},
 		{"and the global one of another account", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://b/", Trail: "AWSLogs/444455556666/CloudTrail/", Region: "us-east-1"}}}, 1},
 		{"and the global one in another bucket", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Store: "s3://c/", Trail: trail, Region: "us-east-1"}}}, 1},
 		{"and a local copy of the trail", [][]Layout{{eu, found("eu-west-1", "us-east-1")}, {{Trail: "tmp/" + trail}}}, 1},

@@ -397,6 +397,9 @@ func (r *s3Run) read(ctx context.Context, emit func(Event)) error {
 	}
 	given := layoutOf("s3://"+r.s.bucket+"/", r.s.prefix, layout)
 	given.Folder = r.url(given.Trail)
+	if r.accounts.active() {
+		given.Keeps = r.accounts.keep
+	}
 	r.mu.Lock()
 	r.st.Layouts = append(r.st.Layouts, given)
 	r.mu.Unlock()
