@@ -6,11 +6,12 @@ package cloudtrail
 import (
 	"context"
 	"fmt"
-	"github.com/sentinel-check/sentinel-check/internal/awsregion"
-	"github.com/sentinel-check/sentinel-check/internal/english"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsregion"
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // The event names that open a role session.
@@ -128,8 +129,9 @@ type Stats struct {
 	AccountsKnown bool     `json:"-"`
 	Warnings      []string `json:"warnings,omitempty"`
 	// Layouts are the folders of CloudTrail's layout that the source's
-	// paths or prefix name, for the caller to tell whether the region
-	// folder of STS's global endpoint is read (RegionFolderGaps).
+	// paths or prefix name, and the accounts' CloudTrail folders it found
+	// with their region folders, for the caller to tell the region folders
+	// no source reads (RegionFolderGaps).
 	Layouts      []Layout `json:"-"`
 	BytesScanned int64    `json:"bytes_scanned,omitempty"` // Athena
 	QueryID      string   `json:"query_id,omitempty"`      // Athena
