@@ -221,6 +221,7 @@ type record struct {
 	EventName          string    `json:"eventName"`
 	AWSRegion          string    `json:"awsRegion"`
 	EventID            string    `json:"eventID"`
+	SharedEventID      string    `json:"sharedEventID"`
 	RecipientAccountID string    `json:"recipientAccountId"`
 	ErrorCode          string    `json:"errorCode"`
 	ErrorMessage       string    `json:"errorMessage"`
@@ -253,6 +254,7 @@ type record struct {
 func (r *record) event() cloudtrail.Event {
 	ev := cloudtrail.Event{
 		EventID:            r.EventID,
+		SharedEventID:      r.SharedEventID,
 		EventName:          r.EventName,
 		EventTime:          r.EventTime.UTC(),
 		AWSRegion:          r.AWSRegion,
@@ -566,6 +568,8 @@ func simdRecord(obj *simdjson.Object, r *record) error {
 			return str(t, v, &r.AWSRegion)
 		case "eventID":
 			return str(t, v, &r.EventID)
+		case "sharedEventID":
+			return str(t, v, &r.SharedEventID)
 		case "recipientAccountId":
 			return str(t, v, &r.RecipientAccountID)
 		case "errorCode":

@@ -52,7 +52,7 @@
 //
 // BenchmarkRecord decodes one assume-role record into the fields
 // sentinel-check reads: eventTime, eventSource, eventName, awsRegion,
-// eventID, recipientAccountId, errorCode, errorMessage, sourceIPAddress,
+// eventID, sharedEventID, recipientAccountId, errorCode, errorMessage, sourceIPAddress,
 // userAgent, requestParameters.roleArn, roleSessionName and sourceIdentity,
 // responseElements.credentials.accessKeyId and assumedRoleUser.arn,
 // userIdentity.type, arn and principalId, and
