@@ -147,7 +147,7 @@ func (l *loader) fix(r hcl.Range) hcl.Range {
 // pos renders a range's start as file:line:col.
 func (l *loader) pos(r hcl.Range) string {
 	r = l.fix(r)
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, CodePointColumn(l.p.Sources[r.Filename], r.Start))
 }
 
 // fixRanges maps every range decoded so far back to the sources.
@@ -900,8 +900,10 @@ func (l *loader) cloudTrail(b *hcl.Block) {
 	var kind string // of a source without errors
 	switch {
 	case strings.TrimSpace(c.Source) == "":
-	case strings.HasPrefix(c.Source, "s3://"), strings.HasPrefix(c.Source, "lookup:"):
+	case strings.HasPrefix(c.Source, "s3://"):
 		kind = "aws"
+	case strings.HasPrefix(c.Source, "lookup:"):
+		kind = "lookup"
 	case strings.HasPrefix(c.Source, "athena://"):
 		kind = "athena"
 	case !strings.Contains(c.Source, "://"):
@@ -909,12 +911,15 @@ func (l *loader) cloudTrail(b *hcl.Block) {
 	}
 	for _, name := range []string{"regions", "accounts", "output_location"} {
 		a := content.Attributes[name]
-		if a == nil || kind == "" || kind == "athena" || name != "output_location" && kind != "local" {
+		if a == nil || kind == "" || kind == "athena" || name == "regions" && kind != "local" || name == "accounts" && kind != "local" && kind != "lookup" {
 			continue
 		}
 		why, fix := "a folder or file is read whole", "Remove it, or read the trail from s3:// or athena://."
-		if name == "output_location" {
+		switch {
+		case name == "output_location":
 			why, fix = "only an athena:// source writes query results", "Remove it."
+		case kind == "lookup":
+			why, fix = "LookupEvents returns the events of the credentials' account only", "Remove it, or read an organisation trail from s3:// or athena://."
 		}
 		l.warnf(a.NameRange, name+" has no effect",
 			"The source %q does not read %s: %s, so this setting changes nothing. %s", c.Source, name, why, fix)

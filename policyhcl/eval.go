@@ -242,7 +242,6 @@ func (p *Policy) ProfileAccountIDs(keep func(name string) bool) []string {
 	return out
 }
 
-// SessionTable returns the session_table block with the given label, or nil.
 // MatchMode is how session records are matched to sessions: the match of
 // the session_table blocks, which must agree (a session whose rule names
 // no table is matched against every table's records together), or auto.
@@ -253,6 +252,7 @@ func (p *Policy) MatchMode() string {
 	return MatchAuto
 }
 
+// SessionTable returns the session_table block with the given label, or nil.
 func (p *Policy) SessionTable(name string) *SessionTable {
 	if p == nil {
 		return nil

@@ -236,6 +236,12 @@ cloudtrail {
   source  = "lookup:"
   regions = ["eu-west-1"]
 }`, nil},
+		{"accounts on LookupEvents", `cloudtrail {
+  source   = "lookup:"
+  accounts = ["111122223333"]
+}`, []wantDiag{warnAt(3, 3, "accounts has no effect", "credentials' account only")}},
+		{"a position in a message, in code points", "/* \U0001F469\u200d\U0001F4BB */ profile \"a\" { role_arns = [\"arn:aws:iam::111122223333:role/A\"] }\nprofile \"a\" { role_arns = [\"arn:aws:iam::111122223333:role/B\"] }",
+			[]wantDiag{errAt(2, 9, "Duplicate profile name", "already declared at p.hcl:1:11")}},
 		{"duplicate profile names", `profile "p" { role_arns = ["arn:aws:iam::111122223333:role/A"] }
 profile "p" { role_arns = ["arn:aws:iam::111122223333:role/B"] }`,
 			[]wantDiag{errAt(2, 9, "Duplicate profile name", "already declared at p.hcl:1:1")}},

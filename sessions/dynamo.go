@@ -300,7 +300,7 @@ func (l *dynamoLoad) add(items []map[string]types.AttributeValue) {
 				l.earlier = map[string]bool{}
 			}
 			l.earlier[d.r.ID] = true
-			l.st.addSkip(l.s.Name()+" "+d.item, fmt.Sprintf("id %q was read from another store of the table before; %s", clip(d.r.ID), usedAt(kept, l.s.Name())))
+			l.st.addSkip(l.s.Name()+" "+d.item, fmt.Sprintf("id %q was read from another store before; %s", clip(d.r.ID), usedAt(kept, l.s.Name())))
 		}
 	}
 }

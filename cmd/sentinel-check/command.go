@@ -841,8 +841,9 @@ func (c Command) writeOutputs(res *report.Result, outs []output) int {
 // writeRendered writes each output as render makes it: to stdout, to a
 // descriptor, or to a file replaced whole. Every output is made before any
 // is written, and every file written beside its path before any replaces
-// it, so that an output that cannot be made or written leaves the earlier
-// reports as they were.
+// it, so that an output that cannot be made or written leaves the reports
+// in files as they were (a rename that fails after others were done is
+// still an error, exit 3).
 func (c Command) writeRendered(outs []output, render func(o output, w io.Writer) error) int {
 	bufs := make([][]byte, len(outs))
 	for i, o := range outs {
@@ -853,27 +854,13 @@ func (c Command) writeRendered(outs []output, render func(o output, w io.Writer)
 		}
 		bufs[i] = buf.Bytes()
 	}
-	var files []*stagedFile
-	defer func() {
-		for i := len(files) - 1; i >= 0; i-- { // the last staged first: an earlier one may have made its folder
-			files[i].abort()
-		}
-	}()
-	direct := make([]bool, len(outs)) // written as it is: stdout, a descriptor, a device or FIFO
+	// Stdout, descriptors, devices and FIFOs first: written as they are,
+	// they cannot be taken back, and a run killed while it writes them
+	// (a closed pipe, Ctrl-C at a FIFO without reader) leaves no file made.
+	direct := make([]bool, len(outs))
 	for i, o := range outs {
-		if _, fd := descriptorOf(o.file); o.file == "" || fd || isDeviceOrFIFO(o.file) {
-			direct[i] = true
-			continue
-		}
-		f, err := stageFile(o.file, bufs[i], 0o644)
-		if err != nil {
-			c.errorf("writing %s: %v", o.file, err)
-			return ExitSource
-		}
-		files = append(files, f)
-	}
-	for i, o := range outs {
-		if !direct[i] {
+		_, fd := descriptorOf(o.file)
+		if direct[i] = o.file == "" || fd || isDeviceOrFIFO(o.file); !direct[i] {
 			continue
 		}
 		var err error
@@ -892,6 +879,23 @@ func (c Command) writeRendered(outs []output, render func(o output, w io.Writer)
 			}
 			return ExitSource
 		}
+	}
+	var files []*stagedFile
+	defer func() {
+		for i := len(files) - 1; i >= 0; i-- { // the last staged first: an earlier one may have made its folder
+			files[i].abort()
+		}
+	}()
+	for i, o := range outs {
+		if direct[i] {
+			continue
+		}
+		f, err := stageFile(o.file, bufs[i], 0o644)
+		if err != nil {
+			c.errorf("writing %s: %v", o.file, err)
+			return ExitSource
+		}
+		files = append(files, f)
 	}
 	for len(files) > 0 {
 		f := files[0]

@@ -537,7 +537,7 @@ func enabledSelectors(pol *policyhcl.Policy) []classify.Selector {
 // settings reads a check's block: enabled, severity in force, min_compliance.
 func settings(pol *policyhcl.Policy, m checks.Meta) (bool, checks.Severity, float64) {
 	enabled, sev, minc := true, m.DefaultSeverity, 100.0
-	if cc := pol.CheckConfig(m.ID, m.Name); cc != nil {
+	if cc := pol.CheckConfig(m.ID, m.Name); cc != nil && !m.Fixed { // a fixed check's block is warned about and changes nothing
 		if cc.Enabled != nil {
 			enabled = *cc.Enabled
 		}

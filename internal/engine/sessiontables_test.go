@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/sessions"
@@ -193,13 +194,20 @@ func TestRuleMetasDisabled(t *testing.T) {
 	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
 profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
 check "approval-bypass" { enabled = false }
-`)}, policyhcl.Options{})
+check "policy-error" {
+  enabled  = false
+  severity = "note"
+}
+`)}, checks.PolicyOptions())
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	for _, m := range RuleMetas(pol) {
 		if m.Disabled != (m.ID == "SC1005") {
 			t.Errorf("%s: Disabled = %v", m.ID, m.Disabled)
+		}
+		if m.ID == "SC0001" && m.DefaultSeverity != checks.SeverityError {
+			t.Errorf("SC0001's severity is %s: its block (warned about) must change nothing", m.DefaultSeverity)
 		}
 	}
 }
