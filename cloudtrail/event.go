@@ -321,7 +321,9 @@ func RegionFolderGaps(stats []Stats) []string {
 			f.name = l.Folder
 		}
 		for _, r := range append(slices.Clone(l.Regions), l.Region) {
-			if r != "" && !slices.Contains(f.regions, r) {
+			// Only folders named as regions (a sync tool's .stfolder is
+			// none), including one launched after this build.
+			if regionRE.MatchString(r) && !slices.Contains(f.regions, r) {
 				f.regions = append(f.regions, r)
 			}
 		}

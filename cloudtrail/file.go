@@ -7,6 +7,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -446,7 +447,7 @@ type walker struct {
 	dates        map[string]dateCheck // the folders given that end in a date folder
 	warnings     []string             // coverage gaps (SC2002)
 	layouts      []Layout             // of the folders given
-	trailFolders []string             // the accounts' CloudTrail folders whose region folders it entered
+	trailFolders map[string]bool      // the accounts' CloudTrail folders whose region folders it entered (real paths)
 	early, late  int64                // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64                // files named as log files, outside digest and Insights folders, read or not
 	unreadables  int64                // entries that could not be read (each is an error of its own)
@@ -468,7 +469,7 @@ type walker struct {
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
+	return &walker{send: send, trailFolders: map[string]bool{}, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -644,13 +645,10 @@ func dateFolderChecks(paths []string, q Query) map[string]dateCheck {
 	return out
 }
 
-// folderLayout is the Layout of a folder given: as written, or for a
-// folder outside CloudTrail's layout, where its links lead (a link to the
-// trail covers what the trail holds).
-func folderLayout(path string) Layout {
-	if l, abs, ok := localLayout(path); ok {
-		return layoutOf("", abs, l)
-	}
+// realPath is path absolute, its links resolved (as written when they
+// cannot be), with forward slashes: local folders are compared by where
+// they are, however they were named (/tmp is /private/tmp on macOS).
+func realPath(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
@@ -658,39 +656,44 @@ func folderLayout(path string) Layout {
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
 	}
-	return layoutOf("", filepath.ToSlash(abs), s3Layout{})
+	return filepath.ToSlash(abs)
 }
 
-// trailFolderOf returns the account's CloudTrail folder that path is in
-// or is (…/<account>/CloudTrail), or "".
-func trailFolderOf(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return ""
-	}
-	segs := strings.Split(filepath.ToSlash(abs), "/")
+// splitTrail splits a real path at an account's CloudTrail folder
+// (…/<account>/CloudTrail): that folder, and the region folder the path
+// goes on to ("" when none); trail is "" for a path outside one.
+func splitTrail(real string) (trail, region string) {
+	segs := strings.Split(real, "/")
 	for i := len(segs) - 1; i >= 1; i-- {
 		if segs[i] == "CloudTrail" && accountIDPattern.MatchString(segs[i-1]) {
-			return filepath.FromSlash(strings.Join(segs[:i+1], "/"))
+			if i+1 < len(segs) {
+				region = segs[i+1]
+			}
+			return strings.Join(segs[:i+1], "/"), region
 		}
 	}
-	return ""
+	return "", ""
 }
 
-// trailLayouts lists the region folders of the CloudTrail folders found:
-// what RegionFolderGaps needs to tell the regions not read.
-func trailLayouts(folders []string) []Layout {
+// folderLayout is the Layout of a folder given, by its real path: the
+// CloudTrail folder and region folder it names, or the folder itself.
+func folderLayout(path string) Layout {
+	real := realPath(path)
+	if trail, region := splitTrail(real); trail != "" {
+		return Layout{Trail: trail + "/", Region: region, Folder: trail}
+	}
+	return Layout{Trail: strings.TrimSuffix(real, "/") + "/"}
+}
+
+// trailLayouts lists the region folders of the CloudTrail folders found
+// (real paths): what RegionFolderGaps needs to tell the regions not read.
+func trailLayouts(folders map[string]bool) []Layout {
 	var out []Layout
-	for _, dir := range folders {
-		l, abs, ok := localLayout(dir)
-		if !ok || !l.trail || l.account == "" {
-			continue
-		}
-		lay := layoutOf("", abs, l)
-		lay.Region, lay.Folder, lay.Regions = "", dir, []string{}
-		entries, _ := os.ReadDir(dir)
+	for _, dir := range slices.Sorted(maps.Keys(folders)) {
+		lay := Layout{Trail: dir + "/", Folder: dir, Regions: []string{}}
+		entries, _ := os.ReadDir(filepath.FromSlash(dir))
 		for _, e := range entries {
-			if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && fi.IsDir() {
+			if fi, err := os.Stat(filepath.Join(filepath.FromSlash(dir), e.Name())); err == nil && fi.IsDir() {
 				lay.Regions = append(lay.Regions, e.Name())
 			}
 		}
@@ -704,9 +707,9 @@ var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json
 
 // trailFolder notes an account's CloudTrail folder whose region folders
 // the walk reads.
-func (w *walker) trailFolder(dir string) {
-	if dir != "" && !slices.Contains(w.trailFolders, dir) {
-		w.trailFolders = append(w.trailFolders, dir)
+func (w *walker) trailFolder(real string) {
+	if real != "" {
+		w.trailFolders[real] = true
 	}
 }
 
@@ -720,7 +723,6 @@ func (w *walker) walkTop(path string) bool {
 	case fi.IsDir():
 		lay := folderLayout(path)
 		if lay.Region != "" {
-			lay.Folder = trailFolderOf(path)
 			w.trailFolder(lay.Folder)
 		}
 		w.layouts = append(w.layouts, lay)
@@ -842,8 +844,12 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return true
 	}
-	if parent := filepath.Dir(dir); filepath.Base(parent) == "CloudTrail" && accountIDPattern.MatchString(filepath.Base(filepath.Dir(parent))) {
-		w.trailFolder(parent) // a region folder
+	if regionRE.MatchString(filepath.Base(dir)) {
+		// A region folder of an account's CloudTrail folder, by where it
+		// is (a relative path or a link names it otherwise).
+		if trail, region := splitTrail(realPath(dir)); trail != "" && region == filepath.Base(dir) {
+			w.trailFolder(trail)
+		}
 	}
 	if reason := skippedFolder(filepath.Base(dir)); w.inSkipped == "" && depth > 0 && reason != "" {
 		// A digest or Insights folder holds a file per region and account

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -745,6 +746,11 @@ func TestDanglingLinkToFolder(t *testing.T) {
 	if st.Files != 1 || st.Unreadable != 2 || st.FilesSkipped != 2 {
 		t.Errorf("stats %+v: want 1 file read, the us-east-1 and logs.example.com links unreadable, the digest and the link in its folder skipped", st)
 	}
+	for _, link := range []string{filepath.Join(trail, "us-east-1"), filepath.Join(dir, "logs.example.com")} {
+		if !slices.ContainsFunc(st.Skipped, func(s Skip) bool { return s.Item == link && strings.Contains(s.Reason, "no such file") }) {
+			t.Errorf("%s is not said to be unreadable: %+v", link, st.Skipped)
+		}
+	}
 }
 
 // A folder of CloudTrail's date layout holds one day, month or year: as
@@ -899,6 +905,46 @@ func TestRegionFolderGaps(t *testing.T) {
 		}
 		if gaps := RegionFolderGaps([]Stats{st}); len(gaps) != tc.gaps {
 			t.Errorf("%q: gaps %q, want %d", tc.paths, gaps, tc.gaps)
+		}
+	}
+
+	// Folders are judged by where they are, however they are named: through
+	// links, relative paths, and in a copy of the AWSLogs folder's content.
+	if err := os.Mkdir(filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", ".stfolder"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	links := t.TempDir()
+	for name, target := range map[string]string{"use1": region("us-east-1"), "ct": filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail"), "top": dir} {
+		if err := os.Symlink(target, filepath.Join(links, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	single := t.TempDir() // a copy of AWSLogs/'s content, of a trail in one region
+	writeFile(t, single, "222233334444/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "s1")))
+	for _, tc := range []struct {
+		cwd   string
+		paths []string
+		want  string // the gap said, "" for none
+	}{
+		{"", []string{filepath.Join(links, "use1")}, "the region folder eu-west-1 is not read"},
+		{"", []string{filepath.Join(links, "ct", "us-east-1")}, "the region folder eu-west-1 is not read"},
+		{"", []string{filepath.Join(links, "top")}, ""},
+		{"", []string{filepath.Join(links, "top", "AWSLogs", "111122223333")}, ""},
+		{"", []string{region("eu-west-1"), region("us-east-1")}, ""}, // .stfolder is no region
+		{"", []string{filepath.Join(single, "222233334444")}, "has no us-east-1 folder"},
+		{filepath.Join(single, "222233334444", "CloudTrail"), []string{"."}, "has no us-east-1 folder"},
+		{filepath.Join(single, "222233334444"), []string{"CloudTrail"}, "has no us-east-1 folder"},
+	} {
+		if tc.cwd != "" {
+			t.Chdir(tc.cwd)
+		}
+		_, st, err := readAll(t, NewFileSource(tc.paths, FileOptions{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gaps := RegionFolderGaps([]Stats{st})
+		if tc.want == "" && len(gaps) > 0 || tc.want != "" && (len(gaps) != 1 || !strings.Contains(gaps[0], tc.want) || strings.HasPrefix(gaps[0], " ")) {
+			t.Errorf("%s %q: gaps %q, want %q", tc.cwd, tc.paths, gaps, tc.want)
 		}
 	}
 }

@@ -378,6 +378,10 @@ func TestS3Source(t *testing.T) {
 		if got := rec.fetched(); !slices.Equal(got, want) || st.Files != int64(len(want)) {
 			t.Errorf("objects read:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+		// The prefix covers only the accounts the filter keeps.
+		if len(st.Layouts) == 0 || st.Layouts[0].Keeps == nil || st.Layouts[0].Keeps(s3Account1) || !st.Layouts[0].Keeps(s3Account2) {
+			t.Errorf("the prefix's layout does not carry the account filter: %+v", st.Layouts)
+		}
 		for _, p := range rec.listed() {
 			if strings.Contains(p, s3Account1) || strings.Contains(p, "eu-west-1") {
 				t.Errorf("listed %s, which the filters exclude", p)
@@ -524,6 +528,17 @@ func TestS3Source(t *testing.T) {
 			}
 			if got := len(rec.listed()); got != tc.listing {
 				t.Errorf("%s: %d listings %v, want %d", tc.prefix, got, rec.listed(), tc.listing)
+			}
+			// A prefix that names a region tells the region folders beside
+			// it, as RegionFolderGaps reads them.
+			if strings.Contains(tc.prefix, "/eu-west-1") {
+				found := false
+				for _, l := range st.Layouts {
+					found = found || l.Regions != nil && slices.Contains(l.Regions, "eu-west-1") && strings.HasSuffix(l.Trail, s3Account2+"/CloudTrail/")
+				}
+				if !found {
+					t.Errorf("%s: the region folders beside it are not told: %+v", tc.prefix, st.Layouts)
+				}
 			}
 		}
 	})
