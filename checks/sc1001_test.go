@@ -79,3 +79,18 @@ func TestPolicyOptions(t *testing.T) {
 		t.Errorf("%+v", o)
 	}
 }
+
+// SC2001 tells the number of a role's sessions, not of the ids it keeps.
+func TestUnmappedRoleEventCount(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	set := &classify.EventSet{Count: 1500, First: t0, Last: t0, IDs: []string{"e1", "e2"}}
+	a := &classify.Analysis{Policy: pol, Unmapped: map[string]*classify.EventSet{"arn:aws:iam::111122223333:role/Other": set}}
+	got := unmappedRole{}.Run(&Context{Analysis: a})
+	if len(got) != 1 || got[0].EventCount != 1500 || len(got[0].Events) != 2 {
+		t.Errorf("findings %+v, want one with EventCount 1500", got)
+	}
+}
