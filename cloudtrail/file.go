@@ -286,6 +286,9 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 	st.Skipped = append(st.Skipped, w.skips...)
 	st.Warnings = append(st.Warnings, w.warnings...)
 	st.Layouts = append(w.layouts, trailLayouts(w.trailFolders)...)
+	for _, k := range slices.Sorted(maps.Keys(w.readRegions)) {
+		st.Layouts = append(st.Layouts, w.readRegions[k])
+	}
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
 	// A folder whose files all turned out not to be CloudTrail documents
 	// is no evidence, like an empty one. Only the paths walked whole
@@ -448,6 +451,7 @@ type walker struct {
 	warnings     []string             // coverage gaps (SC2002)
 	layouts      []Layout             // of the folders given
 	trailFolders map[string]bool      // the accounts' CloudTrail folders whose region folders it entered (real paths)
+	readRegions  map[string]Layout    // the region folders it entered, by where they are
 	early, late  int64                // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64                // files named as log files, outside digest and Insights folders, read or not
 	unreadables  int64                // entries that could not be read (each is an error of its own)
@@ -469,7 +473,7 @@ type walker struct {
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, trailFolders: map[string]bool{}, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
+	return &walker{send: send, trailFolders: map[string]bool{}, readRegions: map[string]Layout{}, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -667,7 +671,9 @@ func splitTrail(real string) (trail, region string) {
 	for i := len(segs) - 1; i >= 1; i-- {
 		if segs[i] == "CloudTrail" && accountIDPattern.MatchString(segs[i-1]) {
 			if i+1 < len(segs) {
-				region = segs[i+1]
+				if region = segs[i+1]; !regionRE.MatchString(region) {
+					return "", "" // a folder of another kind there: not the layout
+				}
 			}
 			return strings.Join(segs[:i+1], "/"), region
 		}
@@ -710,6 +716,21 @@ var errNoLogFiles = errors.New("the folder holds no CloudTrail log files (*.json
 func (w *walker) trailFolder(real string) {
 	if real != "" {
 		w.trailFolders[real] = true
+	}
+}
+
+// regionRead notes a folder the walk enters that is, or is in, a region
+// folder of an account's CloudTrail folder, by where it is (a link or a
+// relative path names it otherwise): that region is read.
+func (w *walker) regionRead(dir string, viaLink bool) {
+	if trail, region := splitTrail(realPath(dir)); trail != "" && region != "" {
+		// A link in a CloudTrail folder to another copy's region folder
+		// is read as that folder's region: the other copy's folders
+		// beside it are not judged.
+		if !viaLink || filepath.Base(filepath.Dir(dir)) != "CloudTrail" {
+			w.trailFolder(trail)
+		}
+		w.readRegions[trail+"/"+region] = Layout{Trail: trail + "/", Region: region, Folder: trail}
 	}
 }
 
@@ -844,13 +865,6 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 		w.unreadable(dir, fmt.Errorf("cannot list the folder: %w", err))
 		return true
 	}
-	if regionRE.MatchString(filepath.Base(dir)) {
-		// A region folder of an account's CloudTrail folder, by where it
-		// is (a relative path or a link names it otherwise).
-		if trail, region := splitTrail(realPath(dir)); trail != "" && region == filepath.Base(dir) {
-			w.trailFolder(trail)
-		}
-	}
 	if reason := skippedFolder(filepath.Base(dir)); w.inSkipped == "" && depth > 0 && reason != "" {
 		// A digest or Insights folder holds a file per region and account
 		// every hour or so: it is one Skipped entry with the number of its
@@ -892,6 +906,9 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 			}
 		}
 		if info.IsDir() {
+			if link := e.Type()&fs.ModeSymlink != 0; link || regionRE.MatchString(e.Name()) {
+				w.regionRead(path, link)
+			}
 			w.walkDir(path, info, depth+1)
 			continue
 		}

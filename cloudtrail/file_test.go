@@ -919,6 +919,22 @@ func TestRegionFolderGaps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Links inside the folders given: to the logs, to one region folder
+	// (whatever its name), from a copy to another copy's region folder.
+	for name, target := range map[string]string{"agg/AWSLogs": filepath.Join(dir, "AWSLogs"), "sel/x": region("eu-west-1"),
+		"copy/AWSLogs/111122223333/CloudTrail/us-east-1": region("us-east-1")} {
+		if err := os.MkdirAll(filepath.Join(links, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(links, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, links, "copy/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "c1")))
+	// A copy kept under a folder that looks like a CloudTrail folder.
+	nested := filepath.Join(t.TempDir(), "999988887777", "CloudTrail", "audit")
+	writeFile(t, nested, "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "n1")))
+	writeFile(t, nested, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/b.json", recordsDoc(t, set(assumeRole(), "eventID", "n2")))
 	single := t.TempDir() // a copy of AWSLogs/'s content, of a trail in one region
 	writeFile(t, single, "222233334444/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "s1")))
 	for _, tc := range []struct {
@@ -931,6 +947,10 @@ func TestRegionFolderGaps(t *testing.T) {
 		{"", []string{filepath.Join(links, "top")}, ""},
 		{"", []string{filepath.Join(links, "top", "AWSLogs", "111122223333")}, ""},
 		{"", []string{region("eu-west-1"), region("us-east-1")}, ""}, // .stfolder is no region
+		{"", []string{filepath.Join(links, "agg")}, ""},
+		{"", []string{filepath.Join(links, "sel")}, "the region folder us-east-1 is not read"},
+		{"", []string{filepath.Join(links, "copy", "AWSLogs", "111122223333", "CloudTrail")}, ""},
+		{"", []string{nested}, ""},
 		{"", []string{filepath.Join(single, "222233334444")}, "has no us-east-1 folder"},
 		{filepath.Join(single, "222233334444", "CloudTrail"), []string{"."}, "has no us-east-1 folder"},
 		{filepath.Join(single, "222233334444"), []string{"CloudTrail"}, "has no us-east-1 folder"},
