@@ -6,6 +6,7 @@ package cloudtrail
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -269,6 +270,13 @@ func layoutOf(store, path string, l s3Layout) Layout {
 	return Layout{Store: store, Trail: t}
 }
 
+// regionNameRE is the form of a region's name (eu-west-1, us-isob-east-1,
+// eusc-de-east-1), a region launched after this build included.
+var regionNameRE = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]{1,2}$`)
+
+// isRegionName tells whether a folder's name is a region's.
+func isRegionName(name string) bool { return awsregion.Known(name) || regionNameRE.MatchString(name) }
+
 // trailAccount is the account of a CloudTrail folder's path.
 func trailAccount(trail string) string {
 	segs := strings.Split(strings.TrimSuffix(trail, "/"), "/")
@@ -323,7 +331,7 @@ func RegionFolderGaps(stats []Stats) []string {
 		for _, r := range append(slices.Clone(l.Regions), l.Region) {
 			// Only folders named as regions (a sync tool's .stfolder is
 			// none), including one launched after this build.
-			if regionRE.MatchString(r) && !slices.Contains(f.regions, r) {
+			if isRegionName(r) && !slices.Contains(f.regions, r) {
 				f.regions = append(f.regions, r)
 			}
 		}

@@ -671,7 +671,7 @@ func splitTrail(real string) (trail, region string) {
 	for i := len(segs) - 1; i >= 1; i-- {
 		if segs[i] == "CloudTrail" && accountIDPattern.MatchString(segs[i-1]) {
 			if i+1 < len(segs) {
-				if region = segs[i+1]; !regionRE.MatchString(region) {
+				if region = segs[i+1]; !isRegionName(region) {
 					return "", "" // a folder of another kind there: not the layout
 				}
 			}
@@ -723,15 +723,20 @@ func (w *walker) trailFolder(real string) {
 // folder of an account's CloudTrail folder, by where it is (a link or a
 // relative path names it otherwise): that region is read.
 func (w *walker) regionRead(dir string, viaLink bool) {
-	if trail, region := splitTrail(realPath(dir)); trail != "" && region != "" {
-		// A link in a CloudTrail folder to another copy's region folder
-		// is read as that folder's region: the other copy's folders
-		// beside it are not judged.
-		if !viaLink || filepath.Base(filepath.Dir(dir)) != "CloudTrail" {
-			w.trailFolder(trail)
-		}
-		w.readRegions[trail+"/"+region] = Layout{Trail: trail + "/", Region: region, Folder: trail}
+	trail, region := splitTrail(realPath(dir))
+	if trail == "" || region == "" {
+		return
 	}
+	if viaLink {
+		// A link in a CloudTrail folder to another copy's region folder
+		// is read as that folder's own region: the other copy's folders
+		// beside it are not judged.
+		if parent, _ := splitTrail(realPath(filepath.Dir(dir))); parent != "" && realPath(filepath.Dir(dir)) == parent {
+			trail, region = parent, filepath.Base(dir)
+		}
+	}
+	w.trailFolder(trail)
+	w.readRegions[trail+"/"+region] = Layout{Trail: trail + "/", Region: region, Folder: trail}
 }
 
 // walkTop handles one path given by the user; false means the walk stopped.
@@ -906,7 +911,7 @@ func (w *walker) walkDir(dir string, fi fs.FileInfo, depth int) bool {
 			}
 		}
 		if info.IsDir() {
-			if link := e.Type()&fs.ModeSymlink != 0; link || regionRE.MatchString(e.Name()) {
+			if link := e.Type()&fs.ModeSymlink != 0; link || isRegionName(e.Name()) {
 				w.regionRead(path, link)
 			}
 			w.walkDir(path, info, depth+1)

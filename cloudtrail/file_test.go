@@ -922,7 +922,8 @@ func TestRegionFolderGaps(t *testing.T) {
 	// Links inside the folders given: to the logs, to one region folder
 	// (whatever its name), from a copy to another copy's region folder.
 	for name, target := range map[string]string{"agg/AWSLogs": filepath.Join(dir, "AWSLogs"), "sel/x": region("eu-west-1"),
-		"copy/AWSLogs/111122223333/CloudTrail/us-east-1": region("us-east-1")} {
+		"copy/AWSLogs/111122223333/CloudTrail/us-east-1": region("us-east-1"), "copyb/AWSLogs/111122223333/CloudTrail/eu-west-1": region("eu-west-1"),
+		"fake/CloudTrail/us-east-1": region("us-east-1")} {
 		if err := os.MkdirAll(filepath.Join(links, filepath.Dir(name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -931,6 +932,7 @@ func TestRegionFolderGaps(t *testing.T) {
 		}
 	}
 	writeFile(t, links, "copy/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "c1")))
+	writeFile(t, links, "copyb/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/b.json", recordsDoc(t, set(assumeRole(), "eventID", "c2")))
 	// A copy kept under a folder that looks like a CloudTrail folder.
 	nested := filepath.Join(t.TempDir(), "999988887777", "CloudTrail", "audit")
 	writeFile(t, nested, "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/a.json", recordsDoc(t, set(assumeRole(), "eventID", "n1")))
@@ -950,6 +952,8 @@ func TestRegionFolderGaps(t *testing.T) {
 		{"", []string{filepath.Join(links, "agg")}, ""},
 		{"", []string{filepath.Join(links, "sel")}, "the region folder us-east-1 is not read"},
 		{"", []string{filepath.Join(links, "copy", "AWSLogs", "111122223333", "CloudTrail")}, ""},
+		{"", []string{filepath.Join(links, "copyb")}, ""},
+		{"", []string{filepath.Join(links, "fake")}, "the region folder eu-west-1 is not read"},
 		{"", []string{nested}, ""},
 		{"", []string{filepath.Join(single, "222233334444")}, "has no us-east-1 folder"},
 		{filepath.Join(single, "222233334444", "CloudTrail"), []string{"."}, "has no us-east-1 folder"},
