@@ -610,12 +610,7 @@ func dateFolderChecks(paths []string, q Query) map[string]dateCheck {
 	var dated []folder
 	reals := make([]string, len(paths)) // each path given, absolute and links resolved
 	for i, p := range paths {
-		if a, err := filepath.Abs(p); err == nil {
-			if real, err := filepath.EvalSymlinks(a); err == nil {
-				a = real
-			}
-			reals[i] = filepath.ToSlash(a)
-		}
+		reals[i] = realPath(p)
 		if l, abs, ok := localLayout(p); ok && len(l.date) > 0 {
 			dated = append(dated, folder{p, abs, l})
 		}
@@ -625,7 +620,7 @@ func dateFolderChecks(paths []string, q Query) map[string]dateCheck {
 	for _, f := range dated {
 		real := reals[slices.Index(paths, f.path)]
 		inside := slices.ContainsFunc(reals, func(r string) bool {
-			return r != "" && real != r && strings.HasPrefix(real, strings.TrimSuffix(r, "/")+"/")
+			return real != r && strings.HasPrefix(real, strings.TrimSuffix(r, "/")+"/")
 		})
 		if inside {
 			continue // read whole through the folder that holds it

@@ -863,15 +863,7 @@ func (c Command) writeRendered(outs []output, render func(o output, w io.Writer)
 		if direct[i] = o.file == "" || fd || isDeviceOrFIFO(o.file); !direct[i] {
 			continue
 		}
-		var err error
-		if fd, ok := descriptorOf(o.file); ok {
-			err = writeDescriptor(c.Stderr, fd, o.file, bufs[i])
-		} else if o.file == "" {
-			_, err = c.Stdout.Write(bufs[i])
-		} else {
-			err = writeOpen(o.file, os.O_WRONLY, bufs[i])
-		}
-		if err != nil {
+		if err := c.writeDirect(o.file, bufs[i]); err != nil {
 			if o.file == "" {
 				c.errorf("writing %s output: %v", o.name, err)
 			} else {
@@ -906,6 +898,19 @@ func (c Command) writeRendered(outs []output, render func(o output, w io.Writer)
 		files = files[1:]
 	}
 	return ExitOK
+}
+
+// writeDirect writes data as it is: to stdout (file ""), to one of this
+// process's descriptors, or to a device or FIFO.
+func (c Command) writeDirect(file string, data []byte) error {
+	if fd, ok := descriptorOf(file); ok {
+		return writeDescriptor(c.Stderr, fd, file, data)
+	}
+	if file == "" {
+		_, err := c.Stdout.Write(data)
+		return err
+	}
+	return writeOpen(file, os.O_WRONLY, data)
 }
 
 // descriptorOf returns the descriptor number when path names one of this
