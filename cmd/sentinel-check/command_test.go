@@ -565,12 +565,7 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 	}
 	// ".." after a folder link is the parent of where it leads, as the
 	// system reads it, not the working folder.
-	if err := os.Mkdir(filepath.Join(outside, "sub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(outside, "sub"), "l"); err != nil {
-		t.Fatal(err)
-	}
+	mkdirLink(t, filepath.Join(outside, "sub"), filepath.Join(outside, "sub"), "l")
 	code, _, stderr = run(t, append(args, "--format", "json=l/../dotdot.json")...)
 	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
 		t.Errorf("l/../dotdot.json: exit %d, %s; want exit 2", code, stderr)
@@ -579,24 +574,14 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 		t.Error("the report was written through l/..")
 	}
 	// Two spellings of one file, one through a link and "..", are one file.
-	if err := os.MkdirAll(filepath.Join("other", "sub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(work, "other", "sub"), "m"); err != nil {
-		t.Fatal(err)
-	}
+	mkdirLink(t, filepath.Join("other", "sub"), filepath.Join(work, "other", "sub"), "m")
 	code, _, stderr = run(t, append(args, "--format", "json=m/../dup.json", "--format", "sarif=other/dup.json")...)
 	if code != ExitUsage {
 		t.Errorf("m/../dup.json and other/dup.json: exit %d, %s; want exit 2 (one file twice)", code, stderr)
 	}
 	// Folders to be made after ".." are made where the system reads the
 	// path, and two names of one new file are one file.
-	if err := os.MkdirAll(filepath.Join("d", "e"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(work, "d", "e"), "in"); err != nil {
-		t.Fatal(err)
-	}
+	mkdirLink(t, filepath.Join("d", "e"), filepath.Join(work, "d", "e"), "in")
 	if code, _, stderr := run(t, append(args, "--format", "json=in/../new/r.json", "--format", "sarif=d/new/r.json")...); code != ExitUsage {
 		t.Errorf("in/../new/r.json and d/new/r.json: exit %d, %s; want exit 2 (one file twice)", code, stderr)
 	}
@@ -608,12 +593,7 @@ func TestOutputThroughPlantedLinks(t *testing.T) {
 	}
 	// A path whose text names a place outside, but whose link takes it
 	// elsewhere outside, is refused too.
-	if err := os.MkdirAll(filepath.Join(outside, "a", "b"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(outside, "a", "b"), "l2"); err != nil {
-		t.Fatal(err)
-	}
+	mkdirLink(t, filepath.Join(outside, "a", "b"), filepath.Join(outside, "a", "b"), "l2")
 	code, _, stderr = run(t, append(args, "--format", "json=l2/../../f.json")...)
 	if code != ExitUsage || !strings.Contains(stderr, "leads out of the working folder through a symbolic link") {
 		t.Errorf("l2/../../f.json: exit %d, %s; want exit 2", code, stderr)
@@ -1105,5 +1085,16 @@ func TestOutputsAllOrNothing(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "afile o.txt" {
 		t.Errorf("left in the folder: %v", names)
+	}
+}
+
+// mkdirLink makes the folder dir and a symbolic link named link to target.
+func mkdirLink(t *testing.T, dir, target, link string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
 	}
 }
