@@ -214,6 +214,12 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	if st := strings.TrimSpace(r.Status); st != "" && !strings.EqualFold(st, StatusActive) &&
 		!strings.EqualFold(st, StatusRevoked) && !strings.EqualFold(st, StatusExpired) {
 		errs = append(errs, fmt.Errorf("status %q is not active, revoked or expired", clip(r.Status)))
+	} else if r.End().IsZero() && !strings.EqualFold(st, StatusRevoked) && !strings.EqualFold(st, StatusExpired) {
+		// A session that the record does not end cannot be shown live
+		// at any time: matched by its source_identity it would track
+		// every session with that identity, however late. A Go broker
+		// writes the zero time for a time it never set.
+		errs = append(errs, errors.New("neither expires_at nor last_access_at is set (absent, empty or the zero time 0001-01-01T00:00:00Z), so the record cannot show when its session ended; the broker writes expires_at on every record"))
 	}
 	if len(errs) > 0 {
 		return Record{}, errors.Join(errs...)

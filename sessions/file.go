@@ -338,6 +338,11 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 		// Read as one, the other would be lost (any of it a revocation).
 		return errors.New("the line holds both a scan's Items and a record's attributes or an Item, and one of them would be lost; give each record, or each scan's output, a line of its own")
 	}
+	if ok && m.item != nil && slices.ContainsFunc(m.vals[:], func(v []byte) bool { return v != nil }) {
+		// An export line's Item beside a record's own attributes: reading
+		// either would drop the other (a revoked status in it, say).
+		return errors.New("the line holds both an Item and a record's attributes, and one of them would be lost; give each record a line of its own")
+	}
 	if ok && m.items != nil {
 		if m.dup == "Items" {
 			return errors.New("the scan output holds Items twice, so one list of records would be lost; export the scan again")

@@ -87,7 +87,7 @@ func TestFileStoreBadInput(t *testing.T) {
 		{name: "empty file", content: ""},
 		{name: "white space only", content: " \n\t\n"},
 		{name: "empty array", content: "[]", ids: nil},
-		{name: "byte order mark", content: "\uFEFF[{\"id\":\"a\"}]", ids: []string{"a"}},
+		{name: "byte order mark", content: "\uFEFF[{\"id\":\"a\",\"expires_at\":\"2024-05-01T12:00:00Z\"}]", ids: []string{"a"}},
 		{name: "truncated array", content: "[\n{\"id\":\"a\"},\n{\"id\":\"b\"", wantErr: "ends in the middle of a JSON value", line: 3},
 		{name: "truncated array after comma", content: "[\n{\"id\":\"a\"},\n", wantErr: "ends in the middle", line: 3},
 		{name: "garbage inside array", content: "[\n{\"id\":\"a\"},\n{\"id\":\"b\"} x\n]", wantErr: "malformed JSON", line: 3},
@@ -106,7 +106,7 @@ func TestFileStoreBadInput(t *testing.T) {
 		{name: "not JSON after blank lines", content: "\n\n  hello", wantErr: "not a session file", line: 3},
 		{
 			name:    "records skipped with reasons",
-			content: "{\"id\":\"a\"}\n{\"user\":\"alice\"}\n{\"id\":\"c\",\"started_at\":\"yesterday\"}\n{\"id\":7}\n[1]\n{\"id\":\"f\",\"request_count\":\"many\"}\n{\"id\":\"g\",\"user\":42}\n{\"id\":\"\"}\n{\"id\":\"i\",\"expires_at\":1741683600}\n",
+			content: "{\"id\":\"a\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"user\":\"alice\"}\n{\"id\":\"c\",\"started_at\":\"yesterday\"}\n{\"id\":7}\n[1]\n{\"id\":\"f\",\"request_count\":\"many\"}\n{\"id\":\"g\",\"user\":42}\n{\"id\":\"\"}\n{\"id\":\"i\",\"expires_at\":1741683600}\n",
 			ids:     []string{"a"},
 			skips: []skip{
 				{"x:2", "no id attribute"},
@@ -121,7 +121,7 @@ func TestFileStoreBadInput(t *testing.T) {
 		},
 		{
 			name:    "array elements skipped with line and position",
-			content: "[\n  {\"id\":\"a\"},\n  \"b\",\n  {\"id\":\"c\", \"created_at\":\"2025-13-01T00:00:00Z\"}\n]",
+			content: "[\n  {\"id\":\"a\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\n  \"b\",\n  {\"id\":\"c\", \"created_at\":\"2025-13-01T00:00:00Z\"}\n]",
 			ids:     []string{"a"},
 			skips: []skip{
 				{"x:3 (element 2)", "not an object but a string"},
@@ -130,7 +130,7 @@ func TestFileStoreBadInput(t *testing.T) {
 		},
 		{
 			name:    "export lines skipped",
-			content: "{\"Item\":{\"id\":{\"S\":\"a\"}}}\n{\"Item\":{\"user\":{\"S\":\"alice\"}}}\n{\"Item\":{\"id\":\"c\"}}\n{\"Item\":[]}\n{\"Item\":{\"id\":{\"N\":\"4\"}}}\n{\"Item\":{\"id\":{\"S\":\"f\"},\"request_count\":{\"N\":\"2.5\"}}}\n",
+			content: "{\"Item\":{\"id\":{\"S\":\"a\"},\"expires_at\":{\"S\":\"2024-05-01T12:00:00Z\"}}}\n{\"Item\":{\"user\":{\"S\":\"alice\"}}}\n{\"Item\":{\"id\":\"c\"}}\n{\"Item\":[]}\n{\"Item\":{\"id\":{\"N\":\"4\"}}}\n{\"Item\":{\"id\":{\"S\":\"f\"},\"request_count\":{\"N\":\"2.5\"}}}\n",
 			ids:     []string{"a"},
 			skips: []skip{
 				{"x:2", "no id attribute"},
@@ -142,13 +142,13 @@ func TestFileStoreBadInput(t *testing.T) {
 		},
 		{
 			name:    "duplicate id: the later record wins",
-			content: "{\"id\":\"a\",\"user\":\"old\"}\n{\"id\":\"b\"}\n{\"id\":\"a\",\"user\":\"new\"}\n",
+			content: "{\"id\":\"a\",\"user\":\"old\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"id\":\"b\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"id\":\"a\",\"user\":\"new\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n",
 			ids:     []string{"a", "b"},
 			skips:   []skip{{"x:1", `id "a" appears again at x:3`}},
 		},
 		{
 			name:    "duplicate id: the later updated_at wins, whatever the order",
-			content: "{\"id\":\"a\",\"status\":\"revoked\",\"updated_at\":\"2024-05-01T10:00:00Z\"}\n{\"id\":\"a\",\"status\":\"active\",\"updated_at\":\"2024-05-01T09:00:00Z\"}\n",
+			content: "{\"id\":\"a\",\"status\":\"revoked\",\"updated_at\":\"2024-05-01T10:00:00Z\"}\n{\"id\":\"a\",\"status\":\"active\",\"expires_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T09:00:00Z\"}\n",
 			ids:     []string{"a"},
 			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the version at x:1 is used`}},
 		},
@@ -156,7 +156,7 @@ func TestFileStoreBadInput(t *testing.T) {
 			// Only the broker's statuses (any case, spaces around) are
 			// read; another cannot show that the session was live.
 			name:    "unknown status",
-			content: "{\"id\":\"a\",\"status\":\" Active \"}\n{\"id\":\"b\",\"status\":\"terminated\"}\n{\"id\":\"c\",\"status\":\"REVOKED\"}\n{\"id\":\"d\",\"status\":\"\"}\n{\"Item\":{\"id\":{\"S\":\"e\"},\"status\":{\"S\":\"suspended\"}}}\n",
+			content: "{\"id\":\"a\",\"status\":\" Active \",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"id\":\"b\",\"status\":\"terminated\"}\n{\"id\":\"c\",\"status\":\"REVOKED\"}\n{\"id\":\"d\",\"status\":\"\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"Item\":{\"id\":{\"S\":\"e\"},\"status\":{\"S\":\"suspended\"}}}\n",
 			ids:     []string{"a", "c", "d"},
 			skips: []skip{
 				{"x:2", `status "terminated" is not active, revoked or expired`},
@@ -165,8 +165,19 @@ func TestFileStoreBadInput(t *testing.T) {
 		},
 		{
 			name:    "numbers as strings and nulls accepted",
-			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"extra\":{\"x\":1}}\n",
+			content: "{\"id\":\"a\",\"request_count\":\"3\",\"ttl\":1.7e9,\"user\":null,\"expires_at\":\"\",\"last_access_at\":\"2024-05-01T12:00:00Z\",\"extra\":{\"x\":1}}\n",
 			ids:     []string{"a"},
+		},
+		{
+			// A live record must end; a revoked or expired one is ended by
+			// its updated_at.
+			name:    "a live record without an end",
+			content: "{\"Item\":{\"id\":{\"S\":\"a\"},\"source_identity\":{\"S\":\"s\"}}}\n{\"id\":\"b\",\"status\":\"active\",\"expires_at\":\"0001-01-01T00:00:00Z\"}\n{\"id\":\"c\",\"status\":\"revoked\"}\n{\"id\":\"d\",\"status\":\"Expired\"}\n",
+			ids:     []string{"c", "d"},
+			skips: []skip{
+				{"x:1", "neither expires_at nor last_access_at is set"},
+				{"x:2", "neither expires_at nor last_access_at is set"},
+			},
 		},
 		// One page of a longer scan: the other pages' records are missing.
 		{name: "scan page with a NextToken", content: "{\"id\":\"z\"}\n{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"Count\":1,\"NextToken\":\"eyJ4Ijox\"}", wantErr: "holds a NextToken: it is one page of a longer result", line: 2},
@@ -174,10 +185,10 @@ func TestFileStoreBadInput(t *testing.T) {
 		// Pages cannot be shown to follow one another: a gap would go unseen.
 		{name: "pages of a scan", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":\"eyJ4Ijox\"}\n{\"Items\":[{\"id\":{\"S\":\"b\"}}]}", wantErr: "holds a NextToken", line: 1},
 		{name: "a page followed by a record", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":\"eyJ4Ijox\"}\n{\"id\":\"b\"}", wantErr: "holds a NextToken", line: 1},
-		{name: "scan output whose NextToken is null", content: "{\"Items\":[{\"id\":{\"S\":\"a\"}}],\"NextToken\":null}", ids: []string{"a"}},
+		{name: "scan output whose NextToken is null", content: "{\"Items\":[{\"id\":{\"S\":\"a\"},\"expires_at\":{\"S\":\"2024-05-01T12:00:00Z\"}}],\"NextToken\":null}", ids: []string{"a"}},
 		{
 			name:    "scan output with a bad item",
-			content: "{\"Items\":[{\"id\":{\"S\":\"a\"}},{\"user\":{\"S\":\"x\"}}],\"Count\":2}",
+			content: "{\"Items\":[{\"id\":{\"S\":\"a\"},\"expires_at\":{\"S\":\"2024-05-01T12:00:00Z\"}},{\"user\":{\"S\":\"x\"}}],\"Count\":2}",
 			ids:     []string{"a"},
 			skips:   []skip{{"x:1 (Items[1])", "no id attribute"}},
 		},
@@ -221,11 +232,11 @@ func TestFileStoreBadInput(t *testing.T) {
 
 func TestFileStoreValues(t *testing.T) {
 	var st Stats
-	recs, err := readAllRecords(context.Background(), strings.NewReader(`{"id":"a","request_count":"3","ttl":1.7e9,"user":null,"expires_at":"","status":"active"}`), "x", &st)
+	recs, err := readAllRecords(context.Background(), strings.NewReader(`{"id":"a","request_count":"3","ttl":1.7e9,"user":null,"expires_at":"","last_access_at":"2024-05-01T12:00:00+02:00","status":"active"}`), "x", &st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Record{{ID: "a", RequestCount: 3, TTL: 1700000000, Status: "active"}}
+	want := []Record{{ID: "a", RequestCount: 3, TTL: 1700000000, Status: "active", LastAccessAt: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)}}
 	if !reflect.DeepEqual(recs, want) {
 		t.Fatalf("got %+v, want %+v", recs, want)
 	}
@@ -787,6 +798,21 @@ func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
 		var se *SourceError
 		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both a scan's Items and a record's attributes") {
 			t.Errorf("%s: %v, want an error at line 2 about Items and a record", doc, err)
+		}
+	}
+	// An export line's Item beside a record's own attributes: either one
+	// read alone would drop the other (a revocation in it).
+	for _, doc := range []string{
+		`{"id":"r1","status":"active","Item":` + revokedDDB + `}`,
+		`{"Item":` + revokedDDB + `,"status":"active"}`,
+		`{"Item":` + revokedDDB + `,"source_identity":"` + si + `"}`,
+	} {
+		var st Stats
+		var b IndexBuilder
+		err := readRecords(context.Background(), strings.NewReader(live+"\n"+doc+"\n"), "s.jsonl", &st, &b)
+		var se *SourceError
+		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both an Item and a record's attributes") {
+			t.Errorf("%s: %v, want an error at line 2 about an Item and a record", doc, err)
 		}
 	}
 }

@@ -694,7 +694,9 @@ func (ix *Index) outcomeAt(i int32, t time.Time) Outcome {
 		}
 		return Live
 	}
-	if t.After(e.end().Add(MatchSlack)) {
+	// Expired from its end on, without the matching window's slack: a
+	// session whose record had ended is not shown live by a clock's skew.
+	if t.After(e.end()) {
 		return Expired
 	}
 	return Live

@@ -60,9 +60,12 @@ func TestLookup(t *testing.T) {
 		{name: "si no record at start-5min-1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(-5*time.Minute-1)), want: NoRecord},
 		{name: "auto: an identity record that starts later matches nothing, nor does a window record", recs: []Record{rec("a", withSI(si1), span(at(time.Hour), at(2*time.Hour))), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: NoRecord},
 		{name: "auto: an identity no record has falls back to the window", recs: []Record{rec("a", withSI(si2)), rec("w")}, mode: ModeAuto, q: q(si1, at(10*time.Minute)), want: Live, wantID: "w"},
-		{name: "si live at end+5min", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute)), want: Live, wantID: "a"},
-		{name: "si expired at end+5min+1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute+1)), want: Expired, wantID: "a"},
-		{name: "si end is last_access when later", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.LastAccessAt = at(3 * time.Hour) })}, mode: ModeSourceIdentity, q: q(si1, at(3*time.Hour+4*time.Minute)), want: Live, wantID: "a"},
+		// Expired from the end on: the matching window's slack does not
+		// make a session after the record's end live.
+		{name: "si live at the end", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour)), want: Live, wantID: "a"},
+		{name: "si expired at end+1ns", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+1)), want: Expired, wantID: "a"},
+		{name: "si expired at end+5min", recs: []Record{rec("a", withSI(si1))}, mode: ModeSourceIdentity, q: q(si1, at(time.Hour+5*time.Minute)), want: Expired, wantID: "a"},
+		{name: "si end is last_access when later", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.LastAccessAt = at(3 * time.Hour) })}, mode: ModeSourceIdentity, q: q(si1, at(3*time.Hour)), want: Live, wantID: "a"},
 		{name: "si revoked after revocation", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(20*time.Minute+1)), want: Revoked, wantID: "a"},
 		{name: "si revoked: event at revocation time is live", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(20*time.Minute)), want: Live, wantID: "a"},
 		{name: "si revoked: event before revocation is live", recs: []Record{rec("a", withSI(si1), revokedAt(at(20*time.Minute)))}, mode: ModeSourceIdentity, q: q(si1, at(5*time.Minute)), want: Live, wantID: "a"},
@@ -99,9 +102,10 @@ func TestLookup(t *testing.T) {
 		{name: "window live inside", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window at start-5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(-5*time.Minute)), want: Live, wantID: "a"},
 		{name: "window before start-5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(-5*time.Minute-1)), want: NoRecord},
-		{name: "window at end+5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+5*time.Minute)), want: Live, wantID: "a"},
+		{name: "window at end+5min: matched, expired", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+5*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window after end+5min", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+5*time.Minute+1)), want: NoRecord},
-		{name: "window end extended by last_access", recs: []Record{rec("a", func(r *Record) { r.LastAccessAt = at(2 * time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(2*time.Hour+5*time.Minute)), want: Live, wantID: "a"},
+		{name: "window end extended by last_access", recs: []Record{rec("a", func(r *Record) { r.LastAccessAt = at(2 * time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(2*time.Hour)), want: Live, wantID: "a"},
+		{name: "window end extended by last_access, then expired", recs: []Record{rec("a", func(r *Record) { r.LastAccessAt = at(2 * time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(2*time.Hour+5*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window start from created_at when started_at absent", recs: []Record{rec("a", func(r *Record) { r.StartedAt = time.Time{}; r.CreatedAt = at(-time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(-64*time.Minute)), want: Live, wantID: "a"},
 		{name: "window created_at ignored when started_at set", recs: []Record{rec("a", func(r *Record) { r.CreatedAt = at(-time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(-30*time.Minute)), want: NoRecord},
 		{name: "window other user", recs: []Record{rec("a", user("bob", "prod-admin"))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: NoRecord},
@@ -115,8 +119,9 @@ func TestLookup(t *testing.T) {
 		{name: "window status expired at updated_at, before the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(5*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window status expired at updated_at, after the event", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(15*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		// A mark written after the end (a sweep) leaves the slack alone.
-		{name: "window status expired just after the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour+time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Live, wantID: "a"},
-		{name: "window status expired at the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Live, wantID: "a"},
+		{name: "window in the slack after the end: matched, expired", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Expired, wantID: "a"},
+		{name: "window status expired just after the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour+time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Expired, wantID: "a"},
+		{name: "window status expired at the end, event at the end", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(time.Hour) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour)), want: Live, wantID: "a"},
 		{name: "window status expired a minute before the end, event in the slack", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(59*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(time.Hour+3*time.Minute)), want: Expired, wantID: "a"},
 		{name: "window status expired without updated_at, inside span", recs: []Record{rec("a", func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
 		{name: "window prefers live over revoked", recs: []Record{rec("r", revokedAt(at(time.Minute))), rec("l", span(at(-time.Hour), at(time.Hour)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "l"},
@@ -193,7 +198,7 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 			return Expired
 		case r.End().IsZero():
 			return Live
-		case q.Time.After(r.End().Add(5 * time.Minute)):
+		case q.Time.After(r.End()):
 			return Expired
 		}
 		return Live

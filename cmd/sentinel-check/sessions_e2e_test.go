@@ -119,6 +119,50 @@ func TestUnusableSessionRecord(t *testing.T) {
 	}
 }
 
+// A live record must say when its session ends: matched by its
+// source_identity, a record without an end would track every session with
+// that identity however late. Such a record (no times at all, a later
+// version without them, the zero time a Go broker writes for an unset
+// time) fails the run naming it; a revocation written without times is
+// still read.
+func TestSessionRecordWithoutEnd(t *testing.T) {
+	f := func(d time.Duration) string { return hardBase.Add(d).Format(time.RFC3339) }
+	line := func(m map[string]any) string {
+		b, _ := json.Marshal(m)
+		return string(b) + "\n"
+	}
+	for _, tc := range []struct {
+		name, content string
+		code          int
+		category      string
+	}{
+		{"id and source_identity only", line(map[string]any{"id": "r1", "source_identity": hardSI}), ExitSource, ""},
+		{"a later version without times", sessLine("active", f(-2*time.Hour)) +
+			line(map[string]any{"id": "r1", "status": "active", "updated_at": f(-time.Hour)}), ExitSource, ""},
+		{"expires_at the zero time", line(map[string]any{"id": "r1", "user": "alice", "profile": "prod", "status": "active", "source_identity": hardSI,
+			"started_at": f(-time.Hour), "expires_at": "0001-01-01T00:00:00Z"}), ExitSource, ""},
+		{"a revocation without times", sessLine("active", f(-2*time.Hour)) +
+			line(map[string]any{"id": "r1", "status": "revoked", "source_identity": hardSI, "updated_at": f(-time.Minute)}), ExitFindings, "revoked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sess := filepath.Join(dir, "sessions.jsonl")
+			hardWrite(t, sess, []byte(tc.content))
+			code, stderr, rep := sessionRun(t, dir, "--sessions", sess)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, stderr)
+			}
+			if tc.code == ExitSource {
+				oneLine(t, stderr, sess+":", "neither expires_at nor last_access_at", "--skip-unreadable")
+				return
+			}
+			if got := category(t, rep); got != tc.category {
+				t.Errorf("category %q, want %q", got, tc.category)
+			}
+		})
+	}
+}
+
 // A run whose sources hold no assume-role call proves nothing: SC2002 says
 // so even when no profile requires tracking, and no profile counts as
 // fully compliant.
