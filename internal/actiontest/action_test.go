@@ -1,9 +1,12 @@
 package actiontest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,6 +326,31 @@ func TestActionSARIFFile(t *testing.T) {
 	if res.Outputs["exit-code"] != "3" || strings.Contains(check.Stdout, "::error file=") || strings.Contains(check.Stdout, "::warning file=") ||
 		!strings.Contains(res.Summary, "did not finish (exit code 3)") {
 		t.Errorf("a report that could not be written: outputs %v, stdout %q, summary %q", res.Outputs, check.Stdout, res.Summary)
+	}
+
+	// sarif-file naming one of the run's inputs: the check refuses to
+	// replace it (exit 2), and the input is still there, unchanged.
+	for _, input := range []string{"examples/sessions.jsonl", "examples/policy.hcl"} {
+		before, err := os.ReadFile(filepath.Join(testsvc.RepoRoot(t), input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, ws = runAction(t, map[string]string{"sarif-file": input, "soft-fail": "true"}, nil)
+		after, err := os.ReadFile(filepath.Join(ws, input))
+		if res.Outputs["exit-code"] != "2" || res.Outputs["sarif-file"] != "" || err != nil || !bytes.Equal(after, before) {
+			t.Errorf("sarif-file %s (an input): outputs %v, input after the run %d bytes (%v), want exit-code 2 and the input unchanged", input, res.Outputs, len(after), err)
+		}
+	}
+	// A SARIF log an earlier step left at sarif-file is removed when the
+	// check does not finish, so that no later step uploads it as this
+	// run's result.
+	res, ws = runAction(t, map[string]string{"sarif-file": "stale.sarif", "sessions": "missing.jsonl", "soft-fail": "true"}, func(ws string) {
+		if err := os.WriteFile(filepath.Join(ws, "stale.sarif"), []byte("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": []\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, err := os.Lstat(filepath.Join(ws, "stale.sarif")); res.Outputs["exit-code"] != "3" || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a stale SARIF log after a check that did not finish: outputs %v, file %v; want exit-code 3 and the file removed", res.Outputs, err)
 	}
 
 	res, _ = runAction(t, map[string]string{"sarif-file": "a.sarif\nexit-code=0"}, nil)
