@@ -556,6 +556,11 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 		regions []string
 		found   = map[string]bool{}
 		leftOut = map[string]bool{} // regions whose folders the filter leaves out
+		// held are the accounts with a region folder in their CloudTrail
+		// folder: another account's folder (AWS Config, VPC Flow Logs and
+		// load balancers write under AWSLogs/<account>/ too) holds none of
+		// its sessions.
+		held = map[string]bool{}
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.s.opts.InFlight)
@@ -632,6 +637,9 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			if len(rps) > 0 {
+				held[last(ap)] = true
+			}
 			for _, rp := range rps {
 				found[last(rp)] = true
 				if r.regions.keep(last(rp)) {
@@ -647,6 +655,9 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	r.st.Accounts = slices.DeleteFunc(r.st.Accounts, func(a string) bool { return !held[a] })
+	r.mu.Unlock()
 	if len(regions) == 0 && r.regions.active() && len(found) > 0 {
 		return nil, &SourceError{Source: r.s.Name(), Err: fmt.Errorf(
 			"no logs of the regions asked for (%s); the trail has logs of: %s; change --region or the cloudtrail block's regions",

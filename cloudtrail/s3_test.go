@@ -966,8 +966,13 @@ func TestS3Accounts(t *testing.T) {
 	objs := map[string][]byte{
 		cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "A"): doc,
 		cloudtrailtest.Key("", "777788889999", "us-east-1", at.Add(5*time.Minute), "B"): doc,
+		// Another service's logs under an account folder without
+		// CloudTrail/ (AWS Config, VPC Flow Logs), or a CloudTrail folder
+		// without region folders: neither holds that account's sessions.
+		"AWSLogs/444455556666/Config/eu-west-1/2024/5/1/ConfigSnapshot/x.json.gz": doc,
+		"AWSLogs/555566667777/CloudTrail/notes.txt":                               doc,
 	}
-	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour), Needed: []string{"111122223333", "444455556666", "777788889999"}}
+	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour), Needed: []string{"111122223333", "444455556666", "555566667777", "777788889999"}}
 	for _, tc := range []struct {
 		name, prefix string
 		accounts     []string
