@@ -279,7 +279,7 @@ func TestOpenLookupRegions(t *testing.T) {
 		// us-east-1 is always read too: calls to STS's global endpoint
 		// are logged there.
 		{"lookup:eu-central-1, eu-west-3", nil, env(), "lookup:eu-central-1,eu-west-3,us-east-1"},
-		{"lookup:eu-central-1", nil, env("eu-central-1", "eu-west-1"), "lookup:eu-central-1,us-east-1"},
+		{"lookup:eu-central-1", nil, env("eu-central-1", "us-east-1"), "lookup:eu-central-1,us-east-1"},
 		{"lookup:", block, env(), "lookup:ap-south-1,us-east-1"},
 		{"lookup:", block, env("all"), "lookup:all"},
 		{"lookup:", nil, env(), "lookup:us-east-1"},
@@ -294,6 +294,20 @@ func TestOpenLookupRegions(t *testing.T) {
 	if _, err := OpenCloudTrail(context.Background(), "lookup:eu-central-1, eu-west-3", nil, env("eu-west-1")); !errors.As(err, new(*UsageError)) ||
 		!strings.Contains(err.Error(), "names the region eu-central-1, which --region eu-west-1 leaves out") {
 		t.Errorf("lookup:eu-central-1, eu-west-3 with --region eu-west-1: %v, want a usage error", err)
+	}
+	// Nor may --region ask for a region that the source does not read: it
+	// would be read by nothing, and nothing would say so.
+	for _, tc := range []struct {
+		spec    string
+		regions []string
+	}{
+		{"lookup:us-east-1", []string{"eu-west-1"}},
+		{"lookup:eu-central-1", []string{"eu-central-1", "eu-west-1"}},
+	} {
+		if _, err := OpenCloudTrail(context.Background(), tc.spec, nil, env(tc.regions...)); !errors.As(err, new(*UsageError)) ||
+			!strings.Contains(err.Error(), "asks for the region eu-west-1, which "+tc.spec+" does not read") {
+			t.Errorf("%s with --region %v: %v, want a usage error", tc.spec, tc.regions, err)
+		}
 	}
 	// A region no partition has is a usage error too: it would read nothing.
 	for _, spec := range []string{"lookup:eu-west-1,eu-wset-1", "lookup:EU-WEST-1"} {

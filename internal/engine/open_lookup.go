@@ -40,6 +40,17 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 				return nil, &UsageError{fmt.Errorf("%s names the region %s, which --region %s leaves out; make them agree (name the regions in one place)", spec, r, strings.Join(env.Regions, ", "))}
 			}
 		}
+		// Nor may --region ask for a region the source does not read:
+		// lookup:us-east-1 with --region eu-west-1 would read us-east-1
+		// alone and say nothing of eu-west-1.
+		if !slices.Contains(regions, "all") {
+			named := cloudtrail.WithGlobalRegion(regions)
+			for _, r := range env.Regions {
+				if !slices.Contains(named, r) {
+					return nil, &UsageError{fmt.Errorf("--region %s asks for the region %s, which %s does not read; make them agree (name the regions in one place)", strings.Join(env.Regions, ", "), r, spec)}
+				}
+			}
+		}
 	}
 	if len(regions) == 0 {
 		regions = env.Regions
