@@ -80,6 +80,15 @@ func (r *athenaRun) coverage(ctx context.Context, q Query) {
 			r.warn("the table's %s no %s %s: their logs are not in the table, and sessions opened through their STS endpoints are not checked; %s%s",
 				where, english.Plural(len(missing), "region", "regions"), strings.Join(missing, ", "), fix, advice)
 		}
+		// The regions the table holds that --region leaves out, as the S3
+		// source warns of the region folders it leaves out: a role can be
+		// entered through any region's STS endpoint.
+		if len(q.Regions) > 0 && !allRegions(q.Regions) {
+			if other := leftOut(have, WithGlobalRegion(q.Regions)); len(other) > 0 {
+				r.warn("the table holds logs of %s (%s), which the regions asked for (%s) leave out: sessions opened through %s STS endpoints are not checked; add them with --region (or --region all)",
+					english.Count(len(other), "other region", "other regions"), strings.Join(other, ", "), strings.Join(q.Regions, ", "), english.Plural(len(other), "its", "their"))
+			}
+		}
 	}
 	if have, where := holds(params, p.Account, fixedAccount); where != "" {
 		if missing := leftOut(q.Accounts, have); len(missing) > 0 {

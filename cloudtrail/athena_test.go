@@ -588,8 +588,13 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 		{"regions, accounts and days left out", props,
 			Query{Start: start, End: start.AddDate(0, 0, 6), Regions: []string{"eu-central-1", "us-east-1"}, Accounts: []string{"777788889999"}, Needed: []string{"111122223333", "999999999999"}}, false,
 			[]string{`"region" partition (partition projection) lists no region eu-central-1: their logs`,
+				"the table holds logs of 1 other region (eu-west-1), which the regions asked for (eu-central-1, us-east-1) leave out: sessions opened through its STS endpoints are not checked; add them with --region (or --region all)",
 				`"account" partition (partition projection) lists no account 777788889999, which --account asks for`,
 				`"timestamp" partition (partition projection) starts on 2025-01-01, after the window's start (2024-12-30T00:00:00Z)`}},
+		// Regions the table holds that --region leaves out are not
+		// checked, as with S3's region folders.
+		{"regions the table holds left out by --region", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6), Regions: []string{"us-east-1"}, Needed: []string{"111122223333"}}, false,
+			[]string{"the table holds logs of 1 other region (eu-west-1), which the regions asked for (us-east-1) leave out"}},
 		{"every region asked for: the commercial ones", props, Query{Start: start.AddDate(0, 0, 5), End: start.AddDate(0, 0, 6)}, false,
 			[]string{"lists no regions af-south-1, ap-east-1"}},
 		{"the documentation's table: one account and region in the template, a range from NOW-1YEARS", map[string]string{
@@ -636,9 +641,10 @@ func TestAthenaProjectionCoverage(t *testing.T) {
 			// The accounts the table holds (of those asked for), for the
 			// engine to compare with the policy's.
 			wantAccounts, known := map[string][]string{
-				"everything covered":                          {"111122223333", "444455556666"},
-				"regions, accounts and days left out":         {},
-				"every region asked for: the commercial ones": {"111122223333", "444455556666"},
+				"everything covered":                           {"111122223333", "444455556666"},
+				"regions, accounts and days left out":          {},
+				"every region asked for: the commercial ones":  {"111122223333", "444455556666"},
+				"regions the table holds left out by --region": {"111122223333", "444455556666"},
 				"the documentation's table: one account and region in the template, a range from NOW-1YEARS": {"111122223333"},
 				"the documentation's table of one other region":                                              {"111122223333"},
 			}[tc.name]
