@@ -229,10 +229,13 @@ func AthenaSQL(database, table string, parts AthenaPartitions, q Query) (string,
 			return "", err
 		}
 	}
-	if err := add("eventsource", "=", EventSourceSTS); err != nil {
+	// A record that does not say its service or call comes back too: the
+	// decoder fails the run on it, as the file source does, instead of the
+	// query leaving out what may be an assume-role call.
+	if err := add("eventsource", "IN or NULL", EventSourceSTS); err != nil {
 		return "", err
 	}
-	if err := add("eventname", "IN", AssumeRoleEventNames...); err != nil {
+	if err := add("eventname", "IN or NULL", AssumeRoleEventNames...); err != nil {
 		return "", err
 	}
 	const second = "2006-01-02T15:04:05Z"

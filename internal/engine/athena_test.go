@@ -465,3 +465,39 @@ func TestAthenaTableWithoutThePolicysAccount(t *testing.T) {
 		t.Errorf("findings %+v: want SC2002 naming account 111122223333, which the table cannot hold", res.Findings)
 	}
 }
+
+// A record that does not name its service or call (eventSource null,
+// eventName missing) may be an assume-role call: it fails the run from a
+// log file, and from an Athena table of the same file (the query's filter
+// does not leave it out).
+func TestAthenaRecordWithoutEventName(t *testing.T) {
+	pol := prodPolicy(t)
+	const tail = `"eventTime":"2027-01-01T11:00:00Z","awsRegion":"us-east-1","recipientAccountId":"111122223333",` +
+		`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s"},"responseElements":{}}`
+	for name, rec := range map[string]string{
+		"eventName missing": `{"eventVersion":"1.08","eventID":"z1","eventSource":"sts.amazonaws.com",` + tail,
+		"eventSource null":  `{"eventVersion":"1.08","eventID":"z1","eventSource":null,"eventName":"AssumeRole",` + tail,
+	} {
+		t.Run(name, func(t *testing.T) {
+			trail := t.TempDir()
+			writeFile(t, trail+"/AWSLogs/111122223333/CloudTrail/us-east-1/2027/01/01/111122223333_CloudTrail_us-east-1_20270101T1105Z_a.json", `{"Records":[`+rec+`]}`)
+			rows, err := athenatest.LoadTrail(trail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows,
+				Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}})
+			asrc, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, src := range []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{}), asrc} {
+				res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
+				if err == nil {
+					st := res.Sources.CloudTrail[0]
+					t.Errorf("%s: the run passed (%d findings, %d records, %d skipped), want it to fail on the record", src.Name(), len(res.Findings), st.Records, st.RecordsSkipped)
+				}
+			}
+		})
+	}
+}

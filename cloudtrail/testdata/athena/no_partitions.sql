@@ -18,7 +18,7 @@ SELECT
   json_extract_scalar(responseelements, '$.assumedRoleUser.arn') AS assumed_role_arn,
   json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
 FROM "logs"."trail"
-WHERE eventsource = 'sts.amazonaws.com'
-  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+WHERE (eventsource IN ('sts.amazonaws.com') OR eventsource IS NULL)
+  AND (eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') OR eventname IS NULL)
   AND (eventtime >= '2026-04-29T22:59:59Z' AND eventtime < '2026-05-09T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))
   AND (awsregion IN ('eu-central-1') OR awsregion IS NULL)

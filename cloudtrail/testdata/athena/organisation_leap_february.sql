@@ -19,8 +19,8 @@ SELECT
   json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
 FROM "org_trail"."cloudtrail_logs"
 WHERE "timestamp" BETWEEN '2028/02/28' AND '2028/03/01'
-  AND eventsource = 'sts.amazonaws.com'
-  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND (eventsource IN ('sts.amazonaws.com') OR eventsource IS NULL)
+  AND (eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') OR eventname IS NULL)
   AND (eventtime >= '2028-02-26T22:59:59Z' AND eventtime < '2028-03-02T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))
   AND "account" IN ('111122223333')
   AND (recipientaccountid IN ('111122223333') OR recipientaccountid IS NULL)

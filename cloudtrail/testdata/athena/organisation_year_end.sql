@@ -19,8 +19,8 @@ SELECT
   json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
 FROM "org_trail"."cloudtrail_logs"
 WHERE "timestamp" BETWEEN '2026/12/31' AND '2027/01/02'
-  AND eventsource = 'sts.amazonaws.com'
-  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND (eventsource IN ('sts.amazonaws.com') OR eventsource IS NULL)
+  AND (eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') OR eventname IS NULL)
   AND (eventtime >= '2026-12-30T10:59:59Z' AND eventtime < '2027-01-02T13:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))
   AND "region" IN ('eu-west-1', 'us-east-1')
   AND (awsregion IN ('eu-west-1', 'us-east-1') OR awsregion IS NULL)

@@ -19,6 +19,6 @@ SELECT
   json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
 FROM "security"."cloudtrail_logs_pp"
 WHERE "timestamp" BETWEEN '2026/11/26' AND '2026/12/03'
-  AND eventsource = 'sts.amazonaws.com'
-  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND (eventsource IN ('sts.amazonaws.com') OR eventsource IS NULL)
+  AND (eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') OR eventname IS NULL)
   AND (eventtime >= '2026-11-24T22:59:59Z' AND eventtime < '2026-12-04T01:00:00Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))

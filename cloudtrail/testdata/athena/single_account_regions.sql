@@ -19,8 +19,8 @@ SELECT
   json_extract_scalar(responseelements, '$.credentials.accessKeyId') AS access_key_id
 FROM "security"."cloudtrail_logs_pp"
 WHERE "timestamp" BETWEEN '2026/11/30' AND '2026/12/02'
-  AND eventsource = 'sts.amazonaws.com'
-  AND eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+  AND (eventsource IN ('sts.amazonaws.com') OR eventsource IS NULL)
+  AND (eventname IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') OR eventname IS NULL)
   AND (eventtime >= '2026-11-29T07:15:29Z' AND eventtime < '2026-12-02T18:45:01Z' OR eventtime IS NULL OR NOT regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-4]):[0-5][0-9])$'))
   AND "region" IN ('eu-west-1', 'us-east-1')
   AND (awsregion IN ('eu-west-1', 'us-east-1') OR awsregion IS NULL)
