@@ -62,7 +62,8 @@ Usage:
   sentinel-check check    [--policy PATH]... [--cloudtrail SRC]... [--sessions SRC]...
                           [--since 7d|RFC3339|DATE|yesterday] [--until ...] [--region R]... [--account ID]...
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
-                          [--base-dir DIR] [--skip-unreadable] [--aws-timeout 1m]
+                          [--base-dir DIR] [--category ID] [--skip-unreadable] [--aws-timeout 1m]
+                          [--workers N] [--max-decompressed BYTES] [--max-record-bytes BYTES]
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID] [PATH]...
   sentinel-check fmt      [--check] [PATH]...
   sentinel-check checks   list the checks
@@ -71,7 +72,8 @@ Usage:
   sentinel-check version
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error,
-3 a source could not be read or an output file written, 130 interrupted (SIGINT, SIGTERM).
+3 a source could not be read or an output file written, 130 interrupted (SIGINT,
+SIGTERM; 143 for a SIGTERM while the reports are being written).
 Run 'sentinel-check COMMAND -h' for a command's flags.
 `
 
@@ -274,7 +276,7 @@ func (c Command) check(args []string) int {
 	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs); findings of no profile are kept: SC2001's roles that no profile maps, SC2002 about the data read")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown, github (repeatable; default text)")
 	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
-	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: the repository root)")
+	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: $GITHUB_WORKSPACE, else the enclosing git repository's root, else the current directory)")
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
 	workers := fs.Int("workers", 0, "local files decoded in parallel, at most 1024 (default: number of CPUs; S3 reads 2 objects per CPU at once)")
 	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
@@ -436,7 +438,7 @@ func (c Command) validate(args []string) int {
 	var policies, formats multi
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
-	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: the repository root)")
+	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: $GITHUB_WORKSPACE, else the enclosing git repository's root, else the current directory)")
 	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close; empty means the default)")
 	paths, code, stop := c.parseMixed(fs, args)
 	if stop {
