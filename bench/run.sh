@@ -8,7 +8,10 @@
 #   read      reading the same files with the product's file source alone (no
 #             policy, sessions or report): where the check's time goes
 #   gunzip    decompressing the same files in Go and nothing else, with the
-#             same gzip library and the same number of workers (the floor)
+#             product's gzip decoder (internal/gunzip) and the same number of
+#             workers (the floor)
+#   gunzip-klauspost   the same with klauspost/compress, Go's fastest gzip
+#             library: the floor a check built on it would have
 #   zcat      single-threaded zcat of the same files to /dev/null
 #   jq        zcat FILES | jq -c '.Records[] | select(...)': what a user
 #             would otherwise write to extract the assume-role events
@@ -126,7 +129,7 @@ run_read() {
   "${M[@]}" -label "$1" -- "$BIN/readtrail" -workers "$WORKERS" "$2/logs" >"$2/read.txt"
 }
 run_gunzip() {
-  "${M[@]}" -label "$1" -- "$BIN/gunzipall" -workers "$WORKERS" "$2/logs" >"$2/gunzip.txt"
+  "${M[@]}" -label "$1" -- "$BIN/gunzipall" -workers "$WORKERS" "${@:3}" "$2/logs" >"$2/gunzip.txt"
 }
 
 for t in "${TRAILS[@]}"; do xargs -0 cat <"$t/files0" >/dev/null; done # warm the page cache
@@ -137,6 +140,7 @@ for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
   echo "-- run $r" >&2
   if ((r <= REPS)); then
     run_gunzip gunzip "$T1"
+    run_gunzip gunzip-klauspost "$T1" -lib klauspost
     run_check check "$T1"
     run_read read "$T1"
     # shellcheck disable=SC2016 # expanded by the inner shell
@@ -210,15 +214,17 @@ if [ "$LARGE" != 0 ]; then
   echo "4x trail: $(jq .files "$T4/summary.json") files, $(jq .records "$T4/summary.json") records, $(gb "$(jq .raw_bytes "$T4/summary.json")") JSON"
 fi
 echo
-printf '%-10s %8s %9s %8s %9s %8s\n' "" "wall s" "median s" "CPU s" "others s" "peak RSS"
-labels=(check read gunzip zcat jq)
+printf '%-17s %8s %9s %8s %9s %8s\n' "" "wall s" "median s" "CPU s" "others s" "peak RSS"
+labels=(check read gunzip gunzip-klauspost zcat jq)
 [ "$LARGE" = 0 ] || labels+=(check-4x read-4x gunzip-4x)
 for l in "${labels[@]}"; do
-  printf '%-10s %8s %9s %8s %9s %5s MB\n' "$l" "$(best "$l" 2)" "$(med "$l")" "$(best "$l" 3)" "$(best "$l" 5)" "$(peak "$l")"
+  printf '%-17s %8s %9s %8s %9s %5s MB\n' "$l" "$(best "$l" 2)" "$(med "$l")" "$(best "$l" 3)" "$(best "$l" 5)" "$(peak "$l")"
 done
 echo "(wall, CPU and others' CPU of the fastest of $REPS runs, $JQ_REPS for jq; median wall of all; highest peak RSS)"
 echo
 echo "check / gunzip floor:  $(ratio "$(best check 2)" "$(best gunzip 2)")x wall (medians $(ratio "$(med check)" "$(med gunzip)")x), $(ratio "$(best check 3)" "$(best gunzip 3)")x CPU   (target <= 1.25x wall)"
+echo "check / klauspost:     $(ratio "$(best check 2)" "$(best gunzip-klauspost 2)")x wall (medians $(ratio "$(med check)" "$(med gunzip-klauspost)")x), $(ratio "$(best check 3)" "$(best gunzip-klauspost 3)")x CPU   (the floor of klauspost/compress, Go's fastest gzip library)"
+echo "klauspost / gunzip:    $(ratio "$(best gunzip-klauspost 2)" "$(best gunzip 2)")x wall   (the product's decoder against klauspost/compress)"
 echo "read / gunzip floor:   $(ratio "$(best read 2)" "$(best gunzip 2)")x wall, $(ratio "$(best read 3)" "$(best gunzip 3)")x CPU   (the file source alone)"
 echo "check / zcat:          $(ratio "$(best check 2)" "$(best zcat 2)")x wall (medians $(ratio "$(med check)" "$(med zcat)")x)   (target <= 1.25x)"
 echo "jq / check:            $(ratio "$(best jq 2)" "$(best check 2)")x wall (medians $(ratio "$(med jq)" "$(med check)")x)   (target >= 20x)"

@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/gunzip"
 	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
 	"runtime"
 	"strings"
 	"sync"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // Defaults of FileOptions.
@@ -68,7 +67,7 @@ const (
 
 var (
 	bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
-	gzipPool  sync.Pool // *gzip.Reader
+	gzipPool  sync.Pool // *gunzip.Reader
 	bufPool   = sync.Pool{New: func() any { b := make([]byte, docBufferSize); return &b }}
 )
 
@@ -151,15 +150,16 @@ func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)
 	return d.stats, nil
 }
 
-func getGzip(r io.Reader) (*gzip.Reader, error) {
-	if zr, ok := gzipPool.Get().(*gzip.Reader); ok {
-		if err := zr.Reset(r); err != nil {
-			gzipPool.Put(zr)
-			return nil, err
-		}
-		return zr, nil
+func getGzip(r io.Reader) (*gunzip.Reader, error) {
+	zr, ok := gzipPool.Get().(*gunzip.Reader)
+	if !ok {
+		zr = new(gunzip.Reader)
 	}
-	return gzip.NewReader(r)
+	if err := zr.Reset(r); err != nil {
+		gzipPool.Put(zr)
+		return nil, err
+	}
+	return zr, nil
 }
 
 // gzipProblem turns a decompression error into one that says what it means.
@@ -169,7 +169,7 @@ func gzipProblem(err error) error {
 		return fmt.Errorf("%w: the file was changed after it was compressed; remove the extra bytes, or download it again", err)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("the gzip stream is truncated (%w); the file was cut short, download it again", err)
-	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
+	case errors.Is(err, gunzip.ErrChecksum), errors.Is(err, gunzip.ErrHeader):
 		return fmt.Errorf("the gzip stream is corrupt (%w)", err)
 	}
 	return fmt.Errorf("the gzip stream is corrupt (%w)", err)

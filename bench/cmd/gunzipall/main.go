@@ -1,12 +1,14 @@
 // Command gunzipall is the floor sentinel-check's file source is measured
 // against: it decompresses every *.json.gz file under the given folders with
-// the gzip library the product uses, the same number of files at once as
-// the product's workers, and discards the bytes. It prints the files and
-// the decompressed bytes:
+// the gzip decoder the product uses (internal/gunzip), the same number of
+// files at once as the product's workers, and discards the bytes. It
+// prints the files and the decompressed bytes:
 //
-//	gunzipall [-workers N] [-whole] [-read] DIR…
+//	gunzipall [-workers N] [-lib gunzip|klauspost] [-whole] [-read] DIR…
 //	files 850 decompressed_bytes 2115234567 workers 2
 //
+// -lib klauspost decompresses with klauspost/compress's gzip reader
+// instead, the fastest gzip library for Go, for comparison.
 // -whole reads each compressed file into memory before decompressing it
 // (the library then decodes from a byte slice instead of a buffered file);
 // -read takes the output in 512 KiB reads, copied out of the decompressor's
@@ -29,6 +31,7 @@ import (
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/sentinel-check/sentinel-check/internal/gunzip"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -39,11 +42,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	workers := fl.Int("workers", 0, "files decompressed at once (default GOMAXPROCS, as sentinel-check)")
 	whole := fl.Bool("whole", false, "read each compressed file into memory first")
 	reads := fl.Bool("read", false, "take the output in 512 KiB reads instead of WriteTo")
+	lib := fl.String("lib", "gunzip", "the gzip decoder: gunzip (the product's) or klauspost")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	if fl.NArg() == 0 {
 		fmt.Fprintln(stderr, "gunzipall: no folder; usage: gunzipall [-workers N] DIR…")
+		return 2
+	}
+	if *lib != "gunzip" && *lib != "klauspost" {
+		fmt.Fprintf(stderr, "gunzipall: -lib %s: want gunzip or klauspost\n", *lib)
 		return 2
 	}
 	if *workers <= 0 {
@@ -71,7 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g := gunzipper{br: bufio.NewReaderSize(nil, 64<<10), whole: *whole} // as the product reads files
+			g := gunzipper{br: bufio.NewReaderSize(nil, 64<<10), whole: *whole, zr: new(gunzip.Reader)} // as the product reads files
+			if *lib == "klauspost" {
+				g.zr = new(gzip.Reader)
+			}
 			if *reads {
 				g.buf = make([]byte, 512<<10)
 			}
@@ -104,9 +115,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 // gunzipper decompresses one file at a time with reused buffers.
 type gunzipper struct {
 	br    *bufio.Reader
-	zr    gzip.Reader
+	zr    decoder
 	whole bool
 	buf   []byte // nil: io.Copy (the decompressor's WriteTo)
+}
+
+// decoder is what both gzip readers have.
+type decoder interface {
+	io.Reader
+	Reset(io.Reader) error
+	Multistream(bool)
 }
 
 func (g *gunzipper) gunzip(path string) (int64, error) {
@@ -132,7 +150,7 @@ func (g *gunzipper) gunzip(path string) (int64, error) {
 	var n int64
 	var err error
 	if g.buf == nil {
-		n, err = io.Copy(io.Discard, &g.zr)
+		n, err = io.Copy(io.Discard, g.zr)
 	} else {
 		for err == nil {
 			var k int
