@@ -18,6 +18,8 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"math/bits"
+	"slices"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
@@ -47,11 +49,13 @@ const (
 
 	// A table entry: bits 0-3 the bits its lookup consumes, 4-7 the extra
 	// bits that follow (or a subtable's index bits), 8-11 flags, 16-31 the
-	// value (literal, length or distance base, subtable offset).
-	fLit = 1 << 8
-	fEOB = 1 << 9
-	fSub = 1 << 10
-	fBad = 1 << 11
+	// value (literal, length or distance base, subtable offset). An entry
+	// that no code reaches, or whose symbol is not one, is 0: a new table
+	// is cleared, not filled.
+	fLit = 1 << 8  // a literal
+	fEOB = 1 << 9  // the end of the block
+	fSub = 1 << 10 // a subtable
+	fLen = 1 << 11 // a length, or a distance
 )
 
 var (
@@ -69,26 +73,26 @@ func llEntry(sym int) uint32 {
 	case sym == 256:
 		return fEOB
 	case sym < 286:
-		return lenBase[sym-257]<<16 | lenExtra[sym-257]<<4
+		return fLen | lenBase[sym-257]<<16 | lenExtra[sym-257]<<4
 	}
-	return fBad // 286 and 287 are not symbols
+	return 0 // 286 and 287 are not symbols
 }
 
 func dEntry(sym int) uint32 {
 	if sym < 30 {
-		return distBase[sym]<<16 | distExtra[sym]<<4
+		return fLen | distBase[sym]<<16 | distExtra[sym]<<4
 	}
-	return fBad // 30 and 31 are not symbols
+	return 0 // 30 and 31 are not symbols
 }
 
-func clEntry(sym int) uint32 { return uint32(sym) << 16 }
+func clEntry(sym int) uint32 { return fLen | uint32(sym)<<16 }
 
 // build makes the decoding table of a canonical Huffman code given by its
 // code lengths, reusing table's memory: a first level of 1<<pbits entries
 // indexed by the next pbits input bits, then a subtable per first-level
 // entry that longer codes share. An over-subscribed code is an error, as
 // is an incomplete one other than a single code of length 1 (what the
-// standard library accepts); entries no code reaches are fBad.
+// standard library accepts); entries no code reaches are 0.
 func build(lens []uint8, pbits uint, entry func(int) uint32, table []uint32) ([]uint32, error) {
 	var count [maxCode + 1]int
 	maxLen := 0
@@ -111,10 +115,8 @@ func build(lens []uint8, pbits uint, entry func(int) uint32, table []uint32) ([]
 		return table, flate.CorruptInputError(0)
 	}
 	size := 1 << pbits
-	table = table[:0]
-	for range size {
-		table = append(table, fBad)
-	}
+	table = slices.Grow(table[:0], size)[:size]
+	clear(table)
 	subBits := uint(0)
 	if maxLen > int(pbits) {
 		subBits = uint(maxLen) - pbits
@@ -127,11 +129,11 @@ func build(lens []uint8, pbits uint, entry func(int) uint32, table []uint32) ([]
 		next[l]++
 		// The input holds codes most significant bit first, read from
 		// the low end of the bit buffer: index by the reversed code.
-		r := uint32(0)
-		for i := range l {
-			r = r<<1 | c>>i&1
-		}
+		r := uint32(bits.Reverse16(uint16(c))) >> (16 - l)
 		e := entry(sym)
+		if e == 0 {
+			continue // not a symbol: decoding it is an error
+		}
 		if uint(l) <= pbits {
 			for i := r; i < uint32(size); i += 1 << l {
 				table[i] = e | uint32(l)
@@ -142,9 +144,8 @@ func build(lens []uint8, pbits uint, entry func(int) uint32, table []uint32) ([]
 		st := int(table[prefix] >> 16)
 		if table[prefix]&fSub == 0 {
 			st = len(table)
-			for range 1 << subBits {
-				table = append(table, fBad)
-			}
+			table = slices.Grow(table, 1<<subBits)[:st+1<<subBits]
+			clear(table[st:])
 			table[prefix] = fSub | uint32(st)<<16 | uint32(subBits)<<4 | uint32(pbits)
 		}
 		rest, ln := r>>pbits, uint32(l)-uint32(pbits)
@@ -619,7 +620,7 @@ func (z *Reader) dynamic() error {
 			return err
 		}
 		e := z.clTable[z.bitbuf&127]
-		if e&fBad != 0 {
+		if e == 0 {
 			return z.corrupt()
 		}
 		n := uint(e & 15)
@@ -780,9 +781,9 @@ func (z *Reader) huffman() error {
 			}
 			continue
 		}
-		if e&(fEOB|fBad) != 0 {
-			if e&fBad != 0 {
-				err = z.corrupt()
+		if e&fLen == 0 {
+			if e&fEOB == 0 {
+				err = z.corrupt() // not a symbol
 			} else {
 				z.st = stBlock
 			}
@@ -809,8 +810,8 @@ func (z *Reader) huffman() error {
 			err = io.ErrUnexpectedEOF
 			break
 		}
-		if e&fBad != 0 {
-			err = z.corrupt()
+		if e&fLen == 0 {
+			err = z.corrupt() // not a distance
 			break
 		}
 		if dist > w {
