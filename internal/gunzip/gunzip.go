@@ -825,8 +825,14 @@ func (z *Reader) huffman() error {
 			// its end, inside minRoom.
 			binary.LittleEndian.PutUint64(buf[w:], binary.LittleEndian.Uint64(buf[src:]))
 			binary.LittleEndian.PutUint64(buf[w+8:], binary.LittleEndian.Uint64(buf[src+8:]))
-			for k := 16; k < length; k += 8 {
-				binary.LittleEndian.PutUint64(buf[w+k:], binary.LittleEndian.Uint64(buf[src+k:]))
+			if length > 16 {
+				if length > 32 && dist >= length {
+					copy(buf[w+16:w+length], buf[src+16:src+length])
+				} else {
+					for k := 16; k < length; k += 8 {
+						binary.LittleEndian.PutUint64(buf[w+k:], binary.LittleEndian.Uint64(buf[src+k:]))
+					}
+				}
 			}
 		} else {
 			for k := range length {
