@@ -355,6 +355,26 @@ func TestDecodeStreamBreakAtMemberEnd(t *testing.T) {
 	if !errors.Is(err, reset) {
 		t.Fatalf("error = %v, want the read's error", err)
 	}
+	// A source whose error is returned once, then io.EOF: the decoder's
+	// read-ahead takes it, and it must still end the read.
+	once := io.MultiReader(bytes.NewReader(gzipBytes(t, doc)), &errOnce{err: reset})
+	if _, err := DecodeStream(once, "b.json.gz", FileOptions{}, func(Event) {}); !errors.Is(err, reset) {
+		t.Fatalf("an error returned once: error = %v, want the read's error", err)
+	}
+}
+
+// errOnce returns err once, then io.EOF.
+type errOnce struct {
+	err   error
+	fired bool
+}
+
+func (e *errOnce) Read([]byte) (int, error) {
+	if e.fired {
+		return 0, io.EOF
+	}
+	e.fired = true
+	return 0, e.err
 }
 
 // encoding/json decoding into a struct reads keys without regard to case

@@ -257,7 +257,20 @@ func (z *Reader) Reset(r io.Reader) error {
 	if z.buf == nil {
 		z.buf = make([]byte, bufSize)
 	}
+	var inErr error
+	if br == z.br && z.inErr != io.EOF {
+		inErr = z.inErr // a source error read ahead and not returned yet
+	}
 	*z = Reader{br: br, multi: true, buf: z.buf, dynLL: z.dynLL, dynD: z.dynD, clTable: z.clTable}
+	if inErr != nil {
+		if br.Buffered() == 0 {
+			z.err = inErr
+			return inErr
+		}
+		// br holds the rest of the input, and the error ends it.
+		z.in, _ = br.Peek(br.Buffered())
+		z.eof, z.inErr = true, inErr
+	}
 	if _, err := br.Peek(1); err != nil {
 		z.err = err // io.EOF: no member at all
 		return err
@@ -297,6 +310,9 @@ func (z *Reader) WriteTo(w io.Writer) (int64, error) {
 	for {
 		if z.r < z.w {
 			n, err := w.Write(z.buf[z.r:z.w])
+			if err == nil && n < z.w-z.r {
+				err = io.ErrShortWrite
+			}
 			z.r += n
 			total += int64(n)
 			if err != nil {
@@ -321,15 +337,22 @@ func (z *Reader) WriteTo(w io.Writer) (int64, error) {
 // nextMember starts the member that follows the one that ended, in
 // multistream mode, or ends the stream with io.EOF.
 func (z *Reader) nextMember() {
+	if z.inErr != nil && z.inErr != io.EOF && z.br.Buffered() == 0 {
+		// The source broke off right after the member: reading ahead
+		// took its error from br, which gives an error once, so it is
+		// returned here; what would have followed is unknown.
+		z.err = z.inErr
+		return
+	}
 	if !z.multi {
 		z.err = io.EOF
 		return
 	}
-	next, _ := z.br.Peek(2)
-	if len(next) < 2 || next[0] != 0x1f || next[1] != 0x8b {
-		z.err = io.EOF // what follows is for the caller to judge
+	if _, err := z.br.Peek(1); err != nil {
+		z.err = err // io.EOF: the stream ends with the member
 		return
 	}
+	// Anything else than a member is an error, as in compress/gzip.
 	if err := z.Reset(z.br); err != nil {
 		z.err = err
 	}

@@ -222,6 +222,88 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+// onceErr is a source that fails once after its data, then says io.EOF:
+// an error that reading ahead takes from a bufio.Reader, which returns it
+// once.
+type onceErr struct {
+	data  []byte
+	fired bool
+}
+
+var errBroke = errors.New("connection reset")
+
+func (o *onceErr) Read(p []byte) (int, error) {
+	if len(o.data) > 0 {
+		n := copy(p, o.data)
+		o.data = o.data[n:]
+		return n, nil
+	}
+	if !o.fired {
+		o.fired = true
+		return 0, errBroke
+	}
+	return 0, io.EOF
+}
+
+// A source that breaks off after a member, or inside the next one, is an
+// error, never the end of the stream; so is what follows a member in
+// multistream mode when it is not a member.
+func TestSourceErrorAfterAMember(t *testing.T) {
+	gz := compressions(t, []byte(`{"Records":[]}`))["stdlib level 6"]
+	two := append(bytes.Clone(gz), gz[:15]...)
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		multi bool
+	}{
+		{"after the member, one member at a time", gz, false},
+		{"after the member, multistream", gz, true},
+		{"inside the next member, one member at a time", two, false},
+		{"inside the next member, multistream", two, true},
+	} {
+		z, err := NewReader(bufio.NewReader(&onceErr{data: tc.data}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.Multistream(tc.multi)
+		_, err = io.ReadAll(z)
+		for !tc.multi && err == nil {
+			// The next member, as gzipmember reads it.
+			if err = z.Reset(z.br); err == nil {
+				z.Multistream(false)
+				_, err = io.ReadAll(z)
+			}
+		}
+		if !errors.Is(err, errBroke) {
+			t.Errorf("%s: %v, want %v", tc.name, err, errBroke)
+		}
+	}
+	for _, after := range []string{"garbage", "\x1f", "\x1f\x8b\x08"} {
+		z, err := NewReader(bytes.NewReader(append(bytes.Clone(gz), after...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(z); err == nil {
+			t.Errorf("multistream, a member followed by %q: no error", after)
+		}
+	}
+}
+
+// WriteTo stops at a short write, as io.Copy's contract asks.
+func TestWriteToShortWrite(t *testing.T) {
+	z, err := NewReader(bytes.NewReader(compressions(t, []byte("hello, hello, hello"))["stdlib level 6"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.WriteTo(shortWriter{}); err != io.ErrShortWrite {
+		t.Errorf("WriteTo a writer that takes nothing: %v, want %v", err, io.ErrShortWrite)
+	}
+}
+
+type shortWriter struct{}
+
+func (shortWriter) Write(p []byte) (int, error) { return 0, nil }
+
 // A stream cut short anywhere is io.ErrUnexpectedEOF (io.EOF when nothing
 // is left at all), never data taken for whole.
 func TestTruncated(t *testing.T) {
