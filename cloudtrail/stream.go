@@ -120,7 +120,7 @@ func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)
 			return Stats{Bytes: cr.n}, &SourceError{Source: origin, Err: fmt.Errorf("reading the gzip header: %w", gzipProblem(err))}
 		}
 		defer gzipPool.Put(zr)
-		src = &gzipErrReader{gzipmember.New(zr, br)}
+		src = &gzipErrReader{zr} // member after member, as gzip -d reads them
 	}
 	src = &capReader{r: src, left: opts.MaxDecompressed, limit: opts.MaxDecompressed, gzip: src != io.Reader(br)}
 
@@ -175,9 +175,8 @@ func gzipProblem(err error) error {
 	return fmt.Errorf("the gzip stream is corrupt (%w)", err)
 }
 
-// gzipErrReader marks errors that come from decompression; it reads the
-// stream member after member (see gzipmember).
-type gzipErrReader struct{ r *gzipmember.Reader }
+// gzipErrReader marks errors that come from decompression.
+type gzipErrReader struct{ r io.Reader }
 
 type decompressError struct{ err error }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
+	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 )
 
 // The errors a Reader returns besides its source's: a truncated stream is
@@ -254,12 +255,14 @@ func (z *Reader) Reset(r io.Reader) error {
 	if !ok {
 		br = bufio.NewReader(r)
 	}
+	return z.start(br, nil)
+}
+
+// start reads a member's header from br; inErr is a source error that
+// reading ahead took from br after what br holds (nil for a new stream).
+func (z *Reader) start(br *bufio.Reader, inErr error) error {
 	if z.buf == nil {
 		z.buf = make([]byte, bufSize)
-	}
-	var inErr error
-	if br == z.br && z.inErr != io.EOF {
-		inErr = z.inErr // a source error read ahead and not returned yet
 	}
 	*z = Reader{br: br, multi: true, buf: z.buf, dynLL: z.dynLL, dynD: z.dynD, clTable: z.clTable}
 	if inErr != nil {
@@ -281,7 +284,8 @@ func (z *Reader) Reset(r io.Reader) error {
 }
 
 // Multistream sets whether z reads the members that follow the first
-// (true, the default) or stops with io.EOF at the end of each member.
+// (true, the default: data after the last member that is not a member is
+// gzipmember.ErrTrailing) or stops with io.EOF at the end of each member.
 func (z *Reader) Multistream(ok bool) { z.multi = ok }
 
 // Read reads decompressed data.
@@ -348,13 +352,24 @@ func (z *Reader) nextMember() {
 		z.err = io.EOF
 		return
 	}
-	if _, err := z.br.Peek(1); err != nil {
-		z.err = err // io.EOF: the stream ends with the member
-		return
-	}
-	// Anything else than a member is an error, as in compress/gzip.
-	if err := z.Reset(z.br); err != nil {
-		z.err = err
+	next, err := z.br.Peek(2)
+	switch {
+	case len(next) == 0 && err == io.EOF:
+		z.err = io.EOF // the stream ends with the member
+	case len(next) < 2 && err != nil && err != io.EOF:
+		z.err = err // the source broke off
+	case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
+		inErr := z.inErr
+		if inErr == io.EOF {
+			inErr = nil
+		}
+		if err := z.start(z.br, inErr); err != nil {
+			z.err = err
+		}
+	default:
+		// Data after the last member: told apart from a member cut
+		// short, which is an error of that member.
+		z.err = gzipmember.ErrTrailing
 	}
 }
 
