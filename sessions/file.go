@@ -584,6 +584,9 @@ func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 		// this does not happen): the map decoder says what is wrong.
 		return jsonAttrs(raw, a)
 	}
+	if err := mixedRecord(m.items != nil, m.item != nil, slices.ContainsFunc(m.vals[:], func(v []byte) bool { return v != nil })); err != nil {
+		return err
+	}
 	if m.item != nil && m.vals[fID] == nil {
 		inner, err := jsonObject(m.item)
 		if err != nil {
@@ -606,6 +609,20 @@ func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 	return nil
 }
 
+// mixedRecord refuses a record value (an element of an array or of a
+// scan's Items) that holds a scan's Items, or an Item beside attributes of
+// its own: read as one, the other would be lost (a revoked status in it,
+// say). A line of JSON Lines is refused for the same by document.
+func mixedRecord(items, item, attrs bool) error {
+	switch {
+	case items:
+		return errors.New("the record holds a scan's Items, and the records in them would be lost; give each record, or each scan's output, a value of its own")
+	case item && attrs:
+		return errors.New("the record holds both an Item and a record's attributes, and one of them would be lost; give each record a value of its own")
+	}
+	return nil
+}
+
 // jsonAttrs is recordAttrs decoding raw into a map first.
 func jsonAttrs(raw json.RawMessage, a *attrs) error {
 	obj, err := jsonObject(raw)
@@ -613,6 +630,14 @@ func jsonAttrs(raw json.RawMessage, a *attrs) error {
 		return err
 	}
 	dup := repeatedKey(raw)
+	attrs := false
+	for k := range obj {
+		_, known := fieldOf(k)
+		attrs = attrs || known
+	}
+	if err := mixedRecord(obj["Items"] != nil, obj["Item"] != nil, attrs); err != nil {
+		return err
+	}
 	if item, ok := obj["Item"]; ok && obj["id"] == nil {
 		inner, err := jsonObject(item)
 		if err != nil {

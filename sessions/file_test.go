@@ -786,6 +786,26 @@ func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
 			}
 		}
 	}
+	// The same inside an array or a scan's Items: the value is unusable,
+	// and no version of r1 is used.
+	for _, content := range []string{
+		`[` + live + `,{"id":"r1","status":"active","Item":` + revokedDDB + `}]`,
+		`[` + live + `,{"Item":` + revokedDDB + `,"status":"active"}]`,
+		live + "\n" + `{"Items":[{"Item":` + revokedDDB + `,"status":"active"}]}`,
+		`[` + live + `,{"Items":[` + revokedDDB + `]}]`,
+	} {
+		var st Stats
+		var b IndexBuilder
+		if err := readRecords(context.Background(), strings.NewReader(content), "s.json", &st, &b); err != nil {
+			t.Fatalf("%s: %v", content, err)
+		}
+		if st.RecordsUnusable != 1 || len(st.Skipped) == 0 || !strings.Contains(st.Skipped[len(st.Skipped)-1].Reason, "would be lost") {
+			t.Errorf("%s: %d unusable (%+v), want 1, as one side would be lost", content, st.RecordsUnusable, st.Skipped)
+		}
+		if m := b.Index().Lookup(ModeAuto, q); m.Outcome != NoRecord {
+			t.Errorf("%s: %v (%s), want no record: the side left out may be r1's revocation", content, m.Outcome, m.ID)
+		}
+	}
 	for _, doc := range []string{
 		`{"Item":` + revokedDDB + `,"Items":[` + revokedDDB + `]}`,
 		`{"id":"r2","user":"alice","Items":[` + revokedDDB + `]}`,
