@@ -10,8 +10,8 @@ import (
 
 // MatchSlack is the tolerance around a record's time span (SPEC §5): an event
 // up to 5 minutes before started_at or after max(expires_at, last_access_at)
-// still falls inside the record's window, and a record is expired only once
-// the event is more than 5 minutes past its end.
+// still falls inside the record's window. It decides which records match,
+// not whether one is live: a record is expired from its end on.
 const MatchSlack = 5 * time.Minute
 
 // Match modes, as in a session_table block's match attribute.
@@ -30,7 +30,7 @@ const (
 	NoRecord Outcome = iota // no record matched
 	Live                    // a record covers the event
 	Revoked                 // the record was revoked before the event
-	Expired                 // the record ended more than MatchSlack before the event, or was marked expired before it
+	Expired                 // the record ended before the event, or was marked expired before it
 )
 
 func (o Outcome) String() string {
@@ -457,7 +457,7 @@ func (b *IndexBuilder) Index() *Index {
 	// revoked versions. An expired version's updated_at is kept when it is
 	// before the window's end: the session was marked expired before it
 	// ran out. A mark written at or after the end (a sweep) changes
-	// nothing: the end, with MatchSlack, decides.
+	// nothing: the end decides.
 	for i := range ents {
 		m, ok := marks[int32(i)]
 		if !ok {
@@ -608,7 +608,7 @@ func (ix *Index) Len() int {
 // Each candidate's outcome at q.Time is Revoked when its status is revoked
 // and q.Time is after its revocation time (the earliest updated_at of its
 // revoked versions), else Expired when a version marked it expired at an
-// updated_at before its end and q.Time is after that (the earliest such), or q.Time is more than MatchSlack after its end (or, for a record
+// updated_at before its end and q.Time is after that (the earliest such), or q.Time is after its end (or, for a record
 // without an end time, when its status is expired), else Live. The best candidate
 // wins: Live before Revoked before Expired, then the latest start, then the
 // smallest id. A nil Index matches nothing.

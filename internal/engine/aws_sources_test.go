@@ -309,6 +309,17 @@ func TestOpenLookupRegions(t *testing.T) {
 			t.Errorf("%s with --region %v: %v, want a usage error", tc.spec, tc.regions, err)
 		}
 	}
+	// --region all asks for every region; a block's regions ask as
+	// --region does.
+	if _, err := OpenCloudTrail(context.Background(), "lookup:us-east-1", nil, env("all")); !errors.As(err, new(*UsageError)) ||
+		!strings.Contains(err.Error(), "--region all asks for the region all, which lookup:us-east-1 does not read") {
+		t.Errorf("lookup:us-east-1 with --region all: %v, want a usage error", err)
+	}
+	blk := &policyhcl.CloudTrailConfig{Source: "lookup:us-east-1", Regions: []string{"eu-west-1"}}
+	if _, err := OpenCloudTrail(context.Background(), blk.Source, blk, env()); !errors.As(err, new(*UsageError)) ||
+		!strings.Contains(err.Error(), "the cloudtrail block's regions eu-west-1 asks for the region eu-west-1, which lookup:us-east-1 does not read") {
+		t.Errorf("a lookup:us-east-1 block with regions = [eu-west-1]: %v, want a usage error", err)
+	}
 	// A region no partition has is a usage error too: it would read nothing.
 	for _, spec := range []string{"lookup:eu-west-1,eu-wset-1", "lookup:EU-WEST-1"} {
 		if _, err := OpenCloudTrail(context.Background(), spec, nil, env()); !errors.As(err, new(*UsageError)) ||

@@ -31,24 +31,29 @@ func openLookup(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfi
 	if err := cloudtrail.ValidateRegions(regions); err != nil {
 		return nil, &UsageError{fmt.Errorf("%s: %w", spec, err)}
 	}
-	if len(regions) > 0 && len(env.Regions) > 0 && !slices.Contains(env.Regions, "all") {
-		// --region filters what is read: a region the source names
-		// itself must not be dropped by it.
-		allowed := cloudtrail.WithGlobalRegion(env.Regions)
-		for _, r := range regions {
-			if r != "all" && !slices.Contains(allowed, r) {
-				return nil, &UsageError{fmt.Errorf("%s names the region %s, which --region %s leaves out; make them agree (name the regions in one place)", spec, r, strings.Join(env.Regions, ", "))}
+	// The regions asked for elsewhere (--region, else the block's
+	// regions) and those the source names must agree: the first filter
+	// what is read, so a region the source names must not be dropped by
+	// them, and a region they ask for must be read (lookup:us-east-1 with
+	// --region eu-west-1 would read us-east-1 alone and say nothing of
+	// eu-west-1; --region all asks for every region).
+	asked, where := env.Regions, "--region"
+	if len(asked) == 0 && cfg != nil {
+		asked, where = cfg.Regions, "the cloudtrail block's regions"
+	}
+	if len(regions) > 0 && len(asked) > 0 && !slices.Contains(regions, "all") {
+		if !slices.Contains(asked, "all") {
+			allowed := cloudtrail.WithGlobalRegion(asked)
+			for _, r := range regions {
+				if !slices.Contains(allowed, r) {
+					return nil, &UsageError{fmt.Errorf("%s names the region %s, which %s %s leaves out; make them agree (name the regions in one place)", spec, r, where, strings.Join(asked, ", "))}
+				}
 			}
 		}
-		// Nor may --region ask for a region the source does not read:
-		// lookup:us-east-1 with --region eu-west-1 would read us-east-1
-		// alone and say nothing of eu-west-1.
-		if !slices.Contains(regions, "all") {
-			named := cloudtrail.WithGlobalRegion(regions)
-			for _, r := range env.Regions {
-				if !slices.Contains(named, r) {
-					return nil, &UsageError{fmt.Errorf("--region %s asks for the region %s, which %s does not read; make them agree (name the regions in one place)", strings.Join(env.Regions, ", "), r, spec)}
-				}
+		named := cloudtrail.WithGlobalRegion(regions)
+		for _, r := range asked {
+			if !slices.Contains(named, r) {
+				return nil, &UsageError{fmt.Errorf("%s %s asks for the region %s, which %s does not read; make them agree (name the regions in one place)", where, strings.Join(asked, ", "), r, spec)}
 			}
 		}
 	}

@@ -341,10 +341,11 @@ func (z *Reader) WriteTo(w io.Writer) (int64, error) {
 // nextMember starts the member that follows the one that ended, in
 // multistream mode, or ends the stream with io.EOF.
 func (z *Reader) nextMember() {
-	if z.inErr != nil && z.inErr != io.EOF && z.br.Buffered() == 0 {
-		// The source broke off right after the member: reading ahead
-		// took its error from br, which gives an error once, so it is
-		// returned here; what would have followed is unknown.
+	if z.inErr != nil && z.inErr != io.EOF && (z.br.Buffered() == 0 || !z.multi) {
+		// The source broke off after the member, or after what br holds:
+		// reading ahead took its error from br, which gives an error once,
+		// so it is returned here (one member at a time, no later Reset
+		// would see it); what would have followed is unknown.
 		z.err = z.inErr
 		return
 	}

@@ -261,6 +261,7 @@ func TestSourceErrorAfterAMember(t *testing.T) {
 		{"after the member", gz, true},
 		{"inside the next member", two, true},
 		{"after two members", append(bytes.Clone(gz), gz...), true},
+		{"after two members, one member at a time", append(bytes.Clone(gz), gz...), false},
 	} {
 		z, err := NewReader(bufio.NewReader(&onceErr{data: tc.data}))
 		if err != nil {
