@@ -806,33 +806,25 @@ func TestUnusableValueLeavesOutWhatItNames(t *testing.T) {
 			t.Errorf("%s: %v (%s), want no record: the side left out may be r1's revocation", content, m.Outcome, m.ID)
 		}
 	}
-	for _, doc := range []string{
-		`{"Item":` + revokedDDB + `,"Items":[` + revokedDDB + `]}`,
-		`{"id":"r2","user":"alice","Items":[` + revokedDDB + `]}`,
-		`{"Items":[` + revokedDDB + `],"id":"r2"}`,
-		`{"Items":[` + revokedDDB + `],"status":"revoked","source_identity":"` + si + `"}`, // a version without an id
+	// A line that holds a scan's Items beside a record, or an export
+	// line's Item beside a record's own attributes: either one read alone
+	// would drop the other (a revocation in it).
+	const items, item = "holds both a scan's Items and a record's attributes", "holds both an Item and a record's attributes"
+	for doc, want := range map[string]string{
+		`{"Item":` + revokedDDB + `,"Items":[` + revokedDDB + `]}`:                         items,
+		`{"id":"r2","user":"alice","Items":[` + revokedDDB + `]}`:                          items,
+		`{"Items":[` + revokedDDB + `],"id":"r2"}`:                                         items,
+		`{"Items":[` + revokedDDB + `],"status":"revoked","source_identity":"` + si + `"}`: items, // a version without an id
+		`{"id":"r1","status":"active","Item":` + revokedDDB + `}`:                          item,
+		`{"Item":` + revokedDDB + `,"status":"active"}`:                                    item,
+		`{"Item":` + revokedDDB + `,"source_identity":"` + si + `"}`:                       item,
 	} {
 		var st Stats
 		var b IndexBuilder
 		err := readRecords(context.Background(), strings.NewReader(live+"\n"+doc+"\n"), "s.jsonl", &st, &b)
 		var se *SourceError
-		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both a scan's Items and a record's attributes") {
-			t.Errorf("%s: %v, want an error at line 2 about Items and a record", doc, err)
-		}
-	}
-	// An export line's Item beside a record's own attributes: either one
-	// read alone would drop the other (a revocation in it).
-	for _, doc := range []string{
-		`{"id":"r1","status":"active","Item":` + revokedDDB + `}`,
-		`{"Item":` + revokedDDB + `,"status":"active"}`,
-		`{"Item":` + revokedDDB + `,"source_identity":"` + si + `"}`,
-	} {
-		var st Stats
-		var b IndexBuilder
-		err := readRecords(context.Background(), strings.NewReader(live+"\n"+doc+"\n"), "s.jsonl", &st, &b)
-		var se *SourceError
-		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "holds both an Item and a record's attributes") {
-			t.Errorf("%s: %v, want an error at line 2 about an Item and a record", doc, err)
+		if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error at line 2: %s", doc, err, want)
 		}
 	}
 }

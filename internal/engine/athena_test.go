@@ -313,20 +313,7 @@ func TestAthenaEventTimesTheBoundsCannotJudge(t *testing.T) {
 		{"no zone", "2027-01-01T08:00:00", "not an RFC 3339 time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			trail := t.TempDir()
-			dir := trail + "/AWSLogs/111122223333/CloudTrail/us-east-1/2027/01/01"
-			writeFile(t, dir+"/111122223333_CloudTrail_us-east-1_20270101T1105Z_a.json", `{"Records":[`+record("z1", tc.eventTime)+`]}`)
-			rows, err := athenatest.LoadTrail(trail)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows,
-				Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}})
-			asrc, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, src := range []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{}), asrc} {
+			for _, src := range fileAndAthena(t, record("z1", tc.eventTime)) {
 				res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
 				if tc.err != "" {
 					if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -479,19 +466,7 @@ func TestAthenaRecordWithoutEventName(t *testing.T) {
 		"eventSource null":  `{"eventVersion":"1.08","eventID":"z1","eventSource":null,"eventName":"AssumeRole",` + tail,
 	} {
 		t.Run(name, func(t *testing.T) {
-			trail := t.TempDir()
-			writeFile(t, trail+"/AWSLogs/111122223333/CloudTrail/us-east-1/2027/01/01/111122223333_CloudTrail_us-east-1_20270101T1105Z_a.json", `{"Records":[`+rec+`]}`)
-			rows, err := athenatest.LoadTrail(trail)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows,
-				Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}})
-			asrc, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, src := range []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{}), asrc} {
+			for _, src := range fileAndAthena(t, rec) {
 				res, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{src}, Start: athenaStart, End: athenaEnd})
 				if err == nil {
 					st := res.Sources.CloudTrail[0]
@@ -500,4 +475,23 @@ func TestAthenaRecordWithoutEventName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fileAndAthena writes one log file of record in a trail folder and returns
+// two sources of it: the folder, and an Athena table loaded from it.
+func fileAndAthena(t *testing.T, record string) []cloudtrail.Source {
+	t.Helper()
+	trail := t.TempDir()
+	writeFile(t, trail+"/AWSLogs/111122223333/CloudTrail/us-east-1/2027/01/01/111122223333_CloudTrail_us-east-1_20270101T1105Z_a.json", `{"Records":[`+record+`]}`)
+	rows, err := athenatest.LoadTrail(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := athenatest.New(t, athenatest.Options{Table: &athenatest.Table{Database: "db", Name: "tbl", Rows: rows,
+		Partitions: map[string]string{"timestamp": "timestamp", "region": "region", "account": "account"}}})
+	asrc, err := OpenCloudTrail(context.Background(), "athena://primary/db.tbl", nil, athenaEnv(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{}), asrc}
 }

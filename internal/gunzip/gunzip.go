@@ -420,12 +420,10 @@ func (z *Reader) more() {
 		return
 	}
 	z.sync()
+	// Peek of the buffer's size fails only when the source ended.
 	in, err := z.br.Peek(z.br.Size())
 	if err != nil {
 		z.eof, z.inErr = true, err
-		if err == bufio.ErrBufferFull {
-			z.eof, z.inErr = false, nil
-		}
 	}
 	z.in, z.pos = in, 0
 }
@@ -543,12 +541,20 @@ func (z *Reader) header() error {
 	return nil
 }
 
-// trailer checks the member's CRC-32 and size (RFC 1952 2.3.1).
-func (z *Reader) trailer() error {
-	z.bitbuf >>= z.bitsleft & 7 // the rest of the last block's byte
+// align drops the bits left of the input byte being read.
+func (z *Reader) align() error {
+	z.bitbuf >>= z.bitsleft & 7
 	z.bitsleft -= z.bitsleft & 7
 	if z.bitsleft < z.pad {
 		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+
+// trailer checks the member's CRC-32 and size (RFC 1952 2.3.1).
+func (z *Reader) trailer() error {
+	if err := z.align(); err != nil { // the rest of the last block's byte
+		return err
 	}
 	crc, err := z.bits(32)
 	if err != nil {
@@ -606,10 +612,8 @@ func (z *Reader) blockHeader() error {
 	z.final = h&1 == 1
 	switch h >> 1 {
 	case 0:
-		z.bitbuf >>= z.bitsleft & 7
-		z.bitsleft -= z.bitsleft & 7
-		if z.bitsleft < z.pad {
-			return io.ErrUnexpectedEOF
+		if err := z.align(); err != nil {
+			return err
 		}
 		n, err := z.bits(16)
 		if err != nil {
@@ -674,32 +678,20 @@ func (z *Reader) dynamic() error {
 			i++
 			continue
 		}
-		var rep int
+		// 16 repeats the previous length 3-6 times, 17 and 18 repeat a
+		// zero 3-10 and 11-138 times.
 		var val uint8
-		switch sym {
-		case 16:
+		if sym == 16 {
 			if i == 0 {
 				return z.corrupt()
 			}
 			val = lens[i-1]
-			r, err := z.bits(2)
-			if err != nil {
-				return err
-			}
-			rep = 3 + int(r)
-		case 17:
-			r, err := z.bits(3)
-			if err != nil {
-				return err
-			}
-			rep = 3 + int(r)
-		default:
-			r, err := z.bits(7)
-			if err != nil {
-				return err
-			}
-			rep = 11 + int(r)
 		}
+		r, err := z.bits([...]uint{2, 3, 7}[sym-16])
+		if err != nil {
+			return err
+		}
+		rep := [...]int{3, 3, 11}[sym-16] + int(r)
 		if i+rep > len(lens) {
 			return z.corrupt()
 		}

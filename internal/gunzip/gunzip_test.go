@@ -357,25 +357,24 @@ func TestBadHeader(t *testing.T) {
 // they disagree on whether it is valid, or on its content.
 func compare(t *testing.T, gz []byte) {
 	t.Helper()
-	want, werr := func() ([]byte, error) {
-		r, err := gzip.NewReader(bytes.NewReader(gz))
-		if err != nil {
-			return nil, err
-		}
-		r.Multistream(false)
-		return io.ReadAll(r)
-	}()
-	got, gerr := func() ([]byte, error) {
-		z, err := NewReader(bytes.NewReader(gz))
-		if err != nil {
-			return nil, err
-		}
-		z.Multistream(false)
-		return io.ReadAll(z)
-	}()
+	want, werr := firstMember(new(gzip.Reader), gz)
+	got, gerr := firstMember(new(Reader), gz)
 	if (werr == nil) != (gerr == nil) || werr == nil && !bytes.Equal(got, want) {
 		t.Fatalf("%x:\nklauspost: %d bytes, %v\ngunzip:    %d bytes, %v", gz, len(want), werr, len(got), gerr)
 	}
+}
+
+// firstMember decodes the first member of gz with d.
+func firstMember(d interface {
+	io.Reader
+	Reset(io.Reader) error
+	Multistream(bool)
+}, gz []byte) ([]byte, error) {
+	if err := d.Reset(bytes.NewReader(gz)); err != nil {
+		return nil, err
+	}
+	d.Multistream(false)
+	return io.ReadAll(d)
 }
 
 func FuzzReader(f *testing.F) {
