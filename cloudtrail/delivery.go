@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,17 @@ func deliveryTime(name string) (at time.Time, ok bool) {
 	}
 	at, err := time.Parse("20060102T1504Z", m[1])
 	return at, err == nil
+}
+
+// nameAccount returns the account that starts a log file's CloudTrail name
+// (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz]); ok is
+// false for another name.
+func nameAccount(name string) (account string, ok bool) {
+	if _, ok := deliveryTime(name); !ok {
+		return "", false
+	}
+	account, rest, _ := strings.Cut(name, "_")
+	return account, accountIDPattern.MatchString(account) && strings.HasPrefix(rest, "CloudTrail_")
 }
 
 // deliveredBefore reports whether a log file's name says it was delivered
@@ -67,18 +79,40 @@ const (
 	deliveredLate
 )
 
-// place tells where a log file named name falls.
-func (d deliveryWindow) place(name string) int {
+// place tells where a log file named name falls. folder is the day of
+// the layout's day folder that holds it (…/<region>/YYYY/MM/DD; zero: none):
+// a file named late in a day folder of the window is read, as the S3
+// source reads what the window's day folders hold, whatever the names say
+// (a file renamed or delivered again keeps its folder).
+func (d deliveryWindow) place(name string, folder time.Time) int {
 	at, ok := deliveryTime(name)
 	switch {
 	case !ok:
 		return deliveredInside
 	case !d.earliest.IsZero() && at.Add(time.Minute).Before(d.earliest):
 		return deliveredEarly
-	case !d.end.IsZero() && !at.Before(d.end):
+	case !d.end.IsZero() && !at.Before(d.end) && (folder.IsZero() || !folder.Before(d.end)):
 		return deliveredLate
 	}
 	return deliveredInside
+}
+
+// layoutDay returns the day of the day folder of CloudTrail's layout that
+// dir is (…/<region>/YYYY/MM/DD), and the zero time when it is none.
+func layoutDay(dir string) time.Time {
+	segs := strings.Split(filepath.ToSlash(dir), "/")
+	if len(segs) < 4 || !isRegionName(segs[len(segs)-4]) {
+		return time.Time{}
+	}
+	y, m, d := segs[len(segs)-3], segs[len(segs)-2], segs[len(segs)-1]
+	if len(y) != 4 || len(m) != 2 || len(d) != 2 {
+		return time.Time{}
+	}
+	t, err := time.Parse("2006/01/02", y+"/"+m+"/"+d)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // deliverySkips are the Skipped entries of the log files of item passed

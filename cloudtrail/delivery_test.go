@@ -30,21 +30,60 @@ func TestDeliveryWindowPlace(t *testing.T) {
 		{"111122223333_CloudTrail_us-east-1_20201341T0000Z_ab12.json.gz", deliveredInside}, // no such date: read
 		{"events-2020.json", deliveredInside},
 	} {
-		if got := newDeliveryWindow(q, DefaultDeliverySlack).place(tc.name); got != tc.want {
+		if got := newDeliveryWindow(q, DefaultDeliverySlack).place(tc.name, time.Time{}); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
 	}
 	// No window: nothing is passed over.
-	if got := newDeliveryWindow(Query{}, DefaultDeliverySlack).place(name("20000101T0000Z")); got != deliveredInside {
+	if got := newDeliveryWindow(Query{}, DefaultDeliverySlack).place(name("20000101T0000Z"), time.Time{}); got != deliveredInside {
 		t.Errorf("no window: %d", got)
 	}
 	// The window's end at midnight: its last day is the day before.
 	end := newDeliveryWindow(Query{End: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)}, DefaultDeliverySlack)
-	if got := end.place(name("20260312T2359Z")); got != deliveredInside {
+	if got := end.place(name("20260312T2359Z"), time.Time{}); got != deliveredInside {
 		t.Errorf("end at midnight, delivered the next day: %d", got)
 	}
-	if got := end.place(name("20260313T0000Z")); got != deliveredLate {
+	if got := end.place(name("20260313T0000Z"), time.Time{}); got != deliveredLate {
 		t.Errorf("end at midnight, delivered two days later: %d", got)
+	}
+	// In a day folder, a name that says late is late only when the folder
+	// is: S3 reads what the window's day folders hold, whatever the names.
+	for _, tc := range []struct {
+		folder time.Time
+		want   int
+	}{
+		{time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC), deliveredInside},
+		{time.Date(2026, 3, 13, 0, 0, 0, 0, time.UTC), deliveredLate},
+		{time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), deliveredLate},
+	} {
+		if got := end.place(name("20260330T0000Z"), tc.folder); got != tc.want {
+			t.Errorf("named late, in the day folder of %s: %d, want %d", tc.folder.Format(time.DateOnly), got, tc.want)
+		}
+	}
+	// A folder never makes a file named inside the window late.
+	if got := end.place(name("20260311T0000Z"), time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)); got != deliveredInside {
+		t.Errorf("named inside, in a later day folder: %d", got)
+	}
+}
+
+func TestLayoutDay(t *testing.T) {
+	for dir, want := range map[string]string{
+		"/x/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/12":    "2026-03-12",
+		"AWSLogs/o-abc/111122223333/CloudTrail/eu-west-1/2026/12/31": "2026-12-31",
+		"us-east-1/2026/03/12":          "2026-03-12",
+		"/x/2026/03/12":                 "",
+		"/x/us-east-1/2026/3/12":        "",
+		"/x/us-east-1/2026/13/01":       "",
+		"/x/us-east-1/2026/03":          "",
+		"/x/us-east-1/2026/03/12/extra": "",
+	} {
+		got := ""
+		if d := layoutDay(dir); !d.IsZero() {
+			got = d.Format(time.DateOnly)
+		}
+		if got != want {
+			t.Errorf("layoutDay(%q) = %q, want %q", dir, got, want)
+		}
 	}
 }
 
@@ -62,6 +101,9 @@ func TestFileSourceDeliveryWindow(t *testing.T) {
 	writeFile(t, dir, day+"13/111122223333_CloudTrail_us-east-1_20260313T0000Z_f.json.gz", doc("late1"))
 	writeFile(t, dir, day+"20/111122223333_CloudTrail_us-east-1_20260320T0000Z_g.json.gz", doc("late2"))
 	writeFile(t, dir, "renamed/events.json.gz", doc("other"))
+	// Named late, in a day folder of the window (renamed, or delivered
+	// again): read, as the S3 source reads that folder.
+	writeFile(t, dir, day+"11/111122223333_CloudTrail_us-east-1_20260330T0000Z_h.json.gz", doc("in4"))
 
 	q := Query{Start: time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
@@ -74,8 +116,8 @@ func TestFileSourceDeliveryWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Files != 4 || st.FilesSkipped != 4 || st.AssumeRole != 4 || len(ids) != 4 {
-		t.Errorf("%d files read, %d skipped, %d assume-role records, events %v; want 4, 4, 4", st.Files, st.FilesSkipped, st.AssumeRole, ids)
+	if st.Files != 5 || st.FilesSkipped != 4 || st.AssumeRole != 5 || len(ids) != 5 || !slices.Contains(ids, "in4") {
+		t.Errorf("%d files read, %d skipped, %d assume-role records, events %v; want 5, 4, 5 with in4", st.Files, st.FilesSkipped, st.AssumeRole, ids)
 	}
 	want := map[string]bool{
 		"2 log files delivered more than an hour before the window starts (by the time in their names): they cannot hold events of the window": true,
@@ -142,7 +184,7 @@ func FuzzDeliveryWindow(f *testing.F) {
 		end := start.Add(time.Duration(length) * time.Second)
 		at := base.Add(time.Duration(atSec) * time.Second).Truncate(time.Minute)
 		name := "111122223333_CloudTrail_us-east-1_" + at.Format("20060102T1504Z") + "_ab12.json.gz"
-		got := newDeliveryWindow(Query{Start: start, End: end}, DefaultDeliverySlack).place(name)
+		got := newDeliveryWindow(Query{Start: start, End: end}, DefaultDeliverySlack).place(name, time.Time{})
 		listed := slices.Contains(dayFolders(start, end, DefaultDeliverySlack), at.Format("2006/01/02/"))
 		early := at.Add(time.Minute).Before(start.Add(-nameTimeMargin))
 		want := deliveredInside

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -545,5 +546,56 @@ func TestAccountCoverageAcrossSources(t *testing.T) {
 	}
 	if got := accountCoverage(nil, []cloudtrail.Stats{s3a}); got != "" {
 		t.Errorf("no account needed: %q", got)
+	}
+}
+
+// A folder knows the accounts its log files' CloudTrail names give, as the
+// S3 source knows the account folders it reads: a copy that holds one
+// account's logs says that the other account's sessions are not seen,
+// whether it keeps the layout or not. A log file whose name gives no
+// account makes the accounts unknown: no such warning.
+func TestFolderAccountCoverage(t *testing.T) {
+	objs, _, start, end := awsScenario(t)
+	const msg = "no source holds the logs of account 444455556666, which the reported profiles' role ARNs name (SOURCE holds 111122223333)"
+	write := func(dir, rel string, data []byte) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	layout, flat, renamed := t.TempDir(), t.TempDir(), t.TempDir()
+	var one string
+	for k, v := range objs {
+		if !strings.Contains(k, "/111122223333/") {
+			continue
+		}
+		write(layout, k, v)
+		write(flat, path.Base(k), v)
+		if one == "" {
+			write(renamed, "events.json.gz", v)
+			one = k
+		}
+		write(renamed, path.Base(k), v)
+	}
+	for _, tc := range []struct {
+		name, dir string
+		warned    bool
+	}{
+		{"layout", layout, true},
+		{"flat copy", flat, true},
+		{"a file without CloudTrail's name", renamed, false},
+	} {
+		src, err := OpenCloudTrail(context.Background(), tc.dir, nil, &Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := awsRunJSON(t, src, start, end, cloudtrail.Query{})
+		warned := strings.Contains(fmt.Sprint(doc["findings"]), msg)
+		if warned != tc.warned {
+			t.Errorf("%s: warned %v, want %v: %v", tc.name, warned, tc.warned, doc["findings"])
+		}
 	}
 }

@@ -707,7 +707,8 @@ func emptySessionStores(stats []sessions.Stats, a *classify.Analysis, keep func(
 // name that no source holds the logs of: a session opened inside an
 // account is logged there, so without them those profiles are judged on
 // part of their sessions. It judges only when every source can tell the
-// accounts it holds (local files cannot).
+// accounts it holds (local files can by their CloudTrail names, when
+// every one has such a name).
 func accountCoverage(needed []string, stats []cloudtrail.Stats) string {
 	if len(needed) == 0 || len(stats) == 0 {
 		return ""
