@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,6 +38,116 @@ func nameAccount(name string) (account string, ok bool) {
 	}
 	account, rest, _ := strings.Cut(name, "_")
 	return account, accountIDPattern.MatchString(account) && strings.HasPrefix(rest, "CloudTrail_")
+}
+
+// deliveryDays holds, per account, the UTC days on which log files were
+// delivered, by their CloudTrail names, and counts the log files whose
+// names give no account or time.
+type deliveryDays struct {
+	days    map[string]map[string]bool // account -> YYYY-MM-DD
+	unnamed int64
+}
+
+// note notes a log file by its name.
+func (d *deliveryDays) note(name string) {
+	at, ok := deliveryTime(name)
+	acct, named := nameAccount(name)
+	if !ok || !named {
+		d.unnamed++
+		return
+	}
+	if d.days == nil {
+		d.days = map[string]map[string]bool{}
+	}
+	m := d.days[acct]
+	if m == nil {
+		m = map[string]bool{}
+		d.days[acct] = m
+	}
+	m[at.Format(time.DateOnly)] = true
+}
+
+// byAccount returns the days of each account, in order.
+func (d *deliveryDays) byAccount() map[string][]string {
+	out := make(map[string][]string, len(d.days))
+	for a, m := range d.days {
+		out[a] = slices.Sorted(maps.Keys(m))
+	}
+	return out
+}
+
+// DeliveryGaps names, for each account of needed that the sources hold the
+// logs of, the whole UTC days of the window [start, end) on which no log
+// file of it was delivered, by the files' CloudTrail names: a copy that
+// holds only some of the window's days (a partial sync, a lifecycle rule,
+// a trail created during the window) would otherwise be judged as if it
+// held them all. An idle account has such days too, so each is a coverage
+// warning (SC2002), not an error. It judges only when every source can
+// tell the days (Stats.DeliveredKnown: local files and S3 whose log files
+// all have CloudTrail's names) and the window is closed.
+func DeliveryGaps(needed []string, stats []Stats, start, end time.Time) []string {
+	if len(needed) == 0 || len(stats) == 0 || start.IsZero() || end.IsZero() {
+		return nil
+	}
+	held := map[string]map[string]bool{}
+	var names []string
+	for _, st := range stats {
+		if !st.DeliveredKnown || !st.AccountsKnown {
+			return nil
+		}
+		names = append(names, st.Source)
+		for _, a := range st.Accounts {
+			if held[a] == nil {
+				held[a] = map[string]bool{}
+			}
+			for _, d := range st.Delivered[a] {
+				held[a][d] = true
+			}
+		}
+	}
+	s := start.UTC()
+	first := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, time.UTC)
+	if first.Before(s) {
+		first = first.AddDate(0, 0, 1)
+	}
+	var out []string
+	for _, a := range slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(needed))))) {
+		days, ok := held[a]
+		if !ok {
+			continue // no source holds it: see the account coverage warning
+		}
+		var missing []time.Time
+		for d := first; !d.AddDate(0, 0, 1).After(end); d = d.AddDate(0, 0, 1) {
+			if !days[d.Format(time.DateOnly)] {
+				missing = append(missing, d)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("no log file of account %s was delivered on %s, whole %s of the window (by the CloudTrail names of the files of %s): if its logs lack %s (a partial copy, a lifecycle rule, a trail created later), sessions opened in it then are not seen; an idle account has no log files either; check the logs, or keep --since and --until within the days they hold",
+			a, dayRanges(missing), english.Plural(len(missing), "day", "days"), strings.Join(names, ", "), english.Plural(len(missing), "that day", "those days")))
+	}
+	return out
+}
+
+// dayRanges shows days (in order) as runs: "2026-11-16 to 2026-11-19,
+// 2026-11-21".
+func dayRanges(days []time.Time) string {
+	var parts []string
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && days[j+1].Equal(days[j].AddDate(0, 0, 1)) {
+			j++
+		}
+		part := days[i].Format(time.DateOnly)
+		if j > i {
+			part += " to " + days[j].Format(time.DateOnly)
+		}
+		parts = append(parts, part)
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }
 
 // deliveredBefore reports whether a log file's name says it was delivered

@@ -3,10 +3,14 @@ package cloudtrail
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail/cloudtrailtest"
 )
 
 func TestDeliveryWindowPlace(t *testing.T) {
@@ -198,4 +202,93 @@ func FuzzDeliveryWindow(f *testing.F) {
 			t.Fatalf("window %v..%v, file delivered %v: place %d, want %d (listed %v)", start, end, at, got, want, listed)
 		}
 	})
+}
+
+// The whole days of the window on which no log file of a needed account
+// was delivered are named, in runs; a source that cannot tell its days,
+// an account no source holds, a partial day and an open window are not
+// judged.
+func TestDeliveryGaps(t *testing.T) {
+	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 0, 7)
+	days := func(ds ...int) []string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, start.AddDate(0, 0, d).Format(time.DateOnly))
+		}
+		return out
+	}
+	files := Stats{Source: "logs", AccountsKnown: true, Accounts: []string{"111122223333", "444455556666"}, DeliveredKnown: true,
+		Delivered: map[string][]string{"111122223333": days(0, 1, 2, 3, 4, 5, 6), "444455556666": days(5)}}
+	s3 := Stats{Source: "s3://b/", AccountsKnown: true, Accounts: []string{"444455556666"}, DeliveredKnown: true,
+		Delivered: map[string][]string{"444455556666": days(0, 2)}}
+	both := []string{"111122223333", "444455556666"}
+	const tail = ": if its logs lack "
+	for _, tc := range []struct {
+		name       string
+		needed     []string
+		stats      []Stats
+		start, end time.Time
+		want       []string
+	}{
+		{"every day", []string{"111122223333"}, []Stats{files}, start, end, nil},
+		{"one day of seven", both, []Stats{files}, start, end, []string{
+			"no log file of account 444455556666 was delivered on 2026-11-16 to 2026-11-20, 2026-11-22, whole days of the window (by the CloudTrail names of the files of logs)" + tail + "those days"}},
+		{"two sources together", both, []Stats{files, s3}, start, end, []string{
+			"no log file of account 444455556666 was delivered on 2026-11-17, 2026-11-19 to 2026-11-20, 2026-11-22, whole days of the window (by the CloudTrail names of the files of logs, s3://b/)" + tail + "those days"}},
+		{"partial days are not judged", both, []Stats{files}, start.Add(time.Hour), start.AddDate(0, 0, 2).Add(time.Hour), []string{
+			"no log file of account 444455556666 was delivered on 2026-11-17, whole day of the window (by the CloudTrail names of the files of logs)" + tail + "that day"}},
+		{"no whole day", both, []Stats{files}, start.Add(time.Hour), start.AddDate(0, 0, 1), nil},
+		{"an account no source holds", []string{"777788889999"}, []Stats{files}, start, end, nil},
+		{"a source that cannot tell", both, []Stats{files, {Source: "lookup:", AccountsKnown: true, Accounts: []string{"444455556666"}}}, start, end, nil},
+		{"open window", both, []Stats{files}, start, time.Time{}, nil},
+	} {
+		got := DeliveryGaps(tc.needed, tc.stats, tc.start, tc.end)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tc.want[i]) {
+				t.Errorf("%s: %q, want it to start with %q", tc.name, got[i], tc.want[i])
+			}
+		}
+	}
+}
+
+// The file and S3 sources tell the days their log files' names give, per
+// account, read or passed over; a log file with another name makes them
+// unknown.
+func TestSourcesTellDeliveryDays(t *testing.T) {
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	doc := gzipBytes(t, recordsDoc(t, set(assumeRole(), "eventTime", at.Format(time.RFC3339))))
+	objs := map[string][]byte{
+		cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "A"):             doc,
+		cloudtrailtest.Key("", "111122223333", "eu-west-1", at.AddDate(0, 0, 1), "B"):               doc,
+		cloudtrailtest.Key("o-abcdefghij", "444455556666", "us-east-1", at.Add(-30*time.Hour), "C"): doc, // passed over: early
+	}
+	q := Query{Start: at.Add(-time.Hour), End: at.AddDate(0, 0, 2)}
+	want := map[string][]string{"111122223333": {"2026-03-10", "2026-03-11"}, "444455556666": {"2026-03-09"}}
+	dir := t.TempDir()
+	for k, v := range objs {
+		writeFile(t, dir, k, v)
+	}
+	fileSt, err := NewFileSource([]string{dir}, FileOptions{}).Read(context.Background(), q, func(Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3St, err := newS3Source(&flakyS3{objects: objs}, "us-east-1", "b", "", S3Options{}).Read(context.Background(), Query{Start: at.AddDate(0, 0, -1), End: q.End}, func(Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]Stats{"files": fileSt, "s3": s3St} {
+		if !st.DeliveredKnown || !reflect.DeepEqual(st.Delivered, want) {
+			t.Errorf("%s: delivered %v (known %v), want %v", name, st.Delivered, st.DeliveredKnown, want)
+		}
+	}
+	writeFile(t, dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/10/events.json.gz", doc)
+	fileSt, err = NewFileSource([]string{dir}, FileOptions{}).Read(context.Background(), q, func(Event) {})
+	if err != nil || fileSt.DeliveredKnown || fileSt.AccountsKnown {
+		t.Errorf("a file without CloudTrail's name: known %v %v, error %v", fileSt.DeliveredKnown, fileSt.AccountsKnown, err)
+	}
 }

@@ -128,7 +128,13 @@ type Stats struct {
 	// caller compares those of every source with the accounts it needs.
 	Accounts      []string `json:"-"`
 	AccountsKnown bool     `json:"-"`
-	Warnings      []string `json:"warnings,omitempty"`
+	// Delivered holds, per account, the UTC days (YYYY-MM-DD, in order)
+	// on which its log files were delivered, by their CloudTrail names,
+	// when the source can tell (DeliveredKnown): local files and S3 whose
+	// log files all have such names (see DeliveryGaps).
+	Delivered      map[string][]string `json:"-"`
+	DeliveredKnown bool                `json:"-"`
+	Warnings       []string            `json:"warnings,omitempty"`
 	// Layouts are the folders of CloudTrail's layout that the source's
 	// paths or prefix name, and the accounts' CloudTrail folders it found
 	// with their region folders, for the caller to tell the region folders

@@ -290,12 +290,14 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 		st.Layouts = append(st.Layouts, w.readRegions[k])
 	}
 	st.Skipped = append(st.Skipped, deliverySkips(s.Name(), w.early, w.late)...)
-	if w.logFiles > 0 && w.unnamed == 0 {
+	if w.logFiles > 0 && w.delivered.unnamed == 0 {
 		// Every log file found has CloudTrail's name, which starts with
-		// the account whose logs it holds: those are the accounts the
-		// files can hold, read or passed over by their delivery time
-		// (a synced copy of a bucket holds what the bucket does).
-		st.Accounts, st.AccountsKnown = slices.Sorted(maps.Keys(w.accounts)), true
+		// the account whose logs it holds and gives its delivery time:
+		// those are the accounts and days the files can hold, read or
+		// passed over by their delivery time (a synced copy of a bucket
+		// holds what the bucket does).
+		st.Accounts, st.AccountsKnown = slices.Sorted(maps.Keys(w.delivered.days)), true
+		st.Delivered, st.DeliveredKnown = w.delivered.byAccount(), true
 	}
 	// A folder whose files all turned out not to be CloudTrail documents
 	// is no evidence, like an empty one. Only the paths walked whole
@@ -461,12 +463,9 @@ type walker struct {
 	readRegions  map[string]Layout    // the region folders it entered, by where they are
 	early, late  int64                // log files passed over by their delivery time (counted in skippedFiles)
 	logFiles     int64                // files named as log files, outside digest and Insights folders, read or not
-	// accounts are the accounts that the CloudTrail names of those log
-	// files give; unnamed counts the ones whose names give none.
-	accounts     map[string]bool
-	unnamed      int64
-	unreadables  int64     // entries that could not be read (each is an error of its own)
-	tops         []walkTop // the paths given, in order
+	delivered    deliveryDays         // the accounts and days the CloudTrail names of those log files give
+	unreadables  int64                // entries that could not be read (each is an error of its own)
+	tops         []walkTop            // the paths given, in order
 	skips        []Skip
 	skippedFiles int64
 	visitedDirs  map[fileKey]bool
@@ -484,7 +483,7 @@ type walker struct {
 }
 
 func newWalker(send func(fileJob) bool) *walker {
-	return &walker{send: send, accounts: map[string]bool{}, trailFolders: map[string]bool{}, readRegions: map[string]Layout{}, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
+	return &walker{send: send, trailFolders: map[string]bool{}, readRegions: map[string]Layout{}, visitedDirs: map[fileKey]bool{}, visitedPaths: map[string]bool{}, visitedFiles: map[fileKey]string{}, linkedOver: map[fileKey]bool{}}
 }
 
 // walkTop is what the walk found under a path given by the user.
@@ -811,11 +810,7 @@ func (w *walker) file(path string, fi fs.FileInfo, explicit, linked bool) {
 		return
 	}
 	w.logFiles++
-	if a, ok := nameAccount(fi.Name()); ok {
-		w.accounts[a] = true
-	} else {
-		w.unnamed++
-	}
+	w.delivered.note(fi.Name())
 	if !explicit {
 		switch w.delivery.place(fi.Name(), layoutDay(filepath.Dir(path))) {
 		case deliveredEarly:

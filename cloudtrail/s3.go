@@ -292,6 +292,9 @@ type s3Run struct {
 	firstFail bool
 	// counts of objects passed over, by reason, summarised in one Skip each
 	early, other int64
+	// the accounts and days the CloudTrail names of the log files listed
+	// give
+	delivered deliveryDays
 }
 
 // optFns returns the per-request options: the bucket's region and the
@@ -382,6 +385,9 @@ func (r *s3Run) stats() Stats {
 	st.Retries = r.retries.Load()
 	st.Skipped = append(append([]Skip(nil), st.Skipped...), r.skips...)
 	st.Skipped = append(st.Skipped, deliverySkips(r.s.Name(), r.early, 0)...)
+	if r.delivered.unnamed == 0 {
+		st.Delivered, st.DeliveredKnown = r.delivered.byAccount(), true
+	}
 	if r.other > 0 {
 		st.Skipped = append(st.Skipped, Skip{Item: r.s.Name(), Reason: fmt.Sprintf(
 			"%d objects in day folders that are not log files (not *.json or *.json.gz, or digest files)", r.other)})
@@ -881,9 +887,13 @@ func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<
 					r.mu.Lock()
 					r.st.FilesSkipped++
 					r.early++
+					r.delivered.note(name)
 					r.mu.Unlock()
 					continue
 				}
+				r.mu.Lock()
+				r.delivered.note(name)
+				r.mu.Unlock()
 				size := int64(0)
 				if o.Size != nil {
 					size = *o.Size

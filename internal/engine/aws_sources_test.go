@@ -599,3 +599,44 @@ func TestFolderAccountCoverage(t *testing.T) {
 		}
 	}
 }
+
+// A copy that holds some days of the window is judged with a warning that
+// names the days missing (SC2002), from a folder as from S3's listing; a
+// copy of every day is not.
+func TestFolderDeliveryGaps(t *testing.T) {
+	objs, _, start, end := awsScenario(t)
+	keep := start.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Format("/2006/01/02/")
+	full, partial := t.TempDir(), t.TempDir()
+	for k, v := range objs {
+		write := func(dir string) {
+			p := filepath.Join(dir, filepath.FromSlash(k))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, v, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(full)
+		if strings.Contains(k, keep) {
+			write(partial)
+		}
+	}
+	for _, tc := range []struct {
+		name, dir string
+		want      string
+	}{
+		{"every day", full, ""},
+		{"one day", partial, "no log file of account 111122223333 was delivered on " + start.UTC().Truncate(24*time.Hour).AddDate(0, 0, 2).Format(time.DateOnly) + ", whole day of the window"},
+	} {
+		src, err := OpenCloudTrail(context.Background(), tc.dir, nil, &Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := awsRunJSON(t, src, start, end, cloudtrail.Query{})
+		got := fmt.Sprint(doc["findings"])
+		if tc.want == "" && strings.Contains(got, "no log file of account") || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%s: findings %v; want %q", tc.name, got, tc.want)
+		}
+	}
+}

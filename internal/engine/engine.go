@@ -208,6 +208,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	if w := accountCoverage(q.Needed, ctStats); w != "" {
 		coverage = append(coverage, w)
 	}
+	coverage = append(coverage, cloudtrail.DeliveryGaps(q.Needed, ctStats, o.Start, o.End)...)
 	coverage = append(coverage, cloudtrail.RegionFolderGaps(ctStats)...)
 	a := col.analysis()
 	if w := emptySessionStores(sessStats, a, keep); w != "" {
