@@ -316,6 +316,17 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 			st.Skipped = append(st.Skipped, Skip{Item: t.path, Reason: "unreadable: " + err.Err.Error()})
 		}
 	}
+	if noDocs == nil && firstErr == nil && ctx.Err() == nil && w.onlyFilesWithoutDocuments(trailDocs, failed) {
+		// Files given by path, none a log file (digests, Insights files,
+		// other JSON): no evidence, as a folder of them is not.
+		err := &SourceError{Source: s.Name(), Err: fmt.Errorf("none of the files given is a CloudTrail log file (each is a digest file or %s): give the log files, or the folder that holds them", notTrailWhy)}
+		if !s.opts.SkipUnreadable {
+			noDocs = err
+		} else {
+			st.Unreadable++
+			st.Skipped = append(st.Skipped, Skip{Item: s.Name(), Reason: "unreadable: " + err.Err.Error()})
+		}
+	}
 	sort.SliceStable(st.Skipped, func(i, j int) bool { return st.Skipped[i].Item < st.Skipped[j].Item })
 	if noDocs != nil {
 		return st, noDocs
@@ -353,6 +364,18 @@ func (w *walker) withoutDocuments(docs []int64, failed []bool, limit int) []walk
 		}
 	}
 	return out
+}
+
+// onlyFilesWithoutDocuments tells whether every path given was a file,
+// read whole, and none held a CloudTrail document (docs and failed per
+// path given, as for withoutDocuments).
+func (w *walker) onlyFilesWithoutDocuments(docs []int64, failed []bool) bool {
+	for i, t := range w.tops {
+		if t.folder || docs[i] > 0 || failed[i] {
+			return false
+		}
+	}
+	return len(w.tops) > 0
 }
 
 // within tells whether path is dir or lies under it, by their names.

@@ -1006,3 +1006,29 @@ func TestLayoutOf(t *testing.T) {
 		}
 	}
 }
+
+// Files given by path of which none is a log file (a glob that caught only
+// digest files) are no evidence, as a folder of them is not: unreadable,
+// or skipped and counted with SkipUnreadable. One log file among them is
+// enough.
+func TestFilesGivenWithoutLogFile(t *testing.T) {
+	dir := t.TempDir()
+	digest := []byte(`{"awsAccountId":"111122223333","digestS3Bucket":"b","digestS3Object":"o","digestPublicKeyFingerprint":"f","logFiles":[]}`)
+	d1 := writeFile(t, dir, "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260310T1200Z.json", digest)
+	d2 := writeFile(t, dir, "d2.json", digest)
+	log := writeFile(t, dir, "111122223333_CloudTrail_us-east-1_20260310T1200Z_a.json", recordsDoc(t, assumeRole()))
+	q := Query{Start: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)}
+	_, err := NewFileSource([]string{d1, d2}, FileOptions{}).Read(context.Background(), q, func(Event) {})
+	var se *SourceError
+	if !errors.As(err, &se) || !strings.Contains(se.Err.Error(), "none of the files given is a CloudTrail log file") {
+		t.Errorf("digests only: %v, want an unreadable source", err)
+	}
+	st, err := NewFileSource([]string{d1, d2}, FileOptions{SkipUnreadable: true}).Read(context.Background(), q, func(Event) {})
+	if err != nil || st.Unreadable != 1 {
+		t.Errorf("digests only, skipping unreadable sources: %d unreadable, %v", st.Unreadable, err)
+	}
+	st, err = NewFileSource([]string{d1, log, d2}, FileOptions{}).Read(context.Background(), q, func(Event) {})
+	if err != nil || st.Files != 1 || st.AssumeRole != 1 {
+		t.Errorf("a log file among digests: %+v, %v", st, err)
+	}
+}
