@@ -480,7 +480,11 @@ func (d *docDecoder) run() error {
 func (d *docDecoder) object() error {
 	d.pin = d.pos
 	d.pos++
-	var wrapped, digest, eventish, events, nextToken, nextTokenVariant bool
+	var wrapped, digest, eventish, events, nextToken bool
+	// nextTokenVariants holds, per key that differs from NextToken only in
+	// case, whether its last value names a next page: a decoder that
+	// ignores case reads them too.
+	var nextTokenVariants map[string]bool
 	for first := true; ; first = false {
 		c, err := d.need("an object key")
 		if err != nil {
@@ -562,8 +566,11 @@ func (d *docDecoder) object() error {
 			more := string(v) != "null" && string(v) != `""`
 			if key == "NextToken" { // the last one counts, as encoding/json reads it
 				nextToken = more
-			} else if more && foldsTo([]byte(key), "NextToken") {
-				nextTokenVariant = true // a decoder that ignores case reads it
+			} else if foldsTo([]byte(key), "NextToken") {
+				if nextTokenVariants == nil {
+					nextTokenVariants = map[string]bool{}
+				}
+				nextTokenVariants[key] = more // the last one of each spelling counts
 			}
 			d.pos = end
 		}
@@ -581,7 +588,10 @@ func (d *docDecoder) object() error {
 		}
 		break
 	}
-	if events && (nextToken || nextTokenVariant) {
+	for _, more := range nextTokenVariants {
+		nextToken = nextToken || more
+	}
+	if events && nextToken {
 		// aws cloudtrail lookup-events --max-items N prints one page and
 		// the token of the next: the events after it would be missing.
 		return errors.New("the lookup-events output holds a NextToken: it is one page of a longer result, and the events of the next pages are missing; export every page (aws cloudtrail lookup-events without --max-items), or read the API with --cloudtrail lookup:")
@@ -594,6 +604,11 @@ func (d *docDecoder) object() error {
 	case eventish:
 		d.stats.Files = 1
 		start := d.pin
+		if int64(d.pos-start) > d.maxRec {
+			// The cap holds for a record alone in its document as for
+			// one in a list.
+			return d.tooLarge(what{sh: shapeSingle}, start)
+		}
 		if _, _, err := d.sc.record(d.buf[:d.pos], start); err != nil {
 			return fmt.Errorf("the record at byte %d: %w", d.off(start), err)
 		}

@@ -225,6 +225,7 @@ func TestDecodeStreamBadInput(t *testing.T) {
 		},
 		{name: "record over a cap smaller than the buffer", data: []byte(`{"Records":[{"eventID":"x"},{"a":"` + strings.Repeat("x", 2000) + `"}]}`), opts: FileOptions{MaxRecordBytes: 1000}, want: []string{"Records[1] at byte 28 is larger than the record cap of", "--max-record-bytes"}},
 		{name: "single record over the cap", data: []byte(`{"eventID":"` + strings.Repeat("x", 2<<20) + `"}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"--max-record-bytes"}},
+		{name: "single record over the cap in small members", data: []byte(`{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"x"` + strings.Repeat(`,"p":"`+strings.Repeat("x", 500)+`"`, 4) + `}`), opts: FileOptions{MaxRecordBytes: 1000}, want: []string{"the record at byte 0 is larger than the record cap of", "--max-record-bytes"}},
 		{name: "second Records list", data: []byte(`{"Records":[],"Records":[]}`), want: []string{"second Records or Events member"}},
 		{name: "lookup-events page with a NextToken", data: []byte(`{"Events":[],"NextToken":"eyJ0b2tlbiI6IDF9"}`), want: []string{"holds a NextToken", "one page of a longer result", "without --max-items"}},
 		{name: "NextToken before the events", data: []byte(`{"NextToken":"t","Events":[]}`), want: []string{"holds a NextToken"}},
@@ -430,6 +431,9 @@ func TestDecodeStreamCaseVariantWrappers(t *testing.T) {
 		{"a single record in another case", `{"EVENTSOURCE":"sts.amazonaws.com","EVENTNAME":"AssumeRole","EVENTID":"x"}`, "", 1},
 		{"nextToken", `{"Events":[],"nextToken":"eyJ"}`, "NextToken", 0},
 		{"a null nextToken", `{"Events":[],"nextToken":null}`, "", 0},
+		{"a nextToken written again as null", `{"nextToken":"a","nextToken":null,"Events":[]}`, "", 0},
+		{"a nextToken written again with a value", `{"nextToken":null,"nextToken":"a","Events":[]}`, "NextToken", 0},
+		{"two spellings, one with a value", `{"nextToken":"a","NextToKen":null,"Events":[]}`, "NextToken", 0},
 	} {
 		_, st, err := decode([]byte(tc.doc), "f.json", FileOptions{})
 		switch {
