@@ -647,7 +647,10 @@ func (l *loader) rule(b *hcl.Block) {
 		}
 	}
 	if a := attrs["session_table"]; a != nil {
-		if s, ok := l.str(a); ok {
+		if s, ok := l.str(a); ok && s == "" {
+			l.errorf(a.Expr.Range(), "Empty session table",
+				"session_table = \"\" names no table; name a declared session_table block, or remove the argument to match the rule's sessions against every table's records.")
+		} else if ok {
 			r.SessionTable = s
 			l.ruleTableRng[r] = a.Expr.Range()
 		}
@@ -668,9 +671,12 @@ func (l *loader) rule(b *hcl.Block) {
 func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 	content, diags := b.Body.Content(timeSchema)
 	l.diags = append(l.diags, diags...)
+	errsBefore := len(l.diags.Errs())
 	tw := &TimeWindow{Location: time.UTC}
+	noDays := true // no days argument, or an empty list
 	if a := content.Attributes["days"]; a != nil {
 		vals, rngs, ok := l.strList(a)
+		noDays = ok && len(vals) == 0
 		seen := map[time.Weekday]bool{}
 		for i, s := range vals {
 			d, ok := parseDay(s)
@@ -703,6 +709,13 @@ func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 			continue
 		}
 		l.hours(hb, tw)
+	}
+	if noDays && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore && !diags.HasErrors() {
+		// It would match every time: the rule would apply as if it had
+		// none, silently (a forgotten hours block), and the rules after
+		// it that it hides would not be told about.
+		l.errorf(b.DefRange, "Empty time block",
+			"This time block names no days and no hours block, so it matches every time. Add days = [...] or an hours { start = \"08:00\" end = \"18:00\" } block, or remove the time block.")
 	}
 	return tw
 }

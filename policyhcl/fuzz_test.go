@@ -81,7 +81,10 @@ rule "night" {
 rule "fallback" {
   effect   = "allow"
   profiles = ["*"]
-  time { timezone = "Asia/Kathmandu" }
+  time {
+    timezone = "Asia/Kathmandu"
+    hours { start = "00:00"  end = "24:00" }
+  }
 }
 `})
 	f.Add("prod-admin", "alice", true, int64(1717581600), "server")

@@ -191,8 +191,15 @@ func TestDiagnostics(t *testing.T) {
 }`, []wantDiag{errAt(3, 28, "Invalid day", `Did you mean "thursday"?`)}},
 		{"empty days warns", `rule "r" {
   effect = "allow"
-  time { days = [] }
-}`, []wantDiag{warnAt(3, 17, "Empty days", "every day")}},
+  time {
+    days = []
+    hours { start = "08:00"  end = "18:00" }
+  }
+}`, []wantDiag{warnAt(4, 12, "Empty days", "every day")}},
+		{"a time block without days or hours is an error", `rule "r" {
+  effect = "allow"
+  time { timezone = "Europe/Berlin" }
+}`, []wantDiag{errAt(3, 3, "Empty time block", "matches every time")}},
 		{"two time blocks", `rule "r" {
   effect = "allow"
   time { days = ["mon"] }

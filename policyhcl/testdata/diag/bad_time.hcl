@@ -16,3 +16,17 @@ rule "same-start-and-end" {
     hours { start = "09:00"  end = "09:00" }
   }
 }
+
+rule "forgot-the-hours" {
+  effect = "allow"
+  time {
+    timezone = "Europe/Berlin"
+  }
+}
+
+rule "empty-days-no-hours" {
+  effect = "allow"
+  time {
+    days = []
+  }
+}

@@ -19,3 +19,8 @@ rule "prod" {
 rule "prod" {
   effect = "deny"
 }
+
+rule "empty-table" {
+  effect        = "require_server_session"
+  session_table = ""
+}

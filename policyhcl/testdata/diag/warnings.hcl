@@ -17,5 +17,9 @@ rule "never" {
   effect = "require_approval"
   time {
     days = []
+    hours {
+      start = "08:00"
+      end   = "18:00"
+    }
   }
 }
