@@ -216,6 +216,10 @@ func (p *Policy) AccountIDs() []string {
 	return p.ProfileAccountIDs(func(string) bool { return true })
 }
 
+// literalAccountRe finds a literal account id in a role ARN glob whose
+// fields before it are not all literal.
+var literalAccountRe = regexp.MustCompile(`:([0-9]{12}):role/`)
+
 // ProfileAccountIDs is AccountIDs for the profiles whose names keep
 // accepts.
 func (p *Policy) ProfileAccountIDs(keep func(name string) bool) []string {
@@ -226,11 +230,17 @@ func (p *Policy) ProfileAccountIDs(keep func(name string) bool) []string {
 		}
 		for _, g := range pr.RoleArns {
 			parts := strings.SplitN(g.Pattern, ":", 6)
-			if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" {
+			if len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" {
+				if accountRe.MatchString(parts[4]) {
+					set[parts[4]] = true
+				}
 				continue
 			}
-			if accountRe.MatchString(parts[4]) {
-				set[parts[4]] = true
+			// A glob over the fields before the account
+			// ("*:iam::111122223333:role/x", "arn:aws:*::…"): the
+			// literal account before ":role/".
+			if m := literalAccountRe.FindStringSubmatch(g.Pattern); m != nil {
+				set[m[1]] = true
 			}
 		}
 	}

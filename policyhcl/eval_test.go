@@ -400,8 +400,9 @@ func TestAccountIDs(t *testing.T) {
 profile "a" { role_arns = ["arn:aws:iam::444455556666:role/A", "arn:aws:iam::111122223333:role/*"] }
 profile "b" { role_arns = ["arn:aws:iam::*:role/B", "arn:aws:iam::1111222233?3:role/C", "arn:aws-us-gov:iam::777788889999:role/G"] }
 profile "c" { role_arns = ["arn:aws:iam::111122223333:role/Dup", "*"] }
+profile "d" { role_arns = ["*:iam::222233334444:role/D", "arn:aws:*::555566667777:role/E"] }
 `})
-	want := []string{"111122223333", "444455556666", "777788889999"}
+	want := []string{"111122223333", "222233334444", "444455556666", "555566667777", "777788889999"}
 	if got := p.AccountIDs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("AccountIDs() = %v, want %v", got, want)
 	}
