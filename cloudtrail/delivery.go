@@ -30,12 +30,9 @@ func deliveryTime(name string) (at time.Time, ok bool) {
 }
 
 // nameAccount returns the account that starts a log file's CloudTrail name
-// (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz]); ok is
-// false for another name.
+// (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz], whose
+// time deliveryTime reads); ok is false for another start.
 func nameAccount(name string) (account string, ok bool) {
-	if _, ok := deliveryTime(name); !ok {
-		return "", false
-	}
 	account, rest, _ := strings.Cut(name, "_")
 	return account, accountIDPattern.MatchString(account) && strings.HasPrefix(rest, "CloudTrail_")
 }
@@ -111,7 +108,7 @@ func DeliveryGaps(needed []string, stats []Stats, start, end time.Time) []string
 		first = first.AddDate(0, 0, 1)
 	}
 	var out []string
-	for _, a := range slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(needed))))) {
+	for _, a := range slices.Compact(slices.Sorted(slices.Values(needed))) {
 		days, ok := held[a]
 		if !ok {
 			continue // no source holds it: see the account coverage warning
