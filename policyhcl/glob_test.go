@@ -172,3 +172,32 @@ func TestGlobsIntersect(t *testing.T) {
 		t.Errorf("an exhausted budget must stop the search, got ok=%v budget=%d", ok, budget)
 	}
 }
+
+// A role's path may hold colons: after the ARN's own five colons a
+// wildcard may match one, before them it may not.
+func TestPathIntersect(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"arn:aws:iam::111122223333:role/*Dev*", "arn:aws:iam::111122223333:role/prod:eu/*", true},
+		{"arn:aws:iam::*:role/*", "arn:aws:iam::111122223333:role/team:ops/Admin", true},
+		{"arn:aws:iam::111122223333:role/a:*", "arn:aws:iam::111122223333:role/*:b", true},
+		{"arn:aws:iam::111122223333:role/a:*", "arn:aws:iam::444455556666:role/a:*", false},
+		{"arn:aws:iam::111122223333:role/x:*", "arn:aws:iam::111122223333:role/y:*", false},
+		// No colon after the fifth: the search for five colons decides.
+		{"arn:aws:iam::*:role/prod-*", "arn:aws:iam::*:role/dev-*", false},
+		{"*", "arn:aws:iam::1:role/x:y", false},
+	} {
+		for _, pair := range [][2]string{{tt.a, tt.b}, {tt.b, tt.a}} {
+			w, got := pathIntersect(pair[0], pair[1], nil)
+			if got != tt.want {
+				t.Errorf("pathIntersect(%q, %q) = %v (%q), want %v", pair[0], pair[1], got, w, tt.want)
+				continue
+			}
+			if got && (!MustGlob(pair[0]).Match(w) || !MustGlob(pair[1]).Match(w) || strings.Count(w, ":") < 5) {
+				t.Errorf("pathIntersect(%q, %q): bad witness %q", pair[0], pair[1], w)
+			}
+		}
+	}
+}

@@ -144,6 +144,43 @@ func globsIntersect(a, b string, colons int, budget *int) (string, bool) {
 	return "", false
 }
 
+// pathIntersect is globsIntersect for role ARNs whose path holds a colon
+// (arn:aws:iam::111122223333:role/team:ops/*), which the search for
+// exactly five colons leaves out: the patterns' first five colons are the
+// ARN's own, and only after them (in the role's path and name) may a
+// wildcard match a colon. It finds nothing that search did not when
+// neither pattern has a colon there.
+func pathIntersect(a, b string, budget *int) (string, bool) {
+	ha, ta, okA := cutARNFields(a)
+	hb, tb, okB := cutARNFields(b)
+	if !okA || !okB || !strings.Contains(ta, ":") && !strings.Contains(tb, ":") {
+		return "", false
+	}
+	wh, ok := globsIntersect(ha, hb, arnColons-1, budget)
+	if !ok {
+		return "", false
+	}
+	wt, ok := globsIntersect(ta, tb, -1, budget)
+	if !ok {
+		return "", false
+	}
+	return wh + ":" + wt, true
+}
+
+// cutARNFields cuts a pattern at its fifth colon: the ARN's fields before
+// the resource, and the resource (role/path/name).
+func cutARNFields(p string) (head, resource string, ok bool) {
+	i := -1
+	for range arnColons {
+		j := strings.IndexByte(p[i+1:], ':')
+		if j < 0 {
+			return "", "", false
+		}
+		i += 1 + j
+	}
+	return p[:i], p[i+1:], true
+}
+
 // globMatch matches s against a pattern that may not have passed NewGlob.
 func globMatch(pattern, s string) bool {
 	return Glob{Pattern: pattern, literal: !strings.ContainsAny(pattern, "*?")}.Match(s)
@@ -256,6 +293,9 @@ func (l *loader) overlapPair(first, later *Profile, firstShapes, laterShapes []g
 				continue
 			}
 			w, ok := globsIntersect(sa.pattern, sb.pattern, arnColons, budget)
+			if !ok && *budget >= 0 {
+				w, ok = pathIntersect(sa.pattern, sb.pattern, budget)
+			}
 			if *budget < 0 {
 				return
 			}

@@ -16,3 +16,12 @@ profile "dev" {
 rule "all" {
   effect = "require_server"
 }
+
+# A colon in a role's path: the first profile's wildcard name matches it.
+profile "team" {
+  role_arns = ["arn:aws:iam::777788889999:role/b*"]
+}
+
+profile "team-eu" {
+  role_arns = ["arn:aws:iam::777788889999:role/b:eu/*"]
+}
