@@ -710,12 +710,12 @@ func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 		}
 		l.hours(hb, tw)
 	}
-	if noDays && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore && !diags.HasErrors() {
+	if (noDays || len(tw.Days) == 7) && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore && !diags.HasErrors() {
 		// It would match every time: the rule would apply as if it had
 		// none, silently (a forgotten hours block), and the rules after
 		// it that it hides would not be told about.
 		l.errorf(b.DefRange, "Empty time block",
-			"This time block names no days and no hours block, so it matches every time. Add days = [...] or an hours { start = \"08:00\" end = \"18:00\" } block, or remove the time block.")
+			"This time block names no hours block and no days, or all seven, so it matches every time. Add the days the rule applies on or an hours { start = \"08:00\" end = \"18:00\" } block, or remove the time block.")
 	}
 	return tw
 }

@@ -200,6 +200,10 @@ func TestDiagnostics(t *testing.T) {
   effect = "allow"
   time { timezone = "Europe/Berlin" }
 }`, []wantDiag{errAt(3, 3, "Empty time block", "matches every time")}},
+		{"a time block of every day without hours is an error", `rule "r" {
+  effect = "allow"
+  time { days = ["mon", "tue", "wed", "thu", "fri", "sat", "sunday"] }
+}`, []wantDiag{errAt(3, 3, "Empty time block", "matches every time")}},
 		{"two time blocks", `rule "r" {
   effect = "allow"
   time { days = ["mon"] }
