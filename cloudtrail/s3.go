@@ -876,24 +876,24 @@ func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<
 				}
 				key := *o.Key
 				name := key[strings.LastIndex(key, "/")+1:]
-				switch {
-				case isDigestName(name) || isInsightName(name) || !hasTrailName(name):
+				if isDigestName(name) || isInsightName(name) || !hasTrailName(name) {
 					r.mu.Lock()
 					r.st.FilesSkipped++
 					r.other++
 					r.mu.Unlock()
 					continue
-				case !r.q.Start.IsZero() && deliveredBefore(name, earliest):
-					r.mu.Lock()
+				}
+				early := !r.q.Start.IsZero() && deliveredBefore(name, earliest)
+				r.mu.Lock()
+				r.delivered.note(name) // read or passed over, its day counts
+				if early {
 					r.st.FilesSkipped++
 					r.early++
-					r.delivered.note(name)
-					r.mu.Unlock()
+				}
+				r.mu.Unlock()
+				if early {
 					continue
 				}
-				r.mu.Lock()
-				r.delivered.note(name)
-				r.mu.Unlock()
 				size := int64(0)
 				if o.Size != nil {
 					size = *o.Size

@@ -529,11 +529,7 @@ func canBeRoleARN(p string) bool {
 		return false
 	}
 	// Colons in the role's path: the five fields before it hold none.
-	idx := 0
-	for range arnColons {
-		idx += strings.IndexByte(p[idx:], ':') + 1
-	}
-	head, rest := p[:idx-1], p[idx:]
+	head, rest, _ := cutARNFields(p)
 	if strings.ContainsAny(head, "*?") {
 		return true // a wildcard there could take a colon: not judged
 	}
@@ -669,14 +665,12 @@ func (l *loader) rule(b *hcl.Block) {
 }
 
 func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
+	errsBefore := len(l.diags.Errs())
 	content, diags := b.Body.Content(timeSchema)
 	l.diags = append(l.diags, diags...)
-	errsBefore := len(l.diags.Errs())
 	tw := &TimeWindow{Location: time.UTC}
-	noDays := true // no days argument, or an empty list
 	if a := content.Attributes["days"]; a != nil {
 		vals, rngs, ok := l.strList(a)
-		noDays = ok && len(vals) == 0
 		seen := map[time.Weekday]bool{}
 		for i, s := range vals {
 			d, ok := parseDay(s)
@@ -710,7 +704,7 @@ func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 		}
 		l.hours(hb, tw)
 	}
-	if (noDays || len(tw.Days) == 7) && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore && !diags.HasErrors() {
+	if (len(tw.Days) == 0 || len(tw.Days) == 7) && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore {
 		// It would match every time: the rule would apply as if it had
 		// none, silently (a forgotten hours block), and the rules after
 		// it that it hides would not be told about.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -161,13 +160,7 @@ func TestAWSSourcesGiveTheSameReport(t *testing.T) {
 	// A folder.
 	dir := t.TempDir()
 	for k, v := range objs {
-		p := filepath.Join(dir, filepath.FromSlash(k))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, v, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(k)), string(v))
 	}
 	fileSrc, err := OpenCloudTrail(ctx, dir, nil, &Env{})
 	if err != nil {
@@ -558,25 +551,19 @@ func TestFolderAccountCoverage(t *testing.T) {
 	objs, _, start, end := awsScenario(t)
 	const msg = "no source holds the logs of account 444455556666, which the reported profiles' role ARNs name (SOURCE holds 111122223333)"
 	write := func(dir, rel string, data []byte) {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(rel)), string(data))
 	}
 	layout, flat, renamed := t.TempDir(), t.TempDir(), t.TempDir()
-	var one string
+	renamedOne := false
 	for k, v := range objs {
 		if !strings.Contains(k, "/111122223333/") {
 			continue
 		}
 		write(layout, k, v)
 		write(flat, path.Base(k), v)
-		if one == "" {
+		if !renamedOne {
 			write(renamed, "events.json.gz", v)
-			one = k
+			renamedOne = true
 		}
 		write(renamed, path.Base(k), v)
 	}
@@ -608,18 +595,9 @@ func TestFolderDeliveryGaps(t *testing.T) {
 	keep := start.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Format("/2006/01/02/")
 	full, partial := t.TempDir(), t.TempDir()
 	for k, v := range objs {
-		write := func(dir string) {
-			p := filepath.Join(dir, filepath.FromSlash(k))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, v, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		write(full)
+		writeFile(t, filepath.Join(full, filepath.FromSlash(k)), string(v))
 		if strings.Contains(k, keep) {
-			write(partial)
+			writeFile(t, filepath.Join(partial, filepath.FromSlash(k)), string(v))
 		}
 	}
 	for _, tc := range []struct {
