@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -f node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] || [ ! -d node_modules/dynalite ] || [ ! -d node_modules/s3rver ]; then
-  npm ci --no-audit --no-fund --ignore-scripts
+  npm ci --no-audit --no-fund --ignore-scripts --no-update-notifier
 fi
 # No package's install script runs (--ignore-scripts): the multitool's only sets
 # the execute bit, and dynalite keeps its tables in memory without the
