@@ -31,15 +31,14 @@ const fuzzRecord = `{"eventVersion":"1.08","eventSource":"sts.amazonaws.com","ev
 	`"responseElements":{"credentials":{"accessKeyId":"ASIAEXAMPLEKEY123456","sessionToken":"TOKEN","secretAccessKey":"SECRET"},"assumedRoleUser":{"arn":"arn:aws:sts::111122223333:assumed-role/ProdAdmin/s"}},` +
 	`"sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2"}`
 
-// refValue reads a record with encoding/json (numbers kept as text).
+// refValue reads a record with encoding/json (numbers kept as text), its
+// repeated keys marked (see cloudtrail.RefTwice).
 func refValue(raw []byte) (map[string]any, bool) {
 	if !json.Valid(raw) {
 		return nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := cloudtrail.RefValue(raw)
+	if err != nil {
 		return nil, false
 	}
 	m, ok := v.(map[string]any)
@@ -60,7 +59,10 @@ func refEvent(m map[string]any) (ev cloudtrail.Event, isAR, bad bool) {
 	if !ok1 || !ok2 || !cloudtrail.IsAssumeRole(src, name) {
 		return cloudtrail.Event{}, false, false
 	}
+	// A member the decoder reads written twice makes the record unusable.
+	bad = cloudtrail.RefTwice(m, cloudtrail.RefRecordKeys...)
 	str := func(obj map[string]any, key string) string {
+		bad = bad || cloudtrail.RefTwice(obj, key)
 		v, present := obj[key]
 		if !present || v == nil {
 			return ""
@@ -72,6 +74,7 @@ func refEvent(m map[string]any) (ev cloudtrail.Event, isAR, bad bool) {
 		return s
 	}
 	obj := func(parent map[string]any, key string) map[string]any {
+		bad = bad || cloudtrail.RefTwice(parent, key)
 		v, present := parent[key]
 		if !present || v == nil {
 			return map[string]any{}
@@ -164,7 +167,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		want, isAR, bad := refEvent(m)
-		if _, named := m["eventSource"].(string); (!named || !isStringField(m, "eventName")) && m["eventType"] != cloudtrail.EventTypeInsight {
+		if _, named := m["eventSource"].(string); (!named || !isStringField(m, "eventName")) && m["eventType"] != cloudtrail.EventTypeInsight || cloudtrail.RefTwice(m, "eventSource", "eventName") {
 			// Not a CloudTrail record: unusable, never an assume-role call.
 			var fe *cloudtrail.FieldError
 			if ok || !errors.As(err, &fe) {

@@ -148,6 +148,7 @@ type recordFields struct {
 	eventType, sharedEventID                                                  rawValue
 	records                                                                   bool   // a Records member: a whole document
 	caseKey, caseOf                                                           string // a key that differs from field caseOf only in case
+	twiceKey                                                                  string // the first field written twice
 }
 
 // recordKeys are the members of a record that decodeObject reads.
@@ -182,43 +183,61 @@ func caseError(key, field string, eventID rawValue) *FieldError {
 	return e
 }
 
+// twiceProblem is the problem of a member written twice in one object.
+const twiceProblem = "is written twice, so which value CloudTrail wrote is unknown (it writes each key once, and readers differ on which copy they keep): the record cannot be used"
+
+// twiceError is the problem of a record with a field written twice.
+func twiceError(field string, eventID rawValue) *FieldError {
+	e := &FieldError{Field: field, Problem: twiceProblem}
+	if isString(eventID) && field != "eventID" {
+		e.EventID = unquote(eventID.b, eventID.flags)
+	}
+	return e
+}
+
 // decodeObject decodes a record whose bytes are a valid JSON object.
 func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	var f recordFields
+	set := func(dst *rawValue, v rawValue, key string) {
+		if dst.b != nil && f.twiceKey == "" {
+			f.twiceKey = key
+		}
+		*dst = v
+	}
 	err := members(s, obj, func(key []byte, v rawValue) {
-		switch string(key) {
+		switch k := string(key); k {
 		case "eventSource":
-			f.eventSource = v
+			set(&f.eventSource, v, k)
 		case "eventName":
-			f.eventName = v
+			set(&f.eventName, v, k)
 		case "eventID":
-			f.eventID = v
+			set(&f.eventID, v, k)
 		case "eventTime":
-			f.eventTime = v
+			set(&f.eventTime, v, k)
 		case "awsRegion":
-			f.awsRegion = v
+			set(&f.awsRegion, v, k)
 		case "recipientAccountId":
-			f.recipientAccountID = v
+			set(&f.recipientAccountID, v, k)
 		case "sourceIPAddress":
-			f.sourceIPAddress = v
+			set(&f.sourceIPAddress, v, k)
 		case "userAgent":
-			f.userAgent = v
+			set(&f.userAgent, v, k)
 		case "errorCode":
-			f.errorCode = v
+			set(&f.errorCode, v, k)
 		case "errorMessage":
-			f.errorMessage = v
+			set(&f.errorMessage, v, k)
 		case "userIdentity":
-			f.userIdentity = v
+			set(&f.userIdentity, v, k)
 		case "requestParameters":
-			f.requestParameters = v
+			set(&f.requestParameters, v, k)
 		case "responseElements":
-			f.responseElements = v
+			set(&f.responseElements, v, k)
 		case "Records":
 			f.records = true
 		case "eventType":
-			f.eventType = v
+			set(&f.eventType, v, k)
 		case "sharedEventID":
-			f.sharedEventID = v
+			set(&f.sharedEventID, v, k)
 		default:
 			// The first variant found, or one of the call's name.
 			if k, of := caseVariant(key, recordKeys); of != "" && (f.caseKey == "" || isCallName(of) && !isCallName(f.caseOf)) {
@@ -233,6 +252,10 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 		// A decoder that ignores case would read this member as the
 		// field, and maybe see another call: the record cannot be used.
 		return Event{}, false, caseError(f.caseKey, f.caseOf, f.eventID)
+	}
+	if isCallName(f.twiceKey) {
+		// Which call the record is depends on the copy a reader keeps.
+		return Event{}, false, twiceError(f.twiceKey, f.eventID)
 	}
 	// Every CloudTrail record names its call: one that does not cannot be
 	// told apart from an assume-role call, and is not used.
@@ -250,6 +273,9 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	}
 	if f.caseKey != "" {
 		return Event{}, true, caseError(f.caseKey, f.caseOf, f.eventID)
+	}
+	if f.twiceKey != "" {
+		return Event{}, true, twiceError(f.twiceKey, f.eventID)
 	}
 	d := fieldDecoder{s: s}
 	ev := Event{EventName: name}
@@ -390,8 +416,8 @@ func (d *fieldDecoder) time(v rawValue, field string) time.Time {
 }
 
 // pick returns the members named keys of an optional object field (absent
-// and null have none), in the order of keys; when a key repeats, the last one
-// counts.
+// and null have none), in the order of keys; one written twice is a
+// problem.
 func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValue {
 	var out [3]rawValue
 	if !v.present() {
@@ -401,10 +427,13 @@ func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValu
 		d.fail(field, "is "+kindOf(v.b[0])+", want an object")
 		return out
 	}
-	caseKey, caseOf := "", ""
+	caseKey, caseOf, twice := "", "", ""
 	if err := members(d.s, v.b, func(key []byte, val rawValue) {
 		for k, name := range keys {
 			if string(key) == name {
+				if out[k].b != nil && twice == "" {
+					twice = name
+				}
 				out[k] = val
 				return
 			}
@@ -418,6 +447,9 @@ func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValu
 	if caseKey != "" {
 		d.fail(field+"."+caseOf, caseProblem(caseKey, caseOf))
 	}
+	if twice != "" {
+		d.fail(field+"."+twice, twiceProblem)
+	}
 	return out
 }
 
@@ -425,9 +457,10 @@ func (d *fieldDecoder) pick(v rawValue, field string, keys ...string) [3]rawValu
 // result object obj (valid JSON). found is false when obj has no such member.
 func lookupInner(s *scanner, obj []byte) (inner []byte, found bool, err error) {
 	var v rawValue
-	variant := ""
+	variant, twice := "", false
 	if err := members(s, obj, func(key []byte, val rawValue) {
 		if string(key) == "CloudTrailEvent" {
+			twice = twice || v.b != nil
 			v = val
 		} else if variant == "" && foldsTo(key, "CloudTrailEvent") {
 			variant = string(key)
@@ -438,6 +471,10 @@ func lookupInner(s *scanner, obj []byte) (inner []byte, found bool, err error) {
 	if variant != "" {
 		// A decoder that ignores case would read that member's record.
 		return nil, true, fmt.Errorf("CloudTrailEvent is also written %s, which a decoder that ignores case (encoding/json into a struct) would read as CloudTrailEvent: CloudTrail's keys are case-sensitive; fix the key, or leave the file out", clip(variant))
+	}
+	if twice {
+		// Readers differ on which copy they keep: two records, one read.
+		return nil, true, errors.New("CloudTrailEvent is written twice, so which record the event holds is unknown (lookup-events writes one); export the events again, or leave the file out")
 	}
 	if len(v.b) == 0 {
 		return nil, false, nil

@@ -138,11 +138,24 @@ func TestDecodeRecordFields(t *testing.T) {
 			ok:       false,
 			fieldErr: "eventSource",
 		},
+		// A key read written twice: which copy counts is unknown.
 		{
-			name: "the last of repeated keys counts",
-			raw:  `{"eventSource":"s3.amazonaws.com","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"a","eventID":"b","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":7,"roleArn":"arn:aws:iam::1:role/x"}}`,
-			want: Event{EventID: "b", EventName: "AssumeRole", EventTime: t0, RoleArn: "arn:aws:iam::1:role/x"},
-			ok:   true,
+			name:     "the call's name written twice",
+			raw:      `{"eventSource":"s3.amazonaws.com","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"a","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":"arn:aws:iam::1:role/x"}}`,
+			ok:       false,
+			fieldErr: "eventSource",
+		},
+		{
+			name:     "a field of an assume-role call written twice",
+			raw:      `{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"a","eventID":"b","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":"arn:aws:iam::1:role/x"}}`,
+			ok:       true,
+			fieldErr: "eventID",
+		},
+		{
+			name:     "a nested field written twice",
+			raw:      `{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"a","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":7,"roleArn":"arn:aws:iam::1:role/x"}}`,
+			ok:       true,
+			fieldErr: "requestParameters.roleArn",
 		},
 		{name: "not JSON", raw: `{"eventSource":`, syntax: true},
 		{name: "an array", raw: `[{"eventSource":"sts.amazonaws.com"}]`, syntax: true},

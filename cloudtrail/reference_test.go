@@ -31,15 +31,9 @@ func refDecode(data []byte, origin string) (refResult, error) {
 			return refResult{}, err
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := refParse(data)
+	if err != nil {
 		return refResult{}, err
-	}
-	var extra any
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return refResult{}, fmt.Errorf("data after the document: %v", err)
 	}
 	var r refResult
 	switch v := doc.(type) {
@@ -65,10 +59,8 @@ func refDecode(data []byte, origin string) (refResult, error) {
 				r.record(m, origin)
 			}
 		case hasEvents:
-			for k, tok := range v {
-				if strings.EqualFold(k, "NextToken") && tok != nil && tok != "" {
-					return refResult{}, errors.New("a NextToken: one page of more")
-				}
+			if v[refToken] != nil {
+				return refResult{}, errors.New("a NextToken: one page of more")
 			}
 			r.stats.Files = 1
 			arr, ok := events.([]any)
@@ -136,19 +128,16 @@ func (r *refResult) wrapped(m map[string]any, origin string) error {
 	if hasCaseVariant(m, "CloudTrailEvent") {
 		return errors.New("CloudTrailEvent in another case")
 	}
+	if RefTwice(m, "CloudTrailEvent") {
+		return errors.New("CloudTrailEvent twice")
+	}
 	s, ok := m["CloudTrailEvent"].(string)
 	if !ok {
 		return errors.New("CloudTrailEvent is not a string")
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var inner any
-	if err := dec.Decode(&inner); err != nil {
+	inner, err := refParse([]byte(s))
+	if err != nil {
 		return err
-	}
-	var extra any
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return errors.New("data after the record")
 	}
 	im, ok := inner.(map[string]any)
 	if !ok {
@@ -178,7 +167,8 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	// A key that differs from one read only in case, as encoding/json
 	// into a struct would read it, makes the record unusable: always for
 	// the call's names, else in an assume-role call.
-	if hasCaseVariant(m, "eventSource", "eventName") {
+	// So does one written twice: which copy counts is unknown.
+	if hasCaseVariant(m, "eventSource", "eventName") || RefTwice(m, "eventSource", "eventName") {
 		return Event{}, true, true
 	}
 	source, okSource := m["eventSource"].(string)
@@ -192,7 +182,7 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	if !IsAssumeRole(source, name) {
 		return Event{}, false, false
 	}
-	bad = hasCaseVariant(m, recordKeys...)
+	bad = hasCaseVariant(m, recordKeys...) || RefTwice(m, recordKeys...)
 	str := func(v any) string {
 		switch s := v.(type) {
 		case nil:
@@ -215,7 +205,7 @@ func refRecord(m map[string]any) (ev Event, ok, bad bool) {
 	}
 	picked := func(v any, keys ...string) map[string]any {
 		o := obj(v)
-		bad = bad || hasCaseVariant(o, keys...)
+		bad = bad || hasCaseVariant(o, keys...) || RefTwice(o, keys...)
 		return o
 	}
 	ev.EventName = name
@@ -272,6 +262,95 @@ func hasCaseVariant(m map[string]any, names ...string) bool {
 	}
 	return false
 }
+
+// Marks refParse adds to an object: a key that starts with a byte no
+// decoded key can hold (invalid UTF-8 becomes U+FFFD).
+const (
+	refTwicePrefix = "\xfftwice:" // + a key the object holds more than once
+	refToken       = "\xfftoken"  // a key NextToken in any case, not null or ""
+)
+
+// refParse decodes one JSON document with encoding/json's tokens (numbers
+// kept as json.Number) into generic values, the last copy of a repeated
+// key kept as encoding/json keeps it, and marks each object's repeated
+// keys and NextToken members (see refTwicePrefix).
+func refParse(data []byte) (any, error) {
+	// Decode first: its errors (a depth limit among them) are the
+	// reference's.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	var extra any
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("data after the document: %v", err)
+	}
+	dec = json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return refParseValue(dec)
+}
+
+func refParseValue(dec *json.Decoder) (any, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t {
+	case json.Delim('{'):
+		m := map[string]any{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			k := kt.(string)
+			v, err := refParseValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			if _, seen := m[k]; seen {
+				m[refTwicePrefix+k] = true
+			}
+			if strings.EqualFold(k, "NextToken") && v != nil && v != "" {
+				m[refToken] = true
+			}
+			m[k] = v
+		}
+		_, err := dec.Token()
+		return m, err
+	case json.Delim('['):
+		a := []any{}
+		for dec.More() {
+			v, err := refParseValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err := dec.Token()
+		return a, err
+	}
+	return t, nil
+}
+
+// RefValue reads one JSON value as refParse does (for the fuzz targets).
+func RefValue(raw []byte) (any, error) { return refParse(raw) }
+
+// RefTwice tells whether the object m, as refParse made it, holds one of
+// names more than once.
+func RefTwice(m map[string]any, names ...string) bool {
+	for _, n := range names {
+		if m[refTwicePrefix+n] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// RefRecordKeys are the members of a record the decoder reads.
+var RefRecordKeys = recordKeys
 
 // jsonUnmarshalNumber decodes one JSON value keeping numbers as json.Number.
 func jsonUnmarshalNumber(b []byte, v any) error {

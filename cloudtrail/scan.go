@@ -38,8 +38,9 @@ type scanner struct {
 
 	track   bool  // noting the members of the outermost object
 	pending int8  // the member whose value comes next (fieldSource, …)
-	keyEsc  bool  // an outermost key used an escape: the notes are not exact
+	keyEsc  bool  // an outermost key used an escape or repeats: the notes are not exact
 	wrapper bool  // the object has a CloudTrailEvent member
+	seen    int8  // the noted members met so far (1<<fieldSource | 1<<fieldName)
 	src     field // eventSource
 	name    field // eventName
 }
@@ -56,9 +57,10 @@ const (
 )
 
 // record scans the object at b[i] like value and notes its eventSource and
-// eventName members (the last of repeated ones, as encoding/json keeps).
+// eventName members. A repeated one makes the notes inexact (keyEsc): the
+// record is decoded, and refused there.
 func (s *scanner) record(b []byte, i int) (int, int, error) {
-	s.track, s.pending, s.keyEsc, s.wrapper = true, 0, false, false
+	s.track, s.pending, s.keyEsc, s.wrapper, s.seen = true, 0, false, false, 0
 	s.src, s.name = field{-1, -1, 0}, field{-1, -1, 0}
 	end, flags, err := s.value(b, i)
 	s.track, s.pending = false, 0
@@ -74,8 +76,10 @@ func (s *scanner) noteKey(key []byte, flags int) {
 	switch string(key) {
 	case "eventSource":
 		s.pending = fieldSource
+		s.once(fieldSource)
 	case "eventName":
 		s.pending = fieldName
+		s.once(fieldName)
 	case "CloudTrailEvent":
 		s.wrapper = true
 	default:
@@ -87,6 +91,16 @@ func (s *scanner) noteKey(key []byte, flags int) {
 			s.keyEsc = true
 		}
 	}
+}
+
+// once notes a member of the record; met twice, the notes are not exact
+// (which call the record is, is unknown).
+func (s *scanner) once(which int8) {
+	bit := int8(1) << which
+	if s.seen&bit != 0 {
+		s.keyEsc = true
+	}
+	s.seen |= bit
 }
 
 // foldsToCallKey tells whether key reads as eventSource, eventName or

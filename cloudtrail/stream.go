@@ -480,11 +480,9 @@ func (d *docDecoder) run() error {
 func (d *docDecoder) object() error {
 	d.pin = d.pos
 	d.pos++
+	// nextToken: a NextToken member, or one a decoder that ignores case
+	// reads as one, names a next page.
 	var wrapped, digest, eventish, events, nextToken bool
-	// nextTokenVariants holds, per key that differs from NextToken only in
-	// case, whether its last value names a next page: a decoder that
-	// ignores case reads them too.
-	var nextTokenVariants map[string]bool
 	for first := true; ; first = false {
 		c, err := d.need("an object key")
 		if err != nil {
@@ -563,14 +561,10 @@ func (d *docDecoder) object() error {
 				return err
 			}
 			v := d.buf[start:end]
-			more := string(v) != "null" && string(v) != `""`
-			if key == "NextToken" { // the last one counts, as encoding/json reads it
-				nextToken = more
-			} else if foldsTo([]byte(key), "NextToken") {
-				if nextTokenVariants == nil {
-					nextTokenVariants = map[string]bool{}
-				}
-				nextTokenVariants[key] = more // the last one of each spelling counts
+			if string(v) != "null" && string(v) != `""` && foldsTo([]byte(key), "NextToken") {
+				// Any token, in any copy or spelling, may be the one that
+				// was written: the file may be one page of a longer result.
+				nextToken = true
 			}
 			d.pos = end
 		}
@@ -587,9 +581,6 @@ func (d *docDecoder) object() error {
 			return fmt.Errorf("invalid character %s at byte %d after an object member, want a comma or '}'", quoteByte(c), d.off(d.pos))
 		}
 		break
-	}
-	for _, more := range nextTokenVariants {
-		nextToken = nextToken || more
 	}
 	if events && nextToken {
 		// aws cloudtrail lookup-events --max-items N prints one page and

@@ -418,6 +418,58 @@ func TestDecodeStreamCaseVariantKeys(t *testing.T) {
 	}
 }
 
+// A member the decoder reads, written twice in a record, makes the record
+// unusable: which copy counts is unknown (encoding/json and jq keep the
+// last, other readers the first), so an AssumeRole call written again as
+// GetObject is never passed over. The call's names make any record
+// unusable; the other members only an assume-role call.
+func TestDecodeStreamRepeatedKeys(t *testing.T) {
+	const (
+		other = `"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"o1","eventTime":"2026-11-17T10:00:00Z"`
+		sts   = `"eventVersion":"1.08","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"a1","eventTime":"2026-11-17T10:00:00Z"`
+		role  = `"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ProdAdmin"}`
+	)
+	for _, tc := range []struct {
+		name, record string
+		skipped      int64
+		field        string
+	}{
+		{"eventName, then another call", `{` + sts + `,` + role + `,"eventName":"GetObject"}`, 1, "eventName"},
+		{"eventName, another call first", `{` + other + `,"eventName":"AssumeRole"}`, 1, "eventName"},
+		{"eventSource written twice", `{` + sts + `,` + role + `,"eventSource":"s3.amazonaws.com"}`, 1, "eventSource"},
+		{"the same call's name twice", `{` + other + `,"eventName":"GetObject"}`, 1, "eventName"},
+		{"an escaped spelling of eventName", `{` + sts + `,` + role + `,"event\u004eame":"GetObject"}`, 1, "eventName"},
+		{"roleArn written twice", `{` + sts + `,"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ProdAdmin","roleArn":"arn:aws:iam::999999999999:role/Other"}}`, 1, "requestParameters.roleArn"},
+		{"errorCode, then null", `{` + sts + `,` + role + `,"errorCode":"AccessDenied","errorCode":null}`, 1, "errorCode"},
+		{"eventID written twice", `{` + sts + `,` + role + `,"eventID":"a2"}`, 1, "eventID"},
+		{"sourceIdentity written twice", `{` + sts + `,"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ProdAdmin","sourceIdentity":"a","sourceIdentity":"b"}}`, 1, "requestParameters.sourceIdentity"},
+		{"a member read only of assume-role calls, in another call", `{` + other + `,"eventTime":"2026-11-17T10:00:01Z","userAgent":"a","userAgent":"b"}`, 0, ""},
+		{"a member the decoder does not read", `{` + sts + `,` + role + `,"readOnly":false,"readOnly":true}`, 0, ""},
+	} {
+		for _, doc := range [][]byte{
+			[]byte(`{"Records":[` + tc.record + `]}`),
+			[]byte(`{"Events":[{"CloudTrailEvent":` + strconv.Quote(tc.record) + `}]}`),
+			[]byte(tc.record),
+		} {
+			evs, st, err := decode(doc, "f.json", FileOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			wantEvents := 0
+			if tc.skipped == 0 && strings.Contains(tc.record, "AssumeRole") {
+				wantEvents = 1
+			}
+			if len(evs) != wantEvents || st.RecordsSkipped != tc.skipped {
+				t.Errorf("%s: %d events, %d unusable records; want %d and %d", tc.name, len(evs), st.RecordsSkipped, wantEvents, tc.skipped)
+				continue
+			}
+			if tc.skipped > 0 && (len(st.Skipped) != 1 || !strings.Contains(st.Skipped[0].Reason, tc.field+" is written twice")) {
+				t.Errorf("%s: skipped %+v, want the reason to name %s", tc.name, st.Skipped, tc.field)
+			}
+		}
+	}
+}
+
 // The same holds for the keys around records: a LookupEvents result's
 // CloudTrailEvent, a single record's keys, and NextToken.
 func TestDecodeStreamCaseVariantWrappers(t *testing.T) {
@@ -431,7 +483,9 @@ func TestDecodeStreamCaseVariantWrappers(t *testing.T) {
 		{"a single record in another case", `{"EVENTSOURCE":"sts.amazonaws.com","EVENTNAME":"AssumeRole","EVENTID":"x"}`, "", 1},
 		{"nextToken", `{"Events":[],"nextToken":"eyJ"}`, "NextToken", 0},
 		{"a null nextToken", `{"Events":[],"nextToken":null}`, "", 0},
-		{"a nextToken written again as null", `{"nextToken":"a","nextToken":null,"Events":[]}`, "", 0},
+		{"a nextToken written again as null", `{"nextToken":"a","nextToken":null,"Events":[]}`, "NextToken", 0},
+		{"NextToken written again as null", `{"Events":[],"NextToken":"eyJ","NextToken":null}`, "NextToken", 0},
+		{"CloudTrailEvent written twice", `{"Events":[{"CloudTrailEvent":"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}","CloudTrailEvent":"{}"}]}`, "CloudTrailEvent is written twice", 0},
 		{"a nextToken written again with a value", `{"nextToken":null,"nextToken":"a","Events":[]}`, "NextToken", 0},
 		{"two spellings, one with a value", `{"nextToken":"a","NextToKen":null,"Events":[]}`, "NextToken", 0},
 	} {

@@ -367,6 +367,25 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
+	t.Run("an attribute named in another case makes the record unusable", func(t *testing.T) {
+		// "Status": "revoked" beside no status was read as a record
+		// never revoked, live by its times.
+		r := Record{ID: "s-case", User: "alice", Profile: "prod-admin", SourceIdentity: "sentinel:alice:direct:1a2b0001",
+			StartedAt: winStart, CreatedAt: winStart, UpdatedAt: winStart.Add(time.Hour), ExpiresAt: winStart.Add(8 * time.Hour)}
+		it := item(r, 0)
+		delete(it, "status")
+		it["Status"] = &types.AttributeValueMemberS{Value: StatusRevoked}
+		createTable(t, c, "t-case", tableOpts{})
+		put(t, c, "t-case", []map[string]types.AttributeValue{it})
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-case"}), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 0 || st.RecordsUnusable != 1 || st.FirstUnusable == nil || !strings.Contains(st.FirstUnusable.Reason, `the attribute "Status" differs from status`) {
+			t.Errorf("got %d records, %d unusable, first %+v; want the record unusable", len(got), st.RecordsUnusable, st.FirstUnusable)
+		}
+	})
+
 	t.Run("requests do not grow with events", func(t *testing.T) {
 		// Large items make the scan paginate.
 		big := make([]map[string]types.AttributeValue, len(recs))

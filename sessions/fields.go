@@ -105,14 +105,44 @@ func fieldOf(name string) (field, bool) {
 	return 0, false
 }
 
-// attrs are the attributes of one record that a Record reads, by field.
-type attrs [numFields]attr
+// attrs are the attributes of one record that a Record reads, by field,
+// and at fCaseVariant the first attribute named like one of them but in
+// another case (its name as a string), if any.
+type attrs [numFields + 1]attr
+
+const fCaseVariant = numFields
 
 // setAttr records the attribute name, when a Record reads it.
 func (a *attrs) setAttr(name string, v attr) {
 	if f, ok := fieldOf(name); ok {
 		a[f] = v
+	} else {
+		a.noteVariant(name)
 	}
+}
+
+// noteVariant keeps name when it is the first attribute name that differs
+// from one a record reads only in case.
+func (a *attrs) noteVariant(name string) {
+	if a[fCaseVariant].kind == kindNull && caseVariantOf(name) != "" {
+		a[fCaseVariant] = attr{kind: kindString, s: name}
+	}
+}
+
+// recordNames are the names a record's reader looks for.
+var recordNames = []string{"id", "user", "profile", "server_instance_id", "status", "source_identity",
+	"revoked_by", "revoked_reason", "started_at", "last_access_at", "expires_at", "created_at",
+	"updated_at", "request_count", "ttl", "Item", "Items"}
+
+// caseVariantOf is the name a record's reader looks for that name differs
+// from only in case (as Unicode folds it: ſ is s, K is k), or "".
+func caseVariantOf(name string) string {
+	for _, n := range recordNames {
+		if name != n && len(name) >= len(n) && strings.EqualFold(name, n) {
+			return n
+		}
+	}
+	return ""
 }
 
 // id is the record's id when it could be read (a string that is not
@@ -184,6 +214,11 @@ func recordFromAttrs(m *attrs) (Record, error) {
 		*dst = n
 	}
 
+	if v := m[fCaseVariant]; v.kind == kindString {
+		// A revocation written as "Status" would otherwise be lost.
+		n := caseVariantOf(v.s)
+		errs = append(errs, fmt.Errorf("the attribute %q differs from %s only in case: the broker writes %s, and a reader that ignores case would take one for the other, so the record cannot be used (a revocation may be lost); fix the attribute's name", clip(v.s), n, n))
+	}
 	if a := m[fID]; a.kind == kindNull {
 		errs = append(errs, errors.New("no id attribute"))
 	} else if a.kind != kindString {

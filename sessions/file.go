@@ -592,7 +592,11 @@ func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 		if err != nil {
 			return errors.New("Item is not an object of DynamoDB attribute values")
 		}
-		return dynamoJSONAttrs(inner, a)
+		err = dynamoJSONAttrs(inner, a)
+		if m.variant != "" {
+			a.noteVariant(m.variant)
+		}
+		return err
 	}
 	if id := m.vals[fID]; id != nil && firstByte(id) == '{' {
 		obj, err := jsonObject(raw)
@@ -605,6 +609,9 @@ func attrsOfOnce(raw json.RawMessage, m *members, ok bool, a *attrs) error {
 		if v != nil {
 			a[f] = plainAttr(v)
 		}
+	}
+	if m.variant != "" {
+		a.noteVariant(m.variant)
 	}
 	return nil
 }
@@ -780,6 +787,7 @@ type members struct {
 	item, items []byte
 	nextKey     string // "NextToken" or "LastEvaluatedKey" when one is set (not null or "")
 	dup         string // the first of those names that appeared twice
+	variant     string // the first name that differs from one of those only in case
 }
 
 // scanMembers walks a JSON object that a decoder already validated, in one
@@ -850,6 +858,8 @@ func (m *members) set(qkey []byte, esc bool, v []byte) bool {
 	default:
 		if f, ok := fieldOf(string(key)); ok {
 			twice, m.vals[f] = m.vals[f] != nil, v
+		} else if m.variant == "" && caseVariantOf(string(key)) != "" {
+			m.variant = string(key)
 		}
 	}
 	if twice && m.dup == "" {

@@ -701,6 +701,37 @@ func TestRepeatedAttribute(t *testing.T) {
 	}
 }
 
+// An attribute named like one a record reads but in another case makes the
+// record unusable: "Status":"revoked" was read as a record without a
+// status, live by its times, so a revoked session passed.
+func TestCaseVariantAttribute(t *testing.T) {
+	for _, tc := range []struct{ line, name string }{
+		{`{"id":"s1","user":"alice","profile":"prod","Status":"revoked","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T18:00:00Z","updated_at":"2026-11-20T11:00:00Z"}`, `"Status"`},
+		{`{"id":"s1","user":"alice","profile":"prod","status":"active","STATUS":"revoked","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T18:00:00Z"}`, `"STATUS"`},
+		{`{"id":"s1","user":"alice","profile":"prod","status":"active","Updated_At":"2026-11-20T11:00:00Z","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T18:00:00Z"}`, `"Updated_At"`},
+		{`{"id":"s1","user":"alice","profile":"prod","status":"active","ſtatus":"revoked","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T18:00:00Z"}`, `"ſtatus"`},
+		{`{"Item":{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"Status":{"S":"revoked"},"started_at":{"S":"2026-11-20T10:00:00Z"},"expires_at":{"S":"2026-11-20T18:00:00Z"}}}`, `"Status"`},
+		{`{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"Status":{"S":"revoked"},"expires_at":{"S":"2026-11-20T18:00:00Z"}}`, `"Status"`},
+		{`{"item":{"id":{"S":"s1"},"status":{"S":"revoked"}}}`, `"item" differs from Item`},
+	} {
+		var st Stats
+		_, err := readAllRecords(context.Background(), strings.NewReader(tc.line+"\n"), "s.jsonl", &st)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		if st.RecordsUnusable != 1 || st.FirstUnusable == nil || !strings.Contains(st.FirstUnusable.Reason, "the attribute "+tc.name) {
+			t.Errorf("%s: %d unusable, first %+v; want the attribute %s named", tc.line, st.RecordsUnusable, st.FirstUnusable, tc.name)
+		}
+	}
+	// Names that only look alike, and the attributes of other programs,
+	// are still left alone.
+	var st Stats
+	recs, err := readAllRecords(context.Background(), strings.NewReader(`{"id":"s1","user":"alice","profile":"prod","status":"active","statuses":"x","Client":"y","started_at":"2026-11-20T10:00:00Z","expires_at":"2026-11-20T18:00:00Z"}`+"\n"), "s.jsonl", &st)
+	if err != nil || len(recs) != 1 || st.RecordsUnusable != 0 {
+		t.Errorf("other attributes: %d records, %d unusable, %v", len(recs), st.RecordsUnusable, err)
+	}
+}
+
 // The rest of a repeated value: a type tag written twice in DynamoDB JSON,
 // a scan answer with two Items lists, and every value of a repeated
 // source_identity stays known (the first one fell back to matching by
