@@ -446,8 +446,20 @@ func FuzzFileSource(f *testing.F) {
 				t.Fatalf("no CloudTrail document: error %v, want one naming the folder %s", err, dir)
 			}
 		case wantErr != nil && skip:
-			if err != nil || st.Unreadable != 2 || len(got) != 0 {
-				t.Fatalf("with SkipUnreadable: err %v, %d unreadable, %d events; want both files unreadable", err, st.Unreadable, len(got))
+			if err != nil || st.Unreadable != 2 || st.Files != 0 {
+				t.Fatalf("with SkipUnreadable: err %v, %d read, %d unreadable; want both files unreadable", err, st.Files, st.Unreadable)
+			}
+			// The events read before the error are used, and counted:
+			// the same of both files, which hold the same JSON.
+			byOrigin := map[string][]cloudtrail.Event{}
+			for _, e := range got {
+				o := e.Origin
+				e.Origin = ""
+				byOrigin[o] = append(byOrigin[o], e)
+			}
+			a, b := byOrigin[filepath.Join(dir, "a.json")], byOrigin[filepath.Join(dir, "b.json.gz")]
+			if len(a)+len(b) != len(got) || !reflect.DeepEqual(a, b) || st.AssumeRole != int64(len(got)) || st.Records%2 != 0 {
+				t.Fatalf("with SkipUnreadable: events before the error differ between the two files (%d and %d of %d), or are not counted (%d assume-role, %d records)", len(a), len(b), len(got), st.AssumeRole, st.Records)
 			}
 		case wantErr != nil:
 			var se *cloudtrail.SourceError

@@ -5,6 +5,7 @@ package cloudtrail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -183,6 +184,34 @@ type Source interface {
 type SourceError struct {
 	Source string // what could not be read, e.g. a path or s3://bucket/key
 	Err    error
+	// read is what a document that failed held before the error, when it
+	// is kept (FileOptions.SkipUnreadable; see readBefore).
+	read *docPart
+}
+
+// docPart is the records of a document read before it failed: their
+// counts and the assume-role events among them.
+type docPart struct {
+	stats  Stats
+	events []Event
+}
+
+// readBefore hands emit the events that err's document held before it
+// failed, and returns their records' counts (no file, no bytes: the file
+// counts as unreadable), with a phrase that says so for its skip reason.
+// Zero, "" when err kept none: a truncated file's complete records are
+// still evidence (an untracked session among them is still a finding).
+func readBefore(err error, emit func(Event)) (Stats, string) {
+	var se *SourceError
+	if !errors.As(err, &se) || se.read == nil || se.read.stats.Records == 0 {
+		return Stats{}, ""
+	}
+	for _, ev := range se.read.events {
+		emit(ev)
+	}
+	st := se.read.stats
+	st.Files, st.Bytes = 0, 0
+	return st, fmt.Sprintf("; its %s before the error %s checked", english.Count(st.Records, "record", "records"), english.Plural(int(min(st.Records, 2)), "was", "were"))
 }
 
 func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }

@@ -258,8 +258,11 @@ func (s *fileSource) Read(ctx context.Context, q Query, emit func(Event)) (Stats
 			st.Add(r.stats)
 		case errors.Is(r.err, errStopped) || ctx.Err() != nil && errors.Is(r.err, ctx.Err()):
 		case s.opts.SkipUnreadable:
+			part, said := readBefore(r.err, emit)
+			prog.Add(0, part.Records)
+			r.stats.Add(part)
 			r.stats.Unreadable++
-			r.stats.Skipped = append(r.stats.Skipped, Skip{Item: r.job.path, Reason: unreadableReason(r.err)})
+			r.stats.Skipped = append(r.stats.Skipped, Skip{Item: r.job.path, Reason: unreadableReason(r.err) + said})
 			st.Add(r.stats)
 		default:
 			st.Bytes += r.stats.Bytes

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
 // Progress follows a long read: the file, S3 and LookupEvents sources report
@@ -201,7 +203,7 @@ func (b *Bar) lineLocked(now time.Time) string {
 		fmt.Fprintf(&sb, "  %s records/s", group(int64(float64(b.events)/secs)))
 	}
 	stats := sb.String()
-	name := b.name
+	name := safetext.Neutralize(b.name) // a policy or a path may hold control characters
 	room := width - len([]rune(stats)) - 2
 	if r := []rune(name); len(r) > room {
 		if room < 8 {

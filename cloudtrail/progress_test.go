@@ -163,3 +163,16 @@ func TestTerminalBarOnlyOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// A source's name comes from a policy or the command line: its control
+// characters are shown escaped, never sent to the terminal (an OSC title,
+// colours, a hyperlink).
+func TestBarEscapesTheName(t *testing.T) {
+	var out bytes.Buffer
+	b := NewBar(&out)
+	b.Start("lg\x1b]0;PWNED\x07\x1b[31mX\u202e", "files")
+	b.Finish()
+	if s := out.String(); strings.ContainsAny(s, "\x1b\x07\u202e") || !strings.Contains(s, `lg\x1b]0;PWNED\x07\x1b[31mX\u202e`) {
+		t.Errorf("line %q: want the name's control characters escaped", s)
+	}
+}

@@ -939,7 +939,11 @@ func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
 			break
 		}
 		if attempt == maxBodyAttempts {
-			err = &SourceError{Source: r.url(o.key), Err: fmt.Errorf("the download broke off %d times, the last after %d bytes (%w): the connection to S3 is unstable; run again", attempt, st.Bytes, be.err)}
+			last := &SourceError{Source: r.url(o.key), Err: fmt.Errorf("the download broke off %d times, the last after %d bytes (%w): the connection to S3 is unstable; run again", attempt, st.Bytes, be.err)}
+			if se := (*SourceError)(nil); errors.As(err, &se) {
+				last.read = se.read // the records read before the last break
+			}
+			err = last
 			break
 		}
 		r.retries.Add(1)
@@ -957,12 +961,14 @@ func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
 	if !r.s.opts.Files.SkipUnreadable {
 		return err
 	}
+	part, said := readBefore(err, emit)
 	r.mu.Lock()
 	r.st.Bytes += st.Bytes
+	r.st.Add(part)
 	r.st.Unreadable++
-	r.st.Skipped = append(r.st.Skipped, Skip{Item: r.url(o.key), Reason: unreadableReason(err)})
+	r.st.Skipped = append(r.st.Skipped, Skip{Item: r.url(o.key), Reason: unreadableReason(err) + said})
 	r.mu.Unlock()
-	r.prog.Add(1, 0)
+	r.prog.Add(1, part.Records)
 	return nil
 }
 

@@ -101,6 +101,8 @@ const (
 // whole document was read, and an error (a *SourceError naming origin, the
 // record index and the byte offset) means no event of it was emitted and
 // its records were not counted (the returned Stats then hold only Bytes).
+// With opts.SkipUnreadable the error keeps the records read before it, for
+// the source to use once it gives the document up (see readBefore).
 // An assume-role record with a missing or mistyped field does not fail the
 // document: it is counted in RecordsSkipped with a Skipped entry.
 func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)) (Stats, error) {
@@ -142,7 +144,11 @@ func DecodeStream(r io.Reader, origin string, opts FileOptions, emit func(Event)
 	}
 	d.stats.Bytes = cr.n
 	if err != nil {
-		return Stats{Bytes: cr.n}, &SourceError{Source: origin, Err: err}
+		se := &SourceError{Source: origin, Err: err}
+		if opts.SkipUnreadable {
+			se.read = &docPart{stats: d.stats, events: d.events}
+		}
+		return Stats{Bytes: cr.n}, se
 	}
 	for _, ev := range d.events {
 		emit(ev)

@@ -39,6 +39,7 @@ func TestNeutralize(t *testing.T) {
 		{"zw\u200cnj \u200dj\u2060wj \ufeffbom soft\u00adhyphen", `zw\u200cnj \u200dj\u2060wj \ufeffbom soft\u00adhyphen`},
 		{"filler \u3164 \u115f", `filler \u3164 \u115f`},
 		{"tag \U000e0041", `tag \U000e0041`},
+		{"blanks a\u2800b a\u00a0b a\u2003b a\u202fb a\u3000b", `blanks a\u2800b a\u00a0b a\u2003b a\u202fb a\u3000b`},
 		{"joiner after a letter a\u200d💻", `joiner after a letter a\u200d💻`},
 		{"Prod\u034fAdmin Prod\ufe00Admin \u180b \U000e0100", `Prod\u034fAdmin Prod\ufe00Admin \u180b \U000e0100`},
 		{"emoji presentation kept: ❤\ufe0f, after a letter: a\ufe0f", `emoji presentation kept: ❤` + "\ufe0f" + `, after a letter: a\ufe0f`},
@@ -183,7 +184,7 @@ func parseCommand(line string) (props map[string]string, data string, ok bool) {
 // forbidden are the runes no text, markdown or github output may carry
 // raw: they drive terminals or hide text.
 func forbiddenRune(r rune) bool {
-	return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isInvisibleControl(r)
+	return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || safetext.Invisible(r)
 }
 
 // TestInjection renders the hostile values in every format and checks
@@ -288,6 +289,21 @@ func TestInjection(t *testing.T) {
 
 	t.Run("sarif", func(t *testing.T) {
 		out := render(t, "sarif", r)
+		// As in JSON, no invisible or control character is raw in the
+		// log's text (a snippet of a policy holds what the file does).
+		checkNoForbidden(t, string(out))
+		// A policy line with a direction override, quoted in a snippet.
+		rp := hostileResult()
+		src := strings.Replace(testPolicy, "profile \"prod-admin\" {", "profile \"prod-admin\" { # \u202egnp.exe \x1b[31m", 1)
+		if src == testPolicy {
+			t.Fatal("the test policy has no prod-admin block")
+		}
+		rp.PolicySources = map[string][]byte{testPolicyFile: []byte(src)}
+		snip := render(t, "sarif", rp)
+		checkNoForbidden(t, string(snip))
+		if !strings.Contains(string(snip), `\u202egnp.exe \u001b[31m`) {
+			t.Error("the snippet does not hold the policy line, escaped")
+		}
 		log := decodeSARIF(t, out)
 		for _, res := range *log.Runs[0].Results {
 			checkNoForbidden(t, res.Message.Text)

@@ -54,7 +54,9 @@ func tidySARIF(w io.Writer, src []byte) error {
 	buf.Grow(len(src) + len(src)/2)
 	encodeTidy(&buf, v, 0)
 	buf.WriteByte('\n')
-	_, err = w.Write(runnerCommandJSON(buf.Bytes()))
+	// As in the JSON report: a value (a policy's description in a
+	// snippet, a CloudTrail id) cannot hide or reorder text in a viewer.
+	_, err = w.Write(runnerCommandJSON(escapeJSONInvisible(buf.Bytes())))
 	return err
 }
 

@@ -212,6 +212,10 @@ type badFile struct {
 	files int64
 	// unreadable files and unusable records with --skip-unreadable.
 	unreadable, recordsSkipped int64
+	// before is the records of the bad file read before its error, each
+	// an untracked session: with --skip-unreadable they are checked (and
+	// found), as they are evidence whatever comes after them.
+	before int64
 }
 
 func TestBadInputFiles(t *testing.T) {
@@ -265,7 +269,7 @@ func TestBadInputFiles(t *testing.T) {
 				hardWrite(t, p, doc)
 				return p
 			},
-			exit: ExitSource, want: []string{"{bad}", "Records[1] at byte", "is a string, want a record object"}, files: 2, unreadable: 1,
+			exit: ExitSource, want: []string{"{bad}", "Records[1] at byte", "is a string, want a record object"}, files: 2, unreadable: 1, before: 1,
 		},
 		{
 			name: "eventTime not a time",
@@ -331,7 +335,7 @@ func TestBadInputFiles(t *testing.T) {
 				hardWrite(t, p, b)
 				return p
 			},
-			exit: ExitSource, want: []string{"{bad}", "holds a NextToken", "without --max-items"}, files: 2, unreadable: 1,
+			exit: ExitSource, want: []string{"{bad}", "holds a NextToken", "without --max-items"}, files: 2, unreadable: 1, before: 1,
 		},
 		{
 			name: "empty file",
@@ -420,8 +424,8 @@ func TestBadInputFiles(t *testing.T) {
 			}
 
 			r = hardCheck(t, dir, hardPolicy, trail, append(tc.args, "--skip-unreadable")...)
-			if r.code != ExitOK {
-				t.Fatalf("--skip-unreadable: exit code %d, want 0 (SC2002 is a warning); stderr:\n%s", r.code, r.stderr)
+			if wantCode := map[bool]int{false: ExitOK, true: ExitFindings}[tc.before > 0]; r.code != wantCode {
+				t.Fatalf("--skip-unreadable: exit code %d, want %d (SC2002 is a warning; the records before the error are checked); stderr:\n%s", r.code, wantCode, r.stderr)
 			}
 			addsUp(t, r.report, tc.files)
 			tt := r.report.Sources.Totals
@@ -439,13 +443,19 @@ func TestBadInputFiles(t *testing.T) {
 			for _, s := range r.report.Sources.CloudTrail[0].Skipped {
 				if strings.HasPrefix(s.Item, bad) {
 					listed = true
+					if said := strings.Contains(s.Reason, "before the error"); said != (tc.before > 0) {
+						t.Errorf("--skip-unreadable: the reason %q says records before the error were checked: %v, want %v", s.Reason, said, tc.before > 0)
+					}
 				}
 			}
 			if !listed {
 				t.Errorf("--skip-unreadable: %s is not listed among the skipped items", bad)
 			}
-			if len(r.report.Profiles) != 1 || r.report.Profiles[0].Tracked < 1 || r.report.Profiles[0].Tracked != r.report.Profiles[0].Sessions {
-				t.Errorf("--skip-unreadable: the good file's session is not tracked: %+v", r.report.Profiles)
+			if len(r.report.Profiles) != 1 || r.report.Profiles[0].Tracked < 1 || int64(r.report.Profiles[0].Sessions-r.report.Profiles[0].Tracked) != tc.before {
+				t.Errorf("--skip-unreadable: want the good file's session tracked and %d untracked from before the error: %+v", tc.before, r.report.Profiles)
+			}
+			if tt.Records < 1+tc.before+tc.recordsSkipped {
+				t.Errorf("--skip-unreadable: %d records read, want at least %d (the records before the error count)", tt.Records, 1+tc.before+tc.recordsSkipped)
 			}
 		})
 	}
