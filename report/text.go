@@ -158,6 +158,10 @@ func (r *Result) skipped() []string {
 				out = append(out, fmt.Sprintf("%s: … %d more", source, len(items)-maxSkippedShown))
 				break
 			}
+			if it[0] == source { // the source as a whole
+				out = append(out, source+": "+it[1])
+				continue
+			}
 			out = append(out, source+": "+it[0]+": "+it[1])
 		}
 	}

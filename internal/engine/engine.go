@@ -433,6 +433,9 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	all := new(sessions.IndexBuilder)
 	builders := map[string]*sessions.IndexBuilder{}
 	failed := map[string]bool{}
+	// failedAt is the problem of the first store that failed, which also
+	// says what its failure leaves unused (one problem per source).
+	firstFailed, failedAt := false, 0
 	var stats []sessions.Stats
 	for _, s := range o.Sessions {
 		b := all
@@ -443,20 +446,32 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 				builders[s.Table] = b
 			}
 		}
+		before := b.Len()
 		st, err := s.Store.Load(ctx, q, b)
 		if st.Source == "" {
 			st.Source = s.Store.Name()
 		}
-		stats = append(stats, st)
 		if err != nil {
 			if !o.SkipUnreadable || ctx.Err() != nil {
-				return recs, stats, sourceError(s.Store.Name(), err)
+				return recs, append(stats, st), sourceError(s.Store.Name(), err)
+			}
+			if !firstFailed {
+				firstFailed, failedAt = true, len(*problems)
 			}
 			failed[s.Table] = true
-			stats[len(stats)-1].Skipped = append(stats[len(stats)-1].Skipped, sessions.Skip{Item: s.Store.Name(), Reason: err.Error()})
-			*problems = append(*problems, fmt.Sprintf("%s: unreadable session records (%v)", st.Source, err))
+			// What the store read before the error is not used: skipped.
+			st.RecordsSkipped += max(st.Records, int64(b.Len()-before))
+			st.Records = 0
+			reason := err.Error()
+			if se := (*SourceError)(nil); errors.As(err, &se) && se.Source == st.Source {
+				reason = se.Err.Error()
+			}
+			st.Skipped = append(st.Skipped, sessions.Skip{Item: st.Source, Reason: reason})
+			stats = append(stats, st)
+			*problems = append(*problems, fmt.Sprintf("%s: unreadable session records (%s)", st.Source, reason))
 			continue
 		}
+		stats = append(stats, st)
 		if st.RecordsUnusable > 0 {
 			if !o.SkipUnreadable {
 				return recs, stats, unusableSessionRecords(st)
@@ -469,7 +484,7 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 		if b := builders[t]; b != nil {
 			if failed[t] {
 				if n := b.Len(); n > 0 {
-					*problems = append(*problems, fmt.Sprintf("the records of session table %s are not used by the rules that name it (%s read): %s", t, english.Count(n, "record", "records"), partial))
+					(*problems)[failedAt] += fmt.Sprintf("; the records of session table %s are not used by the rules that name it (%s read): %s", t, english.Count(n, "record", "records"), partial)
 				}
 				b = new(sessions.IndexBuilder)
 			}
@@ -485,9 +500,17 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 					name += ", matched together for the rules that name none,"
 				}
 			}
-			*problems = append(*problems, fmt.Sprintf("%s are not used (%s read): %s", name, english.Count(n, "record", "records"), partial))
+			(*problems)[failedAt] += fmt.Sprintf("; %s are not used (%s read): %s", name, english.Count(n, "record", "records"), partial)
 		}
 		all = new(sessions.IndexBuilder)
+		// A store whose records no index keeps counts them skipped:
+		// read, and not used.
+		for i, s := range o.Sessions {
+			if !own(s.Table) || failed[s.Table] {
+				stats[i].RecordsSkipped += stats[i].Records
+				stats[i].Records = 0
+			}
+		}
 	}
 	recs.Default = all.Index()
 	for _, t := range tables {
