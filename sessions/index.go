@@ -422,6 +422,61 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 	}
 }
 
+// AdoptVersions makes the version of each of b's ids the one all keeps,
+// all being a builder that b tees into (see Tee) and that other stores
+// fed too: b's ids, and so the sessions its index can track, stay b's
+// own, but which version of a record is used follows every store read,
+// as an id names one session whatever table holds it (a revocation
+// written to another table still revokes it). An id all left out
+// (Poison) is left out of b too. Call it before b.Index, and before
+// all.Index.
+func (b *IndexBuilder) AdoptVersions(all *IndexBuilder) {
+	var pairs []userProfile // all's (user, profile) pairs by number
+	for id, i := range b.byID {
+		if all.poisoned[id] {
+			if b.poisoned == nil {
+				b.poisoned = map[string]bool{}
+			}
+			b.poisoned[id] = true
+			continue
+		}
+		j, ok := all.byID[id]
+		if !ok {
+			continue
+		}
+		if pairs == nil {
+			pairs = make([]userProfile, len(all.upNum))
+			for k, n := range all.upNum {
+				pairs[n] = k
+			}
+		}
+		k := pairs[all.ups[j]]
+		up, ok := b.upNum[k]
+		if !ok {
+			up = int32(len(b.upNum))
+			b.upNum[k] = up
+		}
+		if si := b.sis[i]; si != "" && si != all.sis[j] {
+			b.deadSIs = append(b.deadSIs, si) // an identity a losing version had
+		}
+		e := all.ents[j]
+		e.id, e.next = b.ents[i].id, -1
+		b.ents[i], b.ups[i], b.upd[i] = e, up, all.upd[j]
+		b.sis[i], b.siRank[i] = all.sis[j], all.siRank[j]
+		if m, ok := all.marks[j]; ok {
+			if b.marks == nil {
+				b.marks = map[int32]verMarks{}
+			}
+			b.marks[i] = m
+		} else {
+			delete(b.marks, i)
+		}
+	}
+	// The identities of the versions that could not be used track no
+	// session anywhere: the version may have been the revocation.
+	b.poisonedSIs = append(b.poisonedSIs, all.poisonedSIs...)
+}
+
 // Has reports whether a record with this id was added.
 func (b *IndexBuilder) Has(id string) bool {
 	_, ok := b.byID[id]

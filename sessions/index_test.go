@@ -829,3 +829,34 @@ func TestIndexBuilderTee(t *testing.T) {
 		t.Errorf("si-b, poisoned through the tee: %+v", m)
 	}
 }
+
+// AdoptVersions keeps a table's ids but takes every store's version of
+// them: a revocation in another table revokes, an id left out elsewhere
+// (an unusable version) is left out, and another table's records are not
+// added.
+func TestAdoptVersions(t *testing.T) {
+	t0 := time.Date(2026, 11, 17, 9, 0, 0, 0, time.UTC)
+	rec := func(id, si, status string, upd time.Time) Record {
+		return Record{ID: id, User: "alice", Profile: "prod", Status: status, SourceIdentity: si,
+			StartedAt: t0, CreatedAt: t0, ExpiresAt: t0.Add(9 * time.Hour), UpdatedAt: upd}
+	}
+	var all, one IndexBuilder
+	one.Tee(&all)
+	one.Add(rec("r1", "sentinel:alice:direct:00000001", StatusActive, t0))
+	one.Add(rec("r2", "sentinel:alice:direct:00000002", StatusActive, t0))
+	all.Add(rec("r1", "sentinel:alice:direct:00000001", StatusRevoked, t0.Add(10*time.Minute))) // another table's version
+	all.Poison("r2", "")
+	all.Add(rec("r3", "sentinel:alice:direct:00000003", StatusActive, t0)) // another table's record
+	one.AdoptVersions(&all)
+	ix := one.Index()
+	at := t0.Add(30 * time.Minute)
+	for si, want := range map[string]Outcome{
+		"sentinel:alice:direct:00000001": Revoked,
+		"sentinel:alice:direct:00000002": NoRecord,
+		"sentinel:alice:direct:00000003": NoRecord,
+	} {
+		if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod", Time: at}); m.Outcome != want {
+			t.Errorf("%s: %v (%s), want %v", si, m.Outcome, m.ID, want)
+		}
+	}
+}

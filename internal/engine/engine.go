@@ -488,6 +488,7 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 				}
 				b = new(sessions.IndexBuilder)
 			}
+			b.AdoptVersions(all)
 			recs.Tables[t] = b.Index()
 		}
 	}
