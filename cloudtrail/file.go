@@ -433,12 +433,16 @@ func (s *fileSource) readFile(abort func() error, job fileJob, emit func(Event))
 
 func openProblem(err error) error {
 	var pe *fs.PathError
+	path := ""
 	if errors.As(err, &pe) {
-		err = pe.Err
+		err, path = pe.Err, pe.Path
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("cannot open: %w; check the path (a dangling symbolic link points nowhere)", err)
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("cannot open: %w: it is a symbolic link to nothing; fix the link, or leave it out", err)
+		}
+		return fmt.Errorf("cannot open: %w; check the path", err)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("cannot open: %w; grant read access to the file", err)
 	}
@@ -455,7 +459,13 @@ func notRegular(m fs.FileMode) error {
 	case m&fs.ModeDevice != 0:
 		kind = "a device"
 	}
-	return fmt.Errorf("is %s, not a regular file; give CloudTrail log files or folders of them", kind)
+	fix := "give CloudTrail log files or folders of them"
+	if m&fs.ModeNamedPipe != 0 {
+		// <(…) is one: log files are told by their names and read in
+		// parallel, so a stream is not read.
+		fix = "CloudTrail input is read from files, not streams such as <(…): write it to a .json or .json.gz file and give that"
+	}
+	return fmt.Errorf("is %s, not a regular file; %s", kind, fix)
 }
 
 // abortReader stops reading once abort reports an error.

@@ -1032,3 +1032,31 @@ func TestFilesGivenWithoutLogFile(t *testing.T) {
 		t.Errorf("a log file among digests: %+v, %v", st, err)
 	}
 }
+
+// A path that does not exist and a link to nothing get different advice,
+// and a file that starts with a NUL byte is not taken for UTF-16 text.
+func TestOpenAndEncodingMessages(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(filepath.Join(dir, "nowhere.json"), link); err != nil {
+		t.Skipf("cannot make a symbolic link here: %v", err)
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing.json"): "no such file or directory; check the path",
+		link:                               "it is a symbolic link to nothing; fix the link",
+	} {
+		_, err := NewFileSource([]string{path}, FileOptions{}).Read(context.Background(), Query{}, func(Event) {})
+		if err == nil || !strings.Contains(err.Error(), want) || (path != link && strings.Contains(err.Error(), "symbolic")) {
+			t.Errorf("%s: %v, want %q", filepath.Base(path), err, want)
+		}
+	}
+	for _, tc := range []struct{ doc, want, not string }{
+		{"\x00{\"Records\":[]}", "invalid", "UTF-16"},
+		{"\x00{\x00\"\x00R\x00", "UTF-16", ""},
+	} {
+		_, _, err := decode([]byte(tc.doc), "f.json", FileOptions{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || tc.not != "" && strings.Contains(err.Error(), tc.not) {
+			t.Errorf("%q: %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+}

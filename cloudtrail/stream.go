@@ -175,10 +175,8 @@ func gzipProblem(err error) error {
 		return fmt.Errorf("%w: the file was changed after it was compressed; remove the extra bytes, or download it again", err)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("the gzip stream is truncated (%w); the file was cut short, download it again", err)
-	case errors.Is(err, gunzip.ErrChecksum), errors.Is(err, gunzip.ErrHeader):
-		return fmt.Errorf("the gzip stream is corrupt (%w)", err)
 	}
-	return fmt.Errorf("the gzip stream is corrupt (%w)", err)
+	return fmt.Errorf("the gzip stream is corrupt (%w): the file was damaged after it was written; download it again, or leave it out", err)
 }
 
 // gzipErrReader marks errors that come from decompression.
@@ -707,7 +705,7 @@ func encodingHint(b []byte) string {
 		return "the file starts with a UTF-8 byte order mark, which CloudTrail never writes and JSON does not allow; remove its first three bytes (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)"
 	case len(b) >= 4 && b[0] == 0xff && b[1] == 0xfe && jsonStart(b[2]) && b[3] == 0, // little-endian, with a byte order mark
 		len(b) >= 4 && b[0] == 0xfe && b[1] == 0xff && b[2] == 0 && jsonStart(b[3]), // big-endian, with one
-		len(b) >= 2 && b[0] == 0 && jsonStart(b[1]):                                 // big-endian, without
+		len(b) >= 4 && b[0] == 0 && jsonStart(b[1]) && b[2] == 0:                    // big-endian, without
 		return "the file is UTF-16 text, and CloudTrail writes UTF-8 JSON; convert it (iconv -f UTF-16 -t UTF-8 FILE)"
 	}
 	return ""

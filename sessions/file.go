@@ -988,9 +988,9 @@ func syntaxErr(err error) error {
 	case errors.As(err, &ge):
 		return err
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errors.New("the file ends in the middle of a JSON value (truncated?)")
+		return errors.New("the file ends in the middle of a JSON value (truncated?); export it again")
 	case errors.As(err, &se):
-		return fmt.Errorf("malformed JSON: %w", err)
+		return fmt.Errorf("malformed JSON: %w; a session file is a JSON array, JSON Lines or a DynamoDB export: fix the line, or export it again", err)
 	}
 	return readErr(err)
 }
@@ -1129,9 +1129,9 @@ func (e *gzipError) Error() string {
 		return e.err.Error() + ": the file was changed after it was compressed; remove the extra bytes, or compress the file again"
 	}
 	if errors.Is(e.err, io.ErrUnexpectedEOF) {
-		return "the gzip data is truncated"
+		return "the gzip data is truncated: the file was cut short; export or download it again"
 	}
-	return "the gzip data is corrupt: " + e.err.Error()
+	return "the gzip data is corrupt: " + e.err.Error() + ": the file was damaged after it was written; export or download it again"
 }
 
 func (e *gzipError) Unwrap() error { return e.err }

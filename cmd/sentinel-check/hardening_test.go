@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
 // The bad-input corpus: one end-to-end run of `check` per kind of bad
@@ -364,7 +366,7 @@ func TestBadInputFiles(t *testing.T) {
 				}
 				return p
 			},
-			exit: ExitSource, want: []string{"{bad}", "cannot open", "dangling"}, files: 2, unreadable: 1,
+			exit: ExitSource, want: []string{"{bad}", "cannot open", "symbolic link to nothing", "fix the link"}, files: 2, unreadable: 1,
 		},
 		{
 			name: "named pipe with no writer",
@@ -378,7 +380,7 @@ func TestBadInputFiles(t *testing.T) {
 				}
 				return p
 			},
-			exit: ExitSource, want: []string{"{bad}", "named pipe, not a regular file"}, files: 2, unreadable: 1,
+			exit: ExitSource, want: []string{"{bad}", "named pipe, not a regular file", "not streams such as <(…)"}, files: 2, unreadable: 1,
 		},
 		{
 			name: "file without read permission",
@@ -434,7 +436,7 @@ func TestBadInputFiles(t *testing.T) {
 			}
 			problem := fmt.Sprintf("%d unreadable", tc.unreadable)
 			if tc.recordsSkipped > 0 {
-				problem = fmt.Sprintf("%d unusable assume-role records", tc.recordsSkipped)
+				problem = english.Count(tc.recordsSkipped, "unusable assume-role record", "unusable assume-role records")
 			}
 			if msg := r.report.finding("SC2002"); !strings.Contains(msg, problem) {
 				t.Errorf("--skip-unreadable: SC2002 %q does not say %q", msg, problem)

@@ -189,7 +189,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 			if !o.SkipUnreadable {
 				return nil, unusableRecords(st)
 			}
-			problems = append(problems, fmt.Sprintf("%s: %d unusable assume-role records", st.Source, st.RecordsSkipped))
+			problems = append(problems, fmt.Sprintf("%s: %s", st.Source, english.Count(st.RecordsSkipped, "unusable assume-role record", "unusable assume-role records")))
 		}
 		for _, w := range st.Warnings {
 			coverage = append(coverage, st.Source+": "+w)

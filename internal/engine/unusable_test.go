@@ -56,7 +56,7 @@ rule "prod" {
 	}
 	found := false
 	for _, f := range res.Findings {
-		if f.CheckID == "SC2002" && strings.Contains(f.Message, "trail/: 1 unusable assume-role records") {
+		if f.CheckID == "SC2002" && strings.Contains(f.Message, "trail/: 1 unusable assume-role record") && !strings.Contains(f.Message, "1 unusable assume-role records") {
 			found = true
 		}
 	}
