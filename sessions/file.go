@@ -344,8 +344,8 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 		return errors.New("the line holds both an Item and a record's attributes, and one of them would be lost; give each record a line of its own")
 	}
 	if ok && m.items != nil {
-		if m.dup == "Items" {
-			return errors.New("the scan output holds Items twice, so one list of records would be lost; export the scan again")
+		if m.dup == "Items" || m.dup == "Count" {
+			return fmt.Errorf("the scan output holds %s twice, so one list of records would be lost or its size is unknown; export the scan again", m.dup)
 		}
 		if m.nextKey != "" {
 			return fmt.Errorf("the scan output holds a %s: it is one page of a longer result, and the records of the other pages may be missing; "+
@@ -356,6 +356,13 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 			d.poisonAll(raw)
 			d.st.addUnusable(d.at(l), "Items is not a list of items")
 			return nil
+		}
+		if m.count != nil {
+			// The CLI counts the items it returns: a list that holds
+			// another number was cut or edited.
+			if n, err := strconv.ParseInt(string(m.count), 10, 64); err != nil || n != int64(len(list)) {
+				return fmt.Errorf("the scan output says Count %s but holds %d items, so records are missing or were added; export the scan again", clip(string(m.count)), len(list))
+			}
 		}
 		for i, it := range list {
 			d.item(it, loc{line: l.line, n: int64(i), kind: locItems})
@@ -788,6 +795,7 @@ type members struct {
 	nextKey     string // "NextToken" or "LastEvaluatedKey" when one is set (not null or "")
 	dup         string // the first of those names that appeared twice
 	variant     string // the first name that differs from one of those only in case
+	count       []byte // a scan's Count: how many Items it returned
 }
 
 // scanMembers walks a JSON object that a decoder already validated, in one
@@ -851,6 +859,8 @@ func (m *members) set(qkey []byte, esc bool, v []byte) bool {
 		twice, m.item = m.item != nil, v
 	case "Items":
 		twice, m.items = m.items != nil, v
+	case "Count":
+		twice, m.count = m.count != nil, v
 	case "NextToken", "LastEvaluatedKey":
 		if string(v) != "null" && string(v) != `""` {
 			m.nextKey = string(key)

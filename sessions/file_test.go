@@ -732,6 +732,29 @@ func TestCaseVariantAttribute(t *testing.T) {
 	}
 }
 
+// A scan's Count is the number of Items it returned: a list that holds
+// another number was cut or edited, and is refused.
+func TestScanCount(t *testing.T) {
+	item := `{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"active"},"started_at":{"S":"2026-11-20T10:00:00Z"},"expires_at":{"S":"2026-11-20T18:00:00Z"}}`
+	for _, tc := range []struct{ doc, err string }{
+		{`{"Items":[` + item + `],"Count":1,"ScannedCount":5}`, ""},
+		{`{"Items":[` + item + `]}`, ""},
+		{`{"Items":[` + item + `],"Count":5,"ScannedCount":5}`, "says Count 5 but holds 1 items"},
+		{`{"Count":0,"Items":[` + item + `]}`, "says Count 0 but holds 1 items"},
+		{`{"Items":[` + item + `],"Count":"1"}`, `says Count "1" but holds 1 items`},
+		{`{"Items":[` + item + `],"Count":1,"Count":2}`, "holds Count twice"},
+	} {
+		var st Stats
+		recs, err := readAllRecords(context.Background(), strings.NewReader(tc.doc), "scan.json", &st)
+		switch {
+		case tc.err == "" && (err != nil || len(recs) != 1):
+			t.Errorf("%s: %d records, %v", tc.doc, len(recs), err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: %v, want %q", tc.doc, err, tc.err)
+		}
+	}
+}
+
 // The rest of a repeated value: a type tag written twice in DynamoDB JSON,
 // a scan answer with two Items lists, and every value of a repeated
 // source_identity stays known (the first one fell back to matching by
