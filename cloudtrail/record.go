@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/sentinel-check/sentinel-check/internal/safetext"
@@ -279,12 +280,12 @@ func decodeObject(s *scanner, obj []byte) (Event, bool, error) {
 	}
 	d := fieldDecoder{s: s}
 	ev := Event{EventName: name}
-	ev.EventID = d.str(f.eventID, "eventID")
+	ev.EventID = d.id(f.eventID, "eventID")
 	d.eventID = ev.EventID
 	if d.err == nil && ev.EventID == "" {
 		d.fail("eventID", "is missing")
 	}
-	ev.SharedEventID = d.str(f.sharedEventID, "sharedEventID")
+	ev.SharedEventID = d.id(f.sharedEventID, "sharedEventID")
 	ev.EventTime = d.time(f.eventTime, "eventTime")
 	ev.AWSRegion = d.str(f.awsRegion, "awsRegion")
 	ev.RecipientAccountID = d.str(f.recipientAccountID, "recipientAccountId")
@@ -395,6 +396,85 @@ func (d *fieldDecoder) str(v rawValue, field string) string {
 		return ""
 	}
 	return unquote(v.b, v.flags)
+}
+
+// id reads an optional string field that identifies an event, keeping
+// bytes that are not UTF-8 as they are: ids that differ only there are
+// different events (encoding/json would make each such byte U+FFFD, and
+// two sessions one duplicate). Outputs escape them.
+func (d *fieldDecoder) id(v rawValue, field string) string {
+	if !v.present() || v.b[0] != '"' {
+		return d.str(v, field)
+	}
+	return unquoteKeep(v.b, v.flags)
+}
+
+// unquoteKeep is unquote keeping the bytes that are not UTF-8 as they are.
+// q is a valid JSON string literal (the scanner checked it).
+func unquoteKeep(q []byte, flags int) string {
+	inner := q[1 : len(q)-1]
+	if flags&flagEscape == 0 {
+		return string(inner)
+	}
+	b := make([]byte, 0, len(inner))
+	for i := 0; i < len(inner); i++ {
+		c := inner[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		switch c = inner[i]; c {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := hex4(inner[i+1 : i+5])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// A pair makes one rune; a lone half is U+FFFD, as
+				// encoding/json reads it.
+				r2 := utf8.RuneError
+				if i+6 < len(inner) && inner[i+1] == '\\' && inner[i+2] == 'u' {
+					r2 = hex4(inner[i+3 : i+7])
+				}
+				if p := utf16.DecodeRune(r, r2); p != utf8.RuneError {
+					r = p
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			b = utf8.AppendRune(b, r)
+		default: // '"', '\\', '/'
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 func (d *fieldDecoder) time(v rawValue, field string) time.Time {

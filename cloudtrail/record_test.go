@@ -1,11 +1,14 @@
 package cloudtrail
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestDecodeRecordFields(t *testing.T) {
@@ -250,4 +253,47 @@ func TestFieldErrorMessage(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
 	}
+}
+
+// Event ids keep the bytes that are not UTF-8: two sessions whose ids
+// differ only there were counted as one (each byte became U+FFFD).
+func TestEventIDKeepsInvalidBytes(t *testing.T) {
+	rec := func(id string) []byte {
+		return []byte(`{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"` + id + `","eventTime":"2024-05-01T12:00:00Z","requestParameters":{"roleArn":"arn:aws:iam::1:role/x"}}`)
+	}
+	seen := map[string]string{}
+	for _, id := range []string{"x\xff", "x\xfe", "x\xef\xbf\xbd", `x\ufffd`, "x\xff\\n", "x\xfe\\n"} {
+		ev, ok, err := DecodeRecord(rec(id))
+		if !ok || err != nil {
+			t.Fatalf("%q: ok=%v err=%v", id, ok, err)
+		}
+		if prev, dup := seen[ev.EventID]; dup && !(id == `x\ufffd` && prev == "x\xef\xbf\xbd") {
+			t.Errorf("ids %q and %q decode to the same %q", prev, id, ev.EventID)
+		}
+		seen[ev.EventID] = id
+	}
+}
+
+// unquoteKeep reads a JSON string as encoding/json does, except that it
+// keeps the bytes that are not UTF-8 (encoding/json makes each U+FFFD).
+func FuzzUnquoteKeep(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\ude00\ud83d"`, `"\"\\\/\b\f\n\r\t"`, "\"\xff\\u00e9\"", `"\uD83D\uDE00"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, q []byte) {
+		var want string
+		if json.Unmarshal(q, &want) != nil || len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+			return
+		}
+		got := unquoteKeep(q, flagEscape)
+		if string([]rune(got)) != want {
+			t.Fatalf("%q: got %q, encoding/json %q", q, got, want)
+		}
+		if utf8.Valid(q) && got != want {
+			t.Fatalf("%q: got %q, want %q", q, got, want)
+		}
+		if plain := bytes.IndexByte(q[1:len(q)-1], '\\') < 0; plain && got != string(q[1:len(q)-1]) {
+			t.Fatalf("%q: bytes not kept: %q", q, got)
+		}
+	})
 }
