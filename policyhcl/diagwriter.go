@@ -128,11 +128,12 @@ func writeSnippet(w *bufio.Writer, src []byte, rng hcl.Range, mark, gutter func(
 	fmt.Fprintf(w, "%s %s %s%s\n", " "+pad, gutter("|"), marker.String(), mark(markText))
 }
 
-// sanitize drops control characters other than newline and tab, so a
-// diagnostic cannot carry terminal escape sequences.
+// sanitize replaces control characters other than newline and tab, and
+// the invisible ones (bidi overrides, zero-width spaces), with '?', so a
+// diagnostic cannot carry terminal escape sequences or reorder its text.
 func sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || r >= 0x80 && r <= 0x9f || safetext.Invisible(r) {
 			return '?'
 		}
 		return r
@@ -143,7 +144,7 @@ func sanitize(s string) string {
 // control character too.
 func sanitizeLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if (r < 0x20 && r != '\t') || r == 0x7f || r == utf8.RuneError {
+		if (r < 0x20 && r != '\t') || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError || safetext.Invisible(r) {
 			return '?'
 		}
 		return r

@@ -152,3 +152,19 @@ func TestFormatCRLF(t *testing.T) {
 		t.Errorf("formatting again changed %q into %q", out, again)
 	}
 }
+
+// A policy line quoted in a diagnostic shows its bidi overrides, zero-width
+// spaces and C1 controls as '?': they cannot reorder or hide the text on
+// a terminal.
+func TestWriteDiagnosticsInvisible(t *testing.T) {
+	src := "profile \"a\u202egnp\u200b\u009b\" {\n}\n"
+	files := map[string]*hcl.File{"p.hcl": {Bytes: []byte(src)}}
+	subject := hcl.Range{Filename: "p.hcl", Start: hcl.Pos{Line: 1, Column: 1, Byte: 0}, End: hcl.Pos{Line: 1, Column: 8, Byte: 7}}
+	var b strings.Builder
+	if err := WriteDiagnostics(&b, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Bad \u202ename", Subject: &subject}}, 80, false); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); strings.ContainsAny(out, "\u202e\u200b\u009b") || !strings.Contains(out, `profile "a?gnp??" {`) || !strings.Contains(out, "Bad ?name") {
+		t.Errorf("output %q: want the invisible characters as ?", out)
+	}
+}
