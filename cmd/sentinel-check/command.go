@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -211,10 +212,84 @@ func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
 		_, _ = c.Stdout.Write(buf.Bytes())
 		return ExitOK, true
 	case err != nil:
-		_, _ = c.Stderr.Write(buf.Bytes())
+		c.errorf("%s; run %s -h for its flags", flagProblem(fs, err), fs.Name())
 		return ExitUsage, true
 	}
 	return 0, false
+}
+
+// byteSize is a size flag: bytes, or a number with a unit (KiB, MiB, GiB,
+// TiB; KB, MB, GB, TB are powers of 1000; K, M, G, T are KiB…), as 4GiB
+// or "4 GiB". 0 is the default.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	unit := map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "kb": 1e3, "m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+		"g": 1 << 30, "gib": 1 << 30, "gb": 1e9, "t": 1 << 40, "tib": 1 << 40, "tb": 1e12}[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if err != nil || unit == 0 {
+		return fmt.Errorf("want a number of bytes, or one with a unit such as 512MiB, 4GiB or 1GB")
+	}
+	if n > math.MaxInt64/unit {
+		return fmt.Errorf("too large: at most 8EiB")
+	}
+	*b = byteSize(n * unit)
+	return nil
+}
+
+// flagProblem says what is wrong with a command line the flag package
+// refused, with the two dashes the documentation writes: an unknown flag
+// with the closest one, a bad value with what is allowed.
+func flagProblem(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		name = strings.TrimLeft(name, "-")
+		if s := english.Suggest(name, names); s != "" {
+			return fmt.Sprintf("unknown flag --%s (did you mean --%s?)", name, s)
+		}
+		return fmt.Sprintf("unknown flag --%s", name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Sprintf("--%s needs a value", strings.TrimLeft(name, "-"))
+	}
+	// invalid value "V" for flag -NAME: PROBLEM
+	var value, rest string
+	if _, after, ok := strings.Cut(msg, "invalid value "); ok {
+		if q, err := strconv.QuotedPrefix(after); err == nil {
+			value, _ = strconv.Unquote(q)
+			rest = strings.TrimPrefix(after[len(q):], " for flag -")
+		}
+	}
+	name, problem, ok := strings.Cut(rest, ": ")
+	if !ok {
+		return msg
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return msg
+	}
+	want := ""
+	switch fmt.Sprintf("%T", f.Value) {
+	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue":
+		want = "a whole number"
+	case "*flag.durationValue":
+		want = "a duration such as 30s, 2m or 1h"
+	case "*flag.boolValue":
+		want = "true or false"
+	}
+	if want != "" && (problem == "parse error" || problem == "value out of range") {
+		return fmt.Sprintf("--%s %q: want %s", name, value, want)
+	}
+	return fmt.Sprintf("--%s %q: %s", name, value, problem)
 }
 
 // parseMixed is parse for commands that take paths: flags may follow them
@@ -279,8 +354,9 @@ func (c Command) check(args []string) int {
 	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: $GITHUB_WORKSPACE, else the enclosing git repository's root, else the current directory)")
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
 	workers := fs.Int("workers", 0, "local files decoded in parallel, at most 1024 (default: number of CPUs; S3 reads 2 objects per CPU at once)")
-	maxDecomp := fs.Int64("max-decompressed", 0, "largest decompressed size of one log file in bytes (default 4 GiB)")
-	maxRecord := fs.Int64("max-record-bytes", 0, "largest single CloudTrail record in bytes (default 64 MiB)")
+	var maxDecomp, maxRecord byteSize
+	fs.Var(&maxDecomp, "max-decompressed", "largest decompressed size of one log file: bytes, or with a unit (512MiB, 4GiB, 1GB) (default 4GiB)")
+	fs.Var(&maxRecord, "max-record-bytes", "largest single CloudTrail record: bytes, or with a unit (64MiB) (default 64MiB)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
 	if code, stop := c.parse(fs, args); stop {
@@ -289,8 +365,8 @@ func (c Command) check(args []string) int {
 	if fs.NArg() > 0 {
 		return c.usageError(fmt.Errorf("unexpected argument %q: check takes only flags", fs.Arg(0)))
 	}
-	if *workers < 0 || *maxDecomp < 0 || *maxRecord < 0 {
-		return c.usageError(errors.New("--workers, --max-decompressed and --max-record-bytes must not be negative; 0 means the default"))
+	if *workers < 0 {
+		return c.usageError(fmt.Errorf("--workers %d: must not be negative; 0 (the default) is one per CPU", *workers))
 	}
 	if *workers > maxWorkers {
 		return c.usageError(fmt.Errorf("--workers %d: at most %d (each worker holds a decompression buffer; the default, one per CPU, keeps the CPUs busy)", *workers, maxWorkers))
@@ -347,7 +423,7 @@ func (c Command) check(args []string) int {
 		return c.usageError(fmt.Errorf("--aws-timeout %v: want a positive duration such as 30s or 2m", *awsTimeout))
 	}
 	env.Timeout = *awsTimeout
-	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: *maxDecomp, MaxRecordBytes: *maxRecord, SkipUnreadable: *skip}
+	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: int64(maxDecomp), MaxRecordBytes: int64(maxRecord), SkipUnreadable: *skip}
 	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
 		env.Files.Progress = bar // only when stderr is a terminal
 	}

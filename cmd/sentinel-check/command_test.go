@@ -140,7 +140,14 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"no command", nil, ExitUsage, []string{"Usage:"}},
 		{"unknown command", []string{"chek"}, ExitUsage, []string{`unknown command "chek"`}},
-		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"flag provided but not defined: -nope"}},
+		{"bad flag", []string{"check", "--nope"}, ExitUsage, []string{"unknown flag --nope; run sentinel-check check -h for its flags"}},
+		{"mistyped flag", []string{"check", "--polcy", "p.hcl"}, ExitUsage, []string{"unknown flag --polcy (did you mean --policy?)"}},
+		{"mistyped flag of validate", []string{"validate", "--formt", "json"}, ExitUsage, []string{"unknown flag --formt (did you mean --format?)"}},
+		{"flag without its value", []string{"check", "--since"}, ExitUsage, []string{"--since needs a value"}},
+		{"bad number", []string{"check", "--workers", "abc"}, ExitUsage, []string{`--workers "abc": want a whole number`}},
+		{"negative workers", []string{"check", "--workers", "-1"}, ExitUsage, []string{"--workers -1: must not be negative"}},
+		{"bad duration", []string{"check", "--aws-timeout", "5"}, ExitUsage, []string{`--aws-timeout "5": want a duration such as 30s`}},
+		{"bad size", []string{"check", "--max-decompressed", "1XB"}, ExitUsage, []string{`--max-decompressed "1XB": want a number of bytes, or one with a unit`}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
 		{"bad region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
 		// A mistyped region would filter out every region that holds logs.
@@ -919,7 +926,10 @@ func TestHelp(t *testing.T) {
 	if code != ExitUsage || stdout != "" {
 		t.Errorf("check --nope: exit %d, stdout %q", code, stdout)
 	}
-	holds(t, "check --nope stderr", stderr, "flag provided but not defined: -nope", "Usage: sentinel-check check [flags]")
+	holds(t, "check --nope stderr", stderr, "unknown flag --nope", "run sentinel-check check -h for its flags")
+	if strings.Contains(stderr, "Usage:") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("check --nope: stderr %q, want one line, not the whole usage", stderr)
+	}
 	_, _, stderr = run(t, "valdate")
 	holds(t, "valdate stderr", stderr, `unknown command "valdate" (did you mean "validate"?)`, "athena-ddl")
 	for _, args := range [][]string{{"checks", "--format", "json"}, {"version", "--json"}} {
@@ -1096,5 +1106,21 @@ func mkdirLink(t *testing.T, dir, target, link string) {
 	}
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Sizes take units, as the help's defaults are written.
+func TestByteSizeFlag(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1048576": 1 << 20, "4GiB": 4 << 30, "4 GiB": 4 << 30, "512MiB": 512 << 20, "64mb": 64e6, "1G": 1 << 30, "2KB": 2000, "7b": 7} {
+		var b byteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("%q: %d, %v; want %d", in, b, err, want)
+		}
+	}
+	for _, in := range []string{"", "GiB", "1XB", "-1", "1.5GiB", "99999999999TiB"} {
+		var b byteSize
+		if err := b.Set(in); err == nil {
+			t.Errorf("%q: accepted as %d", in, b)
+		}
 	}
 }

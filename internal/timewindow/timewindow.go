@@ -109,6 +109,8 @@ const (
 func parsePoint(s string, base, now time.Time) (time.Time, kind, error) {
 	s = strings.TrimSpace(s)
 	switch s {
+	case "now":
+		return now.UTC(), kindTime, nil
 	case "today", "yesterday":
 		day := now.UTC().Truncate(24 * time.Hour)
 		if s == "yesterday" {
@@ -123,8 +125,12 @@ func parsePoint(s string, base, now time.Time) (time.Time, kind, error) {
 		return t.UTC(), kindDate, nil
 	}
 	d, err := ParseDuration(s)
+	if err != nil && s != "" && s[0] >= '0' && s[0] <= '9' && !strings.ContainsAny(s, "-:T") {
+		// Written as a duration: say what is wrong with it.
+		return time.Time{}, kindDuration, fmt.Errorf("%w (a duration such as 7d, 36h, 90m, 2w or 1d12h; m is minutes)", err)
+	}
 	if err != nil {
-		return time.Time{}, kindTime, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h; m is minutes) nor a time (RFC 3339 with a zone such as 2026-11-20T08:00:00Z, a UTC date 2026-11-20, today or yesterday)", s)
+		return time.Time{}, kindTime, fmt.Errorf("%q is neither a duration (7d, 36h, 90m, 2w, 1d12h; m is minutes) nor a time (RFC 3339 with a zone such as 2026-11-20T08:00:00Z, a UTC date 2026-11-20, now, today or yesterday)", s)
 	}
 	return base.UTC().Add(-d), kindDuration, nil
 }

@@ -49,9 +49,11 @@ func TestParse(t *testing.T) {
 		{"", "2030-01-01", time.Time{}, time.Time{}, "(--since default: 7 days before --until; now is 2026-11-27T12:00:00Z): no activity can be in it yet; give an earlier --until"},
 		{"2026-11-23", "2026-11-16", time.Time{}, time.Time{}, "ends 2026-11-17T00:00:00Z (--until 2026-11-16, a date: the window includes that day)"},
 		{"", "2026-11-20T08:00:00", time.Time{}, time.Time{}, "RFC 3339 with a zone"},
-		{"7x", "", time.Time{}, time.Time{}, "neither a duration"},
-		{"0d", "", time.Time{}, time.Time{}, "neither a duration"},
-		{"999999999999999w", "", time.Time{}, time.Time{}, "neither a duration"},
+		{"7x", "", time.Time{}, time.Time{}, `bad duration unit 'x' in "7x": use w, d, h, m or s`},
+		// Written as a duration: what is wrong with it.
+		{"0d", "", time.Time{}, time.Time{}, `--since: duration "0d" must be positive (a duration such as 7d`},
+		{"999999999999999w", "", time.Time{}, time.Time{}, "is too long: at most 100 years"},
+		{"7d", "now", now.Add(-7 * 24 * time.Hour), now, ""},
 		{"", "soon", time.Time{}, time.Time{}, "--until:"},
 	}
 	for _, tt := range tests {
