@@ -702,8 +702,8 @@ func MaxSeverity(fs []checks.Finding) checks.Severity {
 	return max
 }
 
-// emptySessionStores says when session stores were read whole and held no
-// record at all (none skipped, none unreadable: that is said apart) while
+// emptySessionStores says when no session store was given, or the stores
+// were read whole and held no record at all (none skipped, none unreadable: that is said apart) while
 // sessions with a broker identity, of reported profiles whose rules can
 // demand a tracked session, were orphaned for it: the likely cause is the
 // wrong table, region or export.
@@ -714,8 +714,15 @@ func emptySessionStores(stats []sessions.Stats, a *classify.Analysis, keep func(
 			orphaned += p.ByCategory[classify.CategoryOrphaned]
 		}
 	}
-	if len(stats) == 0 || orphaned == 0 {
+	if orphaned == 0 {
 		return ""
+	}
+	if len(stats) == 0 {
+		// No --sessions and no session_table block: nothing could track
+		// a session, which a forgotten flag is likelier to cause than a
+		// broker that keeps no records.
+		return fmt.Sprintf("no session records were read (no --sessions and no session_table block), so the %s with a broker identity %s orphaned; pass --sessions FILE or --sessions dynamodb://TABLE, or add a session_table block to the policy",
+			english.Count(orphaned, "session", "sessions"), english.Plural(orphaned, "was", "were"))
 	}
 	names := make([]string, 0, len(stats))
 	for _, st := range stats {

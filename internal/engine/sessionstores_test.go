@@ -42,7 +42,10 @@ rule "rest" { effect = "allow" }
 		{"a store with a record", []sessions.Stats{empty, {Source: "s.jsonl", Records: 1}}, all, ""},
 		{"a store that could not be read", []sessions.Stats{empty, failed}, all, ""},
 		{"only profiles that cannot demand tracking reported", []sessions.Stats{empty}, func(n string) bool { return n == "dev" }, ""},
-		{"no store", nil, all, ""},
+		// A forgotten --sessions: every broker identity is orphaned, and
+		// the finding said only that, as if the broker kept no record.
+		{"no store", nil, all, "no session records were read (no --sessions and no session_table block), so the 1 session with a broker identity was orphaned; pass --sessions"},
+		{"no store, only profiles that cannot demand tracking reported", nil, func(n string) bool { return n == "dev" }, ""},
 	} {
 		got := emptySessionStores(tc.stats, a, tc.keep)
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
