@@ -411,6 +411,9 @@ func (c Command) check(args []string) int {
 		if err := cloudtrail.ValidateRegions(regions); err != nil {
 			return c.usageError(fmt.Errorf("--region: %w", err))
 		}
+	} else if err := cloudtrail.ValidateRegions(regions); err != nil {
+		// A typo is still worth a word, though nothing is filtered.
+		c.errorf("warning: --region: %v; here it only sets the region of DynamoDB session tables (local log files are read whole)", err)
 	}
 	if len(sources) > 0 && len(accounts) > 0 && !slices.ContainsFunc(sources, filtersAccounts) {
 		c.errorf("warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents (the credentials' account) are read whatever their accounts")

@@ -148,6 +148,8 @@ func TestExitCodes(t *testing.T) {
 		{"negative workers", []string{"check", "--workers", "-1"}, ExitUsage, []string{"--workers -1: must not be negative"}},
 		{"bad duration", []string{"check", "--aws-timeout", "5"}, ExitUsage, []string{`--aws-timeout "5": want a duration such as 30s`}},
 		{"bad size", []string{"check", "--max-decompressed", "1XB"}, ExitUsage, []string{`--max-decompressed "1XB": want a number of bytes, or one with a unit`}},
+		{"a region typo with local files only", []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--cloudtrail", "examples/cloudtrail",
+			"--since", "2026-11-16", "--until", "2026-11-22", "--format", "json=" + os.DevNull, "--region", "eu-wset-1"}, ExitFindings, []string{`warning: --region: region "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?`}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
 		{"bad region", append(append([]string(nil), exampleArgs...), "--cloudtrail", "s3://bucket/AWSLogs/", "--region", "EU"), ExitUsage, []string{`--region: region "EU" is not an AWS region name`}},
 		// A mistyped region would filter out every region that holds logs.
