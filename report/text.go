@@ -54,7 +54,7 @@ func text(w io.Writer, r *Result) error {
 		ew.printf("No profiles.\n")
 	} else {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "PROFILE\tSESSIONS\tTRACKED\tUNTRACKED\tCOMPLIANCE\tREQUIRED\n")
+		fmt.Fprintf(tw, "PROFILE\tSESSIONS\tTRACKED\tUNTRACKED\tCOMPLIANCE\tREQUIRED\tVERDICT\n")
 		gaps := false
 		for i := range r.Profiles {
 			p := &r.Profiles[i]
@@ -62,8 +62,8 @@ func text(w io.Writer, r *Result) error {
 			if p.HasGap {
 				mark, gaps = "!", true
 			}
-			fmt.Fprintf(tw, "%s%s\t%d\t%d\t%d\t%s%%\t%s\n", Neutralize(p.Profile), mark,
-				p.Sessions, p.Tracked, p.Untracked, p.Rate(), yesNo(p.Required))
+			fmt.Fprintf(tw, "%s%s\t%d\t%d\t%d\t%s%%\t%s\t%s\n", Neutralize(p.Profile), mark,
+				p.Sessions, p.Tracked, p.Untracked, p.Rate(), yesNo(p.Required), r.ProfileVerdict(p))
 		}
 		_ = tw.Flush() // errors are recorded by ew
 		if gaps {
