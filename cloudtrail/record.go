@@ -49,7 +49,8 @@ var scannerPool = sync.Pool{New: func() any { return new(scanner) }}
 // AssumeRoleWithWebIdentity), successful or failed. An error with ok false
 // means raw is not a JSON object; an error with ok true is a *FieldError: the
 // record is an assume-role call whose fields cannot be used. Keys match
-// exactly (CloudTrail's spelling); when a key repeats, the last one counts.
+// exactly (CloudTrail's spelling); a key that is read, written twice, makes
+// the record unusable (eventSource or eventName: whatever the call).
 func DecodeRecord(raw []byte) (ev Event, ok bool, err error) {
 	s := scannerPool.Get().(*scanner)
 	defer scannerPool.Put(s)

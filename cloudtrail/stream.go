@@ -667,7 +667,16 @@ func (d *docDecoder) array(sh shape) error {
 // scanned by scanner.record, whose notes it uses; buf indexes match the
 // notes.
 func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
+	// A record that fails the document is not counted: the records read
+	// before it are (see readBefore).
+	if err := d.oneRecord(sh, idx, buf, at); err != nil {
+		return err
+	}
 	d.stats.Records++
+	return nil
+}
+
+func (d *docDecoder) oneRecord(sh shape, idx int, buf []byte, at int) error {
 	rec := buf[at:]
 	if sh == shapeEvents || (sh == shapeBare || sh == shapeSingle) && (d.sc.wrapper || d.sc.keyEsc) {
 		inner, found, err := lookupInner(&d.sc, rec)

@@ -524,3 +524,40 @@ func TestFoldsTo(t *testing.T) {
 		}
 	}
 }
+
+// With SkipUnreadable a failed document keeps the records read before the
+// error, and only those: the record that failed it is not counted, nor
+// called checked.
+func TestReadBeforeTheError(t *testing.T) {
+	rec := func(id string) string {
+		return strconv.Quote(`{"eventVersion":"1.08","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"` + id + `","eventTime":"2026-11-17T10:00:00Z","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod"}}`)
+	}
+	for name, doc := range map[string]string{
+		"a lookup-events result that fails": `{"Events":[{"CloudTrailEvent":` + rec("e1") + `},{"CloudTrailEvent":` + rec("e2") + `},{"CloudTrailEvent":` + rec("e3") + `,"CloudTrailEvent":` + rec("e4") + `}]}`,
+		"a truncated log file":              `{"Records":[` + mustUnquote(t, rec("e1")) + `,` + mustUnquote(t, rec("e2")) + `,` + mustUnquote(t, rec("e3"))[:40],
+	} {
+		evs, _, err := decode([]byte(doc), "f.json", FileOptions{SkipUnreadable: true})
+		if err == nil || len(evs) != 0 {
+			t.Fatalf("%s: err %v, %d events emitted; want the document to fail and emit nothing", name, err, len(evs))
+		}
+		var got []Event
+		st, said := readBefore(err, func(e Event) { got = append(got, e) })
+		if len(got) != 2 || st.Records != 2 || st.AssumeRole != 2 || st.Files != 0 || said != "; its 2 records before the error were checked" {
+			t.Errorf("%s: %d events, stats %+v, %q; want the 2 records before the error", name, len(got), st, said)
+		}
+		// Without SkipUnreadable nothing is kept.
+		_, _, err = decode([]byte(doc), "f.json", FileOptions{})
+		if st, _ := readBefore(err, func(Event) { t.Errorf("%s: an event kept without SkipUnreadable", name) }); st.Records != 0 {
+			t.Errorf("%s: %d records kept without SkipUnreadable", name, st.Records)
+		}
+	}
+}
+
+func mustUnquote(t *testing.T, q string) string {
+	t.Helper()
+	s, err := strconv.Unquote(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -219,11 +219,11 @@ func lastLine(b []byte) string {
 func TestTextTable(t *testing.T) {
 	out := string(render(t, "text", gapsResult()))
 	for _, want := range []string{
-		"PROFILE         SESSIONS  TRACKED  UNTRACKED  COMPLIANCE  REQUIRED\n",
-		"prod-admin!     20        18       2          90.0%       yes\n",
-		"prod-readonly!  2500      2499     1          99.9%       yes\n",
-		"dev             12        0        12         0.0%        no\n",
-		"audit           0         0        0          100.0%      yes\n",
+		"PROFILE         SESSIONS  TRACKED  UNTRACKED  COMPLIANCE  REQUIRED  VERDICT\n",
+		"prod-admin!     20        18       2          90.0%       yes       GAP\n",
+		"prod-readonly!  2500      2499     1          99.9%       yes       GAP\n",
+		"dev             12        0        12         0.0%        no        ",
+		"audit           0         0        0          100.0%      yes       NO DATA\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q\n%s", want, out)

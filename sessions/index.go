@@ -472,9 +472,18 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder) {
 			delete(b.marks, i)
 		}
 	}
-	// The identities of the versions that could not be used track no
-	// session anywhere: the version may have been the revocation.
+	// The identities of the versions that could not be used, and those
+	// of the records left out for them, track no session anywhere: the
+	// version may have been the revocation. Those that only losing
+	// versions had stay known, in any table: an event that carries one
+	// is that record's, never matched by time to another.
 	b.poisonedSIs = append(b.poisonedSIs, all.poisonedSIs...)
+	for id := range all.poisoned {
+		if j, ok := all.byID[id]; ok && all.sis[j] != "" {
+			b.poisonedSIs = append(b.poisonedSIs, all.sis[j])
+		}
+	}
+	b.deadSIs = append(b.deadSIs, all.deadSIs...)
 }
 
 // Has reports whether a record with this id was added.

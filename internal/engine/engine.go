@@ -463,8 +463,11 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 			st.RecordsSkipped += max(st.Records, int64(b.Len()-before))
 			st.Records = 0
 			reason := err.Error()
-			if se := (*SourceError)(nil); errors.As(err, &se) && se.Source == st.Source {
-				reason = se.Err.Error()
+			if se := (*sessions.SourceError)(nil); errors.As(err, &se) && se.Source == st.Source {
+				reason = se.Err.Error() // the store is named once, beside it
+				if se.Line > 0 {
+					reason = fmt.Sprintf("line %d: %s", se.Line, reason)
+				}
 			}
 			st.Skipped = append(st.Skipped, sessions.Skip{Item: st.Source, Reason: reason})
 			stats = append(stats, st)
@@ -488,7 +491,12 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 				}
 				b = new(sessions.IndexBuilder)
 			}
-			b.AdoptVersions(all)
+			if len(failed) == 0 {
+				// Every store was read whole: all holds every version.
+				// A partial read could hold a version a revocation
+				// after the break would have beaten.
+				b.AdoptVersions(all)
+			}
 			recs.Tables[t] = b.Index()
 		}
 	}
