@@ -153,7 +153,7 @@ var commands = []struct{ name, synopsis, does, exits string }{
 	{"check", "sentinel-check check [flags]", "Checks the role sessions that CloudTrail recorded against the policy and the broker's session records.",
 		"0 no finding at or above --fail-on, 1 findings, 2 usage or policy error, 3 a source could not be read or an output file written, 130 or 143 interrupted"},
 	{"validate", "sentinel-check validate [flags] [PATH]... (a path starting with - after --)", "Checks a whole policy (its profiles included) without reading any activity.",
-		"0 valid, 2 usage or policy error, 3 an output file could not be written"},
+		"0 valid, 1 policy warnings at or above --fail-on, 2 usage or policy error, 3 an output file could not be written"},
 	{"fmt", "sentinel-check fmt [--check] [PATH]... (a path starting with - after --)", "Formats policy files canonically.",
 		"0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be read or formatted, 3 a file could not be written"},
 	{"checks", "sentinel-check checks", "Lists the checks.", "0"},
@@ -519,9 +519,14 @@ func (c Command) validate(args []string) int {
 	fs.Var(&formats, "format", "output FORMAT or FORMAT=FILE: text, json, sarif, markdown or github (repeatable; default text)")
 	baseDir := fs.String("base-dir", "", "directory that SARIF paths are relative to (default: $GITHUB_WORKSPACE, else the enclosing git repository's root, else the current directory)")
 	category := fs.String("category", report.ValidateCategory, "SARIF automationDetails.id (apart from check's, whose alerts an upload of this one would close; empty means the default)")
+	failOn := fs.String("fail-on", "error", "exit 1 on policy warnings (overlapping profiles, unreachable rules, …) when warning or note: error, warning, note or none; errors always exit 2")
 	paths, code, stop := c.parseMixed(fs, args)
 	if stop {
 		return code
+	}
+	fail, err := parseFailOn(*failOn)
+	if err != nil {
+		return c.usageError(err)
 	}
 	policies = append(policies, paths...)
 	outs, err := parseFormats(formats)
@@ -590,6 +595,10 @@ func (c Command) validate(args []string) int {
 	}
 	if !valid {
 		return ExitUsage
+	}
+	// A gate can be as strict as a linter's: warnings fail it too.
+	if fail != checks.SeverityNone && slices.ContainsFunc(res.Findings, func(f checks.Finding) bool { return f.Severity.Rank() >= fail.Rank() }) {
+		return ExitFindings
 	}
 	return ExitOK
 }

@@ -1126,3 +1126,33 @@ func TestByteSizeFlag(t *testing.T) {
 		}
 	}
 }
+
+// validate --fail-on makes policy warnings fail a gate, as a linter's
+// strict mode does; errors exit 2 whatever it says.
+func TestValidateFailOn(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	warn := filepath.Join(dir, "warn.hcl")
+	if err := os.WriteFile(warn, []byte("profile \"a\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/Prod*\"]\n}\nprofile \"b\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/*Admin\"]\n}\nrule \"r\" {\n  effect = \"require_server_session\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{nil, ExitOK},
+		{[]string{"--fail-on", "error"}, ExitOK},
+		{[]string{"--fail-on", "warning"}, ExitFindings},
+		{[]string{"--fail-on", "note"}, ExitFindings},
+		{[]string{"--fail-on", "none"}, ExitOK},
+		{[]string{"--fail-on", "warnings"}, ExitUsage},
+	} {
+		code, _, stderr := run(t, append([]string{"validate", warn}, tc.args...)...)
+		if code != tc.code || (tc.code != ExitUsage && !strings.Contains(stderr, "Overlapping")) {
+			t.Errorf("validate %v: exit %d, want %d; stderr %q", tc.args, code, tc.code, stderr)
+		}
+	}
+	if code, _, _ := run(t, "validate", "examples/policy.hcl", "--fail-on", "warning"); code != ExitOK {
+		t.Errorf("a policy without warnings, --fail-on warning: exit %d", code)
+	}
+}
