@@ -193,7 +193,7 @@ func (l *loader) fixRanges() {
 }
 
 func (l *loader) file(f *hcl.File) {
-	content, diags := f.Body.Content(rootSchema)
+	content, diags := bodyContent(f.Body, rootSchema, "a policy file")
 	l.diags = append(l.diags, diags...)
 	for _, b := range content.Blocks {
 		switch b.Type {
@@ -247,7 +247,7 @@ func (l *loader) duplicate(kind, name string, rng, first hcl.Range) {
 }
 
 func (l *loader) identity(b *hcl.Block) {
-	content, diags := b.Body.Content(identitySchema)
+	content, diags := bodyContent(b.Body, identitySchema, "an identity block")
 	l.diags = append(l.diags, diags...)
 	if l.identityDecl != nil {
 		l.errorf(b.DefRange, "Duplicate identity block",
@@ -391,7 +391,7 @@ func anchoredEnd(re *syntax.Regexp) bool {
 }
 
 func (l *loader) sessionTable(b *hcl.Block) {
-	content, diags := b.Body.Content(sessionTableSchema)
+	content, diags := bodyContent(b.Body, sessionTableSchema, "a session_table block")
 	l.diags = append(l.diags, diags...)
 	name, ok := l.label(b)
 	if !ok {
@@ -454,7 +454,7 @@ func (l *loader) checkTrailRegion(s string, rng hcl.Range) {
 }
 
 func (l *loader) profile(b *hcl.Block) {
-	content, diags := b.Body.Content(profileSchema)
+	content, diags := bodyContent(b.Body, profileSchema, "a profile block")
 	l.diags = append(l.diags, diags...)
 	name, ok := l.label(b)
 	if !ok {
@@ -602,7 +602,7 @@ func (l *loader) globs(a *hcl.Attribute) ([]Glob, []hcl.Range) {
 }
 
 func (l *loader) rule(b *hcl.Block) {
-	content, diags := b.Body.Content(ruleSchema)
+	content, diags := bodyContent(b.Body, ruleSchema, "a rule block")
 	l.diags = append(l.diags, diags...)
 	name, ok := l.label(b)
 	if !ok {
@@ -666,7 +666,7 @@ func (l *loader) rule(b *hcl.Block) {
 
 func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 	errsBefore := len(l.diags.Errs())
-	content, diags := b.Body.Content(timeSchema)
+	content, diags := bodyContent(b.Body, timeSchema, "a time block")
 	l.diags = append(l.diags, diags...)
 	tw := &TimeWindow{Location: time.UTC}
 	if a := content.Attributes["days"]; a != nil {
@@ -676,7 +676,7 @@ func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 			d, ok := parseDay(s)
 			if !ok {
 				l.errorf(rngs[i], "Invalid day",
-					"%q is not a day of the week; use full lowercase names like \"monday\" (or \"mon\").%s", s, didYouMean(s, dayNames))
+					"%q is not a day of the week; use a day's name, such as \"monday\" or \"mon\" (in any case).%s", s, didYouMean(s, dayNames))
 				continue
 			}
 			if !seen[d] {
@@ -739,7 +739,7 @@ func (l *loader) location(s string, rng hcl.Range) (*time.Location, bool) {
 }
 
 func (l *loader) hours(b *hcl.Block, tw *TimeWindow) {
-	content, diags := b.Body.Content(hoursSchema)
+	content, diags := bodyContent(b.Body, hoursSchema, "an hours block")
 	l.diags = append(l.diags, diags...)
 	sa, ea := content.Attributes["start"], content.Attributes["end"]
 	if sa == nil || ea == nil {
@@ -786,7 +786,7 @@ func (l *loader) clock(a *hcl.Attribute, isEnd bool) (int, bool) {
 func fmtClock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 func (l *loader) check(b *hcl.Block) {
-	content, diags := b.Body.Content(checkSchema)
+	content, diags := bodyContent(b.Body, checkSchema, "a check block")
 	l.diags = append(l.diags, diags...)
 	name, ok := l.label(b)
 	if !ok {
@@ -868,7 +868,7 @@ func contains(list []string, s string) bool {
 }
 
 func (l *loader) cloudTrail(b *hcl.Block) {
-	content, diags := b.Body.Content(cloudTrailSchema)
+	content, diags := bodyContent(b.Body, cloudTrailSchema, "a cloudtrail block")
 	l.diags = append(l.diags, diags...)
 	c := &CloudTrailConfig{DeclRange: b.DefRange}
 	l.p.CloudTrail = append(l.p.CloudTrail, c)
@@ -1099,4 +1099,37 @@ func sortDiagnostics(diags hcl.Diagnostics, files []string) {
 		}
 		return ba < bb
 	})
+}
+
+// bodyContent is body.Content(schema) with the names schema allows added
+// to an unknown argument's or block's error when HCL found none close to
+// it ("roles" in a profile: its arguments are role_arns and description).
+func bodyContent(body hcl.Body, schema *hcl.BodySchema, what string) (*hcl.BodyContent, hcl.Diagnostics) {
+	content, diags := body.Content(schema)
+	for _, d := range diags {
+		if strings.Contains(d.Detail, "Did you mean") {
+			continue
+		}
+		var names []string
+		kind := "arguments"
+		switch d.Summary {
+		case "Unsupported argument":
+			for _, a := range schema.Attributes {
+				names = append(names, fmt.Sprintf("%q", a.Name))
+			}
+		case "Unsupported block type":
+			kind = "blocks"
+			for _, b := range schema.Blocks {
+				names = append(names, fmt.Sprintf("%q", b.Type))
+			}
+		default:
+			continue
+		}
+		if len(names) == 0 {
+			d.Detail += fmt.Sprintf(" %s%s has no %s.", strings.ToUpper(what[:1]), what[1:], kind)
+		} else {
+			d.Detail += fmt.Sprintf(" The %s of %s: %s.", kind, what, strings.Join(names, ", "))
+		}
+	}
+	return content, diags
 }

@@ -72,6 +72,19 @@ func TestDiagnostics(t *testing.T) {
 }`, []wantDiag{
 			errAt(1, 10, "Missing required argument", `"effect" is required`),
 			errAt(2, 3, "Unsupported argument", `Did you mean "effect"?`)}},
+		// Without a close name, the names allowed.
+		{"unknown attribute without suggestion", `profile "p" {
+  roles = ["arn:aws:iam::111122223333:role/P"]
+}`, []wantDiag{
+			errAt(1, 13, "Missing required argument", `"role_arns" is required`),
+			errAt(2, 3, "Unsupported argument", `The arguments of a profile block: "role_arns", "description".`)}},
+		{"unknown block without suggestion", `rule "r" {
+  effect = "allow"
+  hours { from = "09:00" }
+}`, []wantDiag{errAt(3, 3, "Unsupported block type", `The blocks of a rule block: "time".`)}},
+		{"a block where none is allowed", `check "no-data" {
+  x {}
+}`, []wantDiag{errAt(2, 3, "Unsupported block type", `A check block has no blocks.`)}},
 		{"bad effect lists the five", `rule "r" { effect = "permit" }`,
 			[]wantDiag{errAt(1, 21, "Invalid effect", `"allow", "deny", "require_approval", "require_server" or "require_server_session"`)}},
 		{"effect case suggestion", `rule "r" { effect = "Allow" }`,
