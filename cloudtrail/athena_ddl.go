@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"errors"
 	"fmt"
 	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"regexp"
@@ -186,6 +187,9 @@ func AthenaDDL(o DDLOptions) (string, error) {
 	}
 	root := "s3://" + bucket + "/" + prefix + "AWSLogs/"
 	if o.Organisation {
+		if o.OrgID == "" {
+			return "", errors.New("--organisation needs --org-id o-…, the organisation's id (the AWSLogs/o-…/ folder of the trail's S3 keys)")
+		}
 		if !orgIDRE.MatchString(o.OrgID) {
 			return "", fmt.Errorf("organisation id %q is not an AWS Organizations id: use o- and 10 to 32 lowercase letters or digits, as in the trail's S3 keys (AWSLogs/o-a1b2c3d4e5/…)", o.OrgID)
 		}

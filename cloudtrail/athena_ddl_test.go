@@ -80,7 +80,7 @@ func TestAthenaDDLRefusesBadInput(t *testing.T) {
 		{"bad region", func(o *DDLOptions) { o.Regions = []string{"us-east-1'"} }, "not an AWS region"},
 		{"all regions", func(o *DDLOptions) { o.Regions = []string{"all"} }, `"all" cannot be a partition value`},
 		{"bad date", func(o *DDLOptions) { o.StartDate = "2024-01-01" }, "yyyy/MM/dd"},
-		{"org without id", func(o *DDLOptions) { o.Organisation = true }, "organisation id"},
+		{"org without id", func(o *DDLOptions) { o.Organisation = true }, "--organisation needs --org-id"},
 		{"bad org id", func(o *DDLOptions) { o.Organisation, o.OrgID = true, "o-x'" }, "not an AWS Organizations id"},
 		{"id without org", func(o *DDLOptions) { o.OrgID = "o-a1b2c3d4e5" }, "without the organisation layout"},
 	}

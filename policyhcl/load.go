@@ -136,7 +136,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			n++
 		}
 		if n == 0 {
-			diags = append(diags, pathError(p, "No policy files in folder", "Policy folder %q has no .hcl files. Add a policy file ending in .hcl, or name the file itself.", p))
+			diags = append(diags, pathError(p, "No policy files in folder", "Policy folder %q has no .hcl files (its sub-folders are not read). Add a policy file ending in .hcl, or name the file itself.", p))
 		}
 	}
 	sort.Strings(names)

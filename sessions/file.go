@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
@@ -78,7 +79,15 @@ func (f *fileStore) Load(ctx context.Context, _ Query, b *IndexBuilder) (Stats, 
 		if ctx.Err() != nil {
 			return st, err
 		}
-		return st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w", err)}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is the source's name
+		}
+		fix := ""
+		if errors.Is(err, fs.ErrNotExist) {
+			fix = "; check the path"
+		}
+		return st, &SourceError{Source: f.path, Err: fmt.Errorf("cannot open the session file: %w%s", err, fix)}
 	}
 	defer fh.Close()
 	if fi, err := fh.Stat(); err == nil && fi.IsDir() {

@@ -45,7 +45,7 @@ func TestAthenaDDLCommand(t *testing.T) {
 		{[]string{"--account", "111122223333"}, "no bucket"},
 		{[]string{"--bucket", "acme", "--account", "111122223333", "--region", "eu-west-1'"}, "not an AWS region"},
 		{[]string{"--bucket", "acme", "--account", "111122223333", "extra"}, `unexpected argument "extra"`},
-		{[]string{"--bucket", "acme", "--account", "111122223333", "--organisation"}, "organisation id"},
+		{[]string{"--bucket", "acme", "--account", "111122223333", "--organisation"}, "--organisation needs --org-id"},
 	} {
 		stdout.Reset()
 		stderr.Reset()
