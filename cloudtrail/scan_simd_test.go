@@ -102,7 +102,7 @@ func TestValueVectorMatchesScalar(t *testing.T) {
 
 // recordScalar is record with the scalar value scan.
 func (s *scanner) recordScalar(b []byte, i int) (int, int, error) {
-	s.track, s.pending, s.keyEsc, s.wrapper = true, 0, false, false
+	s.track, s.pending, s.keyEsc, s.wrapper, s.seen = true, 0, false, false, 0
 	s.src, s.name = field{-1, -1, 0}, field{-1, -1, 0}
 	end, flags, err := s.valueScalar(b, i)
 	s.track, s.pending = false, 0
