@@ -21,6 +21,16 @@ type jsonReport struct {
 	Summary     jsonSummary      `json:"summary"`
 	Diagnostics []jsonDiagnostic `json:"diagnostics"`
 	Tool        jsonTool         `json:"tool"`
+	// Policy is set in validate's report: what the policy declares (its
+	// window and sources are empty there: no activity is read).
+	Policy *jsonPolicy `json:"policy,omitempty"`
+}
+
+type jsonPolicy struct {
+	Files         int `json:"files"`
+	Profiles      int `json:"profiles"`
+	Rules         int `json:"rules"`
+	SessionTables int `json:"session_tables"`
 }
 
 type jsonWindow struct {
@@ -108,6 +118,9 @@ func JSON(w io.Writer, r *Result) error {
 		Findings:    make([]jsonFinding, 0, len(r.Findings)),
 		Diagnostics: make([]jsonDiagnostic, 0, len(r.Diagnostics)),
 		Tool:        jsonTool{Name: r.Tool.Name, Version: r.Tool.Version},
+	}
+	if p := r.Policy; p != nil {
+		out.Policy = &jsonPolicy{Files: p.Files, Profiles: p.Profiles, Rules: p.Rules, SessionTables: p.SessionTables}
 	}
 	for i := range r.Profiles {
 		p := &r.Profiles[i]

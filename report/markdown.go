@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
@@ -34,25 +35,37 @@ func Markdown(w io.Writer, r *Result) error {
 func writeMarkdown(w io.Writer, r *Result, budget int) error {
 	var head strings.Builder
 	fmt.Fprintf(&head, "## sentinel-check: %s\n\n", verdictLine(r))
+	if p := r.Policy; p != nil {
+		// A policy alone: what it declares, and its diagnostics.
+		fmt.Fprintf(&head, "Policy: %s, %s, %s, %s\n\n", english.Count(p.Files, "file", "files"), english.Count(p.Profiles, "profile", "profiles"),
+			english.Count(p.Rules, "rule", "rules"), english.Count(p.SessionTables, "session table", "session tables"))
+	}
 	var meta []string
 	if !r.Window.Start.IsZero() || !r.Window.End.IsZero() {
 		meta = append(meta, fmt.Sprintf("Window: %s to %s", fmtTime(r.Window.Start), fmtTime(r.Window.End)))
 	}
-	meta = append(meta, fmt.Sprintf("Required profiles: %d, fully compliant: %d, with gaps: %d",
-		r.Summary.RequiredProfiles, r.Summary.FullyCompliantProfiles, r.Summary.ProfilesWithGaps))
+	if r.Policy == nil {
+		meta = append(meta, fmt.Sprintf("Required profiles: %d, fully compliant: %d, with gaps: %d",
+			r.Summary.RequiredProfiles, r.Summary.FullyCompliantProfiles, r.Summary.ProfilesWithGaps))
+	}
 	if r.Tool.Version != "" {
 		meta = append(meta, "Version: "+MarkdownText(safetext.Clip(r.Tool.Version, 100)))
 	}
 	head.WriteString(strings.Join(meta, "  \n") + "\n\n")
 
-	tail := mdTail(r, budget/mdMaxTail)
+	tail := ""
+	if r.Policy == nil {
+		tail = mdTail(r, budget/mdMaxTail)
+	}
 	left := budget - head.Len() - len(tail) - mdReserve
 
 	var body strings.Builder
-	// Profiles.
-	if len(r.Profiles) == 0 {
+	// Profiles (a policy alone has no sessions to show).
+	switch {
+	case r.Policy != nil:
+	case len(r.Profiles) == 0:
 		body.WriteString("No profiles.\n\n")
-	} else {
+	default:
 		findings := make(map[string]int)
 		for i := range r.Findings {
 			findings[r.Findings[i].Profile]++

@@ -53,6 +53,14 @@ type Result struct {
 	// decides the PASS/FAIL verdict that text and markdown print. Empty
 	// means error; SeverityNone never fails.
 	FailOn checks.Severity
+	// Policy, when set, makes this the report of a policy alone
+	// (validate): no window, profiles' sessions or sources to show.
+	Policy *PolicySummary
+}
+
+// PolicySummary counts what a policy declares.
+type PolicySummary struct {
+	Files, Profiles, Rules, SessionTables int
 }
 
 // Tool names the producer.

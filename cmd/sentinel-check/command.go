@@ -553,8 +553,10 @@ func (c Command) validate(args []string) int {
 		Category: cmp.Or(*category, report.ValidateCategory),
 	}
 	res.Summary.Findings = len(res.Findings)
+	res.FailOn = fail
 	if pol != nil {
 		res.PolicySources = pol.Sources
+		res.Policy = &report.PolicySummary{Files: len(pol.Files), Profiles: len(pol.Profiles), Rules: len(pol.Rules), SessionTables: len(pol.SessionTables)}
 	}
 	if len(diags) > 0 {
 		c.writeDiagnostics(pol, diags)

@@ -1156,3 +1156,27 @@ func TestValidateFailOn(t *testing.T) {
 		t.Errorf("a policy without warnings, --fail-on warning: exit %d", code)
 	}
 }
+
+// validate's Markdown and JSON say what the policy declares, not the
+// profiles' sessions or the sources of a check that did not run.
+func TestValidateReportsThePolicy(t *testing.T) {
+	chdirRoot(t)
+	code, stdout, _ := run(t, "validate", "examples/policy.hcl", "--format", "markdown")
+	if code != ExitOK || !strings.Contains(stdout, "Policy: 1 file, 5 profiles, ") ||
+		strings.Contains(stdout, "Required profiles") || strings.Contains(stdout, "No profiles") || strings.Contains(stdout, "Sources read") {
+		t.Errorf("markdown: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, "validate", "examples/policy.hcl", "--format", "json")
+	var rep struct {
+		Policy *struct{ Files, Profiles, Rules int }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); code != ExitOK || err != nil || rep.Policy == nil || rep.Policy.Files != 1 || rep.Policy.Profiles != 5 {
+		t.Errorf("json: exit %d, %v, policy %+v", code, err, rep.Policy)
+	}
+	// A check's report has no policy object.
+	code, stdout, _ = run(t, "check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--cloudtrail", "examples/cloudtrail",
+		"--since", "2026-11-16", "--until", "2026-11-22", "--format", "json")
+	if code != ExitFindings || strings.Contains(stdout, `"policy"`) {
+		t.Errorf("check json: exit %d, holds a policy object: %v", code, strings.Contains(stdout, `"policy"`))
+	}
+}
