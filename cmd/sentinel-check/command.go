@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,7 +69,7 @@ Usage:
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID]
                           [--fail-on error|warning|note|none] [PATH]...
   sentinel-check fmt      [--check] [PATH]...
-  sentinel-check checks   list the checks
+  sentinel-check checks   [--format text|json]  list the checks
   sentinel-check athena-ddl --bucket B --account ID... [--org-id o-...] [--organisation] [--prefix P] [--region R]...
                           [--database DB] [--table NAME] [--start-date yyyy/MM/dd]
                           print the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena
@@ -93,7 +94,9 @@ func (c Command) Main(args []string) int {
 		return c.validate(args[2:])
 	case "fmt":
 		return c.fmt(args[2:])
-	case "checks", "version", "--version", "-v":
+	case "checks":
+		return c.listChecks(args[2:])
+	case "version", "--version", "-v":
 		if len(args) > 2 {
 			switch args[2] {
 			case "-h", "-help", "--help":
@@ -103,8 +106,6 @@ func (c Command) Main(args []string) int {
 		}
 	}
 	switch args[1] {
-	case "checks":
-		return c.listChecks()
 	case "athena-ddl":
 		return c.athenaDDL(args[2:])
 	case "version", "--version", "-v":
@@ -113,7 +114,7 @@ func (c Command) Main(args []string) int {
 	case "help", "-h", "--help":
 		if len(args) > 2 {
 			switch args[2] {
-			case "check", "validate", "fmt", "athena-ddl":
+			case "check", "validate", "fmt", "athena-ddl", "checks":
 				return c.Main([]string{args[0], args[2], "-h"})
 			}
 			if cmd := command(strings.TrimLeft(args[2], "-")); cmd != nil {
@@ -158,7 +159,7 @@ var commands = []struct{ name, synopsis, does, exits string }{
 		"0 valid, 1 policy warnings at or above --fail-on, 2 usage or policy error, 3 an output file could not be written"},
 	{"fmt", "sentinel-check fmt [--check] [PATH]... (a path starting with - after --)", "Formats policy files canonically.",
 		"0 formatted (--check: nothing to change), 1 --check: files would change, 2 usage error or a file that cannot be read or formatted, 3 a file could not be written"},
-	{"checks", "sentinel-check checks", "Lists the checks.", "0"},
+	{"checks", "sentinel-check checks [--format text|json]", "Lists the checks: id, name, default severity and title (json: also the help URL, tags, GitHub security severity and precision).", "0, 2 usage error"},
 	{"athena-ddl", "sentinel-check athena-ddl [flags]", "Prints the CREATE EXTERNAL TABLE for a CloudTrail bucket in Athena.", "0 printed, 2 usage error"},
 	{"version", "sentinel-check version", "Prints the version.", "0"},
 	{"help", "sentinel-check help [COMMAND]", "Shows this help, or a command's.", "0, 2 an unknown command"},
@@ -672,10 +673,45 @@ func (c Command) fmt(args []string) int {
 	return ExitOK
 }
 
-func (c Command) listChecks() int {
-	for _, ch := range checks.All() {
-		m := ch.Meta()
-		fmt.Fprintf(c.Stdout, "%s  %-20s %-8s %s\n", m.ID, m.Name, m.DefaultSeverity, m.Title)
+func (c Command) listChecks(args []string) int {
+	fs := c.flagSet("checks")
+	format := fs.String("format", "text", "text, or json: an array of the checks for tools")
+	if code, stop := c.parse(fs, args); stop {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError(fmt.Errorf("unexpected argument %q: checks takes only --format", fs.Arg(0)))
+	}
+	switch *format {
+	case "text":
+		for _, ch := range checks.All() {
+			m := ch.Meta()
+			fmt.Fprintf(c.Stdout, "%s  %-20s %-8s %s\n", m.ID, m.Name, m.DefaultSeverity, m.Title)
+		}
+	case "json":
+		type jsonCheck struct {
+			ID               string   `json:"id"`
+			Name             string   `json:"name"`
+			Title            string   `json:"title"`
+			DefaultSeverity  string   `json:"default_severity"`
+			HelpURL          string   `json:"help_url"`
+			Tags             []string `json:"tags"`
+			SecuritySeverity string   `json:"security_severity"`
+			Precision        string   `json:"precision"`
+			Configurable     bool     `json:"configurable"` // a policy's check block may turn it off or change its severity
+		}
+		var out []jsonCheck
+		for _, ch := range checks.All() {
+			m := ch.Meta()
+			out = append(out, jsonCheck{m.ID, m.Name, m.Title, string(m.DefaultSeverity), m.HelpURL, m.Tags, m.SecuritySeverity, m.Precision, !m.Fixed})
+		}
+		enc := json.NewEncoder(c.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return ExitSource
+		}
+	default:
+		return c.usageError(fmt.Errorf("--format %q: checks writes text or json", *format))
 	}
 	return ExitOK
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-check/sentinel-check/checks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -912,7 +914,7 @@ func TestHelp(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
-	}{{[]string{"help", "checks"}, "checks"}, {[]string{"checks", "-h"}, "checks"}, {[]string{"version", "--help"}, "version"}} {
+	}{{[]string{"help", "checks"}, "checks [--format text|json]"}, {[]string{"checks", "-h"}, "checks [--format text|json]"}, {[]string{"version", "--help"}, "version"}} {
 		code, stdout, _ := run(t, tc.args...)
 		if code != ExitOK || !strings.Contains(stdout, "Usage: sentinel-check "+tc.want+"\n") {
 			t.Errorf("%v: exit %d, stdout %q", tc.args, code, stdout)
@@ -934,10 +936,23 @@ func TestHelp(t *testing.T) {
 	}
 	_, _, stderr = run(t, "valdate")
 	holds(t, "valdate stderr", stderr, `unknown command "valdate" (did you mean "validate"?)`, "athena-ddl")
-	for _, args := range [][]string{{"checks", "--format", "json"}, {"version", "--json"}} {
-		if code, _, stderr := run(t, args...); code != ExitUsage || !strings.Contains(stderr, "takes no arguments") {
-			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+	if code, _, stderr := run(t, "version", "--json"); code != ExitUsage || !strings.Contains(stderr, "takes no arguments") {
+		t.Errorf("version --json: exit %d, stderr %q", code, stderr)
+	}
+	for args, want := range map[string]string{"checks --format yaml": `--format "yaml": checks writes text or json`, "checks x": `unexpected argument "x"`} {
+		if code, _, stderr := run(t, strings.Fields(args)...); code != ExitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q", args, code, stderr)
 		}
+	}
+	// The list for tools: every check, as the registry has it.
+	code, stdout, _ = run(t, "checks", "--format", "json")
+	var list []struct {
+		ID, Name        string
+		DefaultSeverity string `json:"default_severity"`
+	}
+	all := checks.All()
+	if err := json.Unmarshal([]byte(stdout), &list); code != ExitOK || err != nil || len(list) != len(all) || list[0].ID != all[0].Meta().ID || list[0].DefaultSeverity != string(all[0].Meta().DefaultSeverity) {
+		t.Errorf("checks --format json: exit %d, %v, %+v", code, err, list)
 	}
 }
 
