@@ -94,3 +94,31 @@ func TestUnmappedRoleEventCount(t *testing.T) {
 		t.Errorf("findings %+v, want one with EventCount 1500", got)
 	}
 }
+
+// An unmapped role's finding is shown on the first profile that names its
+// account, where its mapping would go, not on the policy's first profile.
+func TestUnmappedRoleLocation(t *testing.T) {
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" {
+  role_arns = ["arn:aws:iam::111122223333:role/Prod"]
+}
+profile "staging" {
+  role_arns = ["arn:aws:iam::444455556666:role/Dev*"]
+}
+profile "staging-ro" {
+  role_arns = ["arn:aws:iam::444455556666:role/ReadOnly"]
+}
+`)}, policyhcl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	set := func() *classify.EventSet { return &classify.EventSet{Count: 1, First: t0, Last: t0, IDs: []string{"e1"}} }
+	a := &classify.Analysis{Policy: pol, Unmapped: map[string]*classify.EventSet{
+		"arn:aws:iam::111122223333:role/Other":         set(),
+		"arn:aws:iam::444455556666:role/SecurityAudit": set(),
+	}}
+	got := unmappedRole{}.Run(&Context{Analysis: a})
+	if len(got) != 2 || got[0].Range.Start.Line != 1 || got[1].Range.Start.Line != 4 {
+		t.Errorf("findings at %+v: want the prod profile (line 1) and the staging profile (line 4)", got)
+	}
+}

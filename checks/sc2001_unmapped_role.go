@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
@@ -21,7 +23,7 @@ func (unmappedRole) Meta() Meta {
 		Tags:             []string{"security", "coverage"},
 		SecuritySeverity: "3.0",
 		Precision:        "medium",
-		Doc: `Sessions were opened into a role in one of the accounts the policy names (literal account ids in ` + "`role_arns`" + `), but no ` + "`profile`" + ` block's ` + "`role_arns`" + ` matches the role, so no rule could judge them. One finding per role.
+		Doc: `Sessions were opened into a role in one of the accounts the policy names (literal account ids in ` + "`role_arns`" + `), but no ` + "`profile`" + ` block's ` + "`role_arns`" + ` matches the role, so no rule could judge them. One finding per role, shown on the first profile that names the role's account.
 
 **How to fix**: add the role to the right profile's ` + "`role_arns`" + ` (globs such as ` + "`arn:aws:iam::111122223333:role/prod-*`" + ` work), or a profile of its own.`,
 	}
@@ -43,14 +45,23 @@ func (unmappedRole) Run(ctx *Context) []Finding {
 		}
 	}
 	sort.Strings(roles)
-	first := a.Policy.Profiles[0]
+	// A finding is shown on the first profile that names the role's
+	// account, where a mapping for it would go (code scanning shows it
+	// there), else on the first profile.
+	at := map[string]hcl.Range{}
+	for i := len(a.Policy.Profiles) - 1; i >= 0; i-- {
+		p := a.Policy.Profiles[i]
+		for _, id := range a.Policy.ProfileAccountIDs(func(n string) bool { return n == p.Name }) {
+			at[id] = p.Range
+		}
+	}
 	var out []Finding
 	for _, arn := range roles {
 		evs := a.Unmapped[arn]
 		role := safetext.Clip(arn, maxRoleARN)
 		msg := fmt.Sprintf("%s: %s %s went into a role of account %s that no profile covers%s; add it to a profile's role_arns so the policy can judge it",
 			role, english.Count(evs.Count, "session", "sessions"), span(evs), roleAccount(arn), example(evs))
-		out = append(out, Finding{Role: role, Message: msg, Range: first.Range, Events: eventIDs(evs), EventCount: evs.Count})
+		out = append(out, Finding{Role: role, Message: msg, Range: at[roleAccount(arn)], Events: eventIDs(evs), EventCount: evs.Count})
 	}
 	return out
 }
