@@ -112,7 +112,9 @@ profile "staging-ro" {
 		t.Fatal(diags)
 	}
 	t0 := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
-	set := func() *classify.EventSet { return &classify.EventSet{Count: 1, First: t0, Last: t0, IDs: []string{"e1"}} }
+	set := func() *classify.EventSet {
+		return &classify.EventSet{Count: 1, First: t0, Last: t0, IDs: []string{"e1"}}
+	}
 	a := &classify.Analysis{Policy: pol, Unmapped: map[string]*classify.EventSet{
 		"arn:aws:iam::111122223333:role/Other":         set(),
 		"arn:aws:iam::444455556666:role/SecurityAudit": set(),
