@@ -23,6 +23,9 @@ type Context struct {
 	// Coverage says what the sources read did not cover (regions that
 	// were not read); SC2002 reports it.
 	Coverage []string
+	// Sessions says why sessions were orphaned for want of records (no
+	// session source, or stores that held none); SC2002 reports it.
+	Sessions []string
 }
 
 // Check is one check: metadata plus a run function. Run returns findings

@@ -58,6 +58,7 @@ func (noData) Run(ctx *Context) []Finding {
 	if len(ctx.Coverage) > 0 {
 		msgs = append(msgs, "the sources did not cover everything, so the report may miss sessions: "+strings.Join(ctx.Coverage, "; "))
 	}
+	msgs = append(msgs, ctx.Sessions...)
 	if len(ctx.SourceProblems) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s could not be read whole and %s skipped, so the report may miss sessions: %s",
 			english.Count(len(ctx.SourceProblems), "source", "sources"), isAre(len(ctx.SourceProblems)), strings.Join(ctx.SourceProblems, "; ")))

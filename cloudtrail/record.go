@@ -566,5 +566,7 @@ func lookupInner(s *scanner, obj []byte) (inner []byte, found bool, err error) {
 	if v.flags&flagEscape == 0 {
 		return v.b[1 : len(v.b)-1], true, nil
 	}
-	return []byte(unquote(v.b, v.flags)), true, nil
+	// Bytes that are not UTF-8 are kept for the record's decoder, which
+	// keeps them in event ids (see fieldDecoder.id).
+	return []byte(unquoteKeep(v.b, v.flags)), true, nil
 }

@@ -297,3 +297,16 @@ func FuzzUnquoteKeep(f *testing.F) {
 		}
 	})
 }
+
+// The same holds for a record inside a LookupEvents result's
+// CloudTrailEvent string.
+func TestLookupEventIDKeepsInvalidBytes(t *testing.T) {
+	inner := func(id string) string {
+		return `{\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"AssumeRole\",\"eventID\":\"` + id + `\",\"eventTime\":\"2024-05-01T12:00:00Z\",\"requestParameters\":{\"roleArn\":\"arn:aws:iam::1:role/x\"}}`
+	}
+	doc := `{"Events":[{"CloudTrailEvent":"` + inner("a\xffb") + `"},{"CloudTrailEvent":"` + inner("a\xfeb") + `"}]}`
+	evs, _, err := decode([]byte(doc), "f.json", FileOptions{})
+	if err != nil || len(evs) != 2 || evs[0].EventID == evs[1].EventID {
+		t.Fatalf("%v, %d events %+v: want two ids", err, len(evs), evs)
+	}
+}

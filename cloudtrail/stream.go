@@ -223,7 +223,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	if c.left < 0 {
 		return 0, c.err()
 	}
-	if int64(len(p)) > c.left+1 {
+	if int64(len(p))-1 > c.left { // not c.left+1, which overflows at the largest cap
 		p = p[:c.left+1]
 	}
 	n, err := c.r.Read(p)

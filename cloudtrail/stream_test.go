@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -560,4 +561,13 @@ func mustUnquote(t *testing.T, q string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// The largest cap reads a file as any other: c.left+1 overflowed there
+// and a slice bound went negative (a panic).
+func TestLargestDecompressedCap(t *testing.T) {
+	evs, st, err := decode([]byte(`{"Records":[]}`), "f.json", FileOptions{MaxDecompressed: math.MaxInt64})
+	if err != nil || len(evs) != 0 || st.Files != 1 {
+		t.Fatalf("%v, %+v", err, st)
+	}
 }

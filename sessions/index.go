@@ -430,7 +430,13 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 // written to another table still revokes it). An id all left out
 // (Poison) is left out of b too. Call it before b.Index, and before
 // all.Index.
-func (b *IndexBuilder) AdoptVersions(all *IndexBuilder) {
+//
+// When whole is false, all may hold part of a store that failed, whose
+// unread rest could hold a later version: then only what makes a record
+// less live is taken (a more final status, an earlier revocation or
+// expiry mark, the identities of its other versions), never a version's
+// times.
+func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 	var pairs []userProfile // all's (user, profile) pairs by number
 	for id, i := range b.byID {
 		if all.poisoned[id] {
@@ -442,6 +448,10 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder) {
 		}
 		j, ok := all.byID[id]
 		if !ok {
+			continue
+		}
+		if !whole {
+			b.adoptMarks(i, all, j)
 			continue
 		}
 		if pairs == nil {
@@ -484,6 +494,30 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder) {
 		}
 	}
 	b.deadSIs = append(b.deadSIs, all.deadSIs...)
+}
+
+// adoptMarks makes entry i of b at most as live as entry j of all says
+// the record is: the more final status, the earlier marks; an identity
+// all's version has that b's has not stays known, with no entry.
+func (b *IndexBuilder) adoptMarks(i int32, all *IndexBuilder, j int32) {
+	mine, ok := b.marks[i]
+	if !ok {
+		mine = marksOf(b.ents[i].status, b.upd[i])
+	}
+	theirs, ok := all.marks[j]
+	if !ok {
+		theirs = marksOf(all.ents[j].status, all.upd[j])
+	}
+	if b.marks == nil {
+		b.marks = map[int32]verMarks{}
+	}
+	b.marks[i] = mine.merge(theirs)
+	if st := all.ents[j].status; st.final() > b.ents[i].status.final() {
+		b.ents[i].status = st
+	}
+	if si := all.sis[j]; si != "" && si != b.sis[i] {
+		b.deadSIs = append(b.deadSIs, si)
+	}
 }
 
 // Has reports whether a record with this id was added.

@@ -847,7 +847,7 @@ func TestAdoptVersions(t *testing.T) {
 	all.Add(rec("r1", "sentinel:alice:direct:00000001", StatusRevoked, t0.Add(10*time.Minute))) // another table's version
 	all.Poison("r2", "")
 	all.Add(rec("r3", "sentinel:alice:direct:00000003", StatusActive, t0)) // another table's record
-	one.AdoptVersions(&all)
+	one.AdoptVersions(&all, true)
 	ix := one.Index()
 	at := t0.Add(30 * time.Minute)
 	for si, want := range map[string]Outcome{

@@ -241,7 +241,7 @@ func (b *byteSize) Set(s string) error {
 		return fmt.Errorf("want a number of bytes, or one with a unit such as 512MiB, 4GiB or 1GB")
 	}
 	if n > math.MaxInt64/unit {
-		return fmt.Errorf("too large: at most 8EiB")
+		return fmt.Errorf("too large: at most %d bytes", int64(math.MaxInt64))
 	}
 	*b = byteSize(n * unit)
 	return nil
@@ -264,12 +264,18 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return fmt.Sprintf("--%s needs a value", strings.TrimLeft(name, "-"))
 	}
-	// invalid value "V" for flag -NAME: PROBLEM
+	// invalid value "V" for flag -NAME: PROBLEM, or (a boolean flag)
+	// invalid boolean value "V" for -NAME: PROBLEM
 	var value, rest string
 	if _, after, ok := strings.Cut(msg, "invalid value "); ok {
 		if q, err := strconv.QuotedPrefix(after); err == nil {
 			value, _ = strconv.Unquote(q)
 			rest = strings.TrimPrefix(after[len(q):], " for flag -")
+		}
+	} else if _, after, ok := strings.Cut(msg, "invalid boolean value "); ok {
+		if q, err := strconv.QuotedPrefix(after); err == nil {
+			value, _ = strconv.Unquote(q)
+			rest = strings.TrimPrefix(after[len(q):], " for -")
 		}
 	}
 	name, problem, ok := strings.Cut(rest, ": ")
@@ -347,8 +353,8 @@ func (c Command) check(args []string) int {
 	fs.Var(&policies, "policy", "policy file or folder of *.hcl (repeatable; default .sentinel-check.hcl or .sentinel-check/)")
 	fs.Var(&trails, "cloudtrail", "CloudTrail source: PATH, s3://BUCKET/PREFIX, lookup: or athena://WORKGROUP/DATABASE.TABLE (repeatable)")
 	fs.Var(&sess, "sessions", "session records: FILE (JSON, JSON Lines, DynamoDB export) or dynamodb://TABLE (default: the policy's session_table blocks)")
-	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time, a UTC date, today or yesterday (default: 7d before --until)")
-	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date, today or yesterday (that whole day; never after now) (default now)")
+	since := fs.String("since", "", "start of the window: a duration (7d, 36h; back from --until when that is a time, else from now), an RFC 3339 time, a UTC date, now, today or yesterday (default: 7d before --until)")
+	until := fs.String("until", "", "end of the window, exclusive: a duration back from now, an RFC 3339 time, or a UTC date, now, today or yesterday (that whole day; never after now) (default now)")
 	fs.Var(&regions, "region", "AWS region (repeatable; LookupEvents reads each, \"all\" = every enabled region; us-east-1, where the global STS endpoint logs, is always added; without it LookupEvents reads the configured region and reports SC2002)")
 	fs.Var(&accounts, "account", "only this AWS account's logs (repeatable; S3 and Athena sources)")
 	fs.Var(&profiles, "profile", "only report these profiles (repeatable, globs); findings of no profile are kept: SC2001's roles that no profile maps, SC2002 about the data read")
@@ -416,7 +422,7 @@ func (c Command) check(args []string) int {
 		}
 	} else if err := cloudtrail.ValidateRegions(regions); err != nil {
 		// A typo is still worth a word, though nothing is filtered.
-		c.errorf("warning: --region: %v; here it only sets the region of DynamoDB session tables (local log files are read whole)", err)
+		c.errorf("warning: --region: %v; it filters nothing here, as local log files are read whole (it sets the AWS region of DynamoDB session tables, if any)", err)
 	}
 	if len(sources) > 0 && len(accounts) > 0 && !slices.ContainsFunc(sources, filtersAccounts) {
 		c.errorf("warning: --account selects the accounts that S3 and Athena sources read; local log files and LookupEvents (the credentials' account) are read whatever their accounts")
@@ -557,6 +563,10 @@ func (c Command) validate(args []string) int {
 	}
 	res.Summary.Findings = len(res.Findings)
 	res.FailOn = fail
+	if diags.HasErrors() || pol == nil {
+		res.FailOn = checks.SeverityError // errors fail whatever --fail-on says
+	}
+	res.Policy = &report.PolicySummary{}
 	if pol != nil {
 		res.PolicySources = pol.Sources
 		res.Policy = &report.PolicySummary{Files: len(pol.Files), Profiles: len(pol.Profiles), Rules: len(pol.Rules), SessionTables: len(pol.SessionTables)}
@@ -566,6 +576,17 @@ func (c Command) validate(args []string) int {
 	}
 	c.warnOutsideBase(base, res.PolicySources, outs)
 	valid := pol != nil && !diags.HasErrors()
+	// failing counts the findings that fail a valid policy: a gate can
+	// be as strict as a linter's, warnings failing it too.
+	failing := func() int {
+		n := 0
+		for _, f := range res.Findings {
+			if fail != checks.SeverityNone && f.Severity.Rank() >= fail.Rank() {
+				n++
+			}
+		}
+		return n
+	}
 	// The text report: on stdout, the verdict of a valid policy (the
 	// diagnostics went to stderr); in a file, the diagnostics and the
 	// verdict.
@@ -585,9 +606,13 @@ func (c Command) validate(args []string) int {
 		}
 		switch {
 		case valid:
-			_, err := fmt.Fprintf(w, "policy is valid: %s, %s, %s, %s\n",
+			gate := ""
+			if n := failing(); n > 0 {
+				gate = fmt.Sprintf("; %s at or above --fail-on %s %s it", english.Count(n, "finding", "findings"), fail, english.Plural(n, "fails", "fail"))
+			}
+			_, err := fmt.Fprintf(w, "policy is valid: %s, %s, %s, %s%s\n",
 				english.Count(len(pol.Files), "file", "files"), english.Count(len(pol.Profiles), "profile", "profiles"),
-				english.Count(len(pol.Rules), "rule", "rules"), english.Count(len(pol.SessionTables), "session table", "session tables"))
+				english.Count(len(pol.Rules), "rule", "rules"), english.Count(len(pol.SessionTables), "session table", "session tables"), gate)
 			return err
 		case o.file != "":
 			_, err := fmt.Fprintf(w, "policy is not valid: %s\n", english.Count(len(diags.Errs()), "error", "errors"))
@@ -601,8 +626,7 @@ func (c Command) validate(args []string) int {
 	if !valid {
 		return ExitUsage
 	}
-	// A gate can be as strict as a linter's: warnings fail it too.
-	if fail != checks.SeverityNone && slices.ContainsFunc(res.Findings, func(f checks.Finding) bool { return f.Severity.Rank() >= fail.Rank() }) {
+	if failing() > 0 {
 		return ExitFindings
 	}
 	return ExitOK

@@ -150,6 +150,7 @@ func TestExitCodes(t *testing.T) {
 		{"negative workers", []string{"check", "--workers", "-1"}, ExitUsage, []string{"--workers -1: must not be negative"}},
 		{"bad duration", []string{"check", "--aws-timeout", "5"}, ExitUsage, []string{`--aws-timeout "5": want a duration such as 30s`}},
 		{"bad size", []string{"check", "--max-decompressed", "1XB"}, ExitUsage, []string{`--max-decompressed "1XB": want a number of bytes, or one with a unit`}},
+		{"bad boolean", []string{"check", "--skip-unreadable=yes"}, ExitUsage, []string{`--skip-unreadable "yes": want true or false`}},
 		{"a region typo with local files only", []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--cloudtrail", "examples/cloudtrail",
 			"--since", "2026-11-16", "--until", "2026-11-22", "--format", "json=" + os.DevNull, "--region", "eu-wset-1"}, ExitFindings, []string{`warning: --region: region "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?`}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
@@ -1169,6 +1170,17 @@ func TestValidateFailOn(t *testing.T) {
 	}
 	if code, _, _ := run(t, "validate", "examples/policy.hcl", "--fail-on", "warning"); code != ExitOK {
 		t.Errorf("a policy without warnings, --fail-on warning: exit %d", code)
+	}
+	if _, stdout, _ := run(t, "validate", warn, "--fail-on", "warning"); !strings.Contains(stdout, "; 1 finding at or above --fail-on warning fails it") {
+		t.Errorf("--fail-on warning: stdout %q does not say the warning fails it", stdout)
+	}
+	// A policy with errors fails whatever --fail-on says, in every report.
+	bad := filepath.Join(dir, "bad.hcl")
+	if err := os.WriteFile(bad, []byte(`rule "r" { effect = "permit" }`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, _ := run(t, "validate", bad, "--fail-on", "none", "--format", "markdown"); code != ExitUsage || !strings.Contains(stdout, "## sentinel-check: FAIL") {
+		t.Errorf("an invalid policy, --fail-on none: exit %d\n%s", code, stdout)
 	}
 }
 

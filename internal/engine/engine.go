@@ -211,10 +211,11 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	coverage = append(coverage, cloudtrail.DeliveryGaps(q.Needed, ctStats, o.Start, o.End)...)
 	coverage = append(coverage, cloudtrail.RegionFolderGaps(ctStats)...)
 	a := col.analysis()
+	var orphans []string
 	if w := emptySessionStores(sessStats, a, keep); w != "" {
-		coverage = append(coverage, w)
+		orphans = append(orphans, w)
 	}
-	findings := runChecks(o.Policy, a, problems, coverage)
+	findings := runChecks(o.Policy, a, checks.Context{SourceProblems: problems, Coverage: coverage, Sessions: orphans})
 
 	res := &report.Result{
 		Tool:          report.Tool{Name: "sentinel-check", Version: Version, InformationURI: InformationURI},
@@ -491,12 +492,11 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 				}
 				b = new(sessions.IndexBuilder)
 			}
-			if len(failed) == 0 {
-				// Every store was read whole: all holds every version.
-				// A partial read could hold a version a revocation
-				// after the break would have beaten.
-				b.AdoptVersions(all)
-			}
+			// With every store read whole, all holds every version;
+			// else only what makes a record less live is taken from it
+			// (a partial read could hold a version that a revocation
+			// after the break would have beaten).
+			b.AdoptVersions(all, len(failed) == 0)
 			recs.Tables[t] = b.Index()
 		}
 	}
@@ -542,7 +542,7 @@ func unusableSessionRecords(st sessions.Stats) error {
 }
 
 // runChecks runs every enabled check with its settings from the policy.
-func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems, coverage []string) []checks.Finding {
+func runChecks(pol *policyhcl.Policy, a *classify.Analysis, data checks.Context) []checks.Finding {
 	var out []checks.Finding
 	for _, c := range checks.All() {
 		m := c.Meta()
@@ -550,8 +550,9 @@ func runChecks(pol *policyhcl.Policy, a *classify.Analysis, problems, coverage [
 		if !enabled {
 			continue
 		}
-		ctx := &checks.Context{Analysis: a, MinCompliance: minc, SourceProblems: problems, Coverage: coverage}
-		for _, f := range c.Run(ctx) {
+		ctx := data
+		ctx.Analysis, ctx.MinCompliance = a, minc
+		for _, f := range c.Run(&ctx) {
 			f.CheckID, f.Check, f.Severity = m.ID, m.Name, sev
 			out = append(out, f)
 		}

@@ -124,23 +124,31 @@ rule "prod" {
 // none); it returns the event's category.
 func runTwoTables(t *testing.T, one, two, named string, skip bool, event string) string {
 	t.Helper()
+	return runSessionTables(t, map[string]string{"tbl-one": one, "tbl-two": two}, named, skip, event)
+}
+
+// runSessionTables is runTwoTables for any tables (name: records).
+func runSessionTables(t *testing.T, tables map[string]string, named string, skip bool, event string) string {
+	t.Helper()
 	dir := t.TempDir()
 	var stores []SessionSource
-	for name, recs := range map[string]string{"tbl-one": one, "tbl-two": two} {
+	blocks := ""
+	for name, recs := range tables {
 		p := filepath.Join(dir, name+".jsonl")
 		writeFile(t, p, recs)
 		stores = append(stores, SessionSource{Table: name, Store: sessions.NewFileStore(p)})
 	}
 	slices.SortFunc(stores, func(a, b SessionSource) int { return strings.Compare(a.Table, b.Table) })
+	for _, s := range stores {
+		blocks += fmt.Sprintf("session_table %q {}\n", s.Table)
+	}
 	trail := filepath.Join(dir, "t.json")
 	writeFile(t, trail, `{"Records":[`+event+`]}`)
 	rule := ""
 	if named != "" {
 		rule = fmt.Sprintf("  session_table = %q\n", named)
 	}
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
-session_table "tbl-one" {}
-session_table "tbl-two" {}
+	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(blocks + `
 profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
 rule "prod" {
   effect   = "require_server_session"
@@ -201,5 +209,24 @@ func TestNamedTableKnowsOtherTablesLosingIdentities(t *testing.T) {
 	}
 	if got := runTwoTables(t, r1a+"\n"+r1b+"\n"+r2+"\n", "", "tbl-one", false, ev); got != classify.CategoryOrphaned {
 		t.Errorf("in one table: got %s, want orphaned", got)
+	}
+}
+
+// A store that fails leaves the versions of the stores read whole in
+// force: a revocation in tbl-two still revokes the session tbl-one's rule
+// tracks when an unrelated tbl-three fails (it passed as tracked), and a
+// revocation read before a store's break still counts.
+func TestNamedTableWithAnotherStoreFailing(t *testing.T) {
+	rec := `{"id":"r1","user":"alice","profile":"prod","status":"%s","source_identity":"sentinel:alice:direct:0000aaaa","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T18:00:00Z","created_at":"2026-11-17T09:00:00Z","updated_at":"%s"}`
+	active, revoked := fmt.Sprintf(rec, "active", "2026-11-17T09:00:00Z"), fmt.Sprintf(rec, "revoked", "2026-11-17T10:00:00Z")
+	bob := `{"id":"b1","user":"bob","profile":"prod","status":"active","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T18:00:00Z"}`
+	ev := sessionEvent("2026-11-17T11:00:00Z", "sentinel:alice:direct:0000aaaa")
+	for name, tables := range map[string]map[string]string{
+		"an unrelated table fails":                 {"tbl-one": active + "\n", "tbl-two": revoked + "\n", "tbl-three": bob + "\n{not json}\n"},
+		"the revocation was read before the break": {"tbl-one": active + "\n", "tbl-two": revoked + "\n{not json}\n"},
+	} {
+		if got := runSessionTables(t, tables, "tbl-one", true, ev); got != classify.CategoryRevoked {
+			t.Errorf("%s: got %s, want revoked", name, got)
+		}
 	}
 }
