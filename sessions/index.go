@@ -305,14 +305,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	rank := verRank{e.status.final(), upd}
 	i, ok := b.byID[r.ID]
 	if ok {
-		if b.marks == nil {
-			b.marks = map[int32]verMarks{}
-		}
-		m, seen := b.marks[i]
-		if !seen {
-			m = marksOf(b.ents[i].status, b.upd[i])
-		}
-		b.marks[i] = m.merge(marksOf(e.status, upd))
+		b.setMarks(i, b.marksAt(i).merge(marksOf(e.status, upd)))
 		slot, dup = int(i), true
 		// The record's source_identity is that of its best version that
 		// has one, whatever the order they are read in: a revocation
@@ -355,6 +348,21 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.onAdd(slot, r)
 	}
 	return slot, dup, true
+}
+
+// marksAt is what the versions of entry i say (see IndexBuilder.marks).
+func (b *IndexBuilder) marksAt(i int32) verMarks {
+	if m, ok := b.marks[i]; ok {
+		return m
+	}
+	return marksOf(b.ents[i].status, b.upd[i])
+}
+
+func (b *IndexBuilder) setMarks(i int32, m verMarks) {
+	if b.marks == nil {
+		b.marks = map[int32]verMarks{}
+	}
+	b.marks[i] = m
 }
 
 // verMarks are when the versions of a record say it was revoked and
@@ -474,10 +482,7 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 		b.ents[i], b.ups[i], b.upd[i] = e, up, all.upd[j]
 		b.sis[i], b.siRank[i] = all.sis[j], all.siRank[j]
 		if m, ok := all.marks[j]; ok {
-			if b.marks == nil {
-				b.marks = map[int32]verMarks{}
-			}
-			b.marks[i] = m
+			b.setMarks(i, m)
 		} else {
 			delete(b.marks, i)
 		}
@@ -500,18 +505,7 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 // the record is: the more final status, the earlier marks; an identity
 // all's version has that b's has not stays known, with no entry.
 func (b *IndexBuilder) adoptMarks(i int32, all *IndexBuilder, j int32) {
-	mine, ok := b.marks[i]
-	if !ok {
-		mine = marksOf(b.ents[i].status, b.upd[i])
-	}
-	theirs, ok := all.marks[j]
-	if !ok {
-		theirs = marksOf(all.ents[j].status, all.upd[j])
-	}
-	if b.marks == nil {
-		b.marks = map[int32]verMarks{}
-	}
-	b.marks[i] = mine.merge(theirs)
+	b.setMarks(i, b.marksAt(i).merge(all.marksAt(j)))
 	if st := all.ents[j].status; st.final() > b.ents[i].status.final() {
 		b.ents[i].status = st
 	}

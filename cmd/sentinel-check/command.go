@@ -267,15 +267,13 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	// invalid value "V" for flag -NAME: PROBLEM, or (a boolean flag)
 	// invalid boolean value "V" for -NAME: PROBLEM
 	var value, rest string
-	if _, after, ok := strings.Cut(msg, "invalid value "); ok {
-		if q, err := strconv.QuotedPrefix(after); err == nil {
-			value, _ = strconv.Unquote(q)
-			rest = strings.TrimPrefix(after[len(q):], " for flag -")
-		}
-	} else if _, after, ok := strings.Cut(msg, "invalid boolean value "); ok {
-		if q, err := strconv.QuotedPrefix(after); err == nil {
-			value, _ = strconv.Unquote(q)
-			rest = strings.TrimPrefix(after[len(q):], " for -")
+	for _, form := range [][2]string{{"invalid value ", " for flag -"}, {"invalid boolean value ", " for -"}} {
+		if _, after, ok := strings.Cut(msg, form[0]); ok {
+			if q, err := strconv.QuotedPrefix(after); err == nil {
+				value, _ = strconv.Unquote(q)
+				rest = strings.TrimPrefix(after[len(q):], form[1])
+			}
+			break
 		}
 	}
 	name, problem, ok := strings.Cut(rest, ": ")

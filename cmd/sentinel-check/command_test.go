@@ -251,12 +251,15 @@ func TestFmtUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := filepath.Join(dir, ".#a.hcl") + ":1:1: error: Unreadable policy file\n  Cannot read policy file \"" + filepath.Join(dir, ".#a.hcl") + "\": no such file or directory.\n"
+	// Diagnostics wrap at 100 columns, wherever a long temporary path
+	// puts the break: compared with white space collapsed.
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	_, _, validate := run(t, "validate", dir)
-	if !strings.Contains(validate, want) {
+	if !strings.Contains(flat(validate), flat(want)) {
 		t.Fatalf("validate: %s; want %q", validate, want)
 	}
 	for _, args := range [][]string{{"fmt", "--check", dir}, {"fmt", dir}} {
-		if code, _, stderr := run(t, args...); code != ExitUsage || stderr != want {
+		if code, _, stderr := run(t, args...); code != ExitUsage || flat(stderr) != flat(want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", args, code, stderr, want)
 		}
 	}
