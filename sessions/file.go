@@ -353,6 +353,10 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 		return errors.New("the line holds both an Item and a record's attributes, and one of them would be lost; give each record a line of its own")
 	}
 	if ok && m.items != nil {
+		if m.variant != "" {
+			// A reader that ignores case would take its records too.
+			return fmt.Errorf("the scan output holds %q, which differs from %s only in case, so which records the broker's table holds is unknown; export the scan again", m.variant, caseVariantOf(m.variant))
+		}
 		if m.dup == "Items" || m.dup == "Count" {
 			return fmt.Errorf("the scan output holds %s twice, so one list of records would be lost or its size is unknown; export the scan again", m.dup)
 		}
@@ -499,7 +503,7 @@ func (d *fileDecoder) keep(r Record, l loc) {
 
 // usedVersion says which of two versions of a record is used, and why.
 func usedVersion(where string) string {
-	return "the version " + where + " is used (revoked wins over expired over active, then the later updated_at; revoked or expired from the earliest updated_at that says so)"
+	return "the version " + where + " is used (revoked wins over expired over active, then the later updated_at, then the shorter window; revoked or expired from the earliest updated_at that says so)"
 }
 
 // usedAt is usedVersion for a version at loc or, when kept is false, the

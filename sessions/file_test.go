@@ -141,10 +141,18 @@ func TestFileStoreBadInput(t *testing.T) {
 			},
 		},
 		{
-			name:    "duplicate id: the later record wins",
+			// Versions of equal rank: the shorter window, then the
+			// smaller user, whatever the order.
+			name:    "duplicate id of equal rank: the same version in any order",
 			content: "{\"id\":\"a\",\"user\":\"old\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"id\":\"b\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n{\"id\":\"a\",\"user\":\"new\",\"expires_at\":\"2024-05-01T12:00:00Z\"}\n",
 			ids:     []string{"a", "b"},
-			skips:   []skip{{"x:1", `id "a" appears again at x:3`}},
+			skips:   []skip{{"x:1", `id "a" appears again at x:3; the version at x:3 is used`}},
+		},
+		{
+			name:    "duplicate id of equal rank: the one that ends earlier",
+			content: "{\"id\":\"a\",\"expires_at\":\"2024-05-01T10:00:00Z\"}\n{\"id\":\"a\",\"expires_at\":\"2024-05-01T18:00:00Z\"}\n",
+			ids:     []string{"a"},
+			skips:   []skip{{"x:2", `id "a" appeared before at x:1; the version at x:1 is used`}},
 		},
 		{
 			name:    "duplicate id: the later updated_at wins, whatever the order",
@@ -743,6 +751,8 @@ func TestScanCount(t *testing.T) {
 		{`{"Count":0,"Items":[` + item + `]}`, "says Count 0 but holds 1 items"},
 		{`{"Items":[` + item + `],"Count":"1"}`, `says Count "1" but holds 1 items`},
 		{`{"Items":[` + item + `],"Count":1,"Count":2}`, "holds Count twice"},
+		{`{"Items":[` + item + `],"Count":1,"items":[` + item + `]}`, `holds "items", which differs from Items only in case`},
+		{`{"ITEMS":[],"Items":[` + item + `]}`, `holds "ITEMS", which differs from Items only in case`},
 	} {
 		var st Stats
 		recs, err := readAllRecords(context.Background(), strings.NewReader(tc.doc), "scan.json", &st)

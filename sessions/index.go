@@ -226,8 +226,9 @@ func (a *arena) add(s string) string {
 // numbers until Index is called. When an id is added again, one version
 // is kept whatever order the versions are read in: a revoked version over
 // an expired one over any other (a broker never makes a revoked or expired
-// session live again), then the later updated_at, then the one added
-// last; the session counts as revoked (or marked expired) from the
+// session live again), then the later updated_at, then the one that
+// covers less time (the earlier end, then the later start), then the
+// smaller (user, profile); the session counts as revoked (or marked expired) from the
 // earliest updated_at of the versions that say so. An id given to Poison (a version that could not be used, which may
 // be its revocation) is left out of the index. The zero value is ready to
 // use; it is not safe for concurrent use.
@@ -258,6 +259,7 @@ type IndexBuilder struct {
 	deadSIs     []string
 	byID        map[string]int32 // keys share the entries' ids
 	upNum       map[userProfile]int32
+	pairs       []userProfile // by number: upNum the other way
 	strs        arena
 	// onAdd, when set, sees every record added with its slot (tests).
 	onAdd func(slot int, r Record)
@@ -275,7 +277,8 @@ func (b *IndexBuilder) Tee(other *IndexBuilder) { b.tee = other }
 // time an id is added it gets the next slot (Len before the call), dup is
 // false and kept true. When the id was added before, slot is that
 // record's and dup is true; r replaces it unless the earlier version wins
-// (see IndexBuilder: the more final status, then the later updated_at);
+// (see IndexBuilder: the more final status, then the later updated_at,
+// then the less live);
 // kept tells whether r is the version now indexed.
 func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if b.tee != nil {
@@ -289,7 +292,9 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	up, ok := b.upNum[k]
 	if !ok {
 		up = int32(len(b.upNum))
-		b.upNum[userProfile{strings.Clone(r.User), strings.Clone(r.Profile)}] = up
+		k = userProfile{strings.Clone(r.User), strings.Clone(r.Profile)}
+		b.upNum[k] = up
+		b.pairs = append(b.pairs, k)
 	}
 	start, end := recordStart(&r), r.End()
 	e := entry{
@@ -328,7 +333,14 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 			}
 			b.sis[i], b.siRank[i] = si, rank
 		}
-		if old := (verRank{b.ents[i].status.final(), b.upd[i]}); old.beats(rank) {
+		old := verRank{b.ents[i].status.final(), b.upd[i]}
+		keepOld := old.beats(rank)
+		if !keepOld && !rank.beats(old) {
+			// A tie: the less live version wins, then the smaller
+			// (user, profile), so the order of reading never decides.
+			keepOld = lessLive(&b.ents[i], &e) || !lessLive(&e, &b.ents[i]) && !pairLess(k, b.pairs[b.ups[i]])
+		}
+		if keepOld {
 			return slot, true, false // the version read before wins
 		}
 		e.id = b.ents[i].id
@@ -363,6 +375,21 @@ func (b *IndexBuilder) setMarks(i int32, m verMarks) {
 		b.marks = map[int32]verMarks{}
 	}
 	b.marks[i] = m
+}
+
+// lessLive tells whether version a covers less time than b, of two
+// versions of equal rank: it ends earlier, or ends with it and starts
+// later.
+func lessLive(a, b *entry) bool {
+	if c := cmpEnd(a, b); c != 0 {
+		return c < 0
+	}
+	return cmpStart(a, b) > 0
+}
+
+// pairLess orders (user, profile) pairs.
+func pairLess(a, b userProfile) bool {
+	return a.user < b.user || a.user == b.user && a.profile < b.profile
 }
 
 // verMarks are when the versions of a record say it was revoked and
@@ -442,10 +469,9 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 // When whole is false, all may hold part of a store that failed, whose
 // unread rest could hold a later version: then only what makes a record
 // less live is taken (a more final status, an earlier revocation or
-// expiry mark, the identities of its other versions), never a version's
-// times.
+// expiry mark, an earlier end or later start, the identities of its other
+// versions).
 func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
-	var pairs []userProfile // all's (user, profile) pairs by number
 	for id, i := range b.byID {
 		if all.poisoned[id] {
 			if b.poisoned == nil {
@@ -462,17 +488,12 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 			b.adoptMarks(i, all, j)
 			continue
 		}
-		if pairs == nil {
-			pairs = make([]userProfile, len(all.upNum))
-			for k, n := range all.upNum {
-				pairs[n] = k
-			}
-		}
-		k := pairs[all.ups[j]]
+		k := all.pairs[all.ups[j]]
 		up, ok := b.upNum[k]
 		if !ok {
 			up = int32(len(b.upNum))
 			b.upNum[k] = up
+			b.pairs = append(b.pairs, k)
 		}
 		if si := b.sis[i]; si != "" && si != all.sis[j] {
 			b.deadSIs = append(b.deadSIs, si) // an identity a losing version had
@@ -502,10 +523,19 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 }
 
 // adoptMarks makes entry i of b at most as live as entry j of all says
-// the record is: the more final status, the earlier marks; an identity
-// all's version has that b's has not stays known, with no entry.
+// the record is: the more final status, the earlier marks, the shorter
+// window; an identity all's version has that b's has not stays known,
+// with no entry.
 func (b *IndexBuilder) adoptMarks(i int32, all *IndexBuilder, j int32) {
 	b.setMarks(i, b.marksAt(i).merge(all.marksAt(j)))
+	// The shorter window: an earlier end (an expired version without
+	// updated_at ends there), a later start.
+	if e, a := &b.ents[i], &all.ents[j]; !a.noEnd() && (e.noEnd() || cmpEnd(a, e) < 0) {
+		e.endSec, e.endNs = a.endSec, a.endNs
+	}
+	if e, a := &b.ents[i], &all.ents[j]; cmpStart(a, e) > 0 {
+		e.startSec, e.startNs = a.startSec, a.startNs
+	}
 	if st := all.ents[j].status; st.final() > b.ents[i].status.final() {
 		b.ents[i].status = st
 	}

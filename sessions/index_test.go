@@ -296,7 +296,14 @@ func latestByID(recs []Record) []refRecord {
 				siFrom[r.ID] = i
 			}
 		}
-		if j, ok := latest[r.ID]; ok && beats(recs[j], r) {
+		// On a tie the less live version wins (the earlier end, then the
+		// later start), then the smaller (user, profile).
+		lessLive := func(a, b Record) bool {
+			ae, be := a.End(), b.End()
+			return ae.Before(be) || ae.Equal(be) && recordStart(&a).After(recordStart(&b))
+		}
+		pairLess := func(a, b Record) bool { return a.User < b.User || a.User == b.User && a.Profile < b.Profile }
+		if j, ok := latest[r.ID]; ok && (beats(recs[j], r) || !beats(r, recs[j]) && (lessLive(recs[j], r) || !lessLive(r, recs[j]) && !pairLess(r, recs[j]))) {
 			continue
 		}
 		latest[r.ID] = i
@@ -857,6 +864,23 @@ func TestAdoptVersions(t *testing.T) {
 	} {
 		if m := ix.Lookup(ModeSourceIdentity, MatchQuery{SourceIdentity: si, User: "alice", Profile: "prod", Time: at}); m.Outcome != want {
 			t.Errorf("%s: %v (%s), want %v", si, m.Outcome, m.ID, want)
+		}
+	}
+}
+
+// Two versions of an id of equal rank (same status, same updated_at) give
+// the same verdict in either order: the shorter window wins (the one read
+// last did, so swapping two export lines turned expired into tracked).
+func TestVersionTieOrder(t *testing.T) {
+	t0 := time.Date(2026, 1, 17, 9, 0, 0, 0, time.UTC)
+	long := Record{ID: "r1", User: "alice", Profile: "prod", Status: StatusActive, SourceIdentity: "sentinel:alice:direct:0000aaaa",
+		StartedAt: t0, ExpiresAt: t0.Add(9 * time.Hour), UpdatedAt: t0}
+	short := long
+	short.ExpiresAt = t0.Add(time.Hour)
+	q := MatchQuery{SourceIdentity: long.SourceIdentity, User: "alice", Profile: "prod", Time: t0.Add(2 * time.Hour)}
+	for _, order := range [][]Record{{long, short}, {short, long}} {
+		if m := NewIndex(order).Lookup(ModeAuto, q); m.Outcome != Expired {
+			t.Errorf("%v then %v: %v, want expired", order[0].ExpiresAt, order[1].ExpiresAt, m.Outcome)
 		}
 	}
 }

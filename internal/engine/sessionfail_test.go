@@ -229,4 +229,17 @@ func TestNamedTableWithAnotherStoreFailing(t *testing.T) {
 			t.Errorf("%s: got %s, want revoked", name, got)
 		}
 	}
+	// An earlier end in a table read whole counts too, when another
+	// table fails: an expired version without updated_at, or a later
+	// version that ends sooner.
+	short := `{"id":"r1","user":"alice","profile":"prod","status":"%s","source_identity":"sentinel:alice:direct:0000aaaa","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T10:00:00Z"%s}`
+	for name, two := range map[string]string{
+		"expired, no updated_at":      fmt.Sprintf(short, "expired", ""),
+		"a later version ends sooner": fmt.Sprintf(short, "active", `,"updated_at":"2026-11-17T10:00:00Z"`),
+	} {
+		tables := map[string]string{"tbl-one": active + "\n", "tbl-two": two + "\n", "tbl-three": bob + "\n{not json}\n"}
+		if got := runSessionTables(t, tables, "tbl-one", true, ev); got != classify.CategoryExpired {
+			t.Errorf("%s: got %s, want expired", name, got)
+		}
+	}
 }
