@@ -365,11 +365,14 @@ func TestGitHubCaps(t *testing.T) {
 		shownE, shownW, shNo int
 		overflow             string
 	}{
+		// An error and a warning slot stay free for the Action's verdict
+		// in the same step.
 		{3, 0, 0, 3, 0, 0, ""},
-		{10, 10, 10, 10, 10, 10, ""},
-		{11, 0, 0, 10, 0, 0, "1 more findings not shown as annotations (1 error, 0 warnings, 0 notices;"},
+		{9, 9, 10, 9, 9, 10, ""},
+		{10, 10, 10, 9, 9, 9, "3 more findings not shown as annotations (1 error, 1 warning, 1 notice;"},
+		{11, 0, 0, 9, 0, 0, "2 more findings not shown as annotations (2 errors, 0 warnings, 0 notices;"},
 		{0, 0, 11, 0, 0, 9, "2 more findings not shown as annotations (0 errors, 0 warnings, 2 notices;"},
-		{50, 30, 20, 10, 10, 9, "71 more findings not shown as annotations (40 errors, 20 warnings, 11 notices;"},
+		{50, 30, 20, 9, 9, 9, "73 more findings not shown as annotations (41 errors, 21 warnings, 11 notices;"},
 	}
 	for _, tt := range tests {
 		out := string(render(t, "github", with(tt.e, tt.w, tt.n)))

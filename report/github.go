@@ -35,7 +35,8 @@ type annotation struct {
 // finding (and per policy warning): "::error file=…,line=…,endLine=…,
 // col=…,title=…::message", with ::warning and ::notice by severity. It
 // prints at most MaxAnnotationsPerKind of each kind and then one ::notice
-// that says how many were left out, keeping a notice slot free for it.
+// that says how many were left out, keeping a notice slot free for it, and
+// an error and a warning slot for a wrapper's verdict.
 // Messages and properties are escaped exactly as @actions/core escapes
 // them, after control characters are neutralized, so an untrusted value
 // can neither end the command nor start another one.
@@ -59,8 +60,12 @@ func GitHub(w io.Writer, r *Result) error {
 	for _, a := range all {
 		total[a.kind]++
 	}
-	limit := map[string]int{"error": MaxAnnotationsPerKind, "warning": MaxAnnotationsPerKind, "notice": MaxAnnotationsPerKind}
-	overflow := total["error"] > MaxAnnotationsPerKind || total["warning"] > MaxAnnotationsPerKind || total["notice"] > MaxAnnotationsPerKind
+	// An error and a warning slot stay free for the verdict a wrapper
+	// prints in the same step (the Action's "N findings …" error, or its
+	// soft-fail warning): GitHub counts a composite action's annotations
+	// as one step's.
+	limit := map[string]int{"error": MaxAnnotationsPerKind - 1, "warning": MaxAnnotationsPerKind - 1, "notice": MaxAnnotationsPerKind}
+	overflow := total["error"] > limit["error"] || total["warning"] > limit["warning"] || total["notice"] > limit["notice"]
 	if overflow {
 		limit["notice"]-- // the overflow notice takes the last slot
 	}
