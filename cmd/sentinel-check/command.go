@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
 	"math"
 	"os"
@@ -26,6 +25,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/engine"
 	"github.com/sentinel-check/sentinel-check/internal/english"
+	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"github.com/sentinel-check/sentinel-check/internal/safetext"
 	"github.com/sentinel-check/sentinel-check/internal/timewindow"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
@@ -66,6 +66,7 @@ Usage:
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
                           [--base-dir DIR] [--category ID] [--skip-unreadable] [--aws-timeout 1m]
                           [--workers N] [--max-decompressed BYTES] [--max-record-bytes BYTES]
+                          [--event-buffer BYTES] [--temp-dir DIR]
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID]
                           [--fail-on error|warning|note|none] [PATH]...
   sentinel-check fmt      [--check] [PATH]...
@@ -221,6 +222,27 @@ func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, false
 }
 
+// minEventBuffer is the smallest --event-buffer: a size such as "4"
+// (meant as MiB) would write a file for every few events.
+const minEventBuffer = 64 << 10
+
+// checkTempDir refuses a --temp-dir that is no folder.
+func checkTempDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("--temp-dir %s: no such folder; make it, or leave the flag out to use the system's temporary folder", dir)
+	case err != nil:
+		return fmt.Errorf("--temp-dir: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("--temp-dir %s: not a folder; give a folder where temporary files may be written", dir)
+	}
+	return nil
+}
+
 // byteSize is a size flag: bytes, or a number with a unit (KiB, MiB, GiB,
 // TiB; KB, MB, GB, TB are powers of 1000; K, M, G, T are KiB…), as 4GiB
 // or "4 GiB". 0 is the default.
@@ -364,6 +386,9 @@ func (c Command) check(args []string) int {
 	var maxDecomp, maxRecord byteSize
 	fs.Var(&maxDecomp, "max-decompressed", "largest decompressed size of one log file: bytes, or with a unit (512MiB, 4GiB, 1GB) (default 4GiB)")
 	fs.Var(&maxRecord, "max-record-bytes", "largest single CloudTrail record: bytes, or with a unit (64MiB) (default 64MiB)")
+	var eventBuffer byteSize
+	fs.Var(&eventBuffer, "event-buffer", "memory for the assume-role events read, until they are de-duplicated; past it they are written to --temp-dir: bytes, or with a unit (64MiB) (default 1MiB)")
+	tempDir := fs.String("temp-dir", "", "folder for the assume-role events past --event-buffer (default: $TMPDIR, else /tmp)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
 	if code, stop := c.parse(fs, args); stop {
@@ -377,6 +402,12 @@ func (c Command) check(args []string) int {
 	}
 	if *workers > maxWorkers {
 		return c.usageError(fmt.Errorf("--workers %d: at most %d (each worker holds a decompression buffer; the default, one per CPU, keeps the CPUs busy)", *workers, maxWorkers))
+	}
+	if eventBuffer != 0 && eventBuffer < minEventBuffer {
+		return c.usageError(fmt.Errorf("--event-buffer %d: want at least 64KiB (a size such as 64MiB); the default is 1MiB", eventBuffer))
+	}
+	if err := checkTempDir(*tempDir); err != nil {
+		return c.usageError(err)
 	}
 	fail, err := parseFailOn(*failOn)
 	if err != nil {
@@ -451,6 +482,7 @@ func (c Command) check(args []string) int {
 		BaseDir: base, SkipUnreadable: *skip, Category: *category, FailOn: fail,
 		Diagnostics: diags,
 		Query:       cloudtrail.Query{Regions: regions, Accounts: accounts},
+		EventBuffer: int(min(eventBuffer, math.MaxInt32)), TempDir: *tempDir,
 	}
 	if len(trails) == 0 {
 		for _, ct := range pol.CloudTrail {

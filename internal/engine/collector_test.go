@@ -18,7 +18,7 @@ import (
 // and differently in another, so a trail cannot choose its digests.
 func TestCollectorDigestIsSalted(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
-	a, b := newCollector(context.Background(), w), newCollector(context.Background(), w)
+	a, b := newCollector(w, t.TempDir(), 0), newCollector(w, t.TempDir(), 0)
 	ev := func(id string) *cloudtrail.Event {
 		return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)}
 	}
@@ -59,10 +59,12 @@ func TestCollectorConflictingCopies(t *testing.T) {
 	later := tracked
 	later.EventTime = at.Add(time.Second)
 	for _, order := range [][]cloudtrail.Event{{tracked, bare, tracked}, {bare, tracked, tracked}, {tracked, later}} {
-		c := newCollector(context.Background(), w)
-		c.start(nil)
+		c := newCollector(w, t.TempDir(), 0)
 		for _, e := range order {
 			c.add(e)
+		}
+		if err := c.finish(nil); err != nil {
+			t.Fatal(err)
 		}
 		want := int64(2)
 		if c.kept != want || c.total != int64(len(order)) || c.dups != c.total-want {
@@ -74,11 +76,13 @@ func TestCollectorConflictingCopies(t *testing.T) {
 // The collector counts an id seen again as a duplicate, whatever the salt.
 func TestCollectorDuplicates(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
-	c := newCollector(context.Background(), w)
-	c.start(nil)
+	c := newCollector(w, t.TempDir(), 0)
 	at := time.Unix(1000, 0)
 	for _, id := range []string{"a", "b", "a", "", "", "b", "c"} {
 		c.add(cloudtrail.Event{EventID: id, EventTime: at})
+	}
+	if err := c.finish(nil); err != nil {
+		t.Fatal(err)
 	}
 	if c.total != 7 || c.dups != 2 || c.kept != 5 {
 		t.Fatalf("total %d, dups %d, kept %d; want 7, 2 (a and b again), 5 (events without an id are never duplicates)", c.total, c.dups, c.kept)
@@ -112,10 +116,12 @@ func TestCollectorSharedEventID(t *testing.T) {
 		{[]cloudtrail.Event{role, other}, 2},
 		{[]cloudtrail.Event{role, unshared}, 2}, // a source without the shared id: told apart by eventID
 	} {
-		c := newCollector(context.Background(), w)
-		c.start(nil)
+		c := newCollector(w, t.TempDir(), 0)
 		for _, e := range tc.events {
 			c.add(e)
+		}
+		if err := c.finish(nil); err != nil {
+			t.Fatal(err)
 		}
 		if c.kept != tc.kept || c.dups != int64(len(tc.events))-tc.kept {
 			t.Errorf("%d events: kept %d, dups %d; want %d kept", len(tc.events), c.kept, c.dups, tc.kept)

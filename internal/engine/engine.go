@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,8 +23,8 @@ import (
 	"github.com/sentinel-check/sentinel-check/checks"
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/dedup"
 	"github.com/sentinel-check/sentinel-check/internal/english"
-	"github.com/sentinel-check/sentinel-check/internal/idset"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/report"
 	"github.com/sentinel-check/sentinel-check/sessions"
@@ -53,6 +54,12 @@ type Options struct {
 	FailOn checks.Severity
 	// Diagnostics are the policy's warnings, shown in the report.
 	Diagnostics hcl.Diagnostics
+	// EventBuffer is the memory, in bytes, for the assume-role events
+	// read before they are written to TempDir (0: dedup.DefaultBudget).
+	EventBuffer int
+	// TempDir is where the events past EventBuffer are written ("": the
+	// system's temporary folder).
+	TempDir string
 }
 
 // SessionSource is a store of session records and the session_table it
@@ -121,31 +128,32 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	// lacks one of them says so.
 	q.Needed = o.Policy.ProfileAccountIDs(keep)
 
-	// Each event is classified as it arrives and then dropped, so memory
-	// does not grow with the trail. Classifying needs the session records:
-	// they load while the sources open, and the first event waits for them.
+	// The events are kept (on disk past o.EventBuffer bytes, so memory
+	// does not grow with the trail) until every source is read; the
+	// session records load meanwhile, and then each event that is no
+	// duplicate is classified.
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// rctx stops the CloudTrail sources once the session records failed:
-	// the run fails on them, and an S3 or Athena read could go on for long.
+	// rctx stops the CloudTrail sources once the session records or the
+	// events' temporary files failed: the run fails on them, and an S3 or
+	// Athena read could go on for long.
 	rctx, rcancel := context.WithCancelCause(ctx)
 	defer rcancel(nil)
 	type loaded struct {
+		recs     classify.Records
 		stats    []sessions.Stats
 		problems []string
 		err      error
 	}
-	col := newCollector(ctx, window)
+	col := newCollector(window, o.TempDir, o.EventBuffer)
+	col.stop = func(err error) { rcancel(err) }
+	defer col.close()
 	sessDone := make(chan loaded, 1)
 	go func() {
 		var l loaded
-		var recs classify.Records
-		recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
+		l.recs, l.stats, l.err = loadSessions(sctx, o, window, &l.problems)
 		if l.err != nil {
 			rcancel(l.err)
-			col.start(nil) // the run fails: events are only counted
-		} else {
-			col.start(classify.NewClassifier(o.Policy, window, recs, len(o.Sessions) > 0, enabledSelectors(o.Policy)...))
 		}
 		sessDone <- l
 	}()
@@ -160,8 +168,9 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 			st.Source = src.Name()
 		}
 		if rctx.Err() != nil && ctx.Err() == nil {
-			// The session records failed: their error is the run's, with
-			// the source's own if it had failed too.
+			// The session records or the temporary files failed: their
+			// error is the run's, with the source's own if it had failed
+			// too.
 			if err != nil && !errors.Is(err, context.Canceled) {
 				srcErr = sourceError(src.Name(), err)
 			}
@@ -210,7 +219,19 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	coverage = append(coverage, cloudtrail.DeliveryGaps(q.Needed, ctStats, o.Start, o.End)...)
 	coverage = append(coverage, cloudtrail.RegionFolderGaps(ctStats)...)
-	a := col.analysis()
+	cl := classify.NewClassifier(o.Policy, window, sl.recs, len(o.Sessions) > 0, enabledSelectors(o.Policy)...)
+	err = col.finish(cl)
+	if testFinished != nil {
+		testFinished(col)
+	}
+	if err != nil {
+		err = tempError(o.TempDir, err)
+		if srcErr != nil {
+			return nil, errors.Join(srcErr, err)
+		}
+		return nil, err
+	}
+	a := cl.Analysis()
 	var orphans []string
 	if w := emptySessionStores(sessStats, a, keep); w != "" {
 		orphans = append(orphans, w)
@@ -243,6 +264,15 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	res.Sources.Totals = totals(ctStats, sessStats, col)
 	res.Summary = summary(res)
 	return res, nil
+}
+
+// tempError is the error of the events' temporary files.
+func tempError(dir string, err error) error {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return fmt.Errorf("cannot keep the assume-role events in a temporary folder in %s: %w; free space there, "+
+		"or pass --temp-dir DIR (or set TMPDIR) to use another folder, or a larger --event-buffer to keep more of them in memory", dir, err)
 }
 
 func sourceError(name string, err error) error {
@@ -287,17 +317,18 @@ func unusableRecords(st cloudtrail.Stats) error {
 }
 
 // collector takes events from concurrent sources: it removes duplicates
-// by eventID and applies the window, counting both, and hands each kept
-// event to the classifier. Of an event it keeps only a 16-byte digest of
-// its id and of what it says (see digest).
+// by eventID and applies the window, counting both, and classifies each
+// event kept. Events are held in a dedup.Set under their digest (see
+// digest) until every source is read: in memory up to a budget, on disk
+// past it, so that memory does not grow with the trail.
 type collector struct {
-	ctx     context.Context
-	ready   chan struct{} // closed by start
-	mu      sync.Mutex
 	window  classify.Window
-	cl      *classify.Classifier // nil: the session records failed to load
-	seen    idset.Set            // digests of the event ids (see digest)
-	salt    [32]byte             // random, so that no trail can choose its digests
+	mu      sync.Mutex
+	set     *dedup.Set
+	buf     []byte
+	err     error       // the first error of the set: the run fails with it
+	stop    func(error) // called with it, to stop the sources
+	salt    [32]byte    // random, so that no trail can choose its digests
 	total   int64
 	dups    int64
 	outside int64
@@ -305,8 +336,10 @@ type collector struct {
 	kept    int64
 }
 
-func newCollector(ctx context.Context, w classify.Window) *collector {
-	c := &collector{ctx: ctx, ready: make(chan struct{}), window: w}
+// newCollector returns a collector whose events past budget bytes (0: the
+// default) go to a temporary folder in dir ("" = the system's).
+func newCollector(w classify.Window, dir string, budget int) *collector {
+	c := &collector{window: w, set: dedup.New(dir, budget), stop: func(error) {}}
 	rand.Read(c.salt[:]) // never fails (crypto/rand crashes the program instead)
 	return c
 }
@@ -321,9 +354,8 @@ func newCollector(ctx context.Context, w classify.Window) *collector {
 // of one event (several trails, overlapping files) are equal and counted
 // once; two records that share an id but say different things are both
 // classified, so the verdict never depends on which copy is read first.
-// The salt keeps a crafted trail from choosing ids whose digests pile up
-// in one bucket of the set, which would make every insert slow.
-func (c *collector) digest(ev *cloudtrail.Event) idset.Key {
+// The salt keeps a crafted trail from choosing ids whose digests collide.
+func (c *collector) digest(ev *cloudtrail.Event) dedup.Key {
 	var buf [512]byte
 	b := append(buf[:0], c.salt[:]...)
 	id := ev.EventID
@@ -339,58 +371,66 @@ func (c *collector) digest(ev *cloudtrail.Event) idset.Key {
 	b = binary.AppendVarint(b, ev.EventTime.Unix())
 	b = binary.AppendUvarint(b, uint64(ev.EventTime.Nanosecond()))
 	sum := sha256.Sum256(b)
-	return idset.Key(sum[:16])
+	return dedup.Key(sum[:16])
 }
 
-// start lets add classify events with cl (nil: count them only).
-func (c *collector) start(cl *classify.Classifier) {
-	c.cl = cl
-	close(c.ready)
-}
-
+// add takes an event from a source. Events without an id are never
+// duplicates.
 func (c *collector) add(ev cloudtrail.Event) {
-	select {
-	case <-c.ready:
-	default:
-		select {
-		case <-c.ready:
-		case <-c.ctx.Done():
-			return // the run is cancelled and fails
-		}
-	}
-	var key idset.Key
+	var key dedup.Key
 	if ev.EventID != "" {
 		key = c.digest(&ev)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.total++
-	if ev.EventID != "" {
-		if !c.seen.Add(key) {
-			c.dups++
-			return
-		}
-	}
-	if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
-		c.outside++
+	if c.err != nil {
 		return
 	}
-	if ev.Failed() {
-		c.failed++
-	}
-	c.kept++
-	if c.cl != nil {
-		c.cl.Add(ev)
+	c.buf, _ = ev.AppendBinary(c.buf[:0]) // never fails
+	if err := c.set.Add(key, ev.EventID == "", c.buf); err != nil {
+		c.err = err
+		c.stop(err)
 	}
 }
 
-// analysis finishes the classification once every source is read.
-func (c *collector) analysis() *classify.Analysis {
-	<-c.ready
+// finish counts the duplicates and the events outside the window, and
+// gives cl the others (nil: count them only), once every source is read.
+func (c *collector) finish(cl *classify.Classifier) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cl.Analysis()
+	if c.err != nil {
+		return c.err
+	}
+	var ev cloudtrail.Event
+	return c.set.Each(func(rec []byte, dup bool) error {
+		if dup {
+			c.dups++
+			return nil
+		}
+		if err := ev.UnmarshalBinary(rec); err != nil {
+			return fmt.Errorf("reading an event back: %w", err)
+		}
+		if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
+			c.outside++
+			return nil
+		}
+		if ev.Failed() {
+			c.failed++
+		}
+		c.kept++
+		if cl != nil {
+			cl.Add(ev)
+		}
+		return nil
+	})
 }
+
+// testFinished, when set, sees the collector once finish returned (tests).
+var testFinished func(*collector)
+
+// close removes the collector's temporary files.
+func (c *collector) close() error { return c.set.Close() }
 
 // loadSessions reads the session stores (records of the policy's profiles
 // around the window) into one index of every store's records, for the

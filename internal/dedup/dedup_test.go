@@ -1,0 +1,212 @@
+package dedup
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type rec struct {
+	key  Key
+	uniq bool
+	body []byte
+}
+
+type got struct {
+	body string
+	dup  bool
+}
+
+// want is what Each must give: the records stably sorted by key, each
+// non-uniq one a dup when an earlier non-uniq one had its key.
+func want(recs []rec) []got {
+	s := slices.Clone(recs)
+	slices.SortStableFunc(s, func(a, b rec) int { return bytes.Compare(a.key[:], b.key[:]) })
+	var out []got
+	seen := map[Key]bool{}
+	for _, r := range s {
+		dup := !r.uniq && seen[r.key]
+		if !r.uniq {
+			seen[r.key] = true
+		}
+		out = append(out, got{string(r.body), dup})
+	}
+	return out
+}
+
+func each(t *testing.T, s *Set) []got {
+	t.Helper()
+	var out []got
+	if err := s.Each(func(b []byte, dup bool) error {
+		out = append(out, got{string(b), dup})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Records with few distinct keys (so many duplicates), some uniq, of
+// random sizes, through budgets from one that holds everything to one
+// that writes a run every record or two (thousands of runs: merges of
+// merges).
+func TestEachMatchesSort(t *testing.T) {
+	for _, tc := range []struct {
+		n, keys, budget int
+		wantRuns        bool
+	}{
+		{0, 1, 1 << 20, false},
+		{1, 1, 1 << 20, false},
+		{2000, 50, 1 << 20, false},
+		{2000, 50, 4096, true},
+		{2000, 3000, 4096, true},
+		{9000, 700, 120, true}, // ~1 record a run: two levels of merges
+		{300, 1, 200, true},
+	} {
+		t.Run(fmt.Sprintf("n%d-keys%d-budget%d", tc.n, tc.keys, tc.budget), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.n), uint64(tc.budget)))
+			dir := t.TempDir()
+			s := New(dir, tc.budget)
+			defer s.Close()
+			var recs []rec
+			for i := range tc.n {
+				var k Key
+				binary.BigEndian.PutUint64(k[:8], uint64(rng.IntN(tc.keys))*0x9e3779b97f4a7c15)
+				r := rec{key: k, uniq: rng.IntN(10) == 0, body: fmt.Appendf(nil, "%d:%s", i, strings.Repeat("x", rng.IntN(60)))}
+				recs = append(recs, r)
+				if err := s.Add(r.key, r.uniq, r.body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if (s.Runs() > 0) != tc.wantRuns {
+				t.Errorf("%d runs on disk, want some: %v", s.Runs(), tc.wantRuns)
+			}
+			if tc.n == 9000 {
+				levels := 0
+				for _, r := range s.runs {
+					levels = max(levels, r.level)
+				}
+				if levels < 2 {
+					t.Errorf("highest run level %d, want merges of merges (2)", levels)
+				}
+				if len(s.runs) > 3*fanIn {
+					t.Errorf("%d runs open, want at most %d", len(s.runs), 3*fanIn)
+				}
+			}
+			if s.Len() != int64(tc.n) {
+				t.Errorf("Len %d, want %d", s.Len(), tc.n)
+			}
+			g, w := each(t, s), want(recs)
+			if !slices.Equal(g, w) {
+				t.Fatalf("Each gave %d records, want %d; first difference at %d", len(g), len(w), firstDiff(g, w))
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("Close left %d entries in the temporary folder", len(left))
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []got) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// Records that fit the budget never touch the disk: no folder is made
+// (the folder given does not even exist).
+func TestNoDiskWithinBudget(t *testing.T) {
+	s := New(filepath.Join(t.TempDir(), "missing"), 1<<20)
+	defer s.Close()
+	for i := range 100 {
+		if err := s.Add(Key{byte(i % 7)}, false, []byte("event")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := each(t, s)
+	dups := 0
+	for _, r := range g {
+		if r.dup {
+			dups++
+		}
+	}
+	if len(g) != 100 || dups != 93 {
+		t.Errorf("%d records, %d dups; want 100, 93", len(g), dups)
+	}
+}
+
+// A folder that cannot be written fails Add with the error, and every
+// later call with the same one.
+func TestUnwritableFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "missing")
+	s := New(dir, 64)
+	defer s.Close()
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		err = s.Add(Key{byte(i)}, false, []byte(strings.Repeat("e", 40)))
+	}
+	if err == nil || !strings.Contains(err.Error(), "making a temporary folder") || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("Add into a missing folder: %v, want the folder's error", err)
+	}
+	if err2 := s.Add(Key{1}, false, nil); err2 != err {
+		t.Errorf("the next Add: %v, want the same error", err2)
+	}
+	if err2 := s.Each(func([]byte, bool) error { return nil }); err2 != err {
+		t.Errorf("Each: %v, want the same error", err2)
+	}
+}
+
+// A run changed on disk while it is read is an error, not a short list.
+func TestCutRun(t *testing.T) {
+	s := New(t.TempDir(), 100)
+	defer s.Close()
+	for i := range 20 {
+		if err := s.Add(Key{byte(i)}, false, []byte(strings.Repeat("r", 30))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Runs() == 0 {
+		t.Fatal("no run written")
+	}
+	if err := s.runs[0].f.Truncate(s.runs[0].size - 5); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Each(func([]byte, bool) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "cut") {
+		t.Fatalf("Each over a cut run: %v, want an error", err)
+	}
+}
+
+func BenchmarkAddEach(b *testing.B) {
+	body := []byte(strings.Repeat("e", 400))
+	for _, budget := range []int{64 << 20, DefaultBudget} {
+		b.Run(fmt.Sprintf("budget%dMiB", budget>>20), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			s := New(b.TempDir(), budget)
+			defer s.Close()
+			rng := rand.New(rand.NewPCG(1, 2))
+			for range b.N {
+				var k Key
+				binary.LittleEndian.PutUint64(k[:], rng.Uint64())
+				if err := s.Add(k, false, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := s.Each(func([]byte, bool) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

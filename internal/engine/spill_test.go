@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/internal/trailgen"
+	"github.com/sentinel-check/sentinel-check/report"
+	"github.com/sentinel-check/sentinel-check/sessions"
+)
+
+// spillTrail generates a trail of about 1,500 assume-role events with its
+// session export, and a second folder that repeats a third of its files
+// (duplicates, as from an organisation trail and an account's own).
+func spillTrail(t *testing.T) (logs []string, sessFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	sessFile = filepath.Join(dir, "sessions.jsonl")
+	if _, err := trailgen.Generate(trailgen.Options{Out: filepath.Join(dir, "logs"), Records: 30000, Files: 9, Seed: 7,
+		AssumeRoleRate: 0.05, Sessions: sessFile}); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	root := filepath.Join(dir, "logs")
+	if err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".json.gz") {
+			files = append(files, p)
+		}
+		return err
+	}); err != nil || len(files) != 9 {
+		t.Fatalf("%d generated files (%v), want 9", len(files), err)
+	}
+	again := filepath.Join(dir, "again")
+	for _, f := range files[:3] {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		to := filepath.Join(again, rel)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []string{filepath.Join(dir, "logs"), again}, sessFile
+}
+
+func spillRun(t *testing.T, logs []string, sessFile, tempDir string, buffer int) (*report.Result, string) {
+	t.Helper()
+	var srcs []cloudtrail.Source
+	for _, l := range logs {
+		srcs = append(srcs, cloudtrail.NewFileSource([]string{l}, cloudtrail.FileOptions{}))
+	}
+	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{
+		Policy: pol, CloudTrail: srcs,
+		Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
+		Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		TempDir: tempDir, EventBuffer: buffer,
+	})
+	if err != nil {
+		return nil, err.Error()
+	}
+	format, _ := report.Lookup("json")
+	var buf bytes.Buffer
+	if err := format(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	return res, buf.String()
+}
+
+// Events kept in memory and events written to disk in many runs (merged
+// twice over) give the same report, and the duplicates are counted alike.
+// The temporary folder is empty afterwards.
+func TestSpilledEventsGiveTheSameReport(t *testing.T) {
+	logs, sessFile := spillTrail(t)
+	tmp := t.TempDir()
+	var runs int
+	testFinished = func(c *collector) { runs = c.set.Runs() }
+	defer func() { testFinished = nil }()
+
+	memRes, mem := spillRun(t, logs, sessFile, tmp, 64<<20)
+	if runs != 0 {
+		t.Fatalf("%d runs on disk with a 64 MiB buffer, want none", runs)
+	}
+	diskRes, disk := spillRun(t, logs, sessFile, tmp, 1024)
+	if runs == 0 {
+		t.Fatal("no run on disk with a 1 KiB buffer")
+	}
+	if memRes == nil || diskRes == nil {
+		t.Fatalf("a run failed: %s %s", mem, disk)
+	}
+	if mem != disk {
+		t.Errorf("the reports differ:\nin memory: %.2000s\non disk:   %.2000s", mem, disk)
+	}
+	tot := memRes.Sources.Totals
+	if tot.Duplicates == 0 || tot.AssumeRoleEvents < 1000 || tot.Sessions == 0 {
+		t.Errorf("totals %+v: want duplicates and more than 1,000 events", tot)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("%d entries left in the temporary folder", len(left))
+	}
+}
+
+// A temporary folder that cannot be written fails the run with an error
+// that names it and says what to do.
+func TestSpillFolderMissing(t *testing.T) {
+	logs, sessFile := spillTrail(t)
+	missing := filepath.Join(t.TempDir(), "gone")
+	res, msg := spillRun(t, logs, sessFile, missing, 1024)
+	if res != nil {
+		t.Fatal("the run passed without its temporary folder")
+	}
+	for _, want := range []string{"temporary folder in " + missing, "no such file", "--temp-dir", "--event-buffer"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+}
