@@ -1,6 +1,8 @@
 // Package dedup removes duplicates from a stream of records by a 16-byte
 // key in bounded memory. Records are kept in memory up to a budget; past
-// it they are sorted by key and written to a temporary file (a run), and
+// it they are sorted by key and written to a temporary file (a run; on
+// systems other than Windows it is unlinked as soon as it is made, so
+// that nothing is left behind whatever ends the process), and
 // at the end the runs are merged: every record is given back once, in key
 // order, saying whether an earlier record had its key. Memory stays near
 // the budget whatever the number of records; the disk holds them all.
@@ -15,6 +17,7 @@ import (
 	"bytes"
 	"cmp"
 	"container/heap"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -41,18 +44,24 @@ const fanIn = 64
 // readBuf is the buffer of each run while runs are merged.
 const readBuf = 32 << 10
 
-// entry is a record held in memory: its key, whether it is exempt from
-// de-duplication, and where its bytes are in Set.buf.
+// entry is a record held in memory: its key, its number among the
+// records in memory, whether it is exempt from de-duplication, and where
+// its bytes are in Set.buf.
 type entry struct {
 	key    Key
+	seq    int32
 	off, n int32
 	uniq   bool
 }
 
 const entryCost = int(unsafe.Sizeof(entry{}))
 
-// maxRecord bounds one record (it must fit an entry's int32 offsets).
-const maxRecord = 1 << 30
+// maxRecord bounds one record, and maxBudget the budget: the records in
+// memory must fit an entry's int32 offsets.
+const (
+	maxRecord = 1 << 30
+	maxBudget = 1 << 30
+)
 
 // run is a sorted run on disk: its records in key order, equal keys in
 // the order they were added. level counts the merges that made it.
@@ -68,9 +77,8 @@ type run struct {
 // Close (which removes the temporary files; it may be called at any
 // time). It is not safe for concurrent use.
 type Set struct {
-	dir    string // where the runs' folder is made ("" = os.TempDir())
+	dir    string // where the runs are written ("" = os.TempDir())
 	budget int
-	tmp    string // the runs' folder, made when the first run is written
 	buf    []byte
 	ents   []entry
 	runs   []*run
@@ -80,13 +88,13 @@ type Set struct {
 }
 
 // New returns a Set that keeps at most about budget bytes of records in
-// memory (DefaultBudget when budget <= 0) and writes the rest into a new
-// folder in dir (os.TempDir() when dir is "").
+// memory (DefaultBudget when budget <= 0, at most 1 GiB) and writes the
+// rest into temporary files in dir (os.TempDir() when dir is "").
 func New(dir string, budget int) *Set {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	return &Set{dir: dir, budget: budget}
+	return &Set{dir: dir, budget: min(budget, maxBudget)}
 }
 
 // Len is the number of records added.
@@ -97,8 +105,10 @@ func (s *Set) Len() int64 { return s.n }
 func (s *Set) Runs() int { return len(s.runs) }
 
 // Add adds a record with key k; uniq records are never duplicates, nor do
-// they make another record one. rec is copied.
-func (s *Set) Add(k Key, uniq bool, rec []byte) error {
+// they make another record one. rec is copied. When the records in memory
+// are written, ctx can stop the merges that may follow (its error is then
+// returned, and the Set is unusable).
+func (s *Set) Add(ctx context.Context, k Key, uniq bool, rec []byte) error {
 	switch {
 	case s.err != nil:
 		return s.err
@@ -108,36 +118,28 @@ func (s *Set) Add(k Key, uniq bool, rec []byte) error {
 		return fmt.Errorf("dedup: a record of %d bytes is larger than the limit of %d", len(rec), maxRecord)
 	}
 	if len(s.ents) > 0 && len(s.buf)+len(rec)+(len(s.ents)+1)*entryCost > s.budget {
-		if err := s.spill(); err != nil {
+		if err := s.spill(ctx); err != nil {
 			s.err = err
 			return err
 		}
 	}
-	s.ents = append(s.ents, entry{key: k, off: int32(len(s.buf)), n: int32(len(rec)), uniq: uniq})
+	s.ents = append(s.ents, entry{key: k, seq: int32(len(s.ents)), off: int32(len(s.buf)), n: int32(len(rec)), uniq: uniq})
 	s.buf = append(s.buf, rec...)
 	s.n++
 	return nil
 }
 
-// cmpEntry orders entries by key, then by offset: the order they were
-// added in, as the buffer only grows until it is written.
+// cmpEntry orders entries by key, then in the order they were added.
 func cmpEntry(a, b entry) int {
 	if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.off, b.off)
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // spill writes the records in memory as a run, then merges the last
 // fanIn runs while they have the same level.
-func (s *Set) spill() error {
-	if s.tmp == "" {
-		tmp, err := os.MkdirTemp(s.dir, "sentinel-check-")
-		if err != nil {
-			return fmt.Errorf("making a temporary folder: %w", err)
-		}
-		s.tmp = tmp
-	}
+func (s *Set) spill(ctx context.Context) error {
 	slices.SortFunc(s.ents, cmpEntry)
 	r, w, err := s.newRun()
 	if err != nil {
@@ -158,7 +160,7 @@ func (s *Set) spill() error {
 		if last[0].level != last[len(last)-1].level {
 			break // levels only fall along the list: not fanIn of one level
 		}
-		m, err := s.merge(last)
+		m, err := s.merge(ctx, last)
 		if err != nil {
 			return err
 		}
@@ -167,11 +169,11 @@ func (s *Set) spill() error {
 	return nil
 }
 
-// newRun creates an empty run in the runs' folder. Where the system
-// allows it the file is unlinked at once, so that nothing is left behind
-// whatever ends the process.
+// newRun creates an empty run. Where the system allows it the file is
+// unlinked at once, so that nothing is left behind whatever ends the
+// process.
 func (s *Set) newRun() (*run, *bufio.Writer, error) {
-	f, err := os.CreateTemp(s.tmp, "run-")
+	f, err := os.CreateTemp(s.dir, "sentinel-check-*.run")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating a temporary file: %w", err)
 	}
@@ -226,13 +228,13 @@ func writeRecord(w *bufio.Writer, k Key, uniq bool, rec []byte) error {
 
 // merge merges runs (consecutive in the list, so in the order their
 // records were added) into one run of the next level, and closes them.
-func (s *Set) merge(runs []*run) (*run, error) {
+func (s *Set) merge(ctx context.Context, runs []*run) (*run, error) {
 	m, w, err := s.newRun()
 	if err != nil {
 		return nil, err
 	}
 	var n int64
-	err = s.mergeInto(runs, nil, func(k Key, uniq bool, rec []byte) error {
+	err = s.mergeInto(ctx, runs, nil, func(k Key, uniq bool, rec []byte) error {
 		n++
 		return writeRecord(w, k, uniq, rec)
 	})
@@ -331,8 +333,9 @@ func (h *sources) Pop() any {
 }
 
 // mergeInto gives fn the records of runs, then of mem, in key order;
-// records with equal keys in the order they were added.
-func (s *Set) mergeInto(runs []*run, mem []entry, fn func(k Key, uniq bool, rec []byte) error) error {
+// records with equal keys in the order they were added. It stops with
+// ctx's error once ctx is done.
+func (s *Set) mergeInto(ctx context.Context, runs []*run, mem []entry, fn func(k Key, uniq bool, rec []byte) error) error {
 	h := make(sources, 0, len(runs)+1)
 	for i, r := range runs {
 		src := &source{idx: i, r: bufio.NewReaderSize(io.NewSectionReader(r.f, 0, r.size), readBuf), left: r.n}
@@ -351,7 +354,10 @@ func (s *Set) mergeInto(runs []*run, mem []entry, fn func(k Key, uniq bool, rec 
 		}
 	}
 	heap.Init(&h)
-	for len(h) > 0 {
+	for n := 0; len(h) > 0; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		src := h[0]
 		if err := fn(src.key, src.uniq, src.rec); err != nil {
 			return err
@@ -373,8 +379,8 @@ func (s *Set) mergeInto(runs []*run, mem []entry, fn func(k Key, uniq bool, rec 
 // earlier record (in that order: records with equal keys come in the
 // order they were added) had its key; uniq records are never dup. rec is
 // only valid during the call. Each may be called once; it stops at fn's
-// first error and returns it.
-func (s *Set) Each(fn func(rec []byte, dup bool) error) error {
+// first error and returns it, or with ctx's error once ctx is done.
+func (s *Set) Each(ctx context.Context, fn func(rec []byte, dup bool) error) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -385,7 +391,7 @@ func (s *Set) Each(fn func(rec []byte, dup bool) error) error {
 	slices.SortFunc(s.ents, cmpEntry)
 	var last Key
 	have := false
-	return s.mergeInto(s.runs, s.ents, func(k Key, uniq bool, rec []byte) error {
+	return s.mergeInto(ctx, s.runs, s.ents, func(k Key, uniq bool, rec []byte) error {
 		if uniq {
 			return fn(rec, false)
 		}
@@ -395,21 +401,12 @@ func (s *Set) Each(fn func(rec []byte, dup bool) error) error {
 	})
 }
 
-// Close removes the temporary files and folder. It may be called more
-// than once, and before Each (the records are then dropped).
-func (s *Set) Close() error {
+// Close removes the temporary files. It may be called more than once,
+// and before Each (the records are then dropped).
+func (s *Set) Close() {
 	for _, r := range s.runs {
 		r.close()
 	}
 	s.runs = nil
 	s.ents, s.buf = nil, nil
-	if s.tmp == "" {
-		return nil
-	}
-	err := os.RemoveAll(s.tmp)
-	s.tmp = ""
-	if err != nil {
-		return fmt.Errorf("removing temporary files: %w", err)
-	}
-	return nil
 }

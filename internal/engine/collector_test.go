@@ -18,7 +18,7 @@ import (
 // and differently in another, so a trail cannot choose its digests.
 func TestCollectorDigestIsSalted(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
-	a, b := newCollector(w, t.TempDir(), 0), newCollector(w, t.TempDir(), 0)
+	a, b := newCollector(context.Background(), w, t.TempDir(), 0), newCollector(context.Background(), w, t.TempDir(), 0)
 	ev := func(id string) *cloudtrail.Event {
 		return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)}
 	}
@@ -59,7 +59,7 @@ func TestCollectorConflictingCopies(t *testing.T) {
 	later := tracked
 	later.EventTime = at.Add(time.Second)
 	for _, order := range [][]cloudtrail.Event{{tracked, bare, tracked}, {bare, tracked, tracked}, {tracked, later}} {
-		c := newCollector(w, t.TempDir(), 0)
+		c := newCollector(context.Background(), w, t.TempDir(), 0)
 		for _, e := range order {
 			c.add(e)
 		}
@@ -76,7 +76,7 @@ func TestCollectorConflictingCopies(t *testing.T) {
 // The collector counts an id seen again as a duplicate, whatever the salt.
 func TestCollectorDuplicates(t *testing.T) {
 	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
-	c := newCollector(w, t.TempDir(), 0)
+	c := newCollector(context.Background(), w, t.TempDir(), 0)
 	at := time.Unix(1000, 0)
 	for _, id := range []string{"a", "b", "a", "", "", "b", "c"} {
 		c.add(cloudtrail.Event{EventID: id, EventTime: at})
@@ -116,7 +116,7 @@ func TestCollectorSharedEventID(t *testing.T) {
 		{[]cloudtrail.Event{role, other}, 2},
 		{[]cloudtrail.Event{role, unshared}, 2}, // a source without the shared id: told apart by eventID
 	} {
-		c := newCollector(w, t.TempDir(), 0)
+		c := newCollector(context.Background(), w, t.TempDir(), 0)
 		for _, e := range tc.events {
 			c.add(e)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -145,8 +146,11 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		problems []string
 		err      error
 	}
-	col := newCollector(window, o.TempDir, o.EventBuffer)
-	col.stop = func(err error) { rcancel(err) }
+	col := newCollector(ctx, window, o.TempDir, o.EventBuffer)
+	col.stop = func(err error) {
+		rcancel(err)
+		cancel() // the session records too: the run fails
+	}
 	defer col.close()
 	sessDone := make(chan loaded, 1)
 	go func() {
@@ -206,6 +210,15 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		ctStats = append(ctStats, st)
 	}
 	sl := <-sessDone
+	if err := col.failure(); err != nil {
+		// The temporary files failed: the sources and the session records
+		// were stopped, and only their own failures are worth a word.
+		errs := []error{srcErr, tempError(o.TempDir, err)}
+		if !errors.Is(sl.err, context.Canceled) {
+			errs = append(errs, sl.err)
+		}
+		return nil, errors.Join(errs...)
+	}
 	if sl.err != nil {
 		if srcErr != nil {
 			return nil, errors.Join(srcErr, sl.err)
@@ -225,11 +238,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 		testFinished(col)
 	}
 	if err != nil {
-		err = tempError(o.TempDir, err)
-		if srcErr != nil {
-			return nil, errors.Join(srcErr, err)
-		}
-		return nil, err
+		return nil, errors.Join(srcErr, tempError(o.TempDir, err))
 	}
 	a := cl.Analysis()
 	var orphans []string
@@ -266,13 +275,21 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	return res, nil
 }
 
-// tempError is the error of the events' temporary files.
+// tempError is the error of the collector: its temporary files could not
+// be written or read (what to do about it is said), or ctx ended.
 func tempError(dir string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case !errors.As(err, &pe):
+		return fmt.Errorf("cannot de-duplicate the assume-role events: %w", err)
+	}
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	return fmt.Errorf("cannot keep the assume-role events in a temporary folder in %s: %w; free space there, "+
-		"or pass --temp-dir DIR (or set TMPDIR) to use another folder, or a larger --event-buffer to keep more of them in memory", dir, err)
+	return fmt.Errorf("cannot keep the assume-role events in temporary files (--temp-dir %s): %w; make sure the folder exists "+
+		"and has free space, or pass --temp-dir DIR (or set TMPDIR) to use another one, or a larger --event-buffer to keep more of them in memory", dir, err)
 }
 
 func sourceError(name string, err error) error {
@@ -322,6 +339,7 @@ func unusableRecords(st cloudtrail.Stats) error {
 // digest) until every source is read: in memory up to a budget, on disk
 // past it, so that memory does not grow with the trail.
 type collector struct {
+	ctx     context.Context // ends the merges
 	window  classify.Window
 	mu      sync.Mutex
 	set     *dedup.Set
@@ -338,8 +356,8 @@ type collector struct {
 
 // newCollector returns a collector whose events past budget bytes (0: the
 // default) go to a temporary folder in dir ("" = the system's).
-func newCollector(w classify.Window, dir string, budget int) *collector {
-	c := &collector{window: w, set: dedup.New(dir, budget), stop: func(error) {}}
+func newCollector(ctx context.Context, w classify.Window, dir string, budget int) *collector {
+	c := &collector{ctx: ctx, window: w, set: dedup.New(dir, budget), stop: func(error) {}}
 	rand.Read(c.salt[:]) // never fails (crypto/rand crashes the program instead)
 	return c
 }
@@ -388,7 +406,7 @@ func (c *collector) add(ev cloudtrail.Event) {
 		return
 	}
 	c.buf, _ = ev.AppendBinary(c.buf[:0]) // never fails
-	if err := c.set.Add(key, ev.EventID == "", c.buf); err != nil {
+	if err := c.set.Add(c.ctx, key, ev.EventID == "", c.buf); err != nil {
 		c.err = err
 		c.stop(err)
 	}
@@ -403,7 +421,7 @@ func (c *collector) finish(cl *classify.Classifier) error {
 		return c.err
 	}
 	var ev cloudtrail.Event
-	return c.set.Each(func(rec []byte, dup bool) error {
+	return c.set.Each(c.ctx, func(rec []byte, dup bool) error {
 		if dup {
 			c.dups++
 			return nil
@@ -429,8 +447,15 @@ func (c *collector) finish(cl *classify.Classifier) error {
 // testFinished, when set, sees the collector once finish returned (tests).
 var testFinished func(*collector)
 
+// failure is the error that stopped add, if any.
+func (c *collector) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
 // close removes the collector's temporary files.
-func (c *collector) close() error { return c.set.Close() }
+func (c *collector) close() { c.set.Close() }
 
 // loadSessions reads the session stores (records of the policy's profiles
 // around the window) into one index of every store's records, for the

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func spillRun(t *testing.T, logs []string, sessFile, tempDir string, buffer int)
 }
 
 // Events kept in memory and events written to disk in many runs (merged
-// twice over) give the same report, and the duplicates are counted alike.
+// once: merges of merges are tested in internal/dedup) give the same report, and the duplicates are counted alike.
 // The temporary folder is empty afterwards.
 func TestSpilledEventsGiveTheSameReport(t *testing.T) {
 	logs, sessFile := spillTrail(t)
@@ -123,9 +124,83 @@ func TestSpillFolderMissing(t *testing.T) {
 	if res != nil {
 		t.Fatal("the run passed without its temporary folder")
 	}
-	for _, want := range []string{"temporary folder in " + missing, "no such file", "--temp-dir", "--event-buffer"} {
+	for _, want := range []string{"temporary files (--temp-dir " + missing + ")", "no such file", "make sure the folder exists", "--event-buffer"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+}
+
+// slowStore is a session store that takes 3 s unless its context ends.
+type slowStore struct{}
+
+func (slowStore) Name() string { return "slow-table" }
+
+func (slowStore) Load(ctx context.Context, q sessions.Query, b *sessions.IndexBuilder) (sessions.Stats, error) {
+	select {
+	case <-ctx.Done():
+		return sessions.Stats{}, ctx.Err()
+	case <-time.After(3 * time.Second):
+		return sessions.Stats{}, nil
+	}
+}
+
+// When the temporary files fail, the session records stop too: the run
+// fails at once, with the temporary files' error and not the session
+// store's cancellation.
+func TestSpillFailureStopsTheSessionRecords(t *testing.T) {
+	logs, _ := spillTrail(t)
+	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	_, err = Run(context.Background(), Options{
+		Policy: pol, CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource(logs[:1], cloudtrail.FileOptions{})},
+		Sessions: []SessionSource{{Store: slowStore{}}},
+		Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		TempDir: filepath.Join(t.TempDir(), "gone"), EventBuffer: 1024,
+	})
+	if took := time.Since(t0); took > 2*time.Second {
+		t.Errorf("the run failed after %v: it waited for the session records", took)
+	}
+	if err == nil || !strings.Contains(err.Error(), "temporary files") || strings.Contains(err.Error(), "slow-table") {
+		t.Errorf("error %v, want the temporary files' alone", err)
+	}
+}
+
+// cancellingSource reads like a file source, then cancels the run, as a
+// Ctrl-C after the last log file would.
+type cancellingSource struct {
+	cloudtrail.Source
+	cancel func()
+}
+
+func (s cancellingSource) Read(ctx context.Context, q cloudtrail.Query, emit func(cloudtrail.Event)) (cloudtrail.Stats, error) {
+	st, err := s.Source.Read(ctx, q, emit)
+	s.cancel()
+	return st, err
+}
+
+// A run cancelled once its sources are read fails (the command then says
+// "interrupted" and writes no report) instead of going on to classify.
+func TestCancelAfterTheSources(t *testing.T) {
+	logs, sessFile := spillTrail(t)
+	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, buffer := range []int{1024, 64 << 20} {
+		res, err := Run(ctx, Options{
+			Policy: pol, CloudTrail: []cloudtrail.Source{cancellingSource{cloudtrail.NewFileSource(logs, cloudtrail.FileOptions{}), cancel}},
+			Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
+			Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+			TempDir: t.TempDir(), EventBuffer: buffer,
+		})
+		if res != nil || !errors.Is(err, context.Canceled) {
+			t.Errorf("buffer %d: result %v, error %v; want no result and context.Canceled", buffer, res != nil, err)
 		}
 	}
 }
