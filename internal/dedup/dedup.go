@@ -104,6 +104,16 @@ func (s *Set) Len() int64 { return s.n }
 // budget).
 func (s *Set) Runs() int { return len(s.runs) }
 
+// Levels is the highest number of merges a run on disk went through (0:
+// none was merged).
+func (s *Set) Levels() int {
+	l := 0
+	for _, r := range s.runs {
+		l = max(l, r.level)
+	}
+	return l
+}
+
 // Add adds a record with key k; uniq records are never duplicates, nor do
 // they make another record one. rec is copied. When the records in memory
 // are written, ctx can stop the merges that may follow (its error is then

@@ -94,11 +94,7 @@ func TestEachMatchesSort(t *testing.T) {
 				t.Errorf("%d runs on disk, want some: %v", s.Runs(), tc.wantRuns)
 			}
 			if tc.n == 9000 {
-				levels := 0
-				for _, r := range s.runs {
-					levels = max(levels, r.level)
-				}
-				if levels < 2 {
+				if levels := s.Levels(); levels < 2 {
 					t.Errorf("highest run level %d, want merges of merges (2)", levels)
 				}
 				if len(s.runs) > 3*fanIn {

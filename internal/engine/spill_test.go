@@ -82,14 +82,15 @@ func spillRun(t *testing.T, logs []string, sessFile, tempDir string, buffer int)
 	return res, buf.String()
 }
 
-// Events kept in memory and events written to disk in many runs (merged
-// once: merges of merges are tested in internal/dedup) give the same report, and the duplicates are counted alike.
+// Events kept in memory and events written to disk in a hundred runs (64
+// of them merged into one: merges of merges are tested in internal/dedup)
+// give the same report, and the duplicates are counted alike.
 // The temporary folder is empty afterwards.
 func TestSpilledEventsGiveTheSameReport(t *testing.T) {
 	logs, sessFile := spillTrail(t)
 	tmp := t.TempDir()
-	var runs int
-	testFinished = func(c *collector) { runs = c.set.Runs() }
+	var runs, levels int
+	testFinished = func(c *collector) { runs, levels = c.set.Runs(), c.set.Levels() }
 	defer func() { testFinished = nil }()
 
 	memRes, mem := spillRun(t, logs, sessFile, tmp, 64<<20)
@@ -97,8 +98,8 @@ func TestSpilledEventsGiveTheSameReport(t *testing.T) {
 		t.Fatalf("%d runs on disk with a 64 MiB buffer, want none", runs)
 	}
 	diskRes, disk := spillRun(t, logs, sessFile, tmp, 1024)
-	if runs == 0 {
-		t.Fatal("no run on disk with a 1 KiB buffer")
+	if runs == 0 || levels == 0 {
+		t.Fatalf("%d runs on disk with a 1 KiB buffer, %d merged; want 64 of them merged", runs, levels)
 	}
 	if memRes == nil || diskRes == nil {
 		t.Fatalf("a run failed: %s %s", mem, disk)
