@@ -465,9 +465,11 @@ func (c Command) check(args []string) int {
 	}
 	env.Timeout = *awsTimeout
 	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: int64(maxDecomp), MaxRecordBytes: int64(maxRecord), SkipUnreadable: *skip}
+	var progress cloudtrail.Progress // only when stderr is a terminal
 	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
-		env.Files.Progress = bar // only when stderr is a terminal
+		progress = bar
 	}
+	env.Files.Progress = progress
 
 	if err := checkOutputsNotRead(outs, checkInputs(pol, trails, sess)); err != nil {
 		return c.usageError(err)
@@ -482,7 +484,7 @@ func (c Command) check(args []string) int {
 		BaseDir: base, SkipUnreadable: *skip, Category: *category, FailOn: fail,
 		Diagnostics: diags,
 		Query:       cloudtrail.Query{Regions: regions, Accounts: accounts},
-		EventBuffer: int(min(eventBuffer, math.MaxInt32)), TempDir: *tempDir,
+		EventBuffer: int(min(eventBuffer, math.MaxInt32)), TempDir: *tempDir, Progress: progress,
 	}
 	if len(trails) == 0 {
 		for _, ct := range pol.CloudTrail {

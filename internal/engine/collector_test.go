@@ -63,7 +63,7 @@ func TestCollectorConflictingCopies(t *testing.T) {
 		for _, e := range order {
 			c.add(e)
 		}
-		if err := c.finish(nil); err != nil {
+		if err := c.finish(nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		want := int64(2)
@@ -81,7 +81,7 @@ func TestCollectorDuplicates(t *testing.T) {
 	for _, id := range []string{"a", "b", "a", "", "", "b", "c"} {
 		c.add(cloudtrail.Event{EventID: id, EventTime: at})
 	}
-	if err := c.finish(nil); err != nil {
+	if err := c.finish(nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if c.total != 7 || c.dups != 2 || c.kept != 5 {
@@ -120,7 +120,7 @@ func TestCollectorSharedEventID(t *testing.T) {
 		for _, e := range tc.events {
 			c.add(e)
 		}
-		if err := c.finish(nil); err != nil {
+		if err := c.finish(nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if c.kept != tc.kept || c.dups != int64(len(tc.events))-tc.kept {

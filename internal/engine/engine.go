@@ -61,6 +61,9 @@ type Options struct {
 	// TempDir is where the events past EventBuffer are written ("": the
 	// system's temporary folder).
 	TempDir string
+	// Progress, when set, reports the final pass over the events once some
+	// were written to TempDir (a long one merges their files).
+	Progress cloudtrail.Progress
 }
 
 // SessionSource is a store of session records and the session_table it
@@ -233,7 +236,7 @@ func Run(ctx context.Context, o Options) (*report.Result, error) {
 	coverage = append(coverage, cloudtrail.DeliveryGaps(q.Needed, ctStats, o.Start, o.End)...)
 	coverage = append(coverage, cloudtrail.RegionFolderGaps(ctStats)...)
 	cl := classify.NewClassifier(o.Policy, window, sl.recs, len(o.Sessions) > 0, enabledSelectors(o.Policy)...)
-	err = col.finish(cl)
+	err = col.finish(cl, o.Progress)
 	if testFinished != nil {
 		testFinished(col)
 	}
@@ -414,14 +417,26 @@ func (c *collector) add(ev cloudtrail.Event) {
 
 // finish counts the duplicates and the events outside the window, and
 // gives cl the others (nil: count them only), once every source is read.
-func (c *collector) finish(cl *classify.Classifier) error {
+// p, when set, reports the pass when it reads events from disk.
+func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return c.err
 	}
+	if p == nil || c.set.Runs() == 0 {
+		p = cloudtrail.NopProgress{}
+	}
+	p.Start("merging and classifying the assume-role events", "events")
+	p.Grow(c.set.Len())
+	defer p.Finish()
 	var ev cloudtrail.Event
-	return c.set.Each(c.ctx, func(rec []byte, dup bool) error {
+	var n int64 // read since the last report
+	err := c.set.Each(c.ctx, func(rec []byte, dup bool) error {
+		if n++; n == 4096 {
+			p.Add(n, n)
+			n = 0
+		}
 		if dup {
 			c.dups++
 			return nil
@@ -442,6 +457,10 @@ func (c *collector) finish(cl *classify.Classifier) error {
 		}
 		return nil
 	})
+	if err == nil {
+		p.Add(n, n)
+	}
+	return err
 }
 
 // testFinished, when set, sees the collector once finish returned (tests).

@@ -205,3 +205,45 @@ func TestCancelAfterTheSources(t *testing.T) {
 		}
 	}
 }
+
+// recordProgress records what a Progress is told.
+type recordProgress struct {
+	names       []string
+	total, done int64
+	finished    int
+}
+
+func (p *recordProgress) Start(name, unit string) { p.names = append(p.names, name+" ("+unit+")") }
+func (p *recordProgress) Grow(n int64)            { p.total += n }
+func (p *recordProgress) Add(done, events int64)  { p.done += done }
+func (p *recordProgress) Finish()                 { p.finished++ }
+
+// The final pass over events written to disk is reported, every event of
+// it; one over events kept in memory, which takes no time, is not.
+func TestSpillProgress(t *testing.T) {
+	logs, sessFile := spillTrail(t)
+	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, buffer := range []int{1024, 64 << 20} {
+		p := &recordProgress{}
+		res, err := Run(context.Background(), Options{
+			Policy: pol, CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource(logs, cloudtrail.FileOptions{})},
+			Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
+			Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+			TempDir: t.TempDir(), EventBuffer: buffer, Progress: p,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := res.Sources.Totals.AssumeRoleEvents
+		if buffer == 1024 {
+			if len(p.names) != 1 || p.names[0] != "merging and classifying the assume-role events (events)" || p.total != events || p.done != events || p.finished != 1 {
+				t.Errorf("progress %+v, want one line over the %d events", p, events)
+			}
+		} else if len(p.names) != 0 || p.done != 0 {
+			t.Errorf("progress %+v over events in memory, want none", p)
+		}
+	}
+}
