@@ -198,9 +198,16 @@ func (b *Bar) lineLocked(now time.Time) string {
 	} else {
 		fmt.Fprintf(&sb, "%s %s", group(b.done), b.unit)
 	}
-	fmt.Fprintf(&sb, "  %s records", group(b.events))
+	// A line whose units are events (the final pass over the assume-role
+	// events) counts them once; others count the records they hold too.
+	count, rateOf := b.events, "records"
+	if b.unit == "events" {
+		count, rateOf = b.done, "events"
+	} else {
+		fmt.Fprintf(&sb, "  %s records", group(b.events))
+	}
 	if secs := now.Sub(b.started).Seconds(); secs >= 0.5 {
-		fmt.Fprintf(&sb, "  %s records/s", group(int64(float64(b.events)/secs)))
+		fmt.Fprintf(&sb, "  %s %s/s", group(int64(float64(count)/secs)), rateOf)
 	}
 	stats := sb.String()
 	name := safetext.Neutralize(b.name) // a policy or a path may hold control characters

@@ -62,6 +62,25 @@ func TestBarWithTotal(t *testing.T) {
 	}
 }
 
+// A line of events (the final pass over the assume-role events) counts
+// them once, with their rate.
+func TestBarOfEvents(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)}
+	var out bytes.Buffer
+	b := NewBar(&out)
+	b.Now = clock.now
+	b.Start("merging", "events")
+	b.Grow(4000)
+	clock.advance(2 * time.Second)
+	b.Add(1000, 0)
+	b.Finish()
+	got := frames(out.String())
+	want := "merging  [=====>              ] 1,000/4,000 events  25%  500 events/s"
+	if got[len(got)-1] != want {
+		t.Errorf("line = %q\nwant   %q", got[len(got)-1], want)
+	}
+}
+
 func TestBarRedrawsAtMostTenTimesASecond(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)}
 	var out bytes.Buffer

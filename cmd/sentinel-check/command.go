@@ -222,9 +222,16 @@ func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, false
 }
 
+// testRunOptions, when set, sees the options of a check's run (tests).
+var testRunOptions func(engine.Options)
+
 // minEventBuffer is the smallest --event-buffer: a size such as "4"
-// (meant as MiB) would write a file for every few events.
-const minEventBuffer = 64 << 10
+// (meant as MiB) would write a file for every few events. maxEventBuffer
+// is the most the events' store takes (dedup).
+const (
+	minEventBuffer = 64 << 10
+	maxEventBuffer = 1 << 30
+)
 
 // checkTempDir refuses a --temp-dir that is no folder.
 func checkTempDir(dir string) error {
@@ -387,7 +394,7 @@ func (c Command) check(args []string) int {
 	fs.Var(&maxDecomp, "max-decompressed", "largest decompressed size of one log file: bytes, or with a unit (512MiB, 4GiB, 1GB) (default 4GiB)")
 	fs.Var(&maxRecord, "max-record-bytes", "largest single CloudTrail record: bytes, or with a unit (64MiB) (default 64MiB)")
 	var eventBuffer byteSize
-	fs.Var(&eventBuffer, "event-buffer", "memory for the assume-role events read, until they are de-duplicated; past it they are written to --temp-dir: bytes, or with a unit (64MiB) (default 1MiB)")
+	fs.Var(&eventBuffer, "event-buffer", "memory for the assume-role events read, until they are de-duplicated; past it they are written to --temp-dir: 64KiB to 1GiB (default 1MiB)")
 	tempDir := fs.String("temp-dir", "", "folder for the assume-role events past --event-buffer (default: $TMPDIR, else /tmp)")
 	awsTimeout := fs.Duration("aws-timeout", engine.DefaultAWSTimeout, "how long an AWS request may wait for a response, or for more of one, before it is retried or fails")
 	category := fs.String("category", "", "SARIF automationDetails.id (default sentinel-check/)")
@@ -403,8 +410,8 @@ func (c Command) check(args []string) int {
 	if *workers > maxWorkers {
 		return c.usageError(fmt.Errorf("--workers %d: at most %d (each worker holds a decompression buffer; the default, one per CPU, keeps the CPUs busy)", *workers, maxWorkers))
 	}
-	if eventBuffer != 0 && eventBuffer < minEventBuffer {
-		return c.usageError(fmt.Errorf("--event-buffer %d: want at least 64KiB (a size such as 64MiB); the default is 1MiB", eventBuffer))
+	if eventBuffer != 0 && (eventBuffer < minEventBuffer || eventBuffer > maxEventBuffer) {
+		return c.usageError(fmt.Errorf("--event-buffer %d: want 64KiB to 1GiB (a size such as 64MiB); the default is 1MiB", eventBuffer))
 	}
 	if err := checkTempDir(*tempDir); err != nil {
 		return c.usageError(err)
@@ -484,7 +491,7 @@ func (c Command) check(args []string) int {
 		BaseDir: base, SkipUnreadable: *skip, Category: *category, FailOn: fail,
 		Diagnostics: diags,
 		Query:       cloudtrail.Query{Regions: regions, Accounts: accounts},
-		EventBuffer: int(min(eventBuffer, math.MaxInt32)), TempDir: *tempDir, Progress: progress,
+		EventBuffer: int(eventBuffer), TempDir: *tempDir, Progress: progress,
 	}
 	if len(trails) == 0 {
 		for _, ct := range pol.CloudTrail {
@@ -519,6 +526,9 @@ func (c Command) check(args []string) int {
 		opts.Sessions = append(opts.Sessions, engine.SessionSource{Store: store})
 	}
 
+	if testRunOptions != nil {
+		testRunOptions(opts)
+	}
 	res, err := engine.Run(ctx, opts)
 	if err != nil {
 		return c.runError(ctx, err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sentinel-check/sentinel-check/checks"
+	"github.com/sentinel-check/sentinel-check/internal/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -151,10 +152,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad duration", []string{"check", "--aws-timeout", "5"}, ExitUsage, []string{`--aws-timeout "5": want a duration such as 30s`}},
 		{"bad size", []string{"check", "--max-decompressed", "1XB"}, ExitUsage, []string{`--max-decompressed "1XB": want a number of bytes, or one with a unit`}},
 		{"bad boolean", []string{"check", "--skip-unreadable=yes"}, ExitUsage, []string{`--skip-unreadable "yes": want true or false`}},
-		{"event buffer meant as MiB", []string{"check", "--event-buffer", "4"}, ExitUsage, []string{"--event-buffer 4: want at least 64KiB (a size such as 64MiB)"}},
+		{"event buffer meant as MiB", []string{"check", "--event-buffer", "4"}, ExitUsage, []string{"--event-buffer 4: want 64KiB to 1GiB (a size such as 64MiB)"}},
+		{"event buffer too large", []string{"check", "--event-buffer", "2GiB"}, ExitUsage, []string{"--event-buffer 2147483648: want 64KiB to 1GiB"}},
 		{"missing temp dir", []string{"check", "--temp-dir", filepath.Join(dir, "none")}, ExitUsage, []string{"--temp-dir " + filepath.Join(dir, "none") + ": no such folder"}},
 		{"temp dir that is a file", []string{"check", "--temp-dir", notJSON}, ExitUsage, []string{"--temp-dir " + notJSON + ": not a folder"}},
-		{"event buffer and temp dir", append(append([]string(nil), exampleArgs...), "--event-buffer", "64KiB", "--temp-dir", dir, "--format", "json="+os.DevNull), ExitFindings, nil},
 		{"a region typo with local files only", []string{"check", "--policy", "examples/policy.hcl", "--sessions", "examples/sessions.jsonl", "--cloudtrail", "examples/cloudtrail",
 			"--since", "2026-11-16", "--until", "2026-11-22", "--format", "json=" + os.DevNull, "--region", "eu-wset-1"}, ExitFindings, []string{`warning: --region: region "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?`}},
 		{"bad account", append(append([]string(nil), exampleArgs...), "--account", "12"), ExitUsage, []string{`--account: account "12" is not an AWS account id`}},
@@ -1212,5 +1213,33 @@ func TestValidateReportsThePolicy(t *testing.T) {
 		"--since", "2026-11-16", "--until", "2026-11-22", "--format", "json")
 	if code != ExitFindings || strings.Contains(stdout, `"policy"`) {
 		t.Errorf("check json: exit %d, holds a policy object: %v", code, strings.Contains(stdout, `"policy"`))
+	}
+}
+
+// --event-buffer and --temp-dir reach the run (the engine's tests show
+// what it does with them).
+func TestEventBufferFlags(t *testing.T) {
+	chdirRoot(t)
+	dir := t.TempDir()
+	var got engine.Options
+	testRunOptions = func(o engine.Options) { got = o }
+	defer func() { testRunOptions = nil }()
+	for _, tc := range []struct {
+		args   []string
+		buffer int
+		temp   string
+	}{
+		{nil, 0, ""},
+		{[]string{"--event-buffer", "64KiB", "--temp-dir", dir}, 64 << 10, dir},
+		{[]string{"--event-buffer", "1GiB"}, 1 << 30, ""},
+	} {
+		got = engine.Options{}
+		args := append(append(append([]string(nil), exampleArgs...), "--format", "json="+os.DevNull), tc.args...)
+		if code, _, stderr := run(t, args...); code != ExitFindings {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		if got.EventBuffer != tc.buffer || got.TempDir != tc.temp {
+			t.Errorf("%v: the run got buffer %d, folder %q; want %d, %q", tc.args, got.EventBuffer, got.TempDir, tc.buffer, tc.temp)
+		}
 	}
 }

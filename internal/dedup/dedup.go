@@ -179,6 +179,11 @@ func (s *Set) spill(ctx context.Context) error {
 	return nil
 }
 
+// unlinkEarly is whether a run's file is unlinked as soon as it is made
+// (Windows cannot remove an open file; tests turn it off to see that Close
+// removes the files).
+var unlinkEarly = runtime.GOOS != "windows"
+
 // newRun creates an empty run. Where the system allows it the file is
 // unlinked at once, so that nothing is left behind whatever ends the
 // process.
@@ -188,7 +193,7 @@ func (s *Set) newRun() (*run, *bufio.Writer, error) {
 		return nil, nil, fmt.Errorf("creating a temporary file: %w", err)
 	}
 	r := &run{f: f, name: f.Name()}
-	if runtime.GOOS != "windows" && os.Remove(r.name) == nil {
+	if unlinkEarly && os.Remove(r.name) == nil {
 		r.name = ""
 	}
 	return r, bufio.NewWriterSize(f, 64<<10), nil

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -73,6 +74,10 @@ func TestEachMatchesSort(t *testing.T) {
 		{300, 1, 200, true},
 	} {
 		t.Run(fmt.Sprintf("n%d-keys%d-budget%d", tc.n, tc.keys, tc.budget), func(t *testing.T) {
+			// Keep the files' names, as on Windows, so that the folder
+			// shows whether Close removed them.
+			unlinkEarly = false
+			defer func() { unlinkEarly = runtime.GOOS != "windows" }()
 			rng := rand.New(rand.NewPCG(uint64(tc.n), uint64(tc.budget)))
 			dir := t.TempDir()
 			s := New(dir, tc.budget)
@@ -107,6 +112,9 @@ func TestEachMatchesSort(t *testing.T) {
 			g, w := each(t, s), want(recs)
 			if !slices.Equal(g, w) {
 				t.Fatalf("Each gave %d records, want %d; first difference at %d", len(g), len(w), firstDiff(g, w))
+			}
+			if files, _ := os.ReadDir(dir); len(files) != s.Runs() {
+				t.Errorf("%d files in the folder for %d runs", len(files), s.Runs())
 			}
 			s.Close()
 			if left, _ := os.ReadDir(dir); len(left) != 0 {

@@ -292,7 +292,7 @@ func tempError(dir string, err error) error {
 		dir = os.TempDir()
 	}
 	return fmt.Errorf("cannot keep the assume-role events in temporary files (--temp-dir %s): %w; make sure the folder exists "+
-		"and has free space, or pass --temp-dir DIR (or set TMPDIR) to use another one, or a larger --event-buffer to keep more of them in memory", dir, err)
+		"and has free space, or pass --temp-dir DIR (or set TMPDIR) to use another one, or a larger --event-buffer (up to 1GiB) to keep more of them in memory", dir, err)
 }
 
 func sourceError(name string, err error) error {
@@ -434,7 +434,7 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 	var n int64 // read since the last report
 	err := c.set.Each(c.ctx, func(rec []byte, dup bool) error {
 		if n++; n == 4096 {
-			p.Add(n, n)
+			p.Add(n, 0)
 			n = 0
 		}
 		if dup {
@@ -458,7 +458,7 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 		return nil
 	})
 	if err == nil {
-		p.Add(n, n)
+		p.Add(n, 0)
 	}
 	return err
 }

@@ -114,6 +114,15 @@ func TestSpilledEventsGiveTheSameReport(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("%d entries left in the temporary folder", len(left))
 	}
+	// The files are unlinked at once on Linux: that they are closed shows
+	// in the process's open files.
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		for _, fd := range fds {
+			if to, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(to, tmp) {
+				t.Errorf("a temporary file is still open after the run: %s", to)
+			}
+		}
+	}
 }
 
 // A temporary folder that cannot be written fails the run with an error
