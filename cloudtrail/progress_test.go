@@ -35,11 +35,17 @@ func frames(out string) []string {
 	return fs
 }
 
-func TestBarWithTotal(t *testing.T) {
+// testBar returns a Bar on a buffer, with a clock the test moves.
+func testBar() (*Bar, *fakeClock, *bytes.Buffer) {
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)}
-	var out bytes.Buffer
-	b := NewBar(&out)
+	out := &bytes.Buffer{}
+	b := NewBar(out)
 	b.Now = clock.now
+	return b, clock, out
+}
+
+func TestBarWithTotal(t *testing.T) {
+	b, clock, out := testBar()
 	b.Start("s3://trail/AWSLogs/", "objects")
 	b.Grow(200)
 	clock.advance(2 * time.Second)
@@ -65,10 +71,7 @@ func TestBarWithTotal(t *testing.T) {
 // A line of events (the final pass over the assume-role events) counts
 // them once, with their rate.
 func TestBarOfEvents(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)}
-	var out bytes.Buffer
-	b := NewBar(&out)
-	b.Now = clock.now
+	b, clock, out := testBar()
 	b.Start("merging", "events")
 	b.Grow(4000)
 	clock.advance(2 * time.Second)
@@ -82,10 +85,7 @@ func TestBarOfEvents(t *testing.T) {
 }
 
 func TestBarRedrawsAtMostTenTimesASecond(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)}
-	var out bytes.Buffer
-	b := NewBar(&out)
-	b.Now = clock.now
+	b, clock, out := testBar()
 	b.Start("lookup:us-east-1", "pages")
 	for range 1000 {
 		clock.advance(time.Millisecond) // one second in all
