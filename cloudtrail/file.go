@@ -30,8 +30,10 @@ import (
 // hold hashes, no events (one given by its path is recognised by its
 // content). In a folder, a log file whose CloudTrail name says it was
 // delivered more than an hour before the window starts, or after the day
-// following the window's end, is skipped too: it cannot hold events of the
-// window, and the S3 source would not list it. A file given by its path
+// following the window's end, is skipped too: it is taken to hold none of
+// the window's events (CloudTrail delivers a file within minutes of its
+// events, though AWS does not guarantee it), and the S3 source would not
+// list its day folder either (SPEC §4: only the window's days are listed). A file given by its path
 // that is not a CloudTrail document, and a folder given whose files hold
 // none, are unreadable (no evidence, like an empty folder); in a folder
 // that holds log files, such a file is skipped. Files are decoded
