@@ -151,16 +151,17 @@ func cmpEntry(a, b entry) int {
 // fanIn runs while they have the same level.
 func (s *Set) spill(ctx context.Context) error {
 	slices.SortFunc(s.ents, cmpEntry)
-	r, w, err := s.newRun()
+	w, err := s.newRun()
 	if err != nil {
 		return err
 	}
 	for _, e := range s.ents {
-		if err := writeRecord(w, e.key, e.uniq, s.buf[e.off:e.off+e.n]); err != nil {
-			return s.runError(r, err)
+		if err := w.write(e.key, e.uniq, s.buf[e.off:e.off+e.n]); err != nil {
+			return w.fail(err)
 		}
 	}
-	if err := s.finishRun(r, w, int64(len(s.ents))); err != nil {
+	r, err := w.finish()
+	if err != nil {
 		return err
 	}
 	s.runs = append(s.runs, r)
@@ -184,37 +185,44 @@ func (s *Set) spill(ctx context.Context) error {
 // removes the files).
 var unlinkEarly = runtime.GOOS != "windows"
 
+// runWriter writes a run, counting its records.
+type runWriter struct {
+	r *run
+	w *bufio.Writer
+	n int64
+}
+
 // newRun creates an empty run. Where the system allows it the file is
 // unlinked at once, so that nothing is left behind whatever ends the
 // process.
-func (s *Set) newRun() (*run, *bufio.Writer, error) {
+func (s *Set) newRun() (*runWriter, error) {
 	f, err := os.CreateTemp(s.dir, "sentinel-check-*.run")
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating a temporary file: %w", err)
+		return nil, fmt.Errorf("creating a temporary file: %w", err)
 	}
 	r := &run{f: f, name: f.Name()}
 	if unlinkEarly && os.Remove(r.name) == nil {
 		r.name = ""
 	}
-	return r, bufio.NewWriterSize(f, 64<<10), nil
+	return &runWriter{r: r, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// finishRun flushes a run's writer and records its size and records.
-func (s *Set) finishRun(r *run, w *bufio.Writer, n int64) error {
-	if err := w.Flush(); err != nil {
-		return s.runError(r, err)
+// finish flushes the run and returns it, with its size and records.
+func (w *runWriter) finish() (*run, error) {
+	if err := w.w.Flush(); err != nil {
+		return nil, w.fail(err)
 	}
-	size, err := r.f.Seek(0, io.SeekCurrent)
+	size, err := w.r.f.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return s.runError(r, err)
+		return nil, w.fail(err)
 	}
-	r.size, r.n = size, n
-	return nil
+	w.r.size, w.r.n = size, w.n
+	return w.r, nil
 }
 
-// runError closes and removes a run that could not be written.
-func (s *Set) runError(r *run, err error) error {
-	r.close()
+// fail closes and removes a run that could not be written.
+func (w *runWriter) fail(err error) error {
+	w.r.close()
 	return fmt.Errorf("writing a temporary file: %w", err)
 }
 
@@ -225,9 +233,11 @@ func (r *run) close() {
 	}
 }
 
-// writeRecord writes a record as its key, a flag byte (1: uniq), its
-// length as a uvarint, and its bytes.
-func writeRecord(w *bufio.Writer, k Key, uniq bool, rec []byte) error {
+// write writes a record as its key, a flag byte (1: uniq), its length as
+// a uvarint, and its bytes.
+func (rw *runWriter) write(k Key, uniq bool, rec []byte) error {
+	rw.n++
+	w := rw.w
 	var hdr [len(Key{}) + 1 + binary.MaxVarintLen64]byte
 	copy(hdr[:], k[:])
 	if uniq {
@@ -244,20 +254,16 @@ func writeRecord(w *bufio.Writer, k Key, uniq bool, rec []byte) error {
 // merge merges runs (consecutive in the list, so in the order their
 // records were added) into one run of the next level, and closes them.
 func (s *Set) merge(ctx context.Context, runs []*run) (*run, error) {
-	m, w, err := s.newRun()
+	w, err := s.newRun()
 	if err != nil {
 		return nil, err
 	}
-	var n int64
-	err = s.mergeInto(ctx, runs, nil, func(k Key, uniq bool, rec []byte) error {
-		n++
-		return writeRecord(w, k, uniq, rec)
-	})
-	if err != nil {
-		m.close()
+	if err := s.mergeInto(ctx, runs, nil, w.write); err != nil {
+		w.r.close()
 		return nil, err
 	}
-	if err := s.finishRun(m, w, n); err != nil {
+	m, err := w.finish()
+	if err != nil {
 		return nil, err
 	}
 	m.level = runs[0].level + 1
@@ -272,7 +278,6 @@ func (s *Set) merge(ctx context.Context, runs []*run) (*run, error) {
 type source struct {
 	idx  int // the order of the input: earlier inputs hold earlier records
 	r    *bufio.Reader
-	name string
 	left int64 // records not read yet
 	mem  []entry
 	buf  []byte // of mem: Set.buf

@@ -10,7 +10,6 @@ import (
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
-	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
@@ -153,10 +152,7 @@ func (s slowSource) Read(ctx context.Context, q cloudtrail.Query, emit func(clou
 // S3 downloads or Athena scanning), and their cancellation is not reported
 // in place of the session error.
 func TestSessionFailureStopsTheSources(t *testing.T) {
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	pol := policyOf(t, prodProfile)
 	now := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
 	var read time.Duration
 	_, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{slowSource{&read}, slowSource{&read}},
@@ -183,10 +179,7 @@ func (failingSource) Read(ctx context.Context, q cloudtrail.Query, emit func(clo
 // When the session records and a source both fail, both errors are
 // reported, whichever failed first.
 func TestBothFailuresReported(t *testing.T) {
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	pol := policyOf(t, prodProfile)
 	now := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
 	_, err := Run(context.Background(), Options{Policy: pol, CloudTrail: []cloudtrail.Source{failingSource{}},
 		Sessions: []SessionSource{{Store: sessions.NewFileStore(filepath.Join(t.TempDir(), "missing.jsonl"))}},

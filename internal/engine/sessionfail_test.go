@@ -11,7 +11,6 @@ import (
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
-	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
@@ -28,16 +27,7 @@ func TestSessionStoreFailingPartWay(t *testing.T) {
 	writeFile(t, bad, strings.ReplaceAll(rec, "%s", "2")+"\n{not json}\n")
 	trail := filepath.Join(dir, "t.json")
 	writeFile(t, trail, `{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-17T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"e1","recipientAccountId":"111122223333","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s","sourceIdentity":"sentinel:alice:direct:00000001"}}]}`)
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
-profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
-rule "prod" {
-  effect   = "require_server_session"
-  profiles = ["prod"]
-}
-`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	pol := policyOf(t, prodRequired)
 	res, err := Run(context.Background(), Options{
 		Policy:         pol,
 		CloudTrail:     []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{})},
@@ -115,16 +105,10 @@ func runSessionTables(t *testing.T, tables map[string]string, named string, skip
 	if named != "" {
 		rule = fmt.Sprintf("  session_table = %q\n", named)
 	}
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(blocks + `
-profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
-rule "prod" {
+	pol := policyOf(t, blocks+prodProfile+`rule "prod" {
   effect   = "require_server_session"
   profiles = ["prod"]
-` + rule + `}
-`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+`+rule+"}\n")
 	res, err := Run(context.Background(), Options{
 		Policy: pol, CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{})},
 		Sessions: stores, SkipUnreadable: skip,

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/sentinel-check/sentinel-check/internal/classify"
-	"github.com/sentinel-check/sentinel-check/policyhcl"
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
@@ -13,18 +12,9 @@ import (
 // were orphaned for it: not when a store could not be read (said apart),
 // nor for the sessions of profiles --profile leaves out.
 func TestEmptySessionStores(t *testing.T) {
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
-profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
-profile "dev" { role_arns = ["arn:aws:iam::111122223333:role/Dev"] }
-rule "prod" {
-  effect   = "require_server_session"
-  profiles = ["prod"]
-}
+	pol := policyOf(t, prodRequired+`profile "dev" { role_arns = ["arn:aws:iam::111122223333:role/Dev"] }
 rule "rest" { effect = "allow" }
-`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+`)
 	a := &classify.Analysis{Policy: pol}
 	for _, p := range pol.Profiles {
 		a.Profiles = append(a.Profiles, &classify.Profile{Profile: p, ByCategory: map[string]int{classify.CategoryOrphaned: 1}})

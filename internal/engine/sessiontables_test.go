@@ -100,16 +100,7 @@ func runTables(t *testing.T, match string, tables [][]string, skip bool) string 
 		}
 		stores = append(stores, SessionSource{Table: name, Store: sessions.NewFileStore(file)})
 	}
-	pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(policy + `
-profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
-rule "prod" {
-  effect   = "require_server_session"
-  profiles = ["prod"]
-}
-`)}, policyhcl.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	pol := policyOf(t, policy+prodRequired)
 	trail := filepath.Join(dir, "t.json")
 	if err := os.WriteFile(trail, []byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-17T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"e1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s","sourceIdentity":"sentinel:alice:direct:00000001"},"responseElements":{"credentials":{"accessKeyId":"ASIAAAAAAAAAAAAAAAAA"}}}]}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -157,19 +148,14 @@ func TestSessionTableOfARule(t *testing.T) {
 			}
 			return p
 		}
-		pol, diags := policyhcl.LoadSources(map[string][]byte{"p.hcl": []byte(`
-session_table "sessions-eu" {}
+		pol := policyOf(t, `session_table "sessions-eu" {}
 session_table "sessions-us" {}
-profile "prod" { role_arns = ["arn:aws:iam::111122223333:role/Prod"] }
-rule "prod" {
+`+prodProfile+`rule "prod" {
   effect        = "require_server"
   profiles      = ["prod"]
-  session_table = "` + tc.table + `"
+  session_table = "`+tc.table+`"
 }
-`)}, policyhcl.Options{})
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
+`)
 		trail := write("t.json", `{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-17T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"e1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Prod","roleSessionName":"s","sourceIdentity":"sentinel:alice:direct:00000001"},"responseElements":{"credentials":{"accessKeyId":"ASIAAAAAAAAAAAAAAAAA"}}}]}`)
 		res, err := Run(context.Background(), Options{
 			Policy:     pol,

@@ -55,22 +55,33 @@ func spillTrail(t *testing.T) (logs []string, sessFile string) {
 	return []string{filepath.Join(dir, "logs"), again}, sessFile
 }
 
-func spillRun(t *testing.T, logs []string, sessFile, tempDir string, buffer int) (*report.Result, string) {
+// spillOptions are the options of a check of the generated trail's week
+// with the example policy.
+func spillOptions(t *testing.T, store sessions.Store, tempDir string, buffer int, srcs ...cloudtrail.Source) Options {
 	t.Helper()
-	var srcs []cloudtrail.Source
-	for _, l := range logs {
-		srcs = append(srcs, cloudtrail.NewFileSource([]string{l}, cloudtrail.FileOptions{}))
-	}
 	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), Options{
-		Policy: pol, CloudTrail: srcs,
-		Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
-		Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+	return Options{
+		Policy: pol, CloudTrail: srcs, Sessions: []SessionSource{{Store: store}},
+		Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
 		TempDir: tempDir, EventBuffer: buffer,
-	})
+	}
+}
+
+// fileSource reads the files or folders paths.
+func fileSource(paths ...string) cloudtrail.Source {
+	return cloudtrail.NewFileSource(paths, cloudtrail.FileOptions{})
+}
+
+func spillRun(t *testing.T, logs []string, sessFile, tempDir string, buffer int) (*report.Result, string) {
+	t.Helper()
+	var srcs []cloudtrail.Source
+	for _, l := range logs {
+		srcs = append(srcs, fileSource(l))
+	}
+	res, err := Run(context.Background(), spillOptions(t, sessions.NewFileStore(sessFile), tempDir, buffer, srcs...))
 	if err != nil {
 		return nil, err.Error()
 	}
@@ -160,17 +171,9 @@ func (slowStore) Load(ctx context.Context, q sessions.Query, b *sessions.IndexBu
 // store's cancellation.
 func TestSpillFailureStopsTheSessionRecords(t *testing.T) {
 	logs, _ := spillTrail(t)
-	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := spillOptions(t, slowStore{}, filepath.Join(t.TempDir(), "gone"), 1024, fileSource(logs[0]))
 	t0 := time.Now()
-	_, err = Run(context.Background(), Options{
-		Policy: pol, CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource(logs[:1], cloudtrail.FileOptions{})},
-		Sessions: []SessionSource{{Store: slowStore{}}},
-		Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-		TempDir: filepath.Join(t.TempDir(), "gone"), EventBuffer: 1024,
-	})
+	_, err := Run(context.Background(), o)
 	if took := time.Since(t0); took > 2*time.Second {
 		t.Errorf("the run failed after %v: it waited for the session records", took)
 	}
@@ -196,19 +199,10 @@ func (s cancellingSource) Read(ctx context.Context, q cloudtrail.Query, emit fun
 // "interrupted" and writes no report) instead of going on to classify.
 func TestCancelAfterTheSources(t *testing.T) {
 	logs, sessFile := spillTrail(t)
-	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, buffer := range []int{1024, 64 << 20} {
-		res, err := Run(ctx, Options{
-			Policy: pol, CloudTrail: []cloudtrail.Source{cancellingSource{cloudtrail.NewFileSource(logs, cloudtrail.FileOptions{}), cancel}},
-			Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
-			Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-			TempDir: t.TempDir(), EventBuffer: buffer,
-		})
+		res, err := Run(ctx, spillOptions(t, sessions.NewFileStore(sessFile), t.TempDir(), buffer, cancellingSource{fileSource(logs...), cancel}))
 		if res != nil || !errors.Is(err, context.Canceled) {
 			t.Errorf("buffer %d: result %v, error %v; want no result and context.Canceled", buffer, res != nil, err)
 		}
@@ -231,18 +225,11 @@ func (p *recordProgress) Finish()                 { p.finished++ }
 // it; one over events kept in memory, which takes no time, is not.
 func TestSpillProgress(t *testing.T) {
 	logs, sessFile := spillTrail(t)
-	pol, _, err := LoadPolicy([]string{"../../examples/policy.hcl"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, buffer := range []int{1024, 64 << 20} {
 		p := &recordProgress{}
-		res, err := Run(context.Background(), Options{
-			Policy: pol, CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource(logs, cloudtrail.FileOptions{})},
-			Sessions: []SessionSource{{Store: sessions.NewFileStore(sessFile)}},
-			Start:    time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-			TempDir: t.TempDir(), EventBuffer: buffer, Progress: p,
-		})
+		o := spillOptions(t, sessions.NewFileStore(sessFile), t.TempDir(), buffer, fileSource(logs...))
+		o.Progress = p
+		res, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
