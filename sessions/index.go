@@ -238,9 +238,10 @@ func (a *arena) add(s string) string {
 type IndexBuilder struct {
 	ents []entry
 	sis  []string // per entry: its source_identity (arena strings)
-	// siRank is, per entry, the rank of the version its source_identity
-	// came from (see Add; building only).
-	siRank []verRank
+	// siRank holds, for the entries whose source_identity came from
+	// another version than the one indexed, the rank of that version (see
+	// Add and siRankAt; building only). An entry added once has its own.
+	siRank map[int32]verRank
 	ups    []int32   // per entry: the number of its (user, profile)
 	upd    []instant // per entry: its updated_at (building only)
 	// marks holds, for the entries whose id was added more than once, the
@@ -312,6 +313,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if ok {
 		b.setMarks(i, b.marksAt(i).merge(marksOf(e.status, upd)))
 		slot, dup = int(i), true
+		siRank := b.siRankAt(i)
 		// The record's source_identity is that of its best version that
 		// has one, whatever the order they are read in: a revocation
 		// written without it still names the session. Every other
@@ -321,8 +323,8 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		switch {
 		case si == "":
 		case b.sis[i] == "":
-			b.sis[i], b.siRank[i] = si, rank
-		case b.siRank[i].beats(rank), !rank.beats(b.siRank[i]) && b.sis[i] <= si:
+			b.sis[i], siRank = si, rank
+		case siRank.beats(rank), !rank.beats(siRank) && b.sis[i] <= si:
 			// On a tie the smaller identity is kept, whatever the order.
 			if si != b.sis[i] {
 				b.deadSIs = append(b.deadSIs, si)
@@ -331,7 +333,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 			if si != b.sis[i] {
 				b.deadSIs = append(b.deadSIs, b.sis[i])
 			}
-			b.sis[i], b.siRank[i] = si, rank
+			b.sis[i], siRank = si, rank
 		}
 		old := verRank{b.ents[i].status.final(), b.upd[i]}
 		keepOld := old.beats(rank)
@@ -341,10 +343,12 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 			keepOld = lessLive(&b.ents[i], &e) || !lessLive(&e, &b.ents[i]) && !pairLess(k, b.pairs[b.ups[i]])
 		}
 		if keepOld {
+			b.setSIRank(i, siRank)
 			return slot, true, false // the version read before wins
 		}
 		e.id = b.ents[i].id
 		b.ents[i], b.ups[i], b.upd[i] = e, up, upd
+		b.setSIRank(i, siRank) // after the version it is compared with
 	} else {
 		e.id = b.strs.add(r.ID)
 		i = int32(len(b.ents))
@@ -352,7 +356,6 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.byID[e.id] = i
 		b.ents = append(b.ents, e)
 		b.sis = append(b.sis, si)
-		b.siRank = append(b.siRank, rank)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
 	}
@@ -360,6 +363,28 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		b.onAdd(slot, r)
 	}
 	return slot, dup, true
+}
+
+// siRankAt is the rank of the version entry i's source_identity came from
+// (see IndexBuilder.siRank).
+func (b *IndexBuilder) siRankAt(i int32) verRank {
+	if r, ok := b.siRank[i]; ok {
+		return r
+	}
+	return verRank{b.ents[i].status.final(), b.upd[i]}
+}
+
+// setSIRank records r as entry i's siRankAt, kept apart only when it is
+// not the indexed version's own rank.
+func (b *IndexBuilder) setSIRank(i int32, r verRank) {
+	if r == (verRank{b.ents[i].status.final(), b.upd[i]}) {
+		delete(b.siRank, i)
+		return
+	}
+	if b.siRank == nil {
+		b.siRank = map[int32]verRank{}
+	}
+	b.siRank[i] = r
 }
 
 // marksAt is what the versions of entry i say (see IndexBuilder.marks).
@@ -501,7 +526,8 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 		e := all.ents[j]
 		e.id, e.next = b.ents[i].id, -1
 		b.ents[i], b.ups[i], b.upd[i] = e, up, all.upd[j]
-		b.sis[i], b.siRank[i] = all.sis[j], all.siRank[j]
+		b.sis[i] = all.sis[j]
+		b.setSIRank(i, all.siRankAt(j))
 		if m, ok := all.marks[j]; ok {
 			b.setMarks(i, m)
 		} else {
@@ -527,6 +553,8 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 // window; an identity all's version has that b's has not stays known,
 // with no entry.
 func (b *IndexBuilder) adoptMarks(i int32, all *IndexBuilder, j int32) {
+	siRank := b.siRankAt(i)
+	defer b.setSIRank(i, siRank) // the status may change
 	b.setMarks(i, b.marksAt(i).merge(all.marksAt(j)))
 	// The shorter window: an earlier end (an expired version without
 	// updated_at ends there), a later start.
@@ -562,9 +590,6 @@ func (b *IndexBuilder) Index() *Index {
 	deadSIs, poisonedSIs := b.deadSIs, b.poisonedSIs
 	n := len(b.ents)
 	ents, sis, ups, upd, marks := b.ents, b.sis, b.ups, b.upd, b.marks
-	if cap(ents) > n+n/16 {
-		ents = append(make([]entry, 0, n), ents...) // drop the room append left
-	}
 	ix := &Index{ents: ents, bySI: make(map[string]int32), ups: b.upNum, entUp: slices.Clip(ups)}
 	if ix.ups == nil {
 		ix.ups = map[userProfile]int32{}
@@ -635,6 +660,11 @@ func (b *IndexBuilder) Index() *Index {
 	// window, like one without an end: it would cover all earlier time.
 	ix.all = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return !ents[i].noStart() })
 	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" && !ents[i].noStart() })
+	// Drop the room append left, last, when the builder's other arrays
+	// are no longer used: the copy is never live beside them.
+	if cap(ents) > n+n/16 {
+		ix.ents = append(make([]entry, 0, n), ents...)
+	}
 	return ix
 }
 
@@ -649,14 +679,15 @@ func (b *IndexBuilder) dropPoisoned() {
 			}
 			continue
 		}
-		b.ents[k], b.sis[k], b.siRank[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.siRank[i], b.ups[i], b.upd[i]
+		b.ents[k], b.sis[k], b.ups[k], b.upd[k] = b.ents[i], b.sis[i], b.ups[i], b.upd[i]
 		if m, ok := b.marks[int32(i)]; ok {
 			marks[int32(k)] = m
 		}
 		k++
 	}
-	b.ents, b.sis, b.siRank, b.ups, b.upd = b.ents[:k], b.sis[:k], b.siRank[:k], b.ups[:k], b.upd[:k]
+	b.ents, b.sis, b.ups, b.upd = b.ents[:k], b.sis[:k], b.ups[:k], b.upd[:k]
 	b.marks = marks
+	b.siRank = nil // only adding reads it
 }
 
 // groupIntervals builds, for each of the nu (user, profile) pairs, the
