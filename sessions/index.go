@@ -144,13 +144,17 @@ type entry struct {
 	startNs, endNs   int32
 	next             int32 // the next entry with the same source_identity; -1: none
 	status           status
+	// markEnd: the record has no end, and endSec and endNs hold when a
+	// version revoked it or marked it expired, which ends its window for
+	// matching by window (see Index); its outcome is still its status's.
+	markEnd bool
 }
 
 // zeroSec is the seconds of the zero time.Time, an absent end.
 var zeroSec = time.Time{}.Unix()
 
 func (e *entry) end() time.Time { return time.Unix(e.endSec, int64(e.endNs)) }
-func (e *entry) noEnd() bool    { return e.endSec == zeroSec && e.endNs == 0 }
+func (e *entry) noEnd() bool    { return e.markEnd || e.endSec == zeroSec && e.endNs == 0 }
 func (e *entry) noStart() bool  { return e.startSec == zeroSec && e.startNs == 0 }
 
 // cmpStart and cmpEnd order two entries by their starts or ends.
@@ -618,6 +622,19 @@ func (b *IndexBuilder) Index() *Index {
 			ix.expIdx = append(ix.expIdx, int32(i))
 			ix.expAt = append(ix.expAt, x.time())
 		}
+		// A revoked or expired record without an end is ended, for
+		// matching by window, by the earliest updated_at that says so:
+		// an event in that window is shown on the session it used, not
+		// left without a record.
+		if e := &ents[i]; e.noEnd() {
+			end := noTime
+			if e.status == statusRevoked {
+				end = m.rev
+			}
+			if end = earlier(end, m.exp); end != noTime {
+				e.endSec, e.endNs, e.markEnd = end.sec, end.ns, true
+			}
+		}
 	}
 	ix.revIdx, ix.revAt = slices.Clip(ix.revIdx), slices.Clip(ix.revAt)
 	ix.expIdx, ix.expAt = slices.Clip(ix.expIdx), slices.Clip(ix.expAt)
@@ -751,7 +768,9 @@ func (ix *Index) Len() int {
 //     while a revoked or expired one still shows its credentials were used;
 //   - user_profile_window: records of q.User and q.Profile whose window
 //     [start − MatchSlack, End() + MatchSlack] holds q.Time, where start is
-//     started_at, or created_at when started_at is absent;
+//     started_at, or created_at when started_at is absent, and a revoked or
+//     expired record without an end is ended by the earliest updated_at of
+//     its versions that revoked it or marked it expired;
 //   - auto: when some record has q.SourceIdentity, the source_identity
 //     candidates only (the event's identity names its record: a revoked
 //     or later one is not excused by another record of the user that

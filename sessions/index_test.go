@@ -33,6 +33,7 @@ func revokedAt(t time.Time) func(*Record) {
 func span(start, end time.Time) func(*Record) {
 	return func(r *Record) { r.StartedAt, r.CreatedAt, r.ExpiresAt, r.LastAccessAt = start, start, end, start }
 }
+func noEnd(r *Record)                { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} }
 func user(u, p string) func(*Record) { return func(r *Record) { r.User, r.Profile = u, p } }
 
 const si1 = "sentinel:alice:direct:0000aaaa"
@@ -97,6 +98,14 @@ func TestLookup(t *testing.T) {
 		{name: "window: a record without start has no window", recs: []Record{rec("a", func(r *Record) { r.StartedAt, r.CreatedAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 		{name: "auto: a record without start has no window", recs: []Record{rec("a", func(r *Record) { r.StartedAt, r.CreatedAt = time.Time{}, time.Time{} })}, mode: ModeAuto, q: q("", at(time.Minute)), want: NoRecord},
 		{name: "window: a record without end has no window", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
+		// A revoked or expired record without an end is ended by the
+		// updated_at that says so: its window is matched up to it.
+		{name: "window: a revoked record without end, live before its revocation", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "window: a revoked record without end, revoked in its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(25*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "window: a revoked record without end, no record past its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(25*time.Minute+1)), want: NoRecord},
+		{name: "auto: a revoked record without end or identity, revoked in its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeAuto, q: q(si1, at(23*time.Minute)), want: Revoked, wantID: "a"},
+		{name: "window: an expired record without end is expired up to its mark", recs: []Record{rec("a", noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(30*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(32*time.Minute)), want: Expired, wantID: "a"},
+		{name: "window: a revoked record without end or updated_at has no window", recs: []Record{rec("a", noEnd, revokedAt(time.Time{}))}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 
 		// user_profile_window
 		{name: "window live inside", recs: []Record{rec("a")}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
@@ -203,6 +212,21 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 		}
 		return Live
 	}
+	// A record's window ends at its end; one without an end that is
+	// revoked or marked expired, at the earliest updated_at that says so.
+	windowEnd := func(r *refRecord) (time.Time, bool) {
+		if !r.End().IsZero() {
+			return r.End(), true
+		}
+		end, ok := time.Time{}, false
+		if strings.EqualFold(strings.TrimSpace(r.Status), "revoked") {
+			end, ok = r.revokedFrom, true
+		}
+		if r.markedExpired && (!ok || r.expiredFrom.Before(end)) {
+			end, ok = r.expiredFrom, true
+		}
+		return end, ok && !end.IsZero()
+	}
 	rank := [...]int{Live: 0, Revoked: 1, Expired: 2}
 	// In auto mode, when some record has the event's source identity, the
 	// records matched by it are the only candidates.
@@ -216,8 +240,9 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
-		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() &&
-			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(r.End().Add(5*time.Minute))
+		end, hasEnd := windowEnd(r)
+		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() && hasEnd &&
+			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(end.Add(5*time.Minute))
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
 			(r.Profile == q.Profile || r.Profile == "" || outcome(r) != Live)
 		var cand bool

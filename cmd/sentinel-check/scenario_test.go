@@ -318,6 +318,21 @@ func TestScenarios(t *testing.T) {
 			findings: []string{"SC1001 prod", "SC1002 prod"},
 		},
 		{
+			// A revoked record without an end or an identity: its
+			// updated_at ends its window, in which the event falls.
+			name:   "revoked without an end, matched by window",
+			events: [][]ev{{{id: "e1", role: prodRole, si: si("bob", "direct", "0badc0de")}}},
+			sessions: func() []rec {
+				r := live("r1", "bob", "prod", "", base.Add(-2*h), 4*h)
+				r.ExpiresAt, r.LastAccessAt = "", ""
+				r.Status, r.UpdatedAt = "revoked", base.Add(-3*time.Minute).Format(time.RFC3339Nano)
+				return []rec{r}
+			}(),
+			exit:     1,
+			want:     map[string]string{"prod": "1/0 revoked=1 gap required 0.0%"},
+			findings: []string{"SC1001 prod", "SC1002 prod"},
+		},
+		{
 			name:   "revoked after the event is still tracked",
 			events: [][]ev{{{id: "e1", role: prodRole, si: si("bob", "direct", "0badc0de")}}},
 			sessions: func() []rec {
