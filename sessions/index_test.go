@@ -214,18 +214,19 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 	}
 	// A record's window ends at its end; one without an end that is
 	// revoked or marked expired, at the earliest updated_at that says so.
-	windowEnd := func(r *refRecord) (time.Time, bool) {
+	// (The zero time, as an end, is before every other.)
+	windowEnd := func(r *refRecord) time.Time {
 		if !r.End().IsZero() {
-			return r.End(), true
+			return r.End()
 		}
 		end, ok := time.Time{}, false
 		if strings.EqualFold(strings.TrimSpace(r.Status), "revoked") {
 			end, ok = r.revokedFrom, true
 		}
 		if r.markedExpired && (!ok || r.expiredFrom.Before(end)) {
-			end, ok = r.expiredFrom, true
+			end = r.expiredFrom
 		}
-		return end, ok && !end.IsZero()
+		return end
 	}
 	rank := [...]int{Live: 0, Revoked: 1, Expired: 2}
 	// In auto mode, when some record has the event's source identity, the
@@ -240,9 +241,8 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
-		end, hasEnd := windowEnd(r)
-		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() && hasEnd &&
-			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(end.Add(5*time.Minute))
+		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() &&
+			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(windowEnd(r).Add(5*time.Minute))
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
 			(r.Profile == q.Profile || r.Profile == "" || outcome(r) != Live)
 		var cand bool
