@@ -503,6 +503,15 @@ func TestNotCloudTrailDocuments(t *testing.T) {
 	writeFile(t, onlyOther, "two.json.gz", gzipBytes(t, other))
 	file := writeFile(t, dir, "policy.json", other)
 	lowerFile := writeFile(t, dir, "lower/x.json", lower)
+	// A record with a Records, Events or digest key beside its own: read
+	// as the list or the digest, the record would be passed over.
+	record := bytes.TrimSuffix(bytes.TrimSpace(mustJSON(t, assumeRole())), []byte("}"))
+	recordPlus := func(name, extra string) string {
+		return writeFile(t, dir, name, append(append(bytes.Clone(record), ","+extra...), '}'))
+	}
+	withRecords := recordPlus("both/records.json", `"Records":[]`)
+	withEvents := recordPlus("both/events.json", `"Events":[]`)
+	withDigest := recordPlus("both/digest.json", `"digestS3Object":"x"`)
 
 	_, st, err := readAll(t, NewFileSource([]string{mixed}, FileOptions{}))
 	if err != nil || st.Files != 1 || st.FilesSkipped != 1 || st.AssumeRole != 1 {
@@ -513,6 +522,9 @@ func TestNotCloudTrailDocuments(t *testing.T) {
 		{onlyOther, "none of the folder's 2 .json and .json.gz files is a CloudTrail log file"},
 		{lowerFile, `key "records" at byte 1: CloudTrail's is "Records" (keys are case-sensitive)`},
 		{filepath.Dir(lowerFile), `key "records" at byte 1: CloudTrail's is "Records"`},
+		{withRecords, "the document is both a list of records and a record (it has a record's keys, such as eventName, beside them)"},
+		{withEvents, "the document is both a list of records and a record"},
+		{withDigest, "the document is both a digest and a record"},
 	} {
 		_, _, err := readAll(t, NewFileSource([]string{tc.path}, FileOptions{}))
 		var se *SourceError

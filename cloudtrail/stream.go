@@ -9,6 +9,7 @@ import (
 	"github.com/sentinel-check/sentinel-check/internal/gunzip"
 	"github.com/sentinel-check/sentinel-check/internal/gzipmember"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -320,6 +321,9 @@ func (d *docDecoder) fill(keep int) (int, error) {
 	}
 	if d.end == len(d.buf) {
 		limit := d.maxRec + docBufferSize
+		if d.maxRec > math.MaxInt64-docBufferSize {
+			limit = math.MaxInt64 // a cap near the largest int64: none
+		}
 		if int64(len(d.buf)) >= limit {
 			return keep, errBufferLimit
 		}
@@ -590,6 +594,15 @@ func (d *docDecoder) object() error {
 		// aws cloudtrail lookup-events --max-items N prints one page and
 		// the token of the next: the events after it would be missing.
 		return errors.New("the lookup-events output holds a NextToken: it is one page of a longer result, and the events of the next pages are missing; export every page (aws cloudtrail lookup-events without --max-items), or read the API with --cloudtrail lookup:")
+	}
+	if eventish && (wrapped || digest) {
+		// Read as a list of records or a digest, its own record would be
+		// passed over, and another reader could take it as a record.
+		kind := "a digest"
+		if wrapped {
+			kind = "a list of records"
+		}
+		return fmt.Errorf("the document is both %s and a record (it has a record's keys, such as eventName, beside them); fix the file, or leave it out", kind)
 	}
 	switch {
 	case wrapped:

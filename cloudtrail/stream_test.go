@@ -228,6 +228,12 @@ func TestDecodeStreamBadInput(t *testing.T) {
 		{name: "single record over the cap", data: []byte(`{"eventID":"` + strings.Repeat("x", 2<<20) + `"}`), opts: FileOptions{MaxRecordBytes: 1 << 20}, want: []string{"--max-record-bytes"}},
 		{name: "single record over the cap in small members", data: []byte(`{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"x"` + strings.Repeat(`,"p":"`+strings.Repeat("x", 500)+`"`, 4) + `}`), opts: FileOptions{MaxRecordBytes: 1000}, want: []string{"the record at byte 0 is larger than the record cap of", "--max-record-bytes"}},
 		{name: "second Records list", data: []byte(`{"Records":[],"Records":[]}`), want: []string{"second Records or Events member"}},
+		// Read as the list or the digest, the document's own record would
+		// be passed over.
+		{name: "a record with a Records list", data: []byte(`{"eventName":"AssumeRole","Records":[` + string(ar) + `]}`), want: []string{"the document is both a list of records and a record", "fix the file, or leave it out"}},
+		{name: "a Records list, then a record's key", data: []byte(`{"Records":[` + string(ar) + `],"eventSource":"sts.amazonaws.com"}`), want: []string{"both a list of records and a record"}},
+		{name: "a record with an Events list", data: []byte(`{"Events":[],"CloudTrailEvent":"{}"}`), want: []string{"both a list of records and a record"}},
+		{name: "a digest with a record's key", data: []byte(`{"digestS3Object":"x","eventID":"y"}`), want: []string{"the document is both a digest and a record"}},
 		{name: "lookup-events page with a NextToken", data: []byte(`{"Events":[],"NextToken":"eyJ0b2tlbiI6IDF9"}`), want: []string{"holds a NextToken", "one page of a longer result", "without --max-items"}},
 		{name: "NextToken before the events", data: []byte(`{"NextToken":"t","Events":[]}`), want: []string{"holds a NextToken"}},
 		{name: "lookup event without CloudTrailEvent", data: []byte(`{"Events":[{"EventId":"x"}]}`), want: []string{"Events[0] at byte 11 has no CloudTrailEvent member"}},
@@ -265,6 +271,18 @@ func TestDecodeStreamBadInput(t *testing.T) {
 				t.Errorf("an unreadable document emitted %d events and counted %d records", emitted, st.Records)
 			}
 		})
+	}
+}
+
+// A record cap near the largest int64 is no cap: the buffer's limit does
+// not wrap around (it did, and refused every record over the buffer).
+func TestDecodeStreamLargestRecordCap(t *testing.T) {
+	big := set(assumeRole(), "userAgent", strings.Repeat("u", 2*docBufferSize))
+	for _, limit := range []int64{math.MaxInt64, math.MaxInt64 - docBufferSize + 1, math.MaxInt64 - docBufferSize} {
+		st, err := DecodeStream(bytes.NewReader(recordsDoc(t, big)), "big.json", FileOptions{MaxRecordBytes: limit}, func(Event) {})
+		if err != nil || st.AssumeRole != 1 {
+			t.Errorf("cap %d: %v, %d assume-role events; want the record read", limit, err, st.AssumeRole)
+		}
 	}
 }
 
