@@ -10,6 +10,7 @@ import (
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/internal/classify"
+	"github.com/sentinel-check/sentinel-check/internal/dedup"
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
@@ -22,18 +23,19 @@ func TestCollectorDigestIsSalted(t *testing.T) {
 		return &cloudtrail.Event{EventID: id, EventTime: time.Unix(1000, 0)}
 	}
 	const id = "0f2a4c4e-0000-4000-8000-000000000001"
-	if a.digest(ev(id)) != a.digest(ev(id)) {
+	dig := func(c *collector, e *cloudtrail.Event) dedup.Key { return c.digest(e.EventID, e) }
+	if dig(a, ev(id)) != dig(a, ev(id)) {
 		t.Fatal("one collector digests the same event differently")
 	}
-	if a.digest(ev(id)) == b.digest(ev(id)) {
+	if dig(a, ev(id)) == dig(b, ev(id)) {
 		t.Fatal("two collectors digest an event alike: the salt is missing")
 	}
-	if a.digest(ev(id)) == a.digest(ev(id+"x")) {
+	if dig(a, ev(id)) == dig(a, ev(id+"x")) {
 		t.Fatal("different ids digest alike")
 	}
 	// An event longer than the stack buffer digests too.
 	long := string(make([]byte, 600))
-	if a.digest(ev(long)) == a.digest(ev(long[:599])) {
+	if dig(a, ev(long)) == dig(a, ev(long[:599])) {
 		t.Fatal("long ids that differ digest alike")
 	}
 	// Fields are length-prefixed: moving a byte from one to the next
@@ -41,7 +43,7 @@ func TestCollectorDigestIsSalted(t *testing.T) {
 	x, y := ev(id), ev(id)
 	x.RoleArn, x.SourceIdentity = "ab", "c"
 	y.RoleArn, y.SourceIdentity = "a", "bc"
-	if a.digest(x) == a.digest(y) {
+	if dig(a, x) == dig(a, y) {
 		t.Fatal("fields that differ only in where one ends digest alike")
 	}
 }
@@ -105,6 +107,8 @@ func TestCollectorSharedEventID(t *testing.T) {
 	other.EventID, other.SharedEventID = "another-call", "s2"
 	unshared := role
 	unshared.SharedEventID = ""
+	other2 := role
+	other2.SharedEventID = "s2"
 	for _, tc := range []struct {
 		events []cloudtrail.Event
 		kept   int64
@@ -113,7 +117,15 @@ func TestCollectorSharedEventID(t *testing.T) {
 		{[]cloudtrail.Event{caller, role, role}, 1},
 		{[]cloudtrail.Event{role, bare}, 2},
 		{[]cloudtrail.Event{role, other}, 2},
-		{[]cloudtrail.Event{role, unshared}, 2}, // a source without the shared id: told apart by eventID
+		// A copy without the shared id (a source that leaves it out) is
+		// still a copy of its eventID, in any order.
+		{[]cloudtrail.Event{role, unshared}, 1},
+		{[]cloudtrail.Event{unshared, role}, 1},
+		{[]cloudtrail.Event{unshared, caller, role}, 1},
+		{[]cloudtrail.Event{caller, unshared}, 2}, // nothing says they are one call
+		// Copies of one eventID with two shared ids: the smallest is kept.
+		{[]cloudtrail.Event{other2, role, caller}, 1},
+		{[]cloudtrail.Event{caller, role, other2}, 1},
 	} {
 		c := newCollector(context.Background(), w, t.TempDir(), 0)
 		for _, e := range tc.events {

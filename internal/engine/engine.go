@@ -346,6 +346,8 @@ type collector struct {
 	window  classify.Window
 	mu      sync.Mutex
 	set     *dedup.Set
+	dir     string // the temporary folder and the budget of set, for the
+	budget  int    // second pass (see finish)
 	buf     []byte
 	err     error       // the first error of the set: the run fails with it
 	stop    func(error) // called with it, to stop the sources
@@ -360,31 +362,24 @@ type collector struct {
 // newCollector returns a collector whose events past budget bytes (0: the
 // default) go to a temporary folder in dir ("" = the system's).
 func newCollector(ctx context.Context, w classify.Window, dir string, budget int) *collector {
-	c := &collector{ctx: ctx, window: w, set: dedup.New(dir, budget), stop: func(error) {}}
+	c := &collector{ctx: ctx, window: w, set: dedup.New(dir, budget), dir: dir, budget: budget, stop: func(error) {}}
 	rand.Read(c.salt[:]) // never fails (crypto/rand crashes the program instead)
 	return c
 }
 
-// digest is the 16-byte prefix of SHA-256(salt, event), where event is the
-// id (the sharedEventID of a call logged in two accounts, which gives each
-// copy an eventID of its own; else the eventID) and every field that
-// classifying reads (name, time, target role,
-// source identity, error), each with its length; fields only shown (the
-// caller, the region, the issued key), which one source may fill and
-// another leave empty, are not part of it. Copies
-// of one event (several trails, overlapping files) are equal and counted
-// once; two records that share an id but say different things are both
-// classified, so the verdict never depends on which copy is read first.
-// The salt keeps a crafted trail from choosing ids whose digests collide.
-func (c *collector) digest(ev *cloudtrail.Event) dedup.Key {
+// digest is the 16-byte prefix of SHA-256(salt, event), where event is id
+// (the eventID; in the second pass of finish, the sharedEventID) and every
+// field that classifying reads (name, time, target role, source identity,
+// error), each with its length; fields only shown (the caller, the region,
+// the issued key), which one source may fill and another leave empty, are
+// not part of it. Copies of one event (several trails, overlapping files)
+// are equal and counted once; two records that share an id but say
+// different things are both classified, so the verdict never depends on
+// which copy is read first. The salt keeps a crafted trail from choosing
+// ids whose digests collide.
+func (c *collector) digest(id string, ev *cloudtrail.Event) dedup.Key {
 	var buf [512]byte
 	b := append(buf[:0], c.salt[:]...)
-	id := ev.EventID
-	if ev.SharedEventID != "" {
-		// The caller's and the role's account each log a cross-account
-		// call, with an eventID of their own: one session.
-		id = "shared:" + ev.SharedEventID
-	}
 	for _, f := range [...]string{id, ev.EventName, ev.RoleArn, ev.SourceIdentity, ev.ErrorCode} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
@@ -400,7 +395,7 @@ func (c *collector) digest(ev *cloudtrail.Event) dedup.Key {
 func (c *collector) add(ev cloudtrail.Event) {
 	var key dedup.Key
 	if ev.EventID != "" {
-		key = c.digest(&ev)
+		key = c.digest(ev.EventID, &ev)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -418,6 +413,14 @@ func (c *collector) add(ev cloudtrail.Event) {
 // finish counts the duplicates and the events outside the window, and
 // gives cl the others (nil: count them only), once every source is read.
 // p, when set, reports the pass when it reads events from disk.
+//
+// Copies are one event in two passes. The first takes the copies of each
+// eventID (several trails, overlapping files) as one, which keeps the
+// sharedEventID that any of them has (the smallest, when they differ): a
+// source may leave it out. The second takes the events with a
+// sharedEventID as one per id: the caller's and the role's account each
+// log a cross-account call, with an eventID of their own, and it is one
+// session.
 func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -430,31 +433,85 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 	p.Start("merging and classifying the assume-role events", "events")
 	p.Grow(c.set.Len())
 	defer p.Finish()
-	var ev cloudtrail.Event
 	var n int64 // read since the last report
-	err := c.set.Each(c.ctx, func(rec []byte, dup bool) error {
+	count := func() {
 		if n++; n == 4096 {
 			p.Add(n, 0)
 			n = 0
 		}
-		if dup {
-			c.dups++
-			return nil
-		}
+	}
+	read := func(ev *cloudtrail.Event, rec []byte) error {
 		if err := ev.UnmarshalBinary(rec); err != nil {
 			return fmt.Errorf("reading an event back: %w", err)
 		}
+		return nil
+	}
+	use := func(ev *cloudtrail.Event) {
 		if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
 			c.outside++
-			return nil
+			return
 		}
 		if ev.Failed() {
 			c.failed++
 		}
 		c.kept++
 		if cl != nil {
-			cl.Add(ev)
+			cl.Add(*ev)
 		}
+	}
+	shared := dedup.New(c.dir, c.budget)
+	defer shared.Close()
+	// ev is the event of the copies read so far; it is used, or kept for
+	// the second pass, once the next event begins.
+	var ev, dupEv cloudtrail.Event
+	held := false
+	next := func() error {
+		if !held {
+			return nil
+		}
+		held = false
+		if ev.EventID == "" || ev.SharedEventID == "" {
+			use(&ev)
+			return nil
+		}
+		c.buf, _ = ev.AppendBinary(c.buf[:0]) // never fails
+		return shared.Add(c.ctx, c.digest("shared:"+ev.SharedEventID, &ev), false, c.buf)
+	}
+	err := c.set.Each(c.ctx, func(rec []byte, dup bool) error {
+		count()
+		if !dup {
+			if err := next(); err != nil {
+				return err
+			}
+			held = true
+			return read(&ev, rec)
+		}
+		c.dups++
+		if err := read(&dupEv, rec); err != nil {
+			return err
+		}
+		if s := dupEv.SharedEventID; s != "" && (ev.SharedEventID == "" || s < ev.SharedEventID) {
+			ev.SharedEventID = s
+		}
+		return nil
+	})
+	if err == nil {
+		err = next()
+	}
+	if err != nil {
+		return err
+	}
+	p.Grow(shared.Len())
+	err = shared.Each(c.ctx, func(rec []byte, dup bool) error {
+		count()
+		if dup {
+			c.dups++
+			return nil
+		}
+		if err := read(&ev, rec); err != nil {
+			return err
+		}
+		use(&ev)
 		return nil
 	})
 	if err == nil {
