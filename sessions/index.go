@@ -624,14 +624,16 @@ func (b *IndexBuilder) Index() *Index {
 		}
 		// A revoked or expired record without an end is ended, for
 		// matching by window, by the earliest updated_at that says so:
-		// an event in that window is shown on the session it used, not
-		// left without a record.
+		// an event in that window after it is shown on the session it
+		// used, not left without a record (see byWindow).
 		if e := &ents[i]; e.noEnd() {
 			end := noTime
 			if e.status == statusRevoked {
 				end = m.rev
 			}
-			if end = earlier(end, m.exp); end != noTime {
+			// (A revocation without updated_at, at the zero time, ends
+			// no window: the record stays as it was, without an end.)
+			if end = earlier(end, m.exp); end != noTime && end != zeroInstant {
 				e.endSec, e.endNs, e.markEnd = end.sec, end.ns, true
 			}
 		}
@@ -770,7 +772,8 @@ func (ix *Index) Len() int {
 //     [start − MatchSlack, End() + MatchSlack] holds q.Time, where start is
 //     started_at, or created_at when started_at is absent, and a revoked or
 //     expired record without an end is ended by the earliest updated_at of
-//     its versions that revoked it or marked it expired;
+//     its versions that revoked it or marked it expired (such a record is
+//     a candidate only where its outcome is not Live);
 //   - auto: when some record has q.SourceIdentity, the source_identity
 //     candidates only (the event's identity names its record: a revoked
 //     or later one is not excused by another record of the user that
@@ -845,7 +848,14 @@ func (ix *Index) byWindow(set []intervals, q MatchQuery, fn func(int32)) {
 		return
 	}
 	if u, ok := ix.ups[userProfile{q.User, q.Profile}]; ok {
-		set[u].covering(ix.ents, q.Time, fn)
+		set[u].covering(ix.ents, q.Time, func(i int32) {
+			// A window ended only by a revocation or an expiry mark shows
+			// the use of a session that had ended; it tracks none: a
+			// record without an end cannot say the session was live.
+			if !ix.ents[i].markEnd || ix.outcomeAt(i, q.Time) != Live {
+				fn(i)
+			}
+		})
 	}
 }
 

@@ -100,7 +100,10 @@ func TestLookup(t *testing.T) {
 		{name: "window: a record without end has no window", recs: []Record{rec("a", func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeUserProfileWindow, q: q("", at(time.Minute)), want: NoRecord},
 		// A revoked or expired record without an end is ended by the
 		// updated_at that says so: its window is matched up to it.
-		{name: "window: a revoked record without end, live before its revocation", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: Live, wantID: "a"},
+		// It tracks no session: live before its revocation, it is no
+		// candidate (a sweep may revoke it days later).
+		{name: "window: a revoked record without end is no candidate before its revocation", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: NoRecord},
+		{name: "auto: a revoked record without end is no candidate days before its revocation", recs: []Record{rec("a", noEnd, revokedAt(at(30*24*time.Hour)))}, mode: ModeAuto, q: q(si1, at(20*24*time.Hour)), want: NoRecord},
 		{name: "window: a revoked record without end, revoked in its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(25*time.Minute)), want: Revoked, wantID: "a"},
 		{name: "window: a revoked record without end, no record past its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeUserProfileWindow, q: q("", at(25*time.Minute+1)), want: NoRecord},
 		{name: "auto: a revoked record without end or identity, revoked in its slack", recs: []Record{rec("a", noEnd, revokedAt(at(20*time.Minute)))}, mode: ModeAuto, q: q(si1, at(23*time.Minute)), want: Revoked, wantID: "a"},
@@ -215,18 +218,19 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 	// A record's window ends at its end; one without an end that is
 	// revoked or marked expired, at the earliest updated_at that says so.
 	// (The zero time, as an end, is before every other.)
-	windowEnd := func(r *refRecord) time.Time {
+	// Such a record (fromMark) is a candidate only where it is not live.
+	windowEnd := func(r *refRecord) (end time.Time, fromMark bool) {
 		if !r.End().IsZero() {
-			return r.End()
+			return r.End(), false
 		}
-		end, ok := time.Time{}, false
+		ok := false
 		if strings.EqualFold(strings.TrimSpace(r.Status), "revoked") {
 			end, ok = r.revokedFrom, true
 		}
 		if r.markedExpired && (!ok || r.expiredFrom.Before(end)) {
 			end = r.expiredFrom
 		}
-		return end
+		return end, !end.IsZero()
 	}
 	rank := [...]int{Live: 0, Revoked: 1, Expired: 2}
 	// In auto mode, when some record has the event's source identity, the
@@ -241,8 +245,10 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 	var bestO Outcome
 	for i := range recs {
 		r := &recs[i]
+		end, fromMark := windowEnd(r)
 		inWindow := q.User != "" && r.User == q.User && r.Profile == q.Profile && !start(r).IsZero() &&
-			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(windowEnd(r).Add(5*time.Minute))
+			!q.Time.Before(start(r).Add(-5*time.Minute)) && !q.Time.After(end.Add(5*time.Minute)) &&
+			(!fromMark || outcome(r) != Live)
 		bySI := q.SourceIdentity != "" && r.SourceIdentity == q.SourceIdentity && !start(r).After(q.Time.Add(5*time.Minute)) &&
 			(r.Profile == q.Profile || r.Profile == "" || outcome(r) != Live)
 		var cand bool
@@ -446,7 +452,7 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			// On the edge of a record's window or revocation.
 			r := distinct[rng.Intn(ids)] // a record, not a stand-in for a dead identity
 			q.User, q.Profile = r.User, r.Profile
-			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt}[rng.Intn(4)]
+			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt, r.UpdatedAt.Add(MatchSlack)}[rng.Intn(5)]
 			if rng.Intn(2) == 0 {
 				q.Time = q.Time.Add(time.Nanosecond)
 			}
@@ -566,7 +572,7 @@ func FuzzLookup(f *testing.F) {
 		if len(recs) > 0 && edge&1 == 1 {
 			// On an edge of a record's window or revocation, or 1 ns off it.
 			r := recs[int(edge>>1)%len(recs)]
-			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt}[(edge>>4)%4]
+			q.Time = [...]time.Time{r.End().Add(MatchSlack), r.StartedAt.Add(-MatchSlack), r.CreatedAt.Add(-MatchSlack), r.UpdatedAt, r.UpdatedAt.Add(MatchSlack)}[(edge>>4)%5]
 			q.Time = q.Time.Add(time.Duration((edge>>6)%3) - 1)
 		}
 		ix := NewIndex(recs)

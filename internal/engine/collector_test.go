@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -137,6 +138,61 @@ func TestCollectorSharedEventID(t *testing.T) {
 		if c.kept != tc.kept || c.dups != int64(len(tc.events))-tc.kept {
 			t.Errorf("%d events: kept %d, dups %d; want %d kept", len(tc.events), c.kept, c.dups, tc.kept)
 		}
+	}
+}
+
+// Of the two copies of a cross-account call, the one read first is used
+// (its eventID, caller and region are shown), whatever the run's salt; and
+// with both sets on disk, every event is counted once, in the counts and in
+// the progress of the final pass.
+func TestCollectorSharedCopyReadFirst(t *testing.T) {
+	w := classify.Window{Start: time.Unix(0, 0), End: time.Unix(1<<40, 0)}
+	var used []string
+	testUsed = func(ev cloudtrail.Event) { used = append(used, ev.EventID) }
+	defer func() { testUsed = nil }()
+	pair := func(i int) (caller, role cloudtrail.Event) {
+		role = cloudtrail.Event{EventID: fmt.Sprint("role-", i), SharedEventID: fmt.Sprint("s", i), EventName: "AssumeRole",
+			EventTime: time.Unix(1000, 0), RoleArn: "arn:aws:iam::111122223333:role/Prod", RecipientAccountID: "111122223333"}
+		caller = role
+		caller.EventID, caller.RecipientAccountID = fmt.Sprint("caller-", i), "999988887777"
+		return caller, role
+	}
+	for range 20 {
+		used = nil
+		c := newCollector(context.Background(), w, t.TempDir(), 0)
+		caller, role := pair(0)
+		c.add(caller)
+		c.add(role)
+		if err := c.finish(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(used) != 1 || used[0] != "caller-0" {
+			t.Fatalf("used %q, want the copy read first, caller-0", used)
+		}
+	}
+
+	const n = 3000
+	used = nil
+	c := newCollector(context.Background(), w, t.TempDir(), 1024)
+	for i := range n {
+		caller, role := pair(i)
+		c.add(caller)
+		c.add(role)
+	}
+	p := &recordProgress{}
+	if err := c.finish(nil, p); err != nil {
+		t.Fatal(err)
+	}
+	if c.runs == 0 || c.total != 2*n || c.kept != n || c.dups != n || len(used) != n {
+		t.Errorf("runs %d, total %d, kept %d, dups %d, used %d; want runs on disk, %d, %d, %d, %d", c.runs, c.total, c.kept, c.dups, len(used), 2*n, n, n, n)
+	}
+	for _, id := range used {
+		if !strings.HasPrefix(id, "caller-") {
+			t.Fatalf("used %s, want the copy read first", id)
+		}
+	}
+	if p.total != 2*n || p.done != 2*n || p.finished != 1 {
+		t.Errorf("progress %+v, want %d events, counted once", p, 2*n)
 	}
 }
 

@@ -342,21 +342,23 @@ func unusableRecords(st cloudtrail.Stats) error {
 // digest) until every source is read: in memory up to a budget, on disk
 // past it, so that memory does not grow with the trail.
 type collector struct {
-	ctx     context.Context // ends the merges
-	window  classify.Window
-	mu      sync.Mutex
-	set     *dedup.Set
-	dir     string // the temporary folder and the budget of set, for the
-	budget  int    // second pass (see finish)
-	buf     []byte
-	err     error       // the first error of the set: the run fails with it
-	stop    func(error) // called with it, to stop the sources
-	salt    [32]byte    // random, so that no trail can choose its digests
-	total   int64
-	dups    int64
-	outside int64
-	failed  int64
-	kept    int64
+	ctx    context.Context // ends the merges
+	window classify.Window
+	mu     sync.Mutex
+	set    *dedup.Set
+	dir    string // the temporary folder and the budget of set, for the
+	budget int    // second pass (see finish)
+	buf    []byte
+	// runs and levels are set's Runs and Levels before finish closes it.
+	runs, levels int
+	err          error       // the first error of the set: the run fails with it
+	stop         func(error) // called with it, to stop the sources
+	salt         [32]byte    // random, so that no trail can choose its digests
+	total        int64
+	dups         int64
+	outside      int64
+	failed       int64
+	kept         int64
 }
 
 // newCollector returns a collector whose events past budget bytes (0: the
@@ -403,7 +405,10 @@ func (c *collector) add(ev cloudtrail.Event) {
 	if c.err != nil {
 		return
 	}
-	c.buf, _ = ev.AppendBinary(c.buf[:0]) // never fails
+	// The event's place in the order of reading comes first: the second
+	// pass of finish keeps the copy read first.
+	c.buf = binary.BigEndian.AppendUint64(c.buf[:0], uint64(c.total))
+	c.buf, _ = ev.AppendBinary(c.buf) // never fails
 	if err := c.set.Add(c.ctx, key, ev.EventID == "", c.buf); err != nil {
 		c.err = err
 		c.stop(err)
@@ -420,7 +425,8 @@ func (c *collector) add(ev cloudtrail.Event) {
 // source may leave it out. The second takes the events with a
 // sharedEventID as one per id: the caller's and the role's account each
 // log a cross-account call, with an eventID of their own, and it is one
-// session.
+// session, and the copy kept (whose eventID, caller and region are shown)
+// is the one read first.
 func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -433,19 +439,6 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 	p.Start("merging and classifying the assume-role events", "events")
 	p.Grow(c.set.Len())
 	defer p.Finish()
-	var n int64 // read since the last report
-	count := func() {
-		if n++; n == 4096 {
-			p.Add(n, 0)
-			n = 0
-		}
-	}
-	read := func(ev *cloudtrail.Event, rec []byte) error {
-		if err := ev.UnmarshalBinary(rec); err != nil {
-			return fmt.Errorf("reading an event back: %w", err)
-		}
-		return nil
-	}
 	use := func(ev *cloudtrail.Event) {
 		if ev.EventTime.Before(c.window.Start) || !ev.EventTime.Before(c.window.End) {
 			c.outside++
@@ -455,70 +448,110 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 			c.failed++
 		}
 		c.kept++
+		if testUsed != nil {
+			testUsed(*ev)
+		}
 		if cl != nil {
 			cl.Add(*ev)
 		}
 	}
 	shared := dedup.New(c.dir, c.budget)
 	defer shared.Close()
-	// ev is the event of the copies read so far; it is used, or kept for
-	// the second pass, once the next event begins.
-	var ev, dupEv cloudtrail.Event
+	// ev is the event of the copies read so far, and seq its place in
+	// the order of reading; once the next event begins, then is given it.
+	var ev, dup cloudtrail.Event
+	var seq uint64
 	held := false
-	next := func() error {
+	flush := func(then func() error) error {
 		if !held {
 			return nil
 		}
 		held = false
+		return then()
+	}
+	// First pass: the events without a sharedEventID are used, the
+	// others kept for the second.
+	toShared := func() error {
 		if ev.EventID == "" || ev.SharedEventID == "" {
 			use(&ev)
 			return nil
 		}
-		c.buf, _ = ev.AppendBinary(c.buf[:0]) // never fails
+		c.buf = binary.BigEndian.AppendUint64(c.buf[:0], seq)
+		c.buf, _ = ev.AppendBinary(c.buf) // never fails
 		return shared.Add(c.ctx, c.digest("shared:"+ev.SharedEventID, &ev), false, c.buf)
 	}
-	err := c.set.Each(c.ctx, func(rec []byte, dup bool) error {
-		count()
-		if !dup {
-			if err := next(); err != nil {
+	var n int64 // read by the first pass since the last report
+	// groups gives then the event of each key's copies (the first), once
+	// its copies are read; onDup sees each other copy, in dup, with its
+	// place in the order of reading.
+	groups := func(set *dedup.Set, then func() error, onDup func(uint64)) error {
+		err := set.Each(c.ctx, func(rec []byte, isDup bool) error {
+			if set == c.set {
+				if n++; n == 4096 {
+					p.Add(n, 0)
+					n = 0
+				}
+			}
+			if !isDup {
+				if err := flush(then); err != nil {
+					return err
+				}
+				var err error
+				seq, err = readEvent(&ev, rec)
+				held = err == nil
 				return err
 			}
-			held = true
-			return read(&ev, rec)
-		}
-		c.dups++
-		if err := read(&dupEv, rec); err != nil {
+			c.dups++
+			s, err := readEvent(&dup, rec)
+			if err == nil {
+				onDup(s)
+			}
 			return err
+		})
+		if err == nil {
+			err = flush(then)
 		}
-		if s := dupEv.SharedEventID; s != "" && (ev.SharedEventID == "" || s < ev.SharedEventID) {
+		return err
+	}
+	// First pass: a copy without the sharedEventID takes the one another
+	// copy has (the smallest).
+	err := groups(c.set, toShared, func(uint64) {
+		if s := dup.SharedEventID; s != "" && (ev.SharedEventID == "" || s < ev.SharedEventID) {
 			ev.SharedEventID = s
 		}
-		return nil
 	})
-	if err == nil {
-		err = next()
-	}
 	if err != nil {
 		return err
 	}
-	p.Grow(shared.Len())
-	err = shared.Each(c.ctx, func(rec []byte, dup bool) error {
-		count()
-		if dup {
-			c.dups++
-			return nil
-		}
-		if err := read(&ev, rec); err != nil {
-			return err
-		}
+	p.Add(n, 0)
+	c.runs, c.levels = c.set.Runs(), c.set.Levels()
+	c.set.Close() // the second pass needs neither its files nor its buffer
+	// Second pass: of the copies of a sharedEventID, the one read first is
+	// used (they come in the first pass's order, not the order of reading).
+	return groups(shared, func() error {
 		use(&ev)
 		return nil
+	}, func(s uint64) {
+		if s < seq {
+			ev, seq = dup, s
+		}
 	})
-	if err == nil {
-		p.Add(n, 0)
-	}
-	return err
 }
+
+// readEvent decodes a record of the collector's sets: the event's place in
+// the order of reading, then the event.
+func readEvent(ev *cloudtrail.Event, rec []byte) (uint64, error) {
+	if len(rec) < 8 {
+		return 0, errors.New("reading an event back: the record is cut short")
+	}
+	if err := ev.UnmarshalBinary(rec[8:]); err != nil {
+		return 0, fmt.Errorf("reading an event back: %w", err)
+	}
+	return binary.BigEndian.Uint64(rec), nil
+}
+
+// testUsed, when set, sees every event finish classifies (tests).
+var testUsed func(cloudtrail.Event)
 
 // testFinished, when set, sees the collector once finish returned (tests).
 var testFinished func(*collector)

@@ -101,7 +101,7 @@ func TestSpilledEventsGiveTheSameReport(t *testing.T) {
 	logs, sessFile := spillTrail(t)
 	tmp := t.TempDir()
 	var runs, levels int
-	testFinished = func(c *collector) { runs, levels = c.set.Runs(), c.set.Levels() }
+	testFinished = func(c *collector) { runs, levels = c.runs, c.levels }
 	defer func() { testFinished = nil }()
 
 	memRes, mem := spillRun(t, logs, sessFile, tmp, 64<<20)
