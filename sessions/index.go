@@ -624,8 +624,9 @@ func (b *IndexBuilder) Index() *Index {
 		}
 		// A revoked or expired record without an end is ended, for
 		// matching by window, by the earliest updated_at that says so:
-		// an event in that window after it is shown on the session it
-		// used, not left without a record (see byWindow).
+		// an event up to MatchSlack after it is shown on that record,
+		// revoked or expired, not left without one (before it the record
+		// is no candidate: see byWindow).
 		if e := &ents[i]; e.noEnd() {
 			end := noTime
 			if e.status == statusRevoked {

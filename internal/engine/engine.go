@@ -424,9 +424,9 @@ func (c *collector) add(ev cloudtrail.Event) {
 // sharedEventID that any of them has (the smallest, when they differ): a
 // source may leave it out. The second takes the events with a
 // sharedEventID as one per id: the caller's and the role's account each
-// log a cross-account call, with an eventID of their own, and it is one
-// session, and the copy kept (whose eventID, caller and region are shown)
-// is the one read first.
+// log a cross-account call, with an eventID of their own; it is one
+// session, and the copy read first is the one kept (its eventID, caller
+// and region are shown).
 func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -457,20 +457,12 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 	}
 	shared := dedup.New(c.dir, c.budget)
 	defer shared.Close()
-	// ev is the event of the copies read so far, and seq its place in
-	// the order of reading; once the next event begins, then is given it.
+	// ev is the event of the copies of a key read so far, and seq its
+	// place in the order of reading.
 	var ev, dup cloudtrail.Event
 	var seq uint64
-	held := false
-	flush := func(then func() error) error {
-		if !held {
-			return nil
-		}
-		held = false
-		return then()
-	}
-	// First pass: the events without a sharedEventID are used, the
-	// others kept for the second.
+	// The first pass uses the events without a sharedEventID and keeps
+	// the others for the second.
 	toShared := func() error {
 		if ev.EventID == "" || ev.SharedEventID == "" {
 			use(&ev)
@@ -481,10 +473,11 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 		return shared.Add(c.ctx, c.digest("shared:"+ev.SharedEventID, &ev), false, c.buf)
 	}
 	var n int64 // read by the first pass since the last report
-	// groups gives then the event of each key's copies (the first), once
-	// its copies are read; onDup sees each other copy, in dup, with its
-	// place in the order of reading.
+	// groups reads the copies of each key of set into ev (the first) and
+	// dup (each other one, which onDup sees with its place in the order
+	// of reading), and calls then once they are read.
 	groups := func(set *dedup.Set, then func() error, onDup func(uint64)) error {
+		held := false // ev holds a key's event that then has not had
 		err := set.Each(c.ctx, func(rec []byte, isDup bool) error {
 			if set == c.set {
 				if n++; n == 4096 {
@@ -493,8 +486,10 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 				}
 			}
 			if !isDup {
-				if err := flush(then); err != nil {
-					return err
+				if held {
+					if err := then(); err != nil {
+						return err
+					}
 				}
 				var err error
 				seq, err = readEvent(&ev, rec)
@@ -508,8 +503,8 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 			}
 			return err
 		})
-		if err == nil {
-			err = flush(then)
+		if err == nil && held {
+			err = then()
 		}
 		return err
 	}
