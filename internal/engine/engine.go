@@ -477,9 +477,10 @@ func (c *collector) finish(cl *classify.Classifier, p cloudtrail.Progress) error
 	// dup (each other one, which onDup sees with its place in the order
 	// of reading), and calls then once they are read.
 	groups := func(set *dedup.Set, then func() error, onDup func(uint64)) error {
-		held := false // ev holds a key's event that then has not had
+		held := false          // ev holds a key's event that then has not had
+		report := set == c.set // only the first pass is reported
 		err := set.Each(c.ctx, func(rec []byte, isDup bool) error {
-			if set == c.set {
+			if report {
 				if n++; n == 4096 {
 					p.Add(n, 0)
 					n = 0
