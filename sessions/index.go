@@ -871,8 +871,10 @@ func (ix *Index) outcomeAt(i int32, t time.Time) Outcome {
 	}
 	if e.noEnd() {
 		// A record without expires_at and last_access_at (matched by its
-		// source identity: it has no window) is as live as its status says.
-		if e.status == statusExpired {
+		// source identity: it has no window) is live up to the updated_at
+		// that revoked it or marked it expired (above); one marked expired
+		// without an updated_at cannot say when it was live.
+		if _, marked := ix.expiredAt(i); e.status == statusExpired && !marked {
 			return Expired
 		}
 		return Live

@@ -92,6 +92,11 @@ func TestLookup(t *testing.T) {
 		{name: "si two expired: latest start", recs: []Record{rec("e1", withSI(si1), span(at(-9*time.Hour), at(-8*time.Hour))), rec("e2", withSI(si1), span(at(-5*time.Hour), at(-4*time.Hour)))}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "e2"},
 		{name: "si active record without end is live", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt = time.Time{}, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Live, wantID: "a"},
 		{name: "si expired record without end is expired", recs: []Record{rec("a", withSI(si1), func(r *Record) { r.ExpiresAt, r.LastAccessAt, r.Status = time.Time{}, time.Time{}, StatusExpired })}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Expired, wantID: "a"},
+		{name: "si expired record without end, before its mark: live", recs: []Record{rec("a", withSI(si1), noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(20*time.Minute) })}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Live, wantID: "a"},
+		{name: "si expired record without end, at its mark: live", recs: []Record{rec("a", withSI(si1), noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(20*time.Minute) })}, mode: ModeSourceIdentity, q: q(si1, at(20*time.Minute)), want: Live, wantID: "a"},
+		{name: "si expired record without end, after its mark: expired", recs: []Record{rec("a", withSI(si1), noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(20*time.Minute) })}, mode: ModeSourceIdentity, q: q(si1, at(21*time.Minute)), want: Expired, wantID: "a"},
+		{name: "si expired record without end or updated_at: expired", recs: []Record{rec("a", withSI(si1), noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, time.Time{} })}, mode: ModeSourceIdentity, q: q(si1, at(10*time.Minute)), want: Expired, wantID: "a"},
+		{name: "window: an expired record without end, before its mark: no session", recs: []Record{rec("a", noEnd, func(r *Record) { r.Status, r.UpdatedAt = StatusExpired, at(20*time.Minute) })}, mode: ModeUserProfileWindow, q: q("", at(10*time.Minute)), want: NoRecord},
 		{name: "si revoked record without end is revoked", recs: []Record{rec("a", withSI(si1), func(r *Record) {
 			r.ExpiresAt, r.LastAccessAt, r.Status, r.UpdatedAt = time.Time{}, time.Time{}, StatusRevoked, at(0)
 		})}, mode: ModeSourceIdentity, q: q(si1, at(time.Minute)), want: Revoked, wantID: "a"},
@@ -206,7 +211,7 @@ func bruteLookup(recs []refRecord, mode string, q MatchQuery) Match {
 			return Revoked
 		case r.markedExpired && (r.End().IsZero() || r.expiredFrom.Before(r.End())) && q.Time.After(r.expiredFrom):
 			return Expired
-		case r.End().IsZero() && strings.EqualFold(strings.TrimSpace(r.Status), "expired"):
+		case r.End().IsZero() && strings.EqualFold(strings.TrimSpace(r.Status), "expired") && !r.markedExpired:
 			return Expired
 		case r.End().IsZero():
 			return Live

@@ -344,6 +344,25 @@ func TestScenarios(t *testing.T) {
 			findings: []string{},
 		},
 		{
+			// An expired record without an end, matched by its identity:
+			// live up to the updated_at that marked it expired, and
+			// expired after it.
+			name: "expired without an end, matched by identity",
+			events: [][]ev{{
+				{id: "e1", role: prodRole, si: si("bob", "direct", "0badc0de")},
+				{id: "e2", role: prodRole, si: si("bob", "direct", "0badc0de"), t: base.Add(2 * h)},
+			}},
+			sessions: func() []rec {
+				r := live("r1", "bob", "prod", si("bob", "direct", "0badc0de"), base.Add(-2*h), 4*h)
+				r.ExpiresAt, r.LastAccessAt = "", ""
+				r.Status, r.UpdatedAt = "expired", base.Add(h).Format(time.RFC3339Nano)
+				return []rec{r}
+			}(),
+			exit:     1,
+			want:     map[string]string{"prod": "2/1 expired=1 gap required 50.0%"},
+			findings: []string{"SC1001 prod", "SC1002 prod"},
+		},
+		{
 			name:     "expired before the event",
 			events:   [][]ev{{{id: "e1", role: prodRole, si: si("carol", "direct", "00c0ffee")}}},
 			sessions: []rec{live("r1", "carol", "prod", si("carol", "direct", "00c0ffee"), base.Add(-5*h), h)},
