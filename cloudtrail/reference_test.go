@@ -56,7 +56,9 @@ func refDecode(data []byte, origin string) (refResult, error) {
 				if !ok {
 					return refResult{}, errors.New("record is not an object")
 				}
-				r.record(m, origin)
+				if err := r.exportRecord(m, origin); err != nil {
+					return refResult{}, err
+				}
 			}
 		case hasEvents:
 			if v[refToken] != nil {

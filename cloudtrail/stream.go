@@ -691,7 +691,7 @@ func (d *docDecoder) record(sh shape, idx int, buf []byte, at int) error {
 
 func (d *docDecoder) oneRecord(sh shape, idx int, buf []byte, at int) error {
 	rec := buf[at:]
-	if sh == shapeEvents || (sh == shapeBare || sh == shapeSingle) && (d.sc.wrapper || d.sc.keyEsc) {
+	if sh == shapeEvents || d.sc.wrapper || d.sc.keyEsc {
 		inner, found, err := lookupInner(&d.sc, rec)
 		if err != nil {
 			return fmt.Errorf("%s at byte %d: %w", sh.label(idx), d.off(at), err)

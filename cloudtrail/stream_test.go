@@ -589,3 +589,31 @@ func TestLargestDecompressedCap(t *testing.T) {
 		t.Fatalf("%v, %+v", err, st)
 	}
 }
+
+// A record wrapped in a CloudTrailEvent string is read by the record it
+// holds in every shape a file can have: the keys beside the string (a
+// GetObject call's, here) never decide which call it is.
+func TestDecodeStreamWrappedRecordInEveryShape(t *testing.T) {
+	inner := strconv.Quote(`{"eventVersion":"1.08","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"e1","eventTime":"2026-11-17T10:00:00Z","awsRegion":"us-east-1","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ProdAdmin","roleSessionName":"bob"}}`)
+	for _, wrapper := range []string{
+		`{"CloudTrailEvent":` + inner + `}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"GetObject","CloudTrailEvent":` + inner + `}`,
+		`{"CloudTrailEvent":` + inner + `,"eventSource":"s3.amazonaws.com","eventName":"GetObject"}`,
+	} {
+		for _, doc := range []string{
+			`{"Records":[` + wrapper + `]}`,
+			`[` + wrapper + `]`,
+			wrapper,
+			`{"Events":[` + wrapper + `]}`,
+		} {
+			evs, st, err := decode([]byte(doc), "f.json", FileOptions{})
+			if err != nil {
+				t.Errorf("%s: %v", doc, err)
+				continue
+			}
+			if len(evs) != 1 || evs[0].EventName != "AssumeRole" || evs[0].EventID != "e1" || st.Records != 1 || st.RecordsSkipped != 0 {
+				t.Errorf("%s: %d events %+v, stats %+v; want the wrapped AssumeRole e1", doc, len(evs), evs, st)
+			}
+		}
+	}
+}
