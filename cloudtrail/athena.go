@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
+	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
@@ -152,7 +152,7 @@ func (r *athenaRun) count() {
 func (r *athenaRun) opts() func(*athena.Options) {
 	r.calls++
 	return func(o *athena.Options) {
-		o.APIOptions = append(o.APIOptions, withAttemptHook(func(context.Context) error {
+		o.APIOptions = append(o.APIOptions, awsattempt.Hook(func(context.Context) error {
 			r.attempts.Add(1)
 			return nil
 		}))
@@ -284,8 +284,6 @@ func statusReason(st *types.QueryExecutionStatus) string {
 	return ""
 }
 
-var notAuthorizedRE = regexp.MustCompile(`not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)`)
-
 // failure is the error of a FAILED query: Athena's reason and, where the
 // reason is a known one, what to do.
 func (r *athenaRun) failure(st *types.QueryExecutionStatus) error {
@@ -297,8 +295,8 @@ func (r *athenaRun) failure(st *types.QueryExecutionStatus) error {
 	lower := strings.ToLower(reason)
 	p := r.s.opts.Partitions
 	switch {
-	case notAuthorizedRE.MatchString(reason):
-		action := notAuthorizedRE.FindStringSubmatch(reason)[1]
+	case awsmsg.RefusedAction(reason) != "":
+		action := awsmsg.RefusedAction(reason)
 		msg += fmt.Sprintf("; the AWS identity in use lacks the IAM permission %s: grant it (docs/athena.md lists what the Athena source needs)", action)
 	case strings.Contains(lower, "sourceidentity"):
 		msg += "; the table's useridentity.sessioncontext has no sourceidentity field, which carries the broker's identity through role chaining: create the table with `sentinel-check athena-ddl` (docs/athena.md)"

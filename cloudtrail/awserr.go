@@ -13,7 +13,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
@@ -126,10 +125,11 @@ func (c AWSCall) message(err error) string {
 		return awsmsg.NoCredentials("", err)
 	}
 
-	code, apiMsg := "", ""
+	code, apiMsg, refused := "", "", ""
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		code, apiMsg = apiErr.ErrorCode(), awsmsg.Clip(apiErr.ErrorMessage())
+		refused = awsmsg.RefusedAction(apiErr.ErrorMessage())
 	}
 	status := 0
 	var re *awshttp.ResponseError
@@ -153,6 +153,12 @@ func (c AWSCall) message(err error) string {
 		(code != "" && status == http.StatusForbidden && !expiredCodes[code] && !invalidCredentialCodes[code]):
 		if detail == "" {
 			detail = "HTTP 403"
+		}
+		if refused != "" && refused != c.Action {
+			// AWS names another action than the call's: kms:Decrypt
+			// on the key that encrypts the objects.
+			return fmt.Sprintf("access denied (%s): the AWS identity in use lacks the IAM permission %s, which %s on %s%s needs; "+
+				"grant it (%s lists the minimal read-only policy for each source)", detail, refused, actionOr(c.Action), c.what(), c.where(), DocsIAM)
 		}
 		action := c.Action
 		if action == "" {
@@ -192,33 +198,4 @@ func actionOr(a string) string {
 		return "the AWS request"
 	}
 	return a
-}
-
-// attemptHook is a finalize middleware that runs before every attempt of a
-// request, retries included, after the SDK's retry loop and before signing.
-type attemptHook struct {
-	before func(ctx context.Context) error
-}
-
-func (attemptHook) ID() string { return "sentinelCheckAttempt" }
-
-func (h attemptHook) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-	middleware.FinalizeOutput, middleware.Metadata, error,
-) {
-	if err := h.before(ctx); err != nil {
-		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
-	}
-	return next.HandleFinalize(ctx, in)
-}
-
-// withAttemptHook returns an API option that calls before ahead of every
-// attempt (the first one and each retry).
-func withAttemptHook(before func(ctx context.Context) error) func(*middleware.Stack) error {
-	return func(stack *middleware.Stack) error {
-		hook := attemptHook{before: before}
-		if _, ok := stack.Finalize.Get("Signing"); ok {
-			return stack.Finalize.Insert(hook, "Signing", middleware.Before)
-		}
-		return stack.Finalize.Add(hook, middleware.After)
-	}
 }

@@ -39,6 +39,12 @@ func TestAWSError(t *testing.T) {
 			"User: arn:aws:sts::111122223333:assumed-role/ci/run is not authorized to perform: dynamodb:Query")),
 			[]string{"access denied (AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ci/run is not authorized",
 				"lacks the IAM permission dynamodb:Query on table \"sentinel-sessions\" in eu-west-1", DocsIAM}, []string{"req-1"}},
+		// A bucket encrypted with a KMS key: AWS names kms:Decrypt, not
+		// the call's own action.
+		{"access denied by the key", sdkError("S3", "GetObject", 403, apiErr("AccessDenied",
+			"User: arn:aws:sts::111122223333:assumed-role/ci/run is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because no identity-based policy allows the kms:Decrypt action")),
+			[]string{"lacks the IAM permission kms:Decrypt, which dynamodb:Query on table \"sentinel-sessions\" in eu-west-1 needs", DocsIAM},
+			[]string{"lacks the IAM permission dynamodb:Query"}},
 		{"bare 403", sdkError("S3", "HeadBucket", 403, errors.New("no body")), []string{"access denied (HTTP 403)", "dynamodb:Query"}, nil},
 		{"missing table", sdkError("DynamoDB", "Query", 400, apiErr("ResourceNotFoundException", "Requested resource not found")),
 			[]string{`table "sentinel-sessions" does not exist in eu-west-1 (ResourceNotFoundException: Requested resource not found)`, "--region"}, nil},

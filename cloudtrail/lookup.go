@@ -20,6 +20,8 @@ import (
 	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"golang.org/x/time/rate"
+
+	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 )
 
 // Defaults of LookupOptions.
@@ -377,7 +379,7 @@ func (r *lookupRun) stream(ctx context.Context, region, name string, lim *rate.L
 // before every attempt the region's limiter and the request counters.
 func (r *lookupRun) callOptions(lim *rate.Limiter, retryer aws.Retryer) func(*ctapi.Options) {
 	n := 0
-	hook := withAttemptHook(func(ctx context.Context) error {
+	hook := awsattempt.Hook(func(ctx context.Context) error {
 		if err := waitFor(ctx, lim); err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
@@ -301,7 +302,7 @@ type s3Run struct {
 // request counter. Call it once per API call.
 func (r *s3Run) optFns() func(*s3.Options) {
 	n := 0
-	hook := withAttemptHook(func(context.Context) error {
+	hook := awsattempt.Hook(func(context.Context) error {
 		n++
 		r.requests.Add(1)
 		if n > 1 {

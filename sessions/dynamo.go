@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 	"github.com/sentinel-check/sentinel-check/internal/awsmsg"
 )
 
@@ -113,10 +114,18 @@ func (l *dynamoLoad) load(ctx context.Context, q Query) error {
 	return l.batchGet(ctx, q.IDs)
 }
 
+// counted is the option of every call of a load: it counts each attempt
+// (the SDK retries a throttled call) in Stats.Requests.
+func (l *dynamoLoad) counted(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, awsattempt.Hook(func(context.Context) error {
+		l.requests.Add(1)
+		return nil
+	}))
+}
+
 // describe checks that the table exists and is keyed as the broker's.
 func (l *dynamoLoad) describe(ctx context.Context) error {
-	l.requests.Add(1)
-	out, err := l.s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(l.s.opts.Table)})
+	out, err := l.s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(l.s.opts.Table)}, l.counted)
 	if err != nil {
 		return l.fail("dynamodb:DescribeTable", l.tableName(), err)
 	}
@@ -153,8 +162,7 @@ func (l *dynamoLoad) scan(ctx context.Context) error {
 			}
 			seen := map[string]bool{}
 			for {
-				l.requests.Add(1)
-				out, err := l.s.client.Scan(ctx, in)
+				out, err := l.s.client.Scan(ctx, in, l.counted)
 				if err != nil {
 					return l.fail("dynamodb:Scan", l.tableName(), err)
 				}
@@ -236,10 +244,9 @@ func (l *dynamoLoad) batchGet(ctx context.Context, ids []string) error {
 				}
 				backoff = min(2*backoff, 5*time.Second)
 			}
-			l.requests.Add(1)
 			out, err := l.s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 				RequestItems: map[string]types.KeysAndAttributes{l.s.opts.Table: {Keys: pending}},
-			})
+			}, l.counted)
 			if err != nil {
 				return l.fail("dynamodb:BatchGetItem", l.tableName(), err)
 			}

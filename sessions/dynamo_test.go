@@ -640,6 +640,10 @@ func TestDynamoStore(t *testing.T) {
 		}{
 			{"scan denied with the user", "t-query", "Scan", "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/ci/x is not authorized to perform: dynamodb:Scan", AccessDenied,
 				`on table "t-query" in region us-east-1 was denied (AccessDeniedException): allow the IAM action "dynamodb:Scan"`},
+			// A table encrypted with a customer managed key: AWS names
+			// kms:Decrypt, which is what to allow.
+			{"scan denied by the key", "t-query", "Scan", "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/ci/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/k", AccessDenied,
+				`dynamodb:Scan on table "t-query" in region us-east-1 was denied (AccessDeniedException): allow the IAM action "kms:Decrypt" for these credentials, which dynamodb:Scan needs`},
 			{"describe denied", "t-query", "DescribeTable", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:DescribeTable"`},
 			{"scan denied", "t-noindex", "Scan", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:Scan"`},
 			{"batch get denied", "t-query", "BatchGetItem", "AccessDeniedException", "not authorized", AccessDenied, `allow the IAM action "dynamodb:BatchGetItem"`},
@@ -688,6 +692,21 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
+	// The SDK retries a throttled Scan: each attempt is a request.
+	t.Run("retries are requests", func(t *testing.T) {
+		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"Scan": {status: 400, code: "ProvisionedThroughputExceededException", msg: "slow down", times: 1}}))
+		got, st, err := loadAll(ctx, NewDynamoStore(pc, DynamoOptions{Table: "t-query"}), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := ids(got), wantIDs(want, "prod-admin", "dev", "staging"); !reflect.DeepEqual(g, w) {
+			t.Fatalf("got %d records, want %d", len(g), len(w))
+		}
+		if pcnt.get("Scan") != DefaultSegments+1 || st.Requests != int64(pcnt.total()) || st.Pages != DefaultSegments {
+			t.Fatalf("requests %v, stats %d requests and %d pages: want a Scan per segment, one of them twice, all counted", pcnt.ops, st.Requests, st.Pages)
+		}
+	})
+
 	t.Run("unprocessed keys are retried", func(t *testing.T) {
 		pc, pcnt := newClient(t, faultProxy(t, ep, map[string]fault{"BatchGetItem": {unprocessed: 2}}))
 		qq := Query{Start: winStart, End: winEnd, Profiles: []string{"dev"}, IDs: []string{"nope-1", "nope-2", "nope-3"}}
@@ -710,6 +729,7 @@ type fault struct {
 	status      int
 	code, msg   string
 	unprocessed int
+	times       int // an error is given that many times, then the call passes (0: always)
 }
 
 // faultProxy forwards to target except for the operations in faults.
@@ -725,6 +745,13 @@ func faultProxy(t *testing.T, target string, faults map[string]fault) string {
 		mu.Lock()
 		f, ok := faults[op]
 		fakeUnprocessed := false
+		if ok && f.code != "" && f.times > 0 {
+			if f.times--; f.times == 0 {
+				delete(faults, op)
+			} else {
+				faults[op] = f
+			}
+		}
 		if ok && f.code == "" {
 			if f.unprocessed > 0 {
 				f.unprocessed--

@@ -64,11 +64,21 @@ type AccessError struct {
 func (e *AccessError) Error() string {
 	switch e.Problem {
 	case AccessDenied:
+		var api interface{ ErrorMessage() string }
+		apiMsg := ""
+		if errors.As(e.Err, &api) {
+			apiMsg = api.ErrorMessage()
+		}
 		msg := fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q on the table for these credentials",
 			e.Action, e.Resource, e.Region, e.Code, e.Action)
-		var api interface{ ErrorMessage() string }
-		if errors.As(e.Err, &api) && api.ErrorMessage() != "" {
-			msg += " (AWS: " + awsmsg.Clip(api.ErrorMessage()) + ")"
+		if a := awsmsg.RefusedAction(apiMsg); a != "" && a != e.Action {
+			// Another service's action, such as kms:Decrypt on the
+			// key of a table encrypted with a customer managed key.
+			msg = fmt.Sprintf("%s on %s in region %s was denied (%s): allow the IAM action %q for these credentials, which %s needs",
+				e.Action, e.Resource, e.Region, e.Code, a, e.Action)
+		}
+		if apiMsg != "" {
+			msg += " (AWS: " + awsmsg.Clip(apiMsg) + ")"
 		}
 		return msg
 	case NotFound:

@@ -5,6 +5,7 @@ package awsmsg
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -46,4 +47,17 @@ func Clip(s string) string {
 		return string(r[:limit]) + "…"
 	}
 	return s
+}
+
+var notAuthorizedRE = regexp.MustCompile(`not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)`)
+
+// RefusedAction is the IAM action that an AWS access-denied message names
+// ("User: … is not authorized to perform: kms:Decrypt on …"), or "". It
+// can be another service's than the call's: reading an object of a bucket
+// encrypted with a KMS key needs kms:Decrypt on that key too.
+func RefusedAction(msg string) string {
+	if m := notAuthorizedRE.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return ""
 }

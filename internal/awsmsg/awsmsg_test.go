@@ -27,3 +27,18 @@ func TestMessages(t *testing.T) {
 		t.Errorf("Clip kept %d runes or a line break: %q", n, long)
 	}
 }
+
+func TestRefusedAction(t *testing.T) {
+	for msg, want := range map[string]string{
+		"User: arn:aws:sts::111122223333:assumed-role/ci/run is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext": "kms:Decrypt",
+		"User: arn:aws:iam::111122223333:user/x is not authorized to perform: s3:ListBucket on resource: \"arn:aws:s3:::b\"":                            "s3:ListBucket",
+		"Access Denied":   "",
+		"not authorized":  "",
+		"":                "",
+		"perform: s3:Get": "",
+	} {
+		if got := RefusedAction(msg); got != want {
+			t.Errorf("RefusedAction(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
