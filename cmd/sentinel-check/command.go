@@ -189,7 +189,7 @@ func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
 	cmd := command(name)
 	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", cmd.synopsis, cmd.does)
 	fs.VisitAll(func(f *flag.Flag) {
-		arg, help := flag.UnquoteUsage(f)
+		arg, help := flag.UnquoteUsage(&flag.Flag{Name: f.Name, Usage: f.Usage, Value: flagValueOf(f)})
 		line := "  --" + f.Name
 		if arg != "" {
 			line += " " + arg
@@ -207,6 +207,15 @@ func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
 // -h writes the command's usage to stdout; a bad flag writes the error and
 // the usage to stderr.
 func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
+	fs.VisitAll(func(f *flag.Flag) {
+		switch v := f.Value.(type) {
+		case *multi, *onceValue, *onceBool:
+		case interface{ IsBoolFlag() bool }:
+			f.Value = &onceBool{onceValue{Value: f.Value}}
+		default:
+			f.Value = &onceValue{Value: v}
+		}
+	})
 	var buf bytes.Buffer
 	fs.SetOutput(&buf)
 	err := fs.Parse(args)
@@ -314,7 +323,7 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		return msg
 	}
 	want := ""
-	switch fmt.Sprintf("%T", f.Value) {
+	switch fmt.Sprintf("%T", flagValueOf(f)) {
 	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue":
 		want = "a whole number"
 	case "*flag.durationValue":
@@ -326,6 +335,40 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		return fmt.Sprintf("--%s %q: want %s", name, value, want)
 	}
 	return fmt.Sprintf("--%s %q: %s", name, value, problem)
+}
+
+// onceValue is a flag that takes one value: given again with another
+// value, it is refused, as the flag package would keep the last one
+// silently (a wrapper's --fail-on error, then --fail-on none). The
+// repeatable flags are multi.
+type onceValue struct {
+	flag.Value
+	set bool
+	raw string
+}
+
+func (o *onceValue) Set(s string) error {
+	if o.set && s != o.raw {
+		return fmt.Errorf("already given as %q: give it once", o.raw)
+	}
+	o.set, o.raw = true, s
+	return o.Value.Set(s)
+}
+
+// onceBool is onceValue for a boolean flag, which takes no value.
+type onceBool struct{ onceValue }
+
+func (*onceBool) IsBoolFlag() bool { return true }
+
+// flagValueOf is the value a flag was defined with, under onceValue.
+func flagValueOf(f *flag.Flag) flag.Value {
+	switch v := f.Value.(type) {
+	case *onceValue:
+		return v.Value
+	case *onceBool:
+		return v.Value
+	}
+	return f.Value
 }
 
 // parseMixed is parse for commands that take paths: flags may follow them
@@ -812,6 +855,12 @@ func (c Command) writeDiagnostics(pol *policyhcl.Policy, diags hcl.Diagnostics) 
 // one (the command's flag or its arguments).
 func policyPaths(paths []string, how string) ([]string, error) {
 	if len(paths) > 0 {
+		// An empty path (an unset variable in --policy "$POLICY") would
+		// read the current folder: neither what was written nor the
+		// default.
+		if slices.Contains(paths, "") {
+			return nil, fmt.Errorf("empty policy path: %s", how)
+		}
 		return paths, nil
 	}
 	var found []string

@@ -168,6 +168,18 @@ func TestExitCodes(t *testing.T) {
 			[]string{"warning: --account selects the accounts that S3 and Athena sources read"}},
 		{"too many workers", append(append([]string(nil), exampleArgs...), "--workers", "10000000"), ExitUsage, []string{"--workers 10000000: at most 1024"}},
 		{"bad fail-on", append(append([]string(nil), exampleArgs...), "--fail-on", "fatal"), ExitUsage, []string{`--fail-on "fatal": use error, warning, note or none`}},
+		// A flag that takes one value, given twice with two, is refused:
+		// a wrapper's --fail-on error followed by --fail-on none, or a
+		// second --until, would otherwise win silently.
+		{"fail-on given twice", append(append([]string(nil), exampleArgs...), "--fail-on", "warning", "--fail-on", "none"), ExitUsage, []string{`--fail-on "none": already given as "warning": give it once`}},
+		{"until given twice", append(append([]string(nil), exampleArgs...), "--until", "2026-11-17"), ExitUsage, []string{`--until "2026-11-17": already given as`}},
+		{"a boolean given twice", append(append([]string(nil), exampleArgs...), "--skip-unreadable", "--skip-unreadable=false"), ExitUsage, []string{`--skip-unreadable "false": already given as "true"`}},
+		{"validate's fail-on given twice", []string{"validate", "--fail-on", "warning", "examples/policy.hcl", "--fail-on", "error"}, ExitUsage, []string{`--fail-on "error": already given as "warning"`}},
+		{"the same value twice", append(append([]string(nil), exampleArgs...), "--fail-on", "none", "--fail-on", "none"), ExitOK, nil},
+		// An unset variable (--policy "$POLICY") would read the current
+		// folder.
+		{"empty policy path", []string{"check", "--policy", "", "--sessions", "examples/sessions.jsonl"}, ExitUsage, []string{"empty policy path: pass --policy FILE or FOLDER"}},
+		{"empty policy path of validate", []string{"validate", ""}, ExitUsage, []string{"empty policy path"}},
 		{"bad format", append(append([]string(nil), exampleArgs...), "--format", "xml"), ExitUsage, []string{`unknown format "xml"`}},
 		{"two formats on stdout", append(append([]string(nil), exampleArgs...), "--format", "json", "--format", "text"), ExitUsage, []string{"more than one --format writes to stdout"}},
 		{"bad since", []string{"check", "--policy", "examples/policy.hcl", "--since", "last week"}, ExitUsage, []string{`--since: "last week" is neither a duration`}},
@@ -493,8 +505,11 @@ func TestOutputIsInput(t *testing.T) {
 	}
 	// The policy's cloudtrail block reads the folder beside it.
 	check := func(pol string, more ...string) []string {
-		return append([]string{"check", "--policy", pol, "--sessions", sess, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
-			"--base-dir", dir, "--fail-on", "none"}, more...)
+		args := []string{"check", "--policy", pol, "--sessions", sess, "--base-dir", dir, "--fail-on", "none"}
+		if !slices.Contains(more, "--since") {
+			args = append(args, "--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z")
+		}
+		return append(args, more...)
 	}
 	for _, tc := range []struct {
 		args []string

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,8 +32,31 @@ import (
 	"github.com/sentinel-check/sentinel-check/sessions"
 )
 
-// Version is the tool's version, set at build time with -ldflags.
-var Version = "0.1.0-dev"
+// Version is the tool's version: set at build time with -ldflags
+// "-X github.com/sentinel-check/sentinel-check/internal/engine.Version=…",
+// else the module version that `go install …@vX.Y.Z` (or a build in a
+// clone of the repository) records, else 0.1.0-dev.
+var Version = devVersion
+
+const devVersion = "0.1.0-dev"
+
+func init() {
+	if Version != devVersion {
+		return
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		Version = moduleVersion(bi.Main.Version, Version)
+	}
+}
+
+// moduleVersion is the version a module version of the build gives
+// ("v1.2.3" is 1.2.3), or def when it has none ("", "(devel)").
+func moduleVersion(v, def string) string {
+	if v == "" || v == "(devel)" {
+		return def
+	}
+	return strings.TrimPrefix(v, "v")
+}
 
 // InformationURI is the tool's home page.
 const InformationURI = "https://github.com/sentinel-check/sentinel-check"
