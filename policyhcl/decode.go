@@ -704,12 +704,13 @@ func (l *loader) timeWindow(b *hcl.Block) *TimeWindow {
 		}
 		l.hours(hb, tw)
 	}
-	if (len(tw.Days) == 0 || len(tw.Days) == 7) && len(content.Blocks) == 0 && len(l.diags.Errs()) == errsBefore {
+	wholeDay := tw.HasHours && tw.Start == 0 && tw.End == 24*60
+	if (len(tw.Days) == 0 || len(tw.Days) == 7) && (len(content.Blocks) == 0 || wholeDay) && len(l.diags.Errs()) == errsBefore {
 		// It would match every time: the rule would apply as if it had
 		// none, silently (a forgotten hours block), and the rules after
 		// it that it hides would not be told about.
 		l.errorf(b.DefRange, "Empty time block",
-			"This time block names no hours block and no days, or all seven, so it matches every time. Add the days the rule applies on or an hours { start = \"08:00\" end = \"18:00\" } block, or remove the time block.")
+			"This time block names no days, or all seven, and no hours block or one of the whole day (00:00 to 24:00), so it matches every time. Add the days the rule applies on or an hours { start = \"08:00\" end = \"18:00\" } block, or remove the time block.")
 	}
 	return tw
 }
@@ -1011,7 +1012,16 @@ func (l *loader) finish() {
 		}
 	}
 	var catchAll *Rule
+	budget := reachBudget
 	for i, r := range p.Rules {
+		if budget < 0 {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Reachability check incomplete",
+				Detail:   "The policy has too many rules and profiles to compare every rule with the rules before it; some unreachable rules may not be reported.",
+			})
+			break
+		}
 		if catchAll != nil {
 			l.warnf(r.DeclRange, "Unreachable rule",
 				"Rule %q can never match: rule %q at %s comes first and has no conditions, so it matches every access. Move this rule above it or remove it.",
@@ -1022,7 +1032,7 @@ func (l *loader) finish() {
 			catchAll = r
 			continue
 		}
-		if by := l.shadowedBy(p.Rules[:i], r, p.Profiles); by != nil {
+		if by := l.shadowedBy(p.Rules[:i], r, p.Profiles, &budget); by != nil {
 			l.warnf(r.DeclRange, "Unreachable rule",
 				"Rule %q can never match: rule %q at %s comes first, applies to every profile this rule names and has no other condition, so it matches every access to them. Move this rule above it or remove it.",
 				r.Name, by.Name, l.pos(by.DeclRange))
@@ -1039,26 +1049,51 @@ func (l *loader) finish() {
 	}
 }
 
+// reachBudget bounds the glob matches of the unreachable-rule check, as
+// overlapBudget bounds the overlap check's work: a policy of thousands of
+// rules and profiles is checked in seconds, not hours.
+const reachBudget = 20_000_000
+
 // shadowedBy returns the earlier rule that matches every access to each
 // declared profile r names (such as profiles = ["*"] with no other
 // condition), so that r never decides one; nil when there is none. A rule
 // without profiles is the catch-all case, judged by the caller.
-func (l *loader) shadowedBy(earlier []*Rule, r *Rule, profiles []*Profile) *Rule {
+func (l *loader) shadowedBy(earlier []*Rule, r *Rule, profiles []*Profile, budget *int) *Rule {
 	if len(r.Profiles) == 0 {
 		return nil
 	}
+	var named []string // the profiles r names, found once there is a rule to compare
 	for _, e := range earlier {
-		if l.badRule[e] || len(e.Profiles) == 0 {
+		// Only a rule with no condition but its profiles matches every
+		// access to them.
+		if l.badRule[e] || len(e.Profiles) == 0 || len(e.Users) > 0 || e.Time != nil || len(e.Modes) > 0 {
 			continue
 		}
-		named, covered := 0, true
-		for _, p := range profiles {
-			if MatchAny(r.Profiles, p.Name) {
-				named++
-				covered = covered && e.coversProfile(p.Name, "")
+		if named == nil {
+			named = []string{}
+			for _, p := range profiles {
+				if *budget -= len(r.Profiles); *budget < 0 {
+					return nil
+				}
+				if MatchAny(r.Profiles, p.Name) {
+					named = append(named, p.Name)
+				}
+			}
+			if len(named) == 0 {
+				return nil
 			}
 		}
-		if named > 0 && covered {
+		covered := true
+		for _, n := range named {
+			if *budget -= len(e.Profiles); *budget < 0 {
+				return nil
+			}
+			if !e.coversProfile(n, "") {
+				covered = false
+				break
+			}
+		}
+		if covered {
 			return e
 		}
 	}

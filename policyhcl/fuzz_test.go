@@ -83,7 +83,7 @@ rule "fallback" {
   profiles = ["*"]
   time {
     timezone = "Asia/Kathmandu"
-    hours { start = "00:00"  end = "24:00" }
+    hours { start = "00:30"  end = "24:00" }
   }
 }
 `})

@@ -217,6 +217,19 @@ func TestDiagnostics(t *testing.T) {
   effect = "allow"
   time { days = ["mon", "tue", "wed", "thu", "fri", "sat", "sunday"] }
 }`, []wantDiag{errAt(3, 3, "Empty time block", "matches every time")}},
+		{"a time block of the whole day without days is an error", `rule "r" {
+  effect = "allow"
+  time {
+    hours { start = "00:00"  end = "24:00" }
+  }
+}`, []wantDiag{errAt(3, 3, "Empty time block", "one of the whole day (00:00 to 24:00)")}},
+		{"the whole day on some days is a time block", `rule "r" {
+  effect = "allow"
+  time {
+    days  = ["sat", "sun"]
+    hours { start = "00:00"  end = "24:00" }
+  }
+}`, nil},
 		{"two time blocks", `rule "r" {
   effect = "allow"
   time { days = ["mon"] }
@@ -585,5 +598,53 @@ func TestRelaxedRangesMatchStrict(t *testing.T) {
 	}
 	if !strings.Contains(string(p.HCLFiles["p.hcl"].Bytes), "  description") {
 		t.Error("HCLFiles must keep the original bytes")
+	}
+}
+
+// The unreachable-rule check is bounded: on a policy of thousands of
+// profiles and rules it reports what it found within its budget, and says
+// it stopped, instead of comparing every pair for hours. Rules with a
+// condition are never compared.
+func TestReachabilityBudget(t *testing.T) {
+	policy := func(n int, rule func(i int) string) []byte {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "profile \"p%d\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/R%d\"]\n}\n", i, i)
+		}
+		b.WriteString("profile \"q\" {\n  role_arns = [\"arn:aws:iam::111122223333:role/Q\"]\n}\n")
+		for i := range n {
+			fmt.Fprintf(&b, "rule \"r%d\" {\n  effect = \"allow\"\n%s}\n", i, rule(i))
+		}
+		return []byte(b.String())
+	}
+	count := func(diags hcl.Diagnostics, summary string) int {
+		n := 0
+		for _, d := range diags {
+			if d.Summary == summary {
+				n++
+			}
+		}
+		return n
+	}
+	// Every other rule names the profiles p*, which the first one covers;
+	// the others name every profile, which none before covers (q).
+	alternate := func(i int) string {
+		if i%2 == 0 {
+			return "  profiles = [\"p*\"]\n"
+		}
+		return "  profiles = [\"*\"]\n"
+	}
+	_, diags := LoadSources(map[string][]byte{"p.hcl": policy(100, alternate)}, Options{})
+	if got := count(diags, "Unreachable rule"); got != 98 || count(diags, "Reachability check incomplete") != 0 {
+		t.Errorf("100 rules: %d unreachable rules, want 98", got)
+	}
+	_, diags = LoadSources(map[string][]byte{"p.hcl": policy(3000, alternate)}, Options{})
+	if got := count(diags, "Unreachable rule"); got == 0 || got >= 2998 || count(diags, "Reachability check incomplete") != 1 {
+		t.Errorf("3000 rules: %d unreachable rules and %d incomplete warnings, want some and one", got, count(diags, "Reachability check incomplete"))
+	}
+	withUsers := func(int) string { return "  profiles = [\"*\"]\n  users = [\"u\"]\n" }
+	_, diags = LoadSources(map[string][]byte{"p.hcl": policy(3000, withUsers)}, Options{})
+	if count(diags, "Unreachable rule") != 0 || count(diags, "Reachability check incomplete") != 0 {
+		t.Errorf("3000 rules with users: %v", diags)
 	}
 }
