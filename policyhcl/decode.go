@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -509,6 +510,17 @@ func (l *loader) profile(b *hcl.Block) {
 			l.errorf(rngs[i], "Not a role ARN",
 				"%q holds a second ARN; no role would map to profile %q through it. Write each role ARN as its own element of the list: [\"arn:aws:iam::111122223333:role/A\", \"arn:aws:iam::111122223333:role/B\"].", s, name)
 			continue
+		case isUnknownPartition(s):
+			part, _ := unknownPartition(s)
+			l.errorf(rngs[i], "Unknown partition",
+				"%q names the partition %q, which is no AWS partition (%s), so no role will map to profile %q through it.%s",
+				s, part, strings.Join(partitionIDs(), ", "), name, didYouMean(part, partitionIDs()))
+			continue
+		case badRoleNameChar(s) != "":
+			l.errorf(rngs[i], "Not a role name",
+				"%q ends in a role name that holds %q, and an IAM role name has only letters, digits and + = , . @ _ -, so no role will map to profile %q through it. Remove the character.",
+				s, badRoleNameChar(s), name)
+			continue
 		case literal && !isAccountID(acct):
 			l.errorf(rngs[i], "Not an account id",
 				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
@@ -538,6 +550,48 @@ func canBeRoleARN(p string) bool {
 	}
 	_, ok := globsIntersect(rest, "role/*", -1, nil)
 	return ok
+}
+
+// unknownPartition returns the partition field of the role ARN pattern p
+// and true when it can match no AWS partition (arn:asw:…, arn:aws-gov:…,
+// arn::…). A pattern with * in its first two fields is not judged: the
+// wildcard could take colons.
+func unknownPartition(p string) (string, bool) {
+	f := strings.SplitN(p, ":", 3)
+	if len(f) < 3 || strings.Contains(f[0]+f[1], "*") {
+		return "", false
+	}
+	g, err := NewGlob(f[1])
+	return f[1], err != nil || !slices.ContainsFunc(partitionIDs(), g.Match)
+}
+
+func isUnknownPartition(p string) bool {
+	_, bad := unknownPartition(p)
+	return bad
+}
+
+func partitionIDs() []string {
+	ids := make([]string, len(awsregion.Partitions))
+	for i, p := range awsregion.Partitions {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// badRoleNameChar is a character that the end of the role ARN pattern p
+// holds and no role name can (…:role/ProdAdmin}), or "". The end is what
+// follows the last wildcard and the last "/" after it: it can only match
+// the end of the role's name, while a character before it may match one
+// of the role's path, which may hold any printable character.
+func badRoleNameChar(p string) string {
+	tail := p[strings.LastIndexAny(p, "*?")+1:]
+	tail = tail[strings.LastIndex(tail, "/")+1:]
+	for _, r := range tail {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@_-", r)) {
+			return string(r)
+		}
+	}
+	return ""
 }
 
 // secondARN tells whether a role_arns pattern holds a second ARN, as when
