@@ -50,7 +50,8 @@ const (
 
 // Load reads policy files and folders. A folder contributes its *.hcl
 // files (not recursive). All files are evaluated in the lexical order of
-// their full paths; a file named twice is read once. A missing path, an
+// their full paths; a file named twice (by two spellings, or through a
+// link) is read once. A missing path, an
 // unreadable file, or a folder without *.hcl files is an error diagnostic
 // naming it.
 //
@@ -95,13 +96,17 @@ func ReadFile(name string) ([]byte, *hcl.Diagnostic) {
 // diagnostic that names it.
 func Files(paths []string) ([]string, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	seen := map[string]bool{}
 	var names []string
-	addFile := func(name string) {
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
+	var infos []os.FileInfo
+	// A file is read once however it is named: by two spellings
+	// (p.hcl and $PWD/p.hcl), or through a link.
+	addFile := func(name string, info os.FileInfo) {
+		for _, o := range infos {
+			if os.SameFile(o, info) {
+				return
+			}
 		}
+		names, infos = append(names, name), append(infos, info)
 	}
 	for _, p := range paths {
 		clean := filepath.Clean(p)
@@ -111,7 +116,7 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			continue
 		}
 		if !info.IsDir() {
-			addFile(clean)
+			addFile(clean, info)
 			continue
 		}
 		entries, err := os.ReadDir(clean)
@@ -127,12 +132,18 @@ func Files(paths []string) ([]string, hcl.Diagnostics) {
 			name := filepath.Join(clean, e.Name())
 			// A named pipe or a device found in a folder is never opened:
 			// reading one could wait forever.
-			if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+			fi, err := os.Stat(name)
+			if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 				diags = append(diags, pathError(filepath.Join(p, e.Name()), "Policy file is not a regular file", "Policy file %q in folder %q is a %s, not a regular file; remove it from the folder, or name it with --policy to read it as given.", e.Name(), p, fileKind(fi.Mode())))
 				n++
 				continue
 			}
-			addFile(name)
+			if err != nil {
+				// A dangling link: ReadFile names it.
+				names = append(names, name)
+			} else {
+				addFile(name, fi)
+			}
 			n++
 		}
 		if n == 0 {

@@ -559,6 +559,20 @@ func TestLoadPaths(t *testing.T) {
 		t.Error("the first file's rule must win")
 	}
 
+	// One file by two spellings, or through a link, is read once.
+	link := filepath.Join(dir, "link.hcl")
+	if err := os.Symlink(extra, link); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(mustGetwd(t), extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags = Load([]string{extra, rel, link, folder}, Options{})
+	if len(diags) != 0 || !reflect.DeepEqual(p.Files, wantFiles) {
+		t.Errorf("a file named three ways: files %v, diagnostics %v; want %v read once", p.Files, diags, wantFiles)
+	}
+
 	_, diags = Load([]string{filepath.Join(dir, "missing.hcl"), empty}, Options{})
 	if len(diags) != 2 || !diags.HasErrors() {
 		t.Fatalf("want two errors, got %v", diags)
@@ -665,4 +679,13 @@ func TestReachabilityBudget(t *testing.T) {
 	if count(diags, "Unreachable rule") != 0 || count(diags, "Reachability check incomplete") != 0 {
 		t.Errorf("3000 rules with users: %v", diags)
 	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
 }
