@@ -493,7 +493,10 @@ func (l *loader) profile(b *hcl.Block) {
 		}
 		// A typo here would leave the role's sessions to no profile and
 		// the policy passing: an error, like a bad account id.
-		switch acct, literal := literalAccount(s); {
+		acct, literal := literalAccount(s)
+		part, badPart := unknownPartition(s)
+		badChar := badRoleNameChar(s)
+		switch {
 		case !canBeRoleARN(s):
 			hint := "Write it like arn:aws:iam::111122223333:role/ProdAdmin (IAM role paths: role/PATH/NAME; globs * and ?)."
 			if strings.Contains(s, ":sts:") || strings.Contains(s, ":assumed-role/") {
@@ -510,16 +513,15 @@ func (l *loader) profile(b *hcl.Block) {
 			l.errorf(rngs[i], "Not a role ARN",
 				"%q holds a second ARN; no role would map to profile %q through it. Write each role ARN as its own element of the list: [\"arn:aws:iam::111122223333:role/A\", \"arn:aws:iam::111122223333:role/B\"].", s, name)
 			continue
-		case isUnknownPartition(s):
-			part, _ := unknownPartition(s)
+		case badPart:
 			l.errorf(rngs[i], "Unknown partition",
 				"%q names the partition %q, which is no AWS partition (%s), so no role will map to profile %q through it.%s",
 				s, part, strings.Join(partitionIDs(), ", "), name, didYouMean(part, partitionIDs()))
 			continue
-		case badRoleNameChar(s) != "":
+		case badChar != "":
 			l.errorf(rngs[i], "Not a role name",
 				"%q ends in a role name that holds %q, and an IAM role name has only letters, digits and + = , . @ _ -, so no role will map to profile %q through it. Remove the character.",
-				s, badRoleNameChar(s), name)
+				s, badChar, name)
 			continue
 		case literal && !isAccountID(acct):
 			l.errorf(rngs[i], "Not an account id",
@@ -563,11 +565,6 @@ func unknownPartition(p string) (string, bool) {
 	}
 	g, err := NewGlob(f[1])
 	return f[1], err != nil || !slices.ContainsFunc(partitionIDs(), g.Match)
-}
-
-func isUnknownPartition(p string) bool {
-	_, bad := unknownPartition(p)
-	return bad
 }
 
 func partitionIDs() []string {
