@@ -332,6 +332,11 @@ func itemName(it map[string]types.AttributeValue) string {
 func sdkAttrs(it map[string]types.AttributeValue) attrs {
 	var a attrs
 	for k, v := range it {
+		if n := caseVariantOf(k); n == "Item" || n == "Items" {
+			// An export file's wrappers: a table's item has none, and an
+			// attribute of the broker's named items is no record field.
+			continue
+		}
 		switch v := v.(type) {
 		case *types.AttributeValueMemberS:
 			a.setAttr(k, attr{kind: kindString, s: v.Value})

@@ -386,6 +386,22 @@ func TestDynamoStore(t *testing.T) {
 		}
 	})
 
+	// Item and Items wrap records in export files; a table's item has no
+	// wrapper, and the broker's own attribute named items is no field.
+	t.Run("an attribute named like an export's wrapper", func(t *testing.T) {
+		r := Record{ID: "s-items", User: "alice", Profile: "prod-admin", Status: StatusActive, SourceIdentity: "sentinel:alice:direct:1a2b0002",
+			StartedAt: winStart, CreatedAt: winStart, UpdatedAt: winStart, ExpiresAt: winStart.Add(8 * time.Hour)}
+		it := item(r, 0)
+		it["items"] = &types.AttributeValueMemberN{Value: "3"}
+		it["ITEM"] = &types.AttributeValueMemberS{Value: "x"}
+		createTable(t, c, "t-items", tableOpts{})
+		put(t, c, "t-items", []map[string]types.AttributeValue{it})
+		got, st, err := loadAll(ctx, NewDynamoStore(c, DynamoOptions{Table: "t-items"}), q)
+		if err != nil || len(got) != 1 || st.RecordsUnusable != 0 {
+			t.Errorf("got %d records, %d unusable (%+v), %v; want the record", len(got), st.RecordsUnusable, st.FirstUnusable, err)
+		}
+	})
+
 	t.Run("requests do not grow with events", func(t *testing.T) {
 		// Large items make the scan paginate.
 		big := make([]map[string]types.AttributeValue, len(recs))

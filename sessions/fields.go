@@ -156,7 +156,7 @@ func (a *attrs) id() (string, bool) {
 // string, whatever else is wrong with the record.
 func (a *attrs) sourceIdentity() string {
 	if v := a[fSourceIdentity]; v.kind == kindString {
-		return v.s
+		return strings.TrimSpace(v.s)
 	}
 	return ""
 }
@@ -233,6 +233,10 @@ func recordFromAttrs(m *attrs) (Record, error) {
 	str(fServerInstanceID, "server_instance_id", &r.ServerInstanceID)
 	str(fStatus, "status", &r.Status)
 	str(fSourceIdentity, "source_identity", &r.SourceIdentity)
+	// Read without surrounding white space, as status and the times are:
+	// STS allows none in a source identity, so written with some the
+	// record would match no event (a revocation passed over).
+	r.SourceIdentity = strings.TrimSpace(r.SourceIdentity)
 	str(fRevokedBy, "revoked_by", &r.RevokedBy)
 	str(fRevokedReason, "revoked_reason", &r.RevokedReason)
 	tm(fStartedAt, "started_at", &r.StartedAt)

@@ -357,7 +357,7 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 			// A reader that ignores case would take its records too.
 			return fmt.Errorf("the scan output holds %q, which differs from %s only in case, so which records the broker's table holds is unknown; export the scan again", m.variant, caseVariantOf(m.variant))
 		}
-		if m.dup == "Items" || m.dup == "Count" {
+		if m.dup == "Items" || m.dup == "Count" || m.dup == "ScannedCount" {
 			return fmt.Errorf("the scan output holds %s twice, so one list of records would be lost or its size is unknown; export the scan again", m.dup)
 		}
 		if m.nextKey != "" {
@@ -375,6 +375,16 @@ func (d *fileDecoder) document(raw json.RawMessage, l loc) error {
 			// another number was cut or edited.
 			if n, err := strconv.ParseInt(string(m.count), 10, 64); err != nil || n != int64(len(list)) {
 				return fmt.Errorf("the scan output says Count %s but holds %d items, so records are missing or were added; export the scan again", clip(string(m.count)), len(list))
+			}
+		}
+		if m.scanned != nil {
+			// A scan with --filter-expression reads more items than it
+			// returns: the ones left out (a revoked status, say) are not
+			// in the file.
+			if n, err := strconv.ParseInt(string(m.scanned), 10, 64); err != nil || n != int64(len(list)) {
+				return fmt.Errorf("the scan output says ScannedCount %s but holds %d items: the scan was filtered (--filter-expression), "+
+					"and the records it left out (a revocation among them) are missing; export the whole table without a filter, or read it with a session_table block",
+					clip(string(m.scanned)), len(list))
 			}
 		}
 		for i, it := range list {
@@ -809,6 +819,7 @@ type members struct {
 	dup         string // the first of those names that appeared twice
 	variant     string // the first name that differs from one of those only in case
 	count       []byte // a scan's Count: how many Items it returned
+	scanned     []byte // a scan's ScannedCount: how many items it read before its filter
 }
 
 // scanMembers walks a JSON object that a decoder already validated, in one
@@ -874,6 +885,8 @@ func (m *members) set(qkey []byte, esc bool, v []byte) bool {
 		twice, m.items = m.items != nil, v
 	case "Count":
 		twice, m.count = m.count != nil, v
+	case "ScannedCount":
+		twice, m.scanned = m.scanned != nil, v
 	case "NextToken", "LastEvaluatedKey":
 		if string(v) != "null" && string(v) != `""` {
 			m.nextKey = string(key)

@@ -745,7 +745,11 @@ func TestCaseVariantAttribute(t *testing.T) {
 func TestScanCount(t *testing.T) {
 	item := `{"id":{"S":"s1"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"active"},"started_at":{"S":"2026-11-20T10:00:00Z"},"expires_at":{"S":"2026-11-20T18:00:00Z"}}`
 	for _, tc := range []struct{ doc, err string }{
-		{`{"Items":[` + item + `],"Count":1,"ScannedCount":5}`, ""},
+		{`{"Items":[` + item + `],"Count":1,"ScannedCount":1}`, ""},
+		// A filtered scan: the items it read and left out are missing.
+		{`{"Items":[` + item + `],"Count":1,"ScannedCount":5}`, "says ScannedCount 5 but holds 1 items: the scan was filtered"},
+		{`{"Items":[` + item + `],"Count":1,"ScannedCount":"1"}`, `says ScannedCount "1" but holds 1 items`},
+		{`{"Items":[` + item + `],"Count":1,"ScannedCount":1,"ScannedCount":1}`, "holds ScannedCount twice"},
 		{`{"Items":[` + item + `]}`, ""},
 		{`{"Items":[` + item + `],"Count":5,"ScannedCount":5}`, "says Count 5 but holds 1 items"},
 		{`{"Count":0,"Items":[` + item + `]}`, "says Count 0 but holds 1 items"},
@@ -953,5 +957,27 @@ func TestFileStoreFIFOCancel(t *testing.T) {
 				t.Fatal("Load did not return after its context ended")
 			}
 		})
+	}
+}
+
+// A source_identity is read without surrounding spaces, in a file as in a
+// DynamoDB export: written with them, a revoked record matched no event
+// and its session passed as tracked by another record's window.
+func TestSourceIdentitySpaces(t *testing.T) {
+	t0 := time.Date(2026, 11, 18, 10, 30, 0, 0, time.UTC)
+	for _, in := range []string{
+		`{"id":"a","user":"alice","profile":"prod","status":"revoked","started_at":"2026-11-18T10:00:00Z","expires_at":"2026-11-18T11:00:00Z","updated_at":"2026-11-18T10:10:00Z","source_identity":"sentinel:alice:direct:0000aaaa "}`,
+		`{"Item":{"id":{"S":"a"},"user":{"S":"alice"},"profile":{"S":"prod"},"status":{"S":"revoked"},"started_at":{"S":"2026-11-18T10:00:00Z"},"expires_at":{"S":"2026-11-18T11:00:00Z"},"updated_at":{"S":"2026-11-18T10:10:00Z"},"source_identity":{"S":"\tsentinel:alice:direct:0000aaaa"}}}`,
+	} {
+		in += "\n" + `{"id":"b","user":"alice","profile":"prod","status":"active","started_at":"2026-11-18T10:00:00Z","expires_at":"2026-11-18T11:00:00Z"}` + "\n"
+		var st Stats
+		var b IndexBuilder
+		if err := readRecords(context.Background(), strings.NewReader(in), "s.jsonl", &st, &b); err != nil || st.Records != 2 {
+			t.Fatalf("%v, %+v", err, st)
+		}
+		m := b.Index().Lookup(ModeAuto, MatchQuery{SourceIdentity: "sentinel:alice:direct:0000aaaa", User: "alice", Profile: "prod", Time: t0})
+		if m.Outcome != Revoked || m.ID != "a" {
+			t.Errorf("%s: %v (%s), want revoked (a)", in[:40], m.Outcome, m.ID)
+		}
 	}
 }

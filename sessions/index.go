@@ -585,6 +585,19 @@ func (b *IndexBuilder) Has(id string) bool {
 // Len is the number of distinct ids added.
 func (b *IndexBuilder) Len() int { return len(b.ents) }
 
+// LeftOut counts the ids of slots [from, to) that b or all (a builder b
+// tees into, or b) were told to Poison: no version of them is indexed, so
+// the records a store read of them are skipped, not used.
+func (b *IndexBuilder) LeftOut(from, to int, all *IndexBuilder) int {
+	n := 0
+	for i := from; i < to && i < len(b.ents); i++ {
+		if id := b.ents[i].id; b.poisoned[id] || all.poisoned[id] {
+			n++
+		}
+	}
+	return n
+}
+
 // Index returns the index of the records added and empties b, so that the
 // memory only building needed (the ids' map) can be freed.
 func (b *IndexBuilder) Index() *Index {

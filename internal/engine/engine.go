@@ -632,6 +632,12 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 	// says what its failure leaves unused (one problem per source).
 	firstFailed, failedAt := false, 0
 	var stats []sessions.Stats
+	// slots are the ids each store added first, in the builder it fed.
+	type slots struct {
+		b        *sessions.IndexBuilder
+		from, to int
+	}
+	var spans []slots
 	for _, s := range o.Sessions {
 		b := all
 		if own(s.Table) {
@@ -666,15 +672,27 @@ func loadSessions(ctx context.Context, o Options, w classify.Window, problems *[
 			}
 			st.Skipped = append(st.Skipped, sessions.Skip{Item: st.Source, Reason: reason})
 			stats = append(stats, st)
+			spans = append(spans, slots{})
 			*problems = append(*problems, fmt.Sprintf("%s: unreadable session records (%s)", st.Source, reason))
 			continue
 		}
 		stats = append(stats, st)
+		spans = append(spans, slots{b, before, b.Len()})
 		if st.RecordsUnusable > 0 {
 			if !o.SkipUnreadable {
 				return recs, stats, unusableSessionRecords(st)
 			}
 			*problems = append(*problems, fmt.Sprintf("%s: %s", st.Source, english.Count(st.RecordsUnusable, "unusable session record", "unusable session records")))
+		}
+	}
+	// The records of an id that a version that could not be used left out
+	// (see IndexBuilder.Poison) are skipped, not used, whichever store
+	// read that version.
+	for i, sp := range spans {
+		if sp.b != nil {
+			n := int64(sp.b.LeftOut(sp.from, sp.to, all))
+			stats[i].Records -= n
+			stats[i].RecordsSkipped += n
 		}
 	}
 	const partial = "one of their stores could not be read whole, and a partial read may miss a revocation"

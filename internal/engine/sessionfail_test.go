@@ -194,3 +194,47 @@ func TestNamedTableWithAnotherStoreFailing(t *testing.T) {
 		}
 	}
 }
+
+// With --skip-unreadable, an id whose version could not be used is
+// checked without any version: the usable versions of it are skipped, not
+// used, whichever store read them.
+func TestLeftOutRecordsAreSkipped(t *testing.T) {
+	good := `{"id":"a","user":"alice","profile":"prod","status":"active","source_identity":"sentinel:alice:direct:0000aaaa","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T18:00:00Z","updated_at":"2026-11-17T09:00:00Z"}` + "\n"
+	other := `{"id":"b","user":"alice","profile":"prod","status":"active","started_at":"2026-11-17T09:00:00Z","expires_at":"2026-11-17T18:00:00Z"}` + "\n"
+	bad := `{"id":"a","user":"alice","profile":"prod","status":"revoked","updated_at":"2026-11-17 09:10:00Z"}` + "\n"
+	dir := t.TempDir()
+	trail := filepath.Join(dir, "t.json")
+	writeFile(t, trail, `{"Records":[`+sessionEvent("2026-11-17T09:30:00Z", "sentinel:alice:direct:0000aaaa")+`]}`)
+	for _, tc := range []struct {
+		name    string
+		files   []string
+		used    []int64
+		skipped []int64
+	}{
+		{"one file", []string{good + other + bad}, []int64{1}, []int64{2}},
+		{"the bad version in another file", []string{good + other, bad}, []int64{1, 0}, []int64{1, 1}},
+	} {
+		var stores []SessionSource
+		for i, f := range tc.files {
+			p := filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", strings.ReplaceAll(tc.name, " ", "-"), i))
+			writeFile(t, p, f)
+			stores = append(stores, SessionSource{Store: sessions.NewFileStore(p)})
+		}
+		res, err := Run(context.Background(), Options{
+			Policy: policyOf(t, prodRequired), CloudTrail: []cloudtrail.Source{cloudtrail.NewFileSource([]string{trail}, cloudtrail.FileOptions{})},
+			Sessions: stores, SkipUnreadable: true,
+			Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range res.Sources.Sessions {
+			if st.Records != tc.used[i] || st.RecordsSkipped != tc.skipped[i] {
+				t.Errorf("%s: store %d: %d used, %d skipped; want %d and %d", tc.name, i, st.Records, st.RecordsSkipped, tc.used[i], tc.skipped[i])
+			}
+		}
+		if p := res.Profiles; len(p) != 1 || p[0].ByCategory[classify.CategoryOrphaned] != 1 {
+			t.Errorf("%s: profiles %+v, want the session orphaned", tc.name, p)
+		}
+	}
+}
