@@ -72,7 +72,7 @@ func span(set *classify.EventSet) string {
 	return "between " + stamp(set.First) + " and " + stamp(set.Last)
 }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // example names one event for the reader to look up.
 func example(set *classify.EventSet) string {
