@@ -60,7 +60,7 @@ func Parse(since, until string, now time.Time) (start, end time.Time, err error)
 			fix = "give an earlier --until, or a --since"
 		}
 		return time.Time{}, time.Time{}, fmt.Errorf("the window starts in the future, %s (--since %s; now is %s): no activity can be in it yet; %s",
-			start.Format(time.RFC3339), shown(since, "default: 7 days before --until"), now.Format(time.RFC3339), fix)
+			start.Format(time.RFC3339Nano), shown(since, "default: 7 days before --until"), now.Format(time.RFC3339Nano), fix)
 	}
 	if !start.Before(end) {
 		return time.Time{}, time.Time{}, fmt.Errorf("the window is empty: it starts %s (--since %s) and ends %s (--until %s%s); give an earlier --since or a later --until",

@@ -34,6 +34,8 @@ func TestParse(t *testing.T) {
 		// --since, never a later --until.
 		{"2030-01-01", "", time.Time{}, time.Time{}, "starts in the future, 2030-01-01T00:00:00Z (--since 2030-01-01; now is 2026-11-27T12:00:00Z): no activity can be in it yet; give an earlier --since"},
 		{"2030-01-01", "2029-01-01", time.Time{}, time.Time{}, "starts in the future"},
+		// Within a second of now, the times are shown whole.
+		{"2026-11-27T12:00:00.5Z", "", time.Time{}, time.Time{}, "starts in the future, 2026-11-27T12:00:00.5Z (--since 2026-11-27T12:00:00.5Z; now is 2026-11-27T12:00:00Z)"},
 		{"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", time.Time{}, time.Time{}, "longer than 100 years"},
 		{"", "2026-11-21T00:00:00Z", time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), ""},
 		{"1h", "2h", time.Time{}, time.Time{}, "window is empty"},
