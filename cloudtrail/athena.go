@@ -294,9 +294,8 @@ func (r *athenaRun) failure(st *types.QueryExecutionStatus) error {
 	msg := fmt.Sprintf("athena query %s failed: %s", r.id, reason)
 	lower := strings.ToLower(reason)
 	p := r.s.opts.Partitions
-	switch {
-	case awsmsg.RefusedAction(reason) != "":
-		action := awsmsg.RefusedAction(reason)
+	switch action := awsmsg.RefusedAction(reason); {
+	case action != "":
 		msg += fmt.Sprintf("; the AWS identity in use lacks the IAM permission %s: grant it (docs/athena.md lists what the Athena source needs)", action)
 	case strings.Contains(lower, "sourceidentity"):
 		msg += "; the table's useridentity.sessioncontext has no sourceidentity field, which carries the broker's identity through role chaining: create the table with `sentinel-check athena-ddl` (docs/athena.md)"

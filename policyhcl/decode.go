@@ -516,7 +516,7 @@ func (l *loader) profile(b *hcl.Block) {
 		case badPart:
 			l.errorf(rngs[i], "Unknown partition",
 				"%q names the partition %q, which is no AWS partition (%s), so no role will map to profile %q through it.%s",
-				s, part, strings.Join(partitionIDs(), ", "), name, didYouMean(part, partitionIDs()))
+				s, part, strings.Join(partitionIDs, ", "), name, didYouMean(part, partitionIDs))
 			continue
 		case badChar != "":
 			l.errorf(rngs[i], "Not a role name",
@@ -564,16 +564,17 @@ func unknownPartition(p string) (string, bool) {
 		return "", false
 	}
 	g, err := NewGlob(f[1])
-	return f[1], err != nil || !slices.ContainsFunc(partitionIDs(), g.Match)
+	return f[1], err != nil || !slices.ContainsFunc(partitionIDs, g.Match)
 }
 
-func partitionIDs() []string {
+// partitionIDs are the AWS partitions' names (aws, aws-cn, …).
+var partitionIDs = func() []string {
 	ids := make([]string, len(awsregion.Partitions))
 	for i, p := range awsregion.Partitions {
 		ids[i] = p.ID
 	}
 	return ids
-}
+}()
 
 // badRoleNameChar is a character that the end of the role ARN pattern p
 // holds and no role name can (…:role/ProdAdmin}), or "". The end is what
@@ -1066,11 +1067,8 @@ func (l *loader) finish() {
 	budget := reachBudget
 	for i, r := range p.Rules {
 		if budget < 0 {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Reachability check incomplete",
-				Detail:   "The policy has too many rules and profiles to compare every rule with the rules before it; some unreachable rules may not be reported.",
-			})
+			l.warnWhole("Reachability check incomplete",
+				"The policy has too many rules and profiles to compare every rule with the rules before it; some unreachable rules may not be reported.")
 			break
 		}
 		if catchAll != nil {

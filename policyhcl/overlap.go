@@ -1,10 +1,6 @@
 package policyhcl
 
-import (
-	"strings"
-
-	"github.com/hashicorp/hcl/v2"
-)
+import "strings"
 
 // globsIntersect reports whether some string matches both glob patterns a
 // and b, and returns one such string (where both patterns have a wildcard
@@ -273,11 +269,8 @@ func (l *loader) overlaps() {
 		for i := 0; i < j; i++ {
 			l.overlapPair(ps[i], ps[j], shapes[i], shapes[j], &budget)
 			if budget < 0 {
-				l.diags = append(l.diags, &hcl.Diagnostic{
-					Severity: hcl.DiagWarning,
-					Summary:  "Overlap check incomplete",
-					Detail:   "The policy has too many or too long role_arns patterns to compare every pair of profiles; some overlapping profiles may not be reported.",
-				})
+				l.warnWhole("Overlap check incomplete",
+					"The policy has too many or too long role_arns patterns to compare every pair of profiles; some overlapping profiles may not be reported.")
 				return
 			}
 		}

@@ -32,6 +32,11 @@ func (d *decoder) warnf(rng hcl.Range, summary, detail string, args ...any) {
 	d.add(hcl.DiagWarning, rng, summary, detail, args...)
 }
 
+// warnWhole is a warning about the whole policy, at no place in it.
+func (d *decoder) warnWhole(summary, detail string) {
+	d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail})
+}
+
 // value evaluates a literal expression: no variables, no functions. It
 // reports hcl's own diagnostics, with a friendlier one for an unquoted word.
 func (d *decoder) value(name string, expr hcl.Expression) (cty.Value, bool) {

@@ -208,12 +208,12 @@ func writeFlagUsage(w io.Writer, fs *flag.FlagSet, name string) {
 // the usage to stderr.
 func (c Command) parse(fs *flag.FlagSet, args []string) (int, bool) {
 	fs.VisitAll(func(f *flag.Flag) {
-		switch v := f.Value.(type) {
-		case *multi, *onceValue, *onceBool:
+		switch f.Value.(type) {
+		case *multi, wrapped:
 		case interface{ IsBoolFlag() bool }:
 			f.Value = &onceBool{onceValue{Value: f.Value}}
 		default:
-			f.Value = &onceValue{Value: v}
+			f.Value = &onceValue{Value: f.Value}
 		}
 	})
 	var buf bytes.Buffer
@@ -360,13 +360,15 @@ type onceBool struct{ onceValue }
 
 func (*onceBool) IsBoolFlag() bool { return true }
 
+// wrapped is onceValue and onceBool: a flag's value under them.
+type wrapped interface{ defined() flag.Value }
+
+func (o *onceValue) defined() flag.Value { return o.Value }
+
 // flagValueOf is the value a flag was defined with, under onceValue.
 func flagValueOf(f *flag.Flag) flag.Value {
-	switch v := f.Value.(type) {
-	case *onceValue:
-		return v.Value
-	case *onceBool:
-		return v.Value
+	if w, ok := f.Value.(wrapped); ok {
+		return w.defined()
 	}
 	return f.Value
 }
