@@ -229,6 +229,44 @@ func TestActionOutcomes(t *testing.T) {
 	}
 }
 
+// The tuning inputs reach the check as their flags: valid values give the
+// example's result, and each bad one the check's usage error, which names
+// the flag.
+func TestActionTuningInputs(t *testing.T) {
+	t.Run("valid values", func(t *testing.T) {
+		with := map[string]string{"temp-dir": "spill", "event-buffer": "64KiB", "aws-timeout": "30s",
+			"max-decompressed": "1GiB", "max-record-bytes": "8MiB"}
+		res, _ := runAction(t, with, func(ws string) {
+			if err := os.Mkdir(filepath.Join(ws, "spill"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		})
+		check := res.Step("check")
+		if res.Outputs["exit-code"] != "1" || res.Outputs["findings"] != "6" {
+			t.Errorf("exit-code %q, findings %q; want 1 and 6\n%s%s", res.Outputs["exit-code"], res.Outputs["findings"], check.Stdout, check.Stderr)
+		}
+	})
+	bad := []struct{ input, value, say string }{
+		{"temp-dir", "no/such/folder", "--temp-dir no/such/folder: no such folder"},
+		{"event-buffer", "1KiB", "--event-buffer 1024: want 64KiB to 1GiB"},
+		{"aws-timeout", "0s", "--aws-timeout 0s: want a positive duration"},
+		{"max-decompressed", "lots", "--max-decompressed"},
+		{"max-record-bytes", "-1", "--max-record-bytes"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.input, func(t *testing.T) {
+			res, _ := runAction(t, map[string]string{tt.input: tt.value}, nil)
+			check := res.Step("check")
+			if res.Outputs["exit-code"] != "2" {
+				t.Errorf("exit-code %q, want 2\n%s%s", res.Outputs["exit-code"], check.Stdout, check.Stderr)
+			}
+			if !strings.Contains(check.Stderr, tt.say) {
+				t.Errorf("the check said %q, want it to name %q", check.Stderr, tt.say)
+			}
+		})
+	}
+}
+
 // A bad input value is named in an annotation whose data is escaped, so
 // the value cannot start a workflow command of its own.
 func TestActionEscapesBadInputs(t *testing.T) {
