@@ -21,7 +21,7 @@ func (approvalBypass) Meta() Meta {
 		Tags:             []string{"security", "access-control", "approval"},
 		SecuritySeverity: "6.0",
 		Precision:        "high",
-		Doc: `A rule with effect ` + "`require_approval`" + ` matched these sessions, so each had to carry a broker SourceIdentity whose ` + "`approval`" + ` part is an approval id. They carried no broker identity, the older 3-part form (which has no approval part), or ` + "`direct`" + `.
+		Doc: `A rule with effect ` + "`require_approval`" + ` matched these sessions, so each had to carry a broker SourceIdentity whose ` + "`approval`" + ` part is an approval id. They carried no broker identity, the older 3-part form (which has no approval part), an identity whose pattern (the policy's ` + "`identity`" + ` block) has no ` + "`approval`" + ` group or left it empty, or ` + "`direct`" + `.
 
 **How to fix**: make sure the broker's approval workflow is enabled for the profile and that users request access instead of assuming the role directly.`,
 	}
@@ -30,9 +30,10 @@ func (approvalBypass) Meta() Meta {
 // Tallies of approval-bypass: what the session carried instead of an
 // approval id.
 const (
-	tallyNoBroker = "none"
-	tallyLegacy   = "legacy"
-	tallyDirect   = "direct"
+	tallyNoBroker   = "none"
+	tallyLegacy     = "legacy"
+	tallyNoApproval = "no-approval"
+	tallyDirect     = "direct"
 )
 
 // Select picks the sessions whose rule demands an approval and that
@@ -44,8 +45,10 @@ func (approvalBypass) Select(e *classify.Event) (bool, string) {
 	switch {
 	case !e.Broker:
 		return true, tallyNoBroker
-	case e.Identity.Legacy || e.Identity.Approval == "":
+	case e.Identity.Legacy:
 		return true, tallyLegacy
+	case e.Identity.Approval == "":
+		return true, tallyNoApproval
 	}
 	return true, tallyDirect
 }
@@ -57,12 +60,16 @@ func (c approvalBypass) Run(ctx *Context) []Finding {
 		if bad.Count == 0 {
 			continue
 		}
-		none, legacy, direct := bad.Tallies[tallyNoBroker], bad.Tallies[tallyLegacy], bad.Tallies[tallyDirect]
 		var parts []string
 		for _, c := range []struct {
 			n    int
 			what string
-		}{{none, "without a broker identity"}, {legacy, "in the 3-part form"}, {direct, "direct"}} {
+		}{
+			{bad.Tallies[tallyNoBroker], "without a broker identity"},
+			{bad.Tallies[tallyLegacy], "in the 3-part form"},
+			{bad.Tallies[tallyNoApproval], "with no approval part in the identity"},
+			{bad.Tallies[tallyDirect], "direct"},
+		} {
 			if c.n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 			}
