@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail"
 	"github.com/sentinel-check/sentinel-check/sessions"
@@ -31,6 +32,15 @@ type jsonPolicy struct {
 	Profiles      int `json:"profiles"`
 	Rules         int `json:"rules"`
 	SessionTables int `json:"session_tables"`
+}
+
+// optTime is fmtTime of t, or "" for the zero time (validate's report has
+// no window).
+func optTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmtTime(t)
 }
 
 type jsonWindow struct {
@@ -113,7 +123,7 @@ type jsonTool struct {
 // one decimal.
 func JSON(w io.Writer, r *Result) error {
 	out := jsonReport{
-		Window:      jsonWindow{Start: fmtTime(r.Window.Start), End: fmtTime(r.Window.End)},
+		Window:      jsonWindow{Start: optTime(r.Window.Start), End: optTime(r.Window.End)},
 		Profiles:    make([]jsonProfile, 0, len(r.Profiles)),
 		Findings:    make([]jsonFinding, 0, len(r.Findings)),
 		Diagnostics: make([]jsonDiagnostic, 0, len(r.Diagnostics)),
@@ -143,12 +153,7 @@ func JSON(w io.Writer, r *Result) error {
 		for c, n := range p.ByCategory {
 			jp.ByCategory[c] = n
 		}
-		if !p.FirstEvent.IsZero() {
-			jp.FirstEvent = fmtTime(p.FirstEvent)
-		}
-		if !p.LastEvent.IsZero() {
-			jp.LastEvent = fmtTime(p.LastEvent)
-		}
+		jp.FirstEvent, jp.LastEvent = optTime(p.FirstEvent), optTime(p.LastEvent)
 		out.Profiles = append(out.Profiles, jp)
 	}
 	for i := range r.Findings {
