@@ -24,6 +24,9 @@ const (
 	maxRoleARN = 2048
 )
 
+// maxReason caps, in bytes, a rule's reason shown with the rule.
+const maxReason = 512
+
 // selected is the set of p's session events that the check sel selected
 // (an empty set when the classifier did not run sel).
 func selected(p *classify.Profile, sel classify.Selector) *classify.EventSet {
@@ -42,14 +45,18 @@ func profileFinding(p *policyhcl.Profile, set *classify.EventSet, msg string, wh
 }
 
 // ruleLocations lists the distinct rules that matched the events of set,
-// in the order of the first event each matched.
+// in the order of the first event each matched, each with its reason.
 func ruleLocations(set *classify.EventSet, why string) []Related {
 	var out []Related
 	for _, r := range set.Rules {
 		if len(out) == maxRelated {
 			break
 		}
-		out = append(out, Related{Range: r.DeclRange, Message: fmt.Sprintf("rule %q (effect %s) %s", r.Name, r.Effect, why)})
+		msg := fmt.Sprintf("rule %q (effect %s) %s", r.Name, r.Effect, why)
+		if reason := strings.TrimSpace(r.Reason); reason != "" {
+			msg += ": " + safetext.Clip(reason, maxReason)
+		}
+		out = append(out, Related{Range: r.DeclRange, Message: msg})
 	}
 	return out
 }

@@ -43,3 +43,20 @@ func TestApprovalBypassTallies(t *testing.T) {
 		t.Errorf("findings %+v, want a message starting %q", got, want)
 	}
 }
+
+// A related rule shows its reason, when it has one, after what it demands.
+func TestRuleLocationsReason(t *testing.T) {
+	set := &classify.EventSet{Rules: []*policyhcl.Rule{
+		{Name: "a", Effect: policyhcl.EffectRequireApproval, Reason: " After hours needs an approval "},
+		{Name: "b", Effect: policyhcl.EffectRequireApproval, Reason: "  "},
+		{Name: "c", Effect: policyhcl.EffectRequireApproval, Reason: strings.Repeat("x", 600)},
+	}}
+	got := ruleLocations(set, "requires an approval")
+	want := []string{
+		`rule "a" (effect require_approval) requires an approval: After hours needs an approval`,
+		`rule "b" (effect require_approval) requires an approval`,
+	}
+	if len(got) != 3 || got[0].Message != want[0] || got[1].Message != want[1] || len(got[2].Message) > 600 {
+		t.Errorf("related %+v, want %q, %q and a clipped reason", got, want[0], want[1])
+	}
+}
