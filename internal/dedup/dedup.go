@@ -422,11 +422,18 @@ func (s *Set) Each(ctx context.Context, fn func(rec []byte, dup bool) error) err
 }
 
 // Close removes the temporary files. It may be called more than once,
-// and before Each (the records are then dropped).
+// and before Each: the records are then dropped, and Add and Each fail
+// (they never see an empty set in place of the records dropped).
 func (s *Set) Close() {
 	for _, r := range s.runs {
 		r.close()
 	}
 	s.runs = nil
 	s.ents, s.buf = nil, nil
+	if s.err == nil {
+		s.err = errClosed
+	}
 }
+
+// errClosed is the error of Add and Each after Close.
+var errClosed = errors.New("dedup: the set was closed, and its records dropped")

@@ -155,6 +155,28 @@ func TestNoDiskWithinBudget(t *testing.T) {
 	}
 }
 
+// A closed set has dropped its records: Each and Add fail instead of
+// giving none, in memory and with runs on disk alike.
+func TestClosed(t *testing.T) {
+	for _, budget := range []int{1 << 20, 1} {
+		s := New(t.TempDir(), budget)
+		for i := range 10 {
+			if err := s.Add(ctx, Key{byte(i)}, false, []byte("event")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Close()
+		n := 0
+		if err := s.Each(ctx, func([]byte, bool) error { n++; return nil }); err == nil || n != 0 {
+			t.Errorf("budget %d: Each after Close gave %d records and error %v, want an error", budget, n, err)
+		}
+		if err := s.Add(ctx, Key{1}, false, []byte("event")); err == nil {
+			t.Errorf("budget %d: Add after Close succeeded", budget)
+		}
+		s.Close() // again: no panic
+	}
+}
+
 // A folder that cannot be written fails Add with the error, and every
 // later call with the same one.
 func TestUnwritableFolder(t *testing.T) {
