@@ -11,7 +11,8 @@ import (
 
 // Format returns src in canonical HCL layout (hclwrite's: aligned equals
 // signs, two-space indentation, normalised spacing), ending with a single
-// newline (CRLF when the file uses CRLF). A file that does not parse is not formatted: the syntax errors
+// newline (CRLF when the file's first line ends in CRLF; in a file whose
+// lines all end in CRLF, the lines formatting adds do too). A file that does not parse is not formatted: the syntax errors
 // are returned instead. Format checks syntax only, not the policy's
 // meaning, but it never changes that meaning: the layout it returns must
 // hold the same tokens as the input (comments compared without their
@@ -39,8 +40,15 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	switch {
 	case end == 0:
 		out = []byte{}
-	case bytes.Contains(src, []byte("\r\n")):
+	case firstLineCRLF(src):
 		out = append(out[:end:end], '\r', '\n') // a CRLF file keeps CRLF to its end
+		if !bytes.Contains(bytes.ReplaceAll(src, []byte("\r\n"), nil), []byte("\n")) {
+			// Every line of the file ends in CRLF: so do those that
+			// formatting adds (splitting a one-line block). A file that
+			// mixes both keeps its own, as a lone LF may be inside a
+			// heredoc, whose text must not change.
+			out = crlf(out)
+		}
 	default:
 		out = append(out[:end:end], '\n')
 	}
@@ -53,6 +61,24 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 			"Formatting %q would make it %d bytes, more than the %d bytes a policy file may have; nothing was written.", filename, len(out), MaxFileSize)}
 	}
 	return out, nil
+}
+
+// firstLineCRLF reports whether src's first line ends in CRLF.
+func firstLineCRLF(src []byte) bool {
+	i := bytes.IndexByte(src, '\n')
+	return i > 0 && src[i-1] == '\r'
+}
+
+// crlf returns b with each LF that no CR precedes made CRLF.
+func crlf(b []byte) []byte {
+	out := make([]byte, 0, len(b)+bytes.Count(b, []byte("\n")))
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // sameTokens reports whether a and b hold the same HCL tokens, newlines

@@ -151,6 +151,21 @@ func TestFormatCRLF(t *testing.T) {
 	if again, _ := Format("p.hcl", out); string(again) != string(out) {
 		t.Errorf("formatting again changed %q into %q", out, again)
 	}
+	for _, tc := range []struct{ in, want string }{
+		// The lines that splitting a one-line block adds end in CRLF too.
+		{"rule \"r\" { effect = \"allow\"  reason = \"x\" }\r\n", "rule \"r\" {\r\n  effect = \"allow\"\r\n  reason = \"x\"\r\n}\r\n"},
+		{"time {\r\n  hours { start = \"08:00\" end = \"20:00\" }\r\n}\r\n",
+			"time {\r\n  hours {\r\n    start = \"08:00\"\r\n    end   = \"20:00\"\r\n  }\r\n}\r\n"},
+		// An LF file with a CRLF in it ends as it starts, in LF.
+		{"x = 1\n# a note\r\ny = 2\n", "x = 1\n# a note\r\ny = 2\n"},
+		// A CRLF file with a lone LF keeps its lines as they are.
+		{"x = 1\r\n# a note\ny = 2\r\n", "x = 1\r\n# a note\ny = 2\r\n"},
+	} {
+		out, diags := Format("p.hcl", []byte(tc.in))
+		if diags.HasErrors() || string(out) != tc.want {
+			t.Errorf("Format(%q) = %q, %v; want %q", tc.in, out, diags, tc.want)
+		}
+	}
 }
 
 // A policy line quoted in a diagnostic shows its bidi overrides, zero-width

@@ -1,6 +1,7 @@
 package policyhcl
 
 import (
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -40,6 +41,14 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("formatted output does not parse: %v\n%s", fd2, out)
 			} else if string(out2) != string(out) {
 				t.Fatalf("Format is not idempotent:\n%q\n%q", out, out2)
+			}
+			// Formatting never changes what the policy means.
+			pf, fdiags := LoadSources(map[string][]byte{"fuzz.hcl": out}, Options{KnownChecks: knownChecks})
+			if fdiags.HasErrors() != diags.HasErrors() {
+				t.Fatalf("the policy loads with errors %v, formatted %v:\n%q\n%q", diags.HasErrors(), fdiags.HasErrors(), src, out)
+			}
+			if a, b := policyMeaning(p), policyMeaning(pf); !diags.HasErrors() && a != b {
+				t.Fatalf("formatting changed the policy:\n%q\n%q\nbefore:\n%s\nafter:\n%s", src, out, a, b)
 			}
 		}
 		if diags.HasErrors() {
@@ -262,4 +271,39 @@ func FuzzGlob(f *testing.F) {
 			t.Fatalf("quickDisjoint(%q, %q) = true, but %q matches both", pattern, s, w5)
 		}
 	})
+}
+
+// policyMeaning writes out everything a check reads of p, in order.
+func policyMeaning(p *Policy) string {
+	var b strings.Builder
+	for _, r := range p.Identity.Patterns {
+		fmt.Fprintf(&b, "identity %q\n", r.String())
+	}
+	fmt.Fprintf(&b, "identity configured %v\n", p.Identity.Configured)
+	for _, s := range p.SessionTables {
+		fmt.Fprintf(&b, "session_table %q %q %q\n", s.Name, s.Region, s.Match)
+	}
+	for _, pr := range p.Profiles {
+		fmt.Fprintf(&b, "profile %q %#v %q\n", pr.Name, pr.RoleArns, pr.Description)
+	}
+	for _, r := range p.Rules {
+		fmt.Fprintf(&b, "rule %q %q %#v %#v %q %q %q\n", r.Name, r.Effect, r.Profiles, r.Users, r.Modes, r.SessionTable, r.Reason)
+		if r.Time != nil {
+			fmt.Fprintf(&b, "  time %v %v %d %d %v\n", r.Time.Days, r.Time.HasHours, r.Time.Start, r.Time.End, r.Time.Location)
+		}
+	}
+	for _, c := range p.Checks {
+		fmt.Fprintf(&b, "check %q %q", c.Name, c.Severity)
+		if c.Enabled != nil {
+			fmt.Fprintf(&b, " enabled %v", *c.Enabled)
+		}
+		if c.MinCompliance != nil {
+			fmt.Fprintf(&b, " min_compliance %v", *c.MinCompliance)
+		}
+		b.WriteByte('\n')
+	}
+	for _, c := range p.CloudTrail {
+		fmt.Fprintf(&b, "cloudtrail %q %q %q %q\n", c.Source, c.OutputLocation, c.Regions, c.Accounts)
+	}
+	return b.String()
 }
