@@ -12,8 +12,8 @@ import (
 // Format returns src in canonical HCL layout (hclwrite's: aligned equals
 // signs, two-space indentation, normalised spacing), ending with a single
 // newline (CRLF when the file's first line ends in CRLF; in a file whose
-// lines all end in CRLF, the lines formatting adds do too). A file that does not parse is not formatted: the syntax errors
-// are returned instead. Format checks syntax only, not the policy's
+// lines all end in CRLF, the lines formatting adds do too). A file that
+// does not parse is not formatted: the syntax errors are returned instead. Format checks syntax only, not the policy's
 // meaning, but it never changes that meaning: the layout it returns must
 // hold the same tokens as the input (comments compared without their
 // surrounding space), else it refuses, and so it does for input that is
@@ -42,7 +42,7 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 		out = []byte{}
 	case firstLineCRLF(src):
 		out = append(out[:end:end], '\r', '\n') // a CRLF file keeps CRLF to its end
-		if !bytes.Contains(bytes.ReplaceAll(src, []byte("\r\n"), nil), []byte("\n")) {
+		if bytes.Count(src, []byte("\n")) == bytes.Count(src, []byte("\r\n")) {
 			// Every line of the file ends in CRLF: so do those that
 			// formatting adds (splitting a one-line block). A file that
 			// mixes both keeps its own, as a lone LF may be inside a
