@@ -41,8 +41,15 @@ const DefaultBudget = 1 << 20
 // stay few.
 const fanIn = 64
 
-// readBuf is the buffer of each run while runs are merged.
-const readBuf = 32 << 10
+// While runs are merged, each is read through a buffer of mergeBuf bytes
+// shared out among them, readBuf at most and minReadBuf at least: the
+// memory of a merge stays the same whatever the number of runs (up to
+// mergeBuf/minReadBuf of them).
+const (
+	mergeBuf   = 512 << 10
+	readBuf    = 32 << 10
+	minReadBuf = 4 << 10
+)
 
 // entry is a record held in memory: its key, its number among the
 // records in memory, whether it is exempt from de-duplication, and where
@@ -333,6 +340,11 @@ func (src *source) cut(err error) error {
 	return fmt.Errorf("reading a temporary file: %w (it was changed or cut while it was read)", err)
 }
 
+// readBufSize is the buffer of each of n runs merged together.
+func readBufSize(n int) int {
+	return max(minReadBuf, min(readBuf, mergeBuf/max(n, 1)))
+}
+
 // sources is a min-heap of sources by their current key, then input order.
 type sources []*source
 
@@ -357,8 +369,9 @@ func (h *sources) Pop() any {
 // ctx's error once ctx is done.
 func (s *Set) mergeInto(ctx context.Context, runs []*run, mem []entry, fn func(k Key, uniq bool, rec []byte) error) error {
 	h := make(sources, 0, len(runs)+1)
+	size := readBufSize(len(runs))
 	for i, r := range runs {
-		src := &source{idx: i, r: bufio.NewReaderSize(io.NewSectionReader(r.f, 0, r.size), readBuf), left: r.n}
+		src := &source{idx: i, r: bufio.NewReaderSize(io.NewSectionReader(r.f, 0, r.size), size), left: r.n}
 		ok, err := src.next()
 		if err != nil {
 			return err

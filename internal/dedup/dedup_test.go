@@ -266,3 +266,38 @@ func BenchmarkAddEach(b *testing.B) {
 		})
 	}
 }
+
+// Merging many runs takes no more memory than merging a few: the read
+// buffers share mergeBuf. Each allocates its buffers once, so the bytes it
+// allocates bound them.
+func TestMergeMemoryFlat(t *testing.T) {
+	for _, runs := range []int{8, 60} {
+		t.Run(fmt.Sprint(runs, " runs"), func(t *testing.T) {
+			const budget = 4 << 10
+			s := New(t.TempDir(), budget)
+			defer s.Close()
+			body := bytes.Repeat([]byte("e"), 100)
+			for i := 0; s.Runs() < runs; i++ {
+				var k Key
+				binary.BigEndian.PutUint64(k[:], uint64(i*7919%100003))
+				if err := s.Add(ctx, k, false, body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			n := 0
+			if err := s.Each(ctx, func([]byte, bool) error { n++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			if n != int(s.Len()) {
+				t.Fatalf("Each gave %d records of %d", n, s.Len())
+			}
+			if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(mergeBuf+192<<10); got > limit {
+				t.Errorf("merging %d runs allocated %d bytes; want at most %d", s.Runs(), got, limit)
+			}
+		})
+	}
+}
