@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mitchellh/go-wordwrap"
 
+	"github.com/sentinel-check/sentinel-check/internal/english"
 	"github.com/sentinel-check/sentinel-check/internal/safetext"
 )
 
@@ -32,18 +33,38 @@ const (
 //
 // files supplies the source lines (Policy.HCLFiles); a diagnostic without
 // a range, or whose file is not in files, is written without them. width
-// wraps the detail text (0: no wrapping); color adds ANSI colors.
+// wraps the detail text (0: no wrapping); color adds ANSI colors. Past
+// MaxDiagnosticsShown diagnostics, the rest are counted, not written.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
 	var buf bytes.Buffer
 	bw := bufio.NewWriter(&buf)
-	for i, d := range diags {
-		if d == nil {
+	shown, errs, warns := 0, 0, 0
+	for _, d := range diags {
+		switch {
+		case d == nil:
 			continue
-		}
-		if i > 0 {
+		case shown == MaxDiagnosticsShown:
+			if d.Severity == hcl.DiagError {
+				errs++
+			} else {
+				warns++
+			}
+			continue
+		case shown > 0:
 			bw.WriteByte('\n')
 		}
+		shown++
 		writeDiagnostic(bw, files, d, width, color)
+	}
+	if errs+warns > 0 {
+		var more []string
+		if errs > 0 {
+			more = append(more, english.Count(errs, "more error", "more errors"))
+		}
+		if warns > 0 {
+			more = append(more, english.Count(warns, "more warning", "more warnings"))
+		}
+		fmt.Fprintf(bw, "\n%s not shown: fix the ones above and run again.\n", strings.Join(more, " and "))
 	}
 	_ = bw.Flush()
 	// File names, summaries and details come from the policy's author:
@@ -90,8 +111,19 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 	}
 }
 
+// maxSnippet is the most characters of a source line a diagnostic shows:
+// a longer line is cut around the range, with "…" where text is left out,
+// so that a file of one long line (or many diagnostics on it) does not
+// print it whole each time.
+const maxSnippet = 120
+
+// MaxDiagnosticsShown is the most diagnostics WriteDiagnostics writes: a
+// broken file can give one per character, and the first ones are those
+// to fix.
+const MaxDiagnosticsShown = 50
+
 // writeSnippet writes the first source line of rng and a ^~~ marker under
-// the range (up to the end of that line).
+// the range (up to the end of that line, or of the part of it shown).
 func writeSnippet(w *bufio.Writer, src []byte, rng hcl.Range, mark, gutter func(string) string) {
 	start := rng.Start.Byte
 	if start < 0 || start > len(src) || rng.Start.Line < 1 {
@@ -102,29 +134,41 @@ func writeSnippet(w *bufio.Writer, src []byte, rng hcl.Range, mark, gutter func(
 	if i := bytes.IndexByte(src[start:], '\n'); i >= 0 {
 		lineEnd = start + i
 	}
-	line := strings.TrimRight(string(src[lineStart:lineEnd]), "\r")
-	end := min(max(rng.End.Byte, start), lineStart+len(line))
-	if end < start {
-		end = start
+	line := []rune(strings.TrimRight(string(src[lineStart:lineEnd]), "\r"))
+	col := min(utf8.RuneCount(src[lineStart:start]), len(line))
+	end := min(max(rng.End.Byte, start), lineEnd)
+	n := utf8.RuneCount(src[start:end])
+	from, to := 0, len(line)
+	if len(line) > maxSnippet {
+		// Some context before the range, as much as fits after it.
+		from = max(0, col-maxSnippet/3)
+		to = min(len(line), from+maxSnippet)
+		from = max(0, to-maxSnippet)
 	}
-	before := string(src[lineStart:start])
-	under := string(src[start:end])
-	num := strconv.Itoa(rng.Start.Line)
-	pad := strings.Repeat(" ", len(num))
+	n = max(0, min(n, to-col))
+	shown := sanitizeLine(string(line[from:to]))
 	var marker strings.Builder
-	for _, r := range before {
+	if from > 0 {
+		shown = "…" + shown
+		marker.WriteByte(' ')
+	}
+	if to < len(line) {
+		shown += "…"
+	}
+	for _, r := range line[from:col] {
 		if r == '\t' {
 			marker.WriteByte('\t')
 		} else {
 			marker.WriteByte(' ')
 		}
 	}
-	n := utf8.RuneCountInString(under)
 	markText := "^"
 	if n > 1 {
 		markText += strings.Repeat("~", n-1)
 	}
-	fmt.Fprintf(w, "%s %s %s\n", gutter(" "+num), gutter("|"), sanitizeLine(line))
+	num := strconv.Itoa(rng.Start.Line)
+	pad := strings.Repeat(" ", len(num))
+	fmt.Fprintf(w, "%s %s %s\n", gutter(" "+num), gutter("|"), shown)
 	fmt.Fprintf(w, "%s %s %s%s\n", " "+pad, gutter("|"), marker.String(), mark(markText))
 }
 

@@ -44,6 +44,11 @@ const (
 	// accepted. The HCL parser recurses on nesting, so a deeper file is
 	// refused before it is parsed.
 	MaxNesting = 64
+	// MaxStringParts caps the parts of one string or heredoc: its
+	// lines, escape sequences and interpolations. The HCL parser takes
+	// time that grows with the square of their number, so a longer string
+	// is refused before it is parsed.
+	MaxStringParts = 1000
 	// MaxPatternLength caps identity patterns and globs, in bytes.
 	MaxPatternLength = 1024
 )
@@ -260,7 +265,7 @@ type parsed struct {
 // parse checks the nesting depth, then parses one file. The file's Bytes
 // are always the original source.
 func parse(name string, src []byte) parsed {
-	if d := checkNesting(name, src); d != nil {
+	if d := checkTokens(name, src); d != nil {
 		return parsed{name: name, file: &hcl.File{Body: hcl.EmptyBody(), Bytes: src}, diags: hcl.Diagnostics{d}, text: src}
 	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
@@ -278,24 +283,55 @@ func parse(name string, src []byte) parsed {
 	return parsed{name: name, file: file, diags: diags, text: mod, lines: li}
 }
 
-// checkNesting refuses files nested deeper than MaxNesting, before the
-// recursive parser could exhaust the stack.
-func checkNesting(name string, src []byte) *hcl.Diagnostic {
+// limitError is the error of a file past one of the limits, at r.
+func limitError(r hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}
+}
+
+// checkTokens refuses, before the file is parsed, files nested deeper
+// than MaxNesting (the recursive parser could exhaust the stack) and
+// strings of more than MaxStringParts parts (the parser joins a string's
+// parts in time that grows with the square of their number: a heredoc of
+// 200,000 lines took minutes).
+func checkTokens(name string, src []byte) *hcl.Diagnostic {
 	tokens, _ := hclsyntax.LexConfig(src, name, hcl.InitialPos)
 	depth := 0
+	// strs holds, for each string open around the token, its opening
+	// token and the parts counted so far (a string may sit inside
+	// another's interpolation).
+	type open struct {
+		start hcl.Range
+		parts int
+	}
+	var strs []open
 	for _, t := range tokens {
+		switch t.Type {
+		case hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
+			strs = append(strs, open{start: t.Range})
+		case hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc:
+			if len(strs) > 0 {
+				strs = strs[:len(strs)-1]
+			}
+		}
+		switch t.Type {
+		case hclsyntax.TokenQuotedLit, hclsyntax.TokenStringLit,
+			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			if len(strs) == 0 {
+				break
+			}
+			top := &strs[len(strs)-1]
+			if top.parts++; top.parts > MaxStringParts {
+				return limitError(top.start, "String too long",
+					fmt.Sprintf("This string has more than %d lines, escape sequences and interpolations; a policy string needs only a few. Shorten it.", MaxStringParts))
+			}
+		}
 		switch t.Type {
 		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
 			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
 			depth++
 			if depth > MaxNesting {
-				r := t.Range
-				return &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Nesting too deep",
-					Detail:   fmt.Sprintf("This file nests brackets, braces or interpolations more than %d levels deep; a policy needs only a few. Flatten the expression.", MaxNesting),
-					Subject:  &r,
-				}
+				return limitError(t.Range, "Nesting too deep",
+					fmt.Sprintf("This file nests brackets, braces or interpolations more than %d levels deep; a policy needs only a few. Flatten the expression.", MaxNesting))
 			}
 		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenTemplateSeqEnd:
 			if depth > 0 {
