@@ -2,6 +2,7 @@
 package timewindow
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,6 +105,38 @@ const (
 	kindDuration
 )
 
+// badDate says what is wrong with s when it starts as a date does
+// (2026-11-20…) and does not parse as one or as an RFC 3339 time: a month,
+// day or hour out of range, or a time without a zone. It is nil for
+// anything else.
+func badDate(s string) error {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:10]) {
+		return nil
+	}
+	layout := "2006-01-02"
+	if len(s) > 10 {
+		layout = time.RFC3339Nano
+		if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+			return fmt.Errorf("%q has no time zone: use RFC 3339 with a zone, such as %sZ for UTC or %s+01:00", s, s, s)
+		}
+	}
+	var pe *time.ParseError
+	if _, err := time.Parse(layout, s); errors.As(err, &pe) && pe.Message != "" {
+		// Message is ": month out of range" and the like.
+		return fmt.Errorf("%q is not a time%s: give a UTC date such as 2026-11-20, or RFC 3339 with a zone such as 2026-11-20T08:00:00Z", s, pe.Message)
+	}
+	return nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // parsePoint reads a point in time, or a duration back from base; today
 // and yesterday are the UTC dates of now and the day before.
 func parsePoint(s string, base, now time.Time) (time.Time, kind, error) {
@@ -123,6 +156,9 @@ func parsePoint(s string, base, now time.Time) (time.Time, kind, error) {
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t.UTC(), kindDate, nil
+	}
+	if err := badDate(s); err != nil {
+		return time.Time{}, kindTime, err
 	}
 	d, err := ParseDuration(s)
 	if err != nil && s != "" && s[0] >= '0' && s[0] <= '9' && !strings.ContainsAny(s, "-:T") {

@@ -51,6 +51,13 @@ func TestParse(t *testing.T) {
 		{"", "2030-01-01", time.Time{}, time.Time{}, "(--since default: 7 days before --until; now is 2026-11-27T12:00:00Z): no activity can be in it yet; give an earlier --until"},
 		{"2026-11-23", "2026-11-16", time.Time{}, time.Time{}, "ends 2026-11-17T00:00:00Z (--until 2026-11-16, a date: the window includes that day)"},
 		{"", "2026-11-20T08:00:00", time.Time{}, time.Time{}, "RFC 3339 with a zone"},
+		// Written as a date or a time: what is out of range.
+		{"2026-13-01", "", time.Time{}, time.Time{}, `--since: "2026-13-01" is not a time: month out of range: give a UTC date`},
+		{"2026-11-31", "", time.Time{}, time.Time{}, `"2026-11-31" is not a time: day out of range`},
+		{"2026-11-20T25:00:00Z", "", time.Time{}, time.Time{}, `"2026-11-20T25:00:00Z" is not a time: hour out of range`},
+		{"2026-11-20T08:00:00.5", "", time.Time{}, time.Time{}, `"2026-11-20T08:00:00.5" has no time zone: use RFC 3339 with a zone, such as 2026-11-20T08:00:00.5Z for UTC`},
+		{"", "2026-11-20T08:00", time.Time{}, time.Time{}, `--until: "2026-11-20T08:00" is neither a duration`},
+		{"2026-11-20 08:00:00Z", "", time.Time{}, time.Time{}, `is neither a duration`},
 		{"7x", "", time.Time{}, time.Time{}, `bad duration unit 'x' in "7x": use w, d, h, m or s`},
 		// Written as a duration: what is wrong with it.
 		{"0d", "", time.Time{}, time.Time{}, `--since: duration "0d" must be positive (a duration such as 7d`},
