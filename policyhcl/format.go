@@ -31,7 +31,7 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 	if ps.diags.HasErrors() {
 		return nil, ps.diags
 	}
-	out := hclwrite.Format(ps.text)
+	out := tightTrailingCommas(filename, hclwrite.Format(ps.text))
 	// One final newline, none when the file is empty.
 	end := len(out)
 	for end > 0 && (out[end-1] == '\n' || out[end-1] == '\r' || out[end-1] == ' ' || out[end-1] == '\t') {
@@ -61,6 +61,29 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 			"Formatting %q would make it %d bytes, more than the %d bytes a policy file may have; nothing was written.", filename, len(out), MaxFileSize)}
 	}
 	return out, nil
+}
+
+// tightTrailingCommas removes the space that hclwrite puts between a
+// trailing comma and the bracket or parenthesis that closes its list on
+// the same line: ["a", "b", ] becomes ["a", "b",].
+func tightTrailingCommas(filename string, b []byte) []byte {
+	toks, _ := hclsyntax.LexConfig(b, filename, hcl.InitialPos)
+	var out []byte
+	last := 0
+	for i := 1; i < len(toks); i++ {
+		t, prev := toks[i], toks[i-1]
+		if prev.Type != hclsyntax.TokenComma || t.Type != hclsyntax.TokenCBrack && t.Type != hclsyntax.TokenCParen {
+			continue
+		}
+		if gap := b[prev.Range.End.Byte:t.Range.Start.Byte]; len(gap) > 0 && len(bytes.Trim(gap, " \t")) == 0 {
+			out = append(out, b[last:prev.Range.End.Byte]...)
+			last = t.Range.Start.Byte
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
 
 // firstLineCRLF reports whether src's first line ends in CRLF.

@@ -22,6 +22,8 @@ func TestFormat(t *testing.T) {
 		{"adds the final newline", "check \"SC1001\" {\n  enabled = true\n}", "check \"SC1001\" {\n  enabled = true\n}\n"},
 		{"drops trailing blank lines", "cloudtrail {\n  source = \"./logs\"\n}\n\n\n\n", "cloudtrail {\n  source = \"./logs\"\n}\n"},
 		{"keeps comments", "# policy\nrule \"r\" { # why\n  effect = \"deny\" # no\n}\n", "# policy\nrule \"r\" {        # why\n  effect = \"deny\" # no\n}\n"},
+		{"no space before the bracket after a trailing comma", "profile \"p\" {\n  role_arns = [\"a\",\"b\",]\n  x = f(1,2,  )\n  y = [\n    \"a\",\n  ]\n  z = {a = 1,}\n}\n",
+			"profile \"p\" {\n  role_arns = [\"a\", \"b\",]\n  x         = f(1, 2,)\n  y = [\n    \"a\",\n  ]\n  z = { a = 1, }\n}\n"},
 		{"empty file", "", ""},
 		{"formats without checking meaning", "unknown_block {\nfoo=1\n}\n", "unknown_block {\n  foo = 1\n}\n"},
 	}
