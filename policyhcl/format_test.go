@@ -24,6 +24,8 @@ func TestFormat(t *testing.T) {
 		{"keeps comments", "# policy\nrule \"r\" { # why\n  effect = \"deny\" # no\n}\n", "# policy\nrule \"r\" {        # why\n  effect = \"deny\" # no\n}\n"},
 		{"no space before the bracket after a trailing comma", "profile \"p\" {\n  role_arns = [\"a\",\"b\",]\n  x = f(1,2,  )\n  y = [\n    \"a\",\n  ]\n  z = {a = 1,}\n}\n",
 			"profile \"p\" {\n  role_arns = [\"a\", \"b\",]\n  x         = f(1, 2,)\n  y = [\n    \"a\",\n  ]\n  z = { a = 1, }\n}\n"},
+		{"a comment that ends a line of a split block adds no blank line", "rule \"r\" { effect = \"allow\" # why\n reason = \"x\" }\nrule \"s\" { effect = \"deny\" // why\n\treason = \"y\" }\n",
+			"rule \"r\" {\n  effect = \"allow\" # why\n  reason = \"x\"\n}\nrule \"s\" {\n  effect = \"deny\" // why\n  reason = \"y\"\n}\n"},
 		{"empty file", "", ""},
 		{"formats without checking meaning", "unknown_block {\nfoo=1\n}\n", "unknown_block {\n  foo = 1\n}\n"},
 	}

@@ -1,6 +1,7 @@
 package policyhcl
 
 import (
+	"bytes"
 	"sort"
 
 	"github.com/apparentlymart/go-textseg/v15/textseg"
@@ -122,9 +123,9 @@ func splitBlockAt(tokens hclsyntax.Tokens, buf []byte, at int) bool {
 		}
 		if depth == 0 && t == hclsyntax.TokenIdent && i+1 < len(tokens) && tokens[i+1].Type == hclsyntax.TokenEqual && i-1 > open {
 			prev := tokens[i-1]
-			switch prev.Type {
-			case hclsyntax.TokenNewline:
-			case hclsyntax.TokenComma:
+			switch {
+			case endsLine(prev):
+			case prev.Type == hclsyntax.TokenComma:
 				edits = append(edits, prev.Range.Start.Byte)
 			default:
 				b, ok := gapBefore(buf, prev, tokens[i])
@@ -145,7 +146,7 @@ func splitBlockAt(tokens hclsyntax.Tokens, buf []byte, at int) bool {
 		}
 		edits = append(edits, b)
 	}
-	if last := tokens[closeIdx-1]; last.Type != hclsyntax.TokenNewline && closeIdx-1 > open {
+	if last := tokens[closeIdx-1]; !endsLine(last) && closeIdx-1 > open {
 		b, ok := gapBefore(buf, last, tokens[closeIdx])
 		if !ok {
 			return false
@@ -156,6 +157,12 @@ func splitBlockAt(tokens hclsyntax.Tokens, buf []byte, at int) bool {
 		buf[b] = '\n'
 	}
 	return len(edits) > 0
+}
+
+// endsLine reports whether t ends its line: a newline, or a comment that
+// runs to the end of the line (# or //, whose token holds the newline).
+func endsLine(t hclsyntax.Token) bool {
+	return t.Type == hclsyntax.TokenNewline || t.Type == hclsyntax.TokenComment && bytes.HasSuffix(t.Bytes, []byte("\n"))
 }
 
 // gapBefore finds a space or tab between tokens a and b.
