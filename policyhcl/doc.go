@@ -127,7 +127,7 @@
 // check label that is not a known check, duplicate names of profiles, rules,
 // session tables or checks (across all files), a second identity block,
 // nesting deeper than 64 levels, a string or heredoc of more than 1000
-// lines, escape sequences and interpolations, files over 1 MiB, a role_arns pattern that
+// parts (lines, $${ and %%{ escapes, interpolations), files over 1 MiB, a role_arns pattern that
 // cannot match a role, a policy without profiles (where one is required).
 // Warnings: overlapping profiles, an identity pattern without a user group
 // or anchors, an unreachable rule (after a rule without conditions, or after

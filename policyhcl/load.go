@@ -45,7 +45,7 @@ const (
 	// refused before it is parsed.
 	MaxNesting = 64
 	// MaxStringParts caps the parts of one string or heredoc: its
-	// lines, escape sequences and interpolations. The HCL parser takes
+	// lines, $${ and %%{ escapes, and interpolations. The HCL parser takes
 	// time that grows with the square of their number, so a longer string
 	// is refused before it is parsed.
 	MaxStringParts = 1000
@@ -262,7 +262,7 @@ type parsed struct {
 	lines *lineIndex
 }
 
-// parse checks the nesting depth, then parses one file. The file's Bytes
+// parse checks the limits (see checkTokens), then parses one file. The file's Bytes
 // are always the original source.
 func parse(name string, src []byte) parsed {
 	if d := checkTokens(name, src); d != nil {
@@ -322,7 +322,7 @@ func checkTokens(name string, src []byte) *hcl.Diagnostic {
 			top := &strs[len(strs)-1]
 			if top.parts++; top.parts > MaxStringParts {
 				return limitError(top.start, "String too long",
-					fmt.Sprintf("This string has more than %d lines, escape sequences and interpolations; a policy string needs only a few. Shorten it.", MaxStringParts))
+					fmt.Sprintf("This string has more than %d parts (heredoc lines, $${ and %%%%{ escapes, interpolations); a policy string needs only a few. Shorten it.", MaxStringParts))
 			}
 		}
 		switch t.Type {

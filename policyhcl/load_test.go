@@ -689,3 +689,42 @@ func mustGetwd(t *testing.T) string {
 	}
 	return wd
 }
+
+// A string of more parts than MaxStringParts is refused before the parser,
+// whose time grows with the square of their number, sees it; backslash
+// escapes do not split a string, so a long one still loads.
+func TestLongStrings(t *testing.T) {
+	rule := func(reason string) []byte {
+		return []byte("profile \"p\" {\n  role_arns = [\"arn:aws:iam::123456789012:role/p\"]\n}\nrule \"r\" {\n  effect = \"allow\"\n  reason = " + reason + "\n}\n")
+	}
+	n := MaxStringParts + 1
+	for name, src := range map[string][]byte{
+		"heredoc lines":   rule("<<EOT\n" + strings.Repeat("line\n", n) + "EOT"),
+		"indented":        rule("<<-EOT\n" + strings.Repeat("  line\n", n) + "  EOT"),
+		"dollar escapes":  rule(`"` + strings.Repeat("$${", n) + `"`),
+		"percent escapes": rule(`"` + strings.Repeat("%%{", n) + `"`),
+		"interpolations":  rule(`"` + strings.Repeat(`a${"b"}`, n) + `"`),
+		"nested":          rule(`"${"` + strings.Repeat("$${", n) + `"}"`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, diags := LoadSources(map[string][]byte{"long.hcl": src}, Options{})
+			if !diags.HasErrors() || diags[0].Summary != "String too long" {
+				t.Fatalf("want a String too long error, got %v", diags)
+			}
+			if _, fd := Format("long.hcl", src); !fd.HasErrors() || fd[0].Summary != "String too long" {
+				t.Errorf("Format must refuse it too, got %v", fd)
+			}
+		})
+	}
+	for name, src := range map[string][]byte{
+		"heredoc at the limit":   rule("<<EOT\n" + strings.Repeat("line\n", MaxStringParts) + "EOT"),
+		"many backslash escapes": rule(`"` + strings.Repeat(`a\n\"\\`, 5000) + `"`),
+		"many short strings":     []byte(strings.Replace(string(rule(`"x"`)), "role/p\"]", "role/p\""+strings.Repeat(`, "arn:aws:iam::123456789012:role/a$${b}/p"`, 2000)+"]", 1)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, diags := LoadSources(map[string][]byte{"ok.hcl": src}, Options{}); diags.HasErrors() {
+				t.Errorf("want it loaded, got %v", diags)
+			}
+		})
+	}
+}
