@@ -78,7 +78,8 @@ Usage:
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or policy error,
 3 a source could not be read or an output file written, 130 interrupted (SIGINT,
-SIGTERM; 143 for a SIGTERM while the reports are being written).
+SIGTERM; 143 for a SIGTERM while the reports are being written), 141 the pipe
+the report went to closed early (SIGPIPE).
 Run 'sentinel-check COMMAND -h' for a command's flags.
 `
 
