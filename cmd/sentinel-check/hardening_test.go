@@ -694,6 +694,12 @@ func TestBadInputPolicy(t *testing.T) {
 		{"a time zone that does not exist", hardPolicy + "rule \"t\" {\n  effect = \"allow\"\n  time {\n    timezone = \"Mars/Olympus_Mons\"\n  }\n}\n", []string{"policy.hcl:11:", "Unknown timezone", "Mars/Olympus_Mons"}},
 		{"a time zone that is a path", hardPolicy + "rule \"t\" {\n  effect = \"allow\"\n  time {\n    timezone = \"../../../../etc/passwd\"\n  }\n}\n", []string{"policy.hcl:11:", "timezone"}},
 		{"the local time zone", hardPolicy + "rule \"t\" {\n  effect = \"allow\"\n  time {\n    timezone = \"Local\"\n  }\n}\n", []string{"policy.hcl:11:", "timezone"}},
+		// The HCL parser joins a string's parts in quadratic time: this
+		// took minutes before the limit.
+		{"a heredoc of 200,000 lines", hardPolicy + "rule \"h\" {\n  effect = \"allow\"\n  reason = <<EOT\n" + strings.Repeat("line\n", 200000) + "EOT\n}\n", []string{"policy.hcl:10:", "String too long"}},
+		// One diagnostic each, on one 300 KB line: 50 are written, each
+		// with a cut of the line.
+		{"a line of 100,000 invalid characters", hardPolicy + "x = 1" + strings.Repeat("\u2028", 100000) + "\n", []string{"policy.hcl:8:", "Invalid character", "more errors not shown"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -706,6 +712,9 @@ func TestBadInputPolicy(t *testing.T) {
 			}
 			if r.elapsed > 5*time.Second {
 				t.Errorf("refusing the policy took %v", r.elapsed)
+			}
+			if len(r.stderr) > 64<<10 {
+				t.Errorf("%d bytes of diagnostics", len(r.stderr))
 			}
 			first, _, _ := strings.Cut(r.stderr, "\n")
 			for _, w := range tc.want {
