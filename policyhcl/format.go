@@ -65,19 +65,27 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 
 // tightTrailingCommas removes the space that hclwrite puts between a
 // trailing comma and the bracket or parenthesis that closes its list on
-// the same line: ["a", "b", ] becomes ["a", "b",].
+// the same line: ["a", "b", ] becomes ["a", "b",]. A comment that ends
+// such a line gets the spaces back before it, so that it stays in the
+// column hclwrite aligned it to.
 func tightTrailingCommas(filename string, b []byte) []byte {
 	toks, _ := hclsyntax.LexConfig(b, filename, hcl.InitialPos)
 	var out []byte
-	last := 0
+	last, removed := 0, 0 // removed: bytes taken out of the current line
 	for i := 1; i < len(toks); i++ {
 		t, prev := toks[i], toks[i-1]
-		if prev.Type != hclsyntax.TokenComma || t.Type != hclsyntax.TokenCBrack && t.Type != hclsyntax.TokenCParen {
-			continue
-		}
-		if gap := b[prev.Range.End.Byte:t.Range.Start.Byte]; len(gap) > 0 && len(bytes.Trim(gap, " \t")) == 0 {
-			out = append(out, b[last:prev.Range.End.Byte]...)
-			last = t.Range.Start.Byte
+		switch {
+		case t.Type == hclsyntax.TokenNewline:
+			removed = 0
+		case t.Type == hclsyntax.TokenComment && removed > 0:
+			out = append(out, b[last:t.Range.Start.Byte]...)
+			out = append(out, bytes.Repeat([]byte{' '}, removed)...)
+			last, removed = t.Range.Start.Byte, 0
+		case prev.Type == hclsyntax.TokenComma && (t.Type == hclsyntax.TokenCBrack || t.Type == hclsyntax.TokenCParen):
+			if gap := b[prev.Range.End.Byte:t.Range.Start.Byte]; len(gap) > 0 && len(bytes.Trim(gap, " \t")) == 0 {
+				out = append(out, b[last:prev.Range.End.Byte]...)
+				last, removed = t.Range.Start.Byte, removed+len(gap)
+			}
 		}
 	}
 	if out == nil {

@@ -26,6 +26,8 @@ func TestFormat(t *testing.T) {
 			"profile \"p\" {\n  role_arns = [\"a\", \"b\",]\n  x         = f(1, 2,)\n  y = [\n    \"a\",\n  ]\n  z = { a = 1, }\n}\n"},
 		{"a comment that ends a line of a split block adds no blank line", "rule \"r\" { effect = \"allow\" # why\n reason = \"x\" }\nrule \"s\" { effect = \"deny\" // why\n\treason = \"y\" }\n",
 			"rule \"r\" {\n  effect = \"allow\" # why\n  reason = \"x\"\n}\nrule \"s\" {\n  effect = \"deny\" // why\n  reason = \"y\"\n}\n"},
+		{"a comment after a trailing comma stays in its column", "a = [1, ] # c\nbb = f(2, 3,) // d\nccc = 4 # e\n",
+			"a   = [1,]      # c\nbb  = f(2, 3,)  // d\nccc = 4         # e\n"},
 		{"empty file", "", ""},
 		{"formats without checking meaning", "unknown_block {\nfoo=1\n}\n", "unknown_block {\n  foo = 1\n}\n"},
 	}
