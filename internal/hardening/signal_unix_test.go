@@ -3,6 +3,7 @@
 package hardening
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -56,5 +57,34 @@ func TestSignalWhileWritingReports(t *testing.T) {
 				t.Fatalf("%v while writing the reports did not end the run", tc.sig)
 			}
 		})
+	}
+}
+
+// A reader that quits before the report is written (| head, | true) ends
+// the run as SIGPIPE ends any program (exit status 141 in a shell), as
+// the README's exit codes say: not as a source error (3).
+func TestClosedStdoutPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: the first write fails
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "check", "--policy", "examples/policy.hcl",
+		"--sessions", "examples/sessions.jsonl", "--cloudtrail", "examples/cloudtrail",
+		"--since", "2026-11-16T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "sarif")
+	cmd.Dir = testsvc.RepoRoot(t)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TZ=UTC"}
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	err = cmd.Run()
+	w.Close()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("the run ended with %v; want it killed by SIGPIPE", err)
+	}
+	ws, ok := exit.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGPIPE {
+		t.Fatalf("the run ended with %v (stderr %q); want it killed by SIGPIPE", err, stderr.String())
 	}
 }
