@@ -64,16 +64,21 @@ type Match struct {
 }
 
 // Index answers "which record covers this event" in O(log n) per event for
-// any number of records: a map by source_identity and, per (user, profile),
+// any number of records: a hash table by source_identity and, per (user, profile),
 // an interval tree over the records' time windows. Of each record it keeps
 // only what matching reads: the id, the window, the revocation time and the
 // status. It is read-only once built and safe for concurrent lookups.
 type Index struct {
 	ents []entry
-	// bySI maps a source_identity to its first entry; entry.next chains
-	// the other entries with the same one. -1: only records left out of the
-	// index (see IndexBuilder.Poison) had it.
-	bySI map[string]int32
+	// siKeys are the source identities known and siFirst the first entry
+	// of each; entry.next chains the other entries with the same one. -1:
+	// only records left out of the index (see IndexBuilder.Poison), or
+	// losing versions, had it. bySI finds an identity's number in them.
+	siKeys  []strRef
+	siFirst []int32
+	bySI    refTable
+	// strs holds the entries' ids and the source identities.
+	strs arena
 	// ups numbers the (user, profile) pairs. all[n] holds every entry of
 	// pair n, noSI[n] only those without a source_identity (the ones auto
 	// mode matches by window).
@@ -136,10 +141,10 @@ func statusOf(s string) status {
 // entry is what the index keeps of one record (a revoked one's revocation
 // time is kept apart). Its times are seconds and nanoseconds since 1970,
 // which hold any time a record can (zero, year 9999) exactly and, unlike a
-// time.Time, need no location pointer: 48 bytes an entry instead of 72.
-// The id slices a shared arena chunk.
+// time.Time, need no location pointer; its id is a ref into the arena:
+// 40 bytes an entry.
 type entry struct {
-	id               string
+	id               strRef
 	startSec, endSec int64 // recordStart; Record.End (max(expires_at, last_access_at))
 	startNs, endNs   int32
 	next             int32 // the next entry with the same source_identity; -1: none
@@ -203,27 +208,6 @@ func (e *entry) startAfter(t instant) bool {
 	return e.startSec > t.sec || e.startSec == t.sec && e.startNs > t.ns
 }
 
-// arena copies strings into shared chunks, so that a string costs its
-// bytes and not an allocation rounded up to a size class. A chunk's
-// builder is grown once and never past its capacity, so the strings taken
-// from it never move or change.
-type arena struct{ b strings.Builder }
-
-const arenaChunk = 64 << 10
-
-func (a *arena) add(s string) string {
-	if len(s) > arenaChunk/8 {
-		return strings.Clone(s)
-	}
-	if a.b.Cap()-a.b.Len() < len(s) {
-		a.b = strings.Builder{}
-		a.b.Grow(arenaChunk)
-	}
-	n := a.b.Len()
-	a.b.WriteString(s)
-	return a.b.String()[n:]
-}
-
 // IndexBuilder builds an Index from records handed over one at a time, so
 // that a store never holds all of its records at once: of each record it
 // keeps only what the Index needs, plus its source_identity and a few
@@ -241,7 +225,7 @@ func (a *arena) add(s string) string {
 // would need hundreds of gigabytes before it got there.
 type IndexBuilder struct {
 	ents []entry
-	sis  []string // per entry: its source_identity (arena strings)
+	sis  []strRef // per entry: its source_identity
 	// siRank holds, for the entries whose source_identity came from
 	// another version than the one indexed, the rank of that version (see
 	// Add and siRankAt; building only). An entry added once has its own.
@@ -262,7 +246,7 @@ type IndexBuilder struct {
 	poisoned    map[string]bool
 	poisonedSIs []string
 	deadSIs     []string
-	byID        map[string]int32 // keys share the entries' ids
+	byID        refTable // the entries by id
 	upNum       map[userProfile]int32
 	pairs       []userProfile // by number: upNum the other way
 	strs        arena
@@ -289,8 +273,7 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 	if b.tee != nil {
 		b.tee.Add(r)
 	}
-	if b.byID == nil {
-		b.byID = make(map[string]int32)
+	if b.upNum == nil {
 		b.upNum = make(map[userProfile]int32)
 	}
 	k := userProfile{r.User, r.Profile}
@@ -307,14 +290,11 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		endSec: end.Unix(), endNs: int32(end.Nanosecond()),
 		next: -1, status: statusOf(r.Status),
 	}
-	si := ""
-	if r.SourceIdentity != "" {
-		si = b.strs.add(r.SourceIdentity)
-	}
+	si := b.strs.add(r.SourceIdentity) // noStr when it has none
 	upd := instantOf(r.UpdatedAt)
 	rank := verRank{e.status.final(), upd}
-	i, ok := b.byID[r.ID]
-	if ok {
+	i := b.findID(r.ID)
+	if i >= 0 {
 		b.setMarks(i, b.marksAt(i).merge(marksOf(e.status, upd)))
 		slot, dup = int(i), true
 		siRank := b.siRankAt(i)
@@ -324,18 +304,18 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		// identity its versions had stays known with no entry, so that an
 		// event carrying it is not matched by time to the user's other
 		// records.
-		switch {
-		case si == "":
-		case b.sis[i] == "":
+		switch old := b.strs.str(b.sis[i]); {
+		case si == noStr:
+		case old == "":
 			b.sis[i], siRank = si, rank
-		case siRank.beats(rank), !rank.beats(siRank) && b.sis[i] <= si:
+		case siRank.beats(rank), !rank.beats(siRank) && old <= r.SourceIdentity:
 			// On a tie the smaller identity is kept, whatever the order.
-			if si != b.sis[i] {
-				b.deadSIs = append(b.deadSIs, si)
+			if r.SourceIdentity != old {
+				b.deadSIs = append(b.deadSIs, strings.Clone(r.SourceIdentity))
 			}
 		default:
-			if si != b.sis[i] {
-				b.deadSIs = append(b.deadSIs, b.sis[i])
+			if r.SourceIdentity != old {
+				b.deadSIs = append(b.deadSIs, strings.Clone(old))
 			}
 			b.sis[i], siRank = si, rank
 		}
@@ -357,8 +337,8 @@ func (b *IndexBuilder) Add(r Record) (slot int, dup, kept bool) {
 		e.id = b.strs.add(r.ID)
 		i = int32(len(b.ents))
 		slot = int(i)
-		b.byID[e.id] = i
 		b.ents = append(b.ents, e)
+		b.byID.insert(i, b.idHash)
 		b.sis = append(b.sis, si)
 		b.ups = append(b.ups, up)
 		b.upd = append(b.upd, upd)
@@ -482,7 +462,7 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 		b.poisoned[strings.Clone(id)] = true
 	}
 	if sourceIdentity != "" {
-		b.poisonedSIs = append(b.poisonedSIs, b.strs.add(sourceIdentity))
+		b.poisonedSIs = append(b.poisonedSIs, strings.Clone(sourceIdentity))
 	}
 }
 
@@ -501,7 +481,8 @@ func (b *IndexBuilder) Poison(id, sourceIdentity string) {
 // expiry mark, an earlier end or later start, the identities of its other
 // versions).
 func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
-	for id, i := range b.byID {
+	for i := range int32(len(b.ents)) {
+		id := b.strs.str(b.ents[i].id)
 		if all.poisoned[id] {
 			if b.poisoned == nil {
 				b.poisoned = map[string]bool{}
@@ -509,8 +490,8 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 			b.poisoned[id] = true
 			continue
 		}
-		j, ok := all.byID[id]
-		if !ok {
+		j := all.findID(id)
+		if j < 0 {
 			continue
 		}
 		if !whole {
@@ -524,13 +505,16 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 			b.upNum[k] = up
 			b.pairs = append(b.pairs, k)
 		}
-		if si := b.sis[i]; si != "" && si != all.sis[j] {
-			b.deadSIs = append(b.deadSIs, si) // an identity a losing version had
+		si, allSI := b.strs.str(b.sis[i]), all.strs.str(all.sis[j])
+		if si != "" && si != allSI {
+			b.deadSIs = append(b.deadSIs, strings.Clone(si)) // an identity a losing version had
 		}
 		e := all.ents[j]
 		e.id, e.next = b.ents[i].id, -1
 		b.ents[i], b.ups[i], b.upd[i] = e, up, all.upd[j]
-		b.sis[i] = all.sis[j]
+		if si != allSI {
+			b.sis[i] = b.strs.add(allSI)
+		}
 		b.setSIRank(i, all.siRankAt(j))
 		if m, ok := all.marks[j]; ok {
 			b.setMarks(i, m)
@@ -545,8 +529,8 @@ func (b *IndexBuilder) AdoptVersions(all *IndexBuilder, whole bool) {
 	// is that record's, never matched by time to another.
 	b.poisonedSIs = append(b.poisonedSIs, all.poisonedSIs...)
 	for id := range all.poisoned {
-		if j, ok := all.byID[id]; ok && all.sis[j] != "" {
-			b.poisonedSIs = append(b.poisonedSIs, all.sis[j])
+		if j := all.findID(id); j >= 0 && all.sis[j] != noStr {
+			b.poisonedSIs = append(b.poisonedSIs, strings.Clone(all.strs.str(all.sis[j])))
 		}
 	}
 	b.deadSIs = append(b.deadSIs, all.deadSIs...)
@@ -571,15 +555,22 @@ func (b *IndexBuilder) adoptMarks(i int32, all *IndexBuilder, j int32) {
 	if st := all.ents[j].status; st.final() > b.ents[i].status.final() {
 		b.ents[i].status = st
 	}
-	if si := all.sis[j]; si != "" && si != b.sis[i] {
-		b.deadSIs = append(b.deadSIs, si)
+	if si := all.strs.str(all.sis[j]); si != "" && si != b.strs.str(b.sis[i]) {
+		b.deadSIs = append(b.deadSIs, strings.Clone(si))
 	}
 }
 
+// findID returns the entry with this id, or -1.
+func (b *IndexBuilder) findID(id string) int32 {
+	return b.byID.find(id, func(i int32, id string) bool { return b.strs.eq(b.ents[i].id, id) })
+}
+
+// idHash hashes entry i's id for the byID table.
+func (b *IndexBuilder) idHash(i int32) uint64 { return b.strs.hash(b.byID.seed, b.ents[i].id) }
+
 // Has reports whether a record with this id was added.
 func (b *IndexBuilder) Has(id string) bool {
-	_, ok := b.byID[id]
-	return ok
+	return b.findID(id) >= 0
 }
 
 // Len is the number of distinct ids added.
@@ -591,7 +582,7 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 func (b *IndexBuilder) LeftOut(from, to int, all *IndexBuilder) int {
 	n := 0
 	for i := from; i < to && i < len(b.ents); i++ {
-		if id := b.ents[i].id; b.poisoned[id] || all.poisoned[id] {
+		if id := b.strs.str(b.ents[i].id); b.poisoned[id] || all.poisoned[id] {
 			n++
 		}
 	}
@@ -599,7 +590,7 @@ func (b *IndexBuilder) LeftOut(from, to int, all *IndexBuilder) int {
 }
 
 // Index returns the index of the records added and empties b, so that the
-// memory only building needed (the ids' map) can be freed.
+// memory only building needed (the ids' table) can be freed.
 func (b *IndexBuilder) Index() *Index {
 	if len(b.poisoned) > 0 {
 		b.dropPoisoned()
@@ -607,7 +598,7 @@ func (b *IndexBuilder) Index() *Index {
 	deadSIs, poisonedSIs := b.deadSIs, b.poisonedSIs
 	n := len(b.ents)
 	ents, sis, ups, upd, marks := b.ents, b.sis, b.ups, b.upd, b.marks
-	ix := &Index{ents: ents, bySI: make(map[string]int32), ups: b.upNum, entUp: slices.Clip(ups)}
+	ix := &Index{ents: ents, strs: b.strs, ups: b.upNum, entUp: slices.Clip(ups)}
 	if ix.ups == nil {
 		ix.ups = map[userProfile]int32{}
 	}
@@ -656,43 +647,46 @@ func (b *IndexBuilder) Index() *Index {
 	ix.expIdx, ix.expAt = slices.Clip(ix.expIdx), slices.Clip(ix.expAt)
 
 	for i, si := range sis {
-		if si == "" {
+		if si == noStr {
 			continue
 		}
-		if first, ok := ix.bySI[si]; ok {
-			ents[i].next = first
+		if k := ix.findSI(ix.strs.str(si)); k >= 0 {
+			ents[i].next = ix.siFirst[k]
+			ix.siFirst[k] = int32(i)
+			continue
 		}
-		ix.bySI[si] = int32(i)
+		ix.addSI(si, int32(i))
 	}
 	// A source identity only losing versions had is known, with no entry;
 	// one that an unusable version had, or a record left out for it, is
 	// known too and tracks no session: that version may have revoked it.
 	for _, si := range deadSIs {
-		if _, ok := ix.bySI[si]; !ok {
-			ix.bySI[si] = -1
+		if ix.findSI(si) < 0 {
+			ix.addSI(ix.strs.add(si), -1)
 		}
 	}
 	if len(poisonedSIs) > 0 {
 		poisoned := make(map[string]bool, len(poisonedSIs))
 		for _, si := range poisonedSIs {
 			poisoned[si] = true
-			if _, ok := ix.bySI[si]; !ok {
-				ix.bySI[si] = -1
+			if ix.findSI(si) < 0 {
+				ix.addSI(ix.strs.add(si), -1)
 			}
 		}
 		for i, si := range sis {
-			if si != "" && poisoned[si] {
+			if si != noStr && poisoned[ix.strs.str(si)] {
 				ix.notLive = append(ix.notLive, int32(i))
 			}
 		}
 	}
+	ix.siKeys, ix.siFirst = slices.Clip(ix.siKeys), slices.Clip(ix.siFirst)
 
 	// Group the entries by (user, profile): every entry, and the entries
 	// without a source_identity (the ones auto mode matches by window).
 	// A record without a start (no started_at, no created_at) has no
 	// window, like one without an end: it would cover all earlier time.
 	ix.all = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return !ents[i].noStart() })
-	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == "" && !ents[i].noStart() })
+	ix.noSI = groupIntervals(ents, ups, len(ix.ups), func(i int) bool { return sis[i] == noStr && !ents[i].noStart() })
 	// Drop the room append left, last, when the builder's other arrays
 	// are no longer used: the copy is never live beside them.
 	if cap(ents) > n+n/16 {
@@ -701,14 +695,27 @@ func (b *IndexBuilder) Index() *Index {
 	return ix
 }
 
+// findSI returns the number of source identity si in siKeys, or -1.
+func (ix *Index) findSI(si string) int32 {
+	return ix.bySI.find(si, func(k int32, si string) bool { return ix.strs.eq(ix.siKeys[k], si) })
+}
+
+// addSI adds the source identity ref names, not known yet, with its first
+// entry.
+func (ix *Index) addSI(ref strRef, first int32) {
+	ix.siKeys = append(ix.siKeys, ref)
+	ix.siFirst = append(ix.siFirst, first)
+	ix.bySI.insert(int32(len(ix.siKeys)-1), func(k int32) uint64 { return ix.strs.hash(ix.bySI.seed, ix.siKeys[k]) })
+}
+
 // dropPoisoned removes the entries of the poisoned ids.
 func (b *IndexBuilder) dropPoisoned() {
 	marks := map[int32]verMarks{}
 	k := 0
 	for i := range b.ents {
-		if b.poisoned[b.ents[i].id] {
-			if b.sis[i] != "" {
-				b.poisonedSIs = append(b.poisonedSIs, b.sis[i])
+		if b.poisoned[b.strs.str(b.ents[i].id)] {
+			if b.sis[i] != noStr {
+				b.poisonedSIs = append(b.poisonedSIs, strings.Clone(b.strs.str(b.sis[i])))
 			}
 			continue
 		}
@@ -830,7 +837,7 @@ func (ix *Index) Lookup(mode string, q MatchQuery) Match {
 	if best < 0 {
 		return Match{}
 	}
-	return Match{ID: ix.ents[best].id, Outcome: bestO}
+	return Match{ID: ix.strs.str(ix.ents[best].id), Outcome: bestO}
 }
 
 // bySourceIdentity calls fn for every source_identity candidate of q (see
@@ -840,8 +847,13 @@ func (ix *Index) bySourceIdentity(q MatchQuery, fn func(int32)) bool {
 		return false
 	}
 	latest := instantOf(q.Time.Add(MatchSlack))
-	i, ok := ix.bySI[q.SourceIdentity]
-	for ; ok && i >= 0; i = ix.ents[i].next {
+	k := ix.findSI(q.SourceIdentity)
+	ok := k >= 0
+	i := int32(-1)
+	if ok {
+		i = ix.siFirst[k]
+	}
+	for ; i >= 0; i = ix.ents[i].next {
 		if ix.ents[i].startAfter(latest) {
 			continue
 		}
@@ -937,7 +949,7 @@ func (ix *Index) better(a int32, ao Outcome, b int32, bo Outcome) bool {
 	if c := cmpStart(ea, eb); c != 0 {
 		return c > 0
 	}
-	return ea.id < eb.id
+	return ix.strs.str(ea.id) < ix.strs.str(eb.id)
 }
 
 // recordStart is when a record's window opens: started_at, or created_at

@@ -2,10 +2,12 @@ package sessions
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math/rand"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 var t0 = time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
@@ -389,7 +391,7 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 	for i := 0; i < 800; i++ {
 		start := at(time.Duration(rng.Intn(72*60)) * time.Minute)
 		r := Record{
-			ID:        fmt.Sprintf("r%04d", i),
+			ID:        testID(i),
 			User:      users[rng.Intn(len(users))],
 			Profile:   profiles[rng.Intn(len(profiles))],
 			Status:    StatusActive,
@@ -419,8 +421,11 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 		case 6:
 			r.StartedAt = start.Add(time.Duration(rng.Intn(3)) * time.Nanosecond) // near-equal starts
 		}
-		if rng.Intn(2) == 0 {
+		switch rng.Intn(8) {
+		case 0, 1, 2, 3:
 			r.SourceIdentity = fmt.Sprintf("sentinel:%s:direct:%08x", r.User, rng.Intn(200))
+		case 4:
+			r.SourceIdentity = testID(rng.Intn(100)) // an identity shaped like an id
 		}
 		if i > 0 && rng.Intn(20) == 0 {
 			r.ID = recs[rng.Intn(len(recs))].ID // a second version of a record
@@ -449,6 +454,8 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 		switch rng.Intn(14) {
 		case 0:
 			q.SourceIdentity = ""
+		case 13:
+			q.SourceIdentity = testID(rng.Intn(110))
 		case 1:
 			q.User = ""
 		case 2:
@@ -475,6 +482,19 @@ func TestLookupMatchesBruteForce(t *testing.T) {
 			t.Errorf("only %d lookups ended %v: the test does not exercise it", seen[o], o)
 		}
 	}
+}
+
+// testID is the id of record i of a test: a UUID in the canonical form
+// (which the index keeps as 16 bytes), one in capitals, or another text.
+func testID(i int) string {
+	u := fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", i*2654435761%(1<<32), i%(1<<16), i%(1<<12), (i*7)%(1<<12), i*104729)
+	switch i % 3 {
+	case 0:
+		return u
+	case 1:
+		return strings.ToUpper(u)
+	}
+	return fmt.Sprintf("r%04d", i)
 }
 
 // A million records of one user and profile: a lookup must not scan them.
@@ -508,7 +528,8 @@ func TestOutcomeString(t *testing.T) {
 func TestArenaKeepsStrings(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	var a arena
-	var want, got []string
+	var want []string
+	var got []strRef
 	for i := 0; i < 20000; i++ {
 		n := rng.Intn(64)
 		if i%500 == 0 {
@@ -521,9 +542,71 @@ func TestArenaKeepsStrings(t *testing.T) {
 		got = append(got, a.add(s))
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if a.str(got[i]) != want[i] || !a.eq(got[i], want[i]) {
 			t.Fatalf("string %d (%d bytes) changed in the arena", i, len(want[i]))
 		}
+	}
+}
+
+// A UUID in the canonical lower-case form is kept as 16 bytes and given
+// back as the same text; any other text, near-UUIDs included, is kept as
+// it is. Either way eq and hash agree with the text.
+func TestArenaUUIDs(t *testing.T) {
+	const u = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	var a arena
+	seed := maphash.MakeSeed()
+	for _, tc := range []struct {
+		s      string
+		packed bool
+	}{
+		{u, true},
+		{"00000000-0000-0000-0000-000000000000", true},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", true},
+		{strings.ToUpper(u), false},
+		{"0f8fad5b-d9cb-469f-a165-70867728950E", false},
+		{"0f8fad5b-d9cb-469f-a165-70867728950", false},
+		{"0f8fad5b-d9cb-469f-a165-70867728950e0", false},
+		{"0f8fad5bd-9cb-469f-a165-70867728950e", false},
+		{"0f8fad5b-d9cb-469f-a165_70867728950e", false},
+		{"0f8fad5b-d9cb-469f-a165-70867728950g", false},
+		{"0f8fad5bd9cb469fa16570867728950e", false},
+		{"sentinel:alice:direct:0f8fad5b", false},
+	} {
+		r := a.add(tc.s)
+		if got := a.str(r); got != tc.s {
+			t.Errorf("%q came back as %q", tc.s, got)
+		}
+		if _, packed := a.raw(r); packed != tc.packed {
+			t.Errorf("%q: packed %v, want %v", tc.s, packed, tc.packed)
+		}
+		if !a.eq(r, tc.s) || a.eq(r, tc.s[:len(tc.s)-1]) || a.eq(r, tc.s+"0") {
+			t.Errorf("%q: eq does not compare its text", tc.s)
+		}
+		if tc.s != u && a.eq(r, u) {
+			t.Errorf("%q: eq to %q", tc.s, u)
+		}
+		if a.hash(seed, r) != maphash.String(seed, tc.s) {
+			t.Errorf("%q: hash differs from its text's", tc.s)
+		}
+	}
+	if r := a.add(""); r != noStr || a.str(r) != "" || !a.eq(r, "") || a.eq(r, u) {
+		t.Errorf("the empty string: ref %x", r)
+	}
+	// Past the chunks a ref can name, strings are kept alone.
+	var full arena
+	full.chunks = make([][]byte, maxChunks)
+	for _, s := range []string{"x", u} {
+		if r := full.add(s); r&bigRef == 0 || full.str(r) != s || !full.eq(r, s) || full.hash(seed, r) != maphash.String(seed, s) {
+			t.Errorf("%q in a full arena: ref %x, text %q", s, r, full.str(r))
+		}
+	}
+}
+
+// An entry takes 40 bytes (the memory figures of BenchmarkLoadFile rest on
+// it).
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n != 40 {
+		t.Errorf("an entry takes %d bytes, want 40", n)
 	}
 }
 
@@ -560,16 +643,16 @@ func FuzzLookup(f *testing.F) {
 			}
 			return b.Add(time.Duration(v%(48*int64(time.Hour))) - 24*time.Hour)
 		}
-		q := MatchQuery{SourceIdentity: pick("", "si-1", "si-2"), User: pick("", "alice", "bob"), Profile: pick("prod", "dev"), Time: when()}
+		q := MatchQuery{SourceIdentity: pick("", "si-1", "si-2", testID(3)), User: pick("", "alice", "bob"), Profile: pick("prod", "dev"), Time: when()}
 		edge := byte1()
 		var recs []Record
 		for len(data) > 0 && len(recs) < 12 {
 			recs = append(recs, Record{
-				ID:             pick("a", "b", "c", "d", "e", "f", "g"),
+				ID:             pick("a", "b", "c", "d", "e", testID(0), testID(1)),
 				User:           pick("alice", "bob"),
 				Profile:        pick("prod", "dev"),
 				Status:         pick(StatusActive, StatusRevoked, StatusExpired, "REVOKED", "other"),
-				SourceIdentity: pick("", "", "si-1", "si-2"),
+				SourceIdentity: pick("", "", "si-1", "si-2", testID(3)),
 				StartedAt:      when(), CreatedAt: when(), UpdatedAt: when(),
 				ExpiresAt: when(), LastAccessAt: when(),
 			})
@@ -917,6 +1000,26 @@ func TestVersionTieOrder(t *testing.T) {
 	for _, order := range [][]Record{{long, short}, {short, long}} {
 		if m := NewIndex(order).Lookup(ModeAuto, q); m.Outcome != Expired {
 			t.Errorf("%v then %v: %v, want expired", order[0].ExpiresAt, order[1].ExpiresAt, m.Outcome)
+		}
+	}
+}
+
+// BenchmarkLookupSourceIdentity looks up events by source identity among
+// 100,000 records with UUID ids, as the broker writes them.
+func BenchmarkLookupSourceIdentity(b *testing.B) {
+	const n = 100_000
+	recs := make([]Record, n)
+	for i := range recs {
+		start := at(time.Duration(i) * time.Minute)
+		recs[i] = Record{ID: testID(3 * i), User: "alice", Profile: "prod-admin", StartedAt: start, ExpiresAt: start.Add(time.Hour),
+			SourceIdentity: fmt.Sprintf("sentinel:alice:direct:%08x", i)}
+	}
+	ix := NewIndex(recs)
+	for i := 0; b.Loop(); i++ {
+		k := i % n
+		q := MatchQuery{SourceIdentity: recs[k].SourceIdentity, User: "alice", Profile: "prod-admin", Time: recs[k].StartedAt}
+		if m := ix.Lookup(ModeAuto, q); m.Outcome != Live || m.ID != recs[k].ID {
+			b.Fatalf("got %v %q, want live %q", m.Outcome, m.ID, recs[k].ID)
 		}
 	}
 }
