@@ -107,11 +107,21 @@ const (
 
 // badDate says what is wrong with s when it starts as a date does
 // (2026-11-20…) and does not parse as one or as an RFC 3339 time: a month,
-// day or hour out of range, or a time without a zone. It is nil for
-// anything else.
+// day or hour out of range, a space instead of the T, or a time without a
+// zone. It is nil for anything else.
 func badDate(s string) error {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:10]) {
 		return nil
+	}
+	if len(s) > 11 && s[10] == ' ' {
+		// A space where RFC 3339 puts the T, as many tools print times.
+		fixed := s[:10] + "T" + strings.TrimLeft(s[11:], " ")
+		if _, err := time.Parse(time.RFC3339Nano, fixed); err == nil {
+			return fmt.Errorf("%q has a space between the date and the time: RFC 3339 puts a T there, as in %s", s, fixed)
+		}
+		if _, err := time.Parse("2006-01-02T15:04:05.999999999", fixed); err == nil {
+			return fmt.Errorf("%q has a space between the date and the time, and no time zone: use RFC 3339, such as %sZ for UTC or %s+01:00", s, fixed, fixed)
+		}
 	}
 	layout := "2006-01-02"
 	if len(s) > 10 {

@@ -57,7 +57,10 @@ func TestParse(t *testing.T) {
 		{"2026-11-20T25:00:00Z", "", time.Time{}, time.Time{}, `"2026-11-20T25:00:00Z" is not a time: hour out of range`},
 		{"2026-11-20T08:00:00.5", "", time.Time{}, time.Time{}, `"2026-11-20T08:00:00.5" has no time zone: use RFC 3339 with a zone, such as 2026-11-20T08:00:00.5Z for UTC`},
 		{"", "2026-11-20T08:00", time.Time{}, time.Time{}, `--until: "2026-11-20T08:00" is neither a duration`},
-		{"2026-11-20 08:00:00Z", "", time.Time{}, time.Time{}, `is neither a duration`},
+		{"2026-11-20 08:00:00Z", "", time.Time{}, time.Time{}, `--since: "2026-11-20 08:00:00Z" has a space between the date and the time: RFC 3339 puts a T there, as in 2026-11-20T08:00:00Z`},
+		{"", "2026-11-20  08:00:00.25+01:00", time.Time{}, time.Time{}, `as in 2026-11-20T08:00:00.25+01:00`},
+		{"2026-11-20 08:00:00", "", time.Time{}, time.Time{}, `"2026-11-20 08:00:00" has a space between the date and the time, and no time zone: use RFC 3339, such as 2026-11-20T08:00:00Z for UTC or 2026-11-20T08:00:00+01:00`},
+		{"2026-11-20 08:00", "", time.Time{}, time.Time{}, `is neither a duration`},
 		{"7x", "", time.Time{}, time.Time{}, `bad duration unit 'x' in "7x": use w, d, h, m or s`},
 		// Written as a duration: what is wrong with it.
 		{"0d", "", time.Time{}, time.Time{}, `--since: duration "0d" must be positive (a duration such as 7d`},
