@@ -91,7 +91,7 @@ func (a *arena) add(s string) strRef {
 	u, packed := packUUID(s)
 	size := 1 + 16
 	if !packed {
-		size = binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(s))<<1) + len(s)
+		size = uvarintLen(uint64(len(s))<<1) + len(s)
 	}
 	if len(s) > arenaChunk/8 {
 		return a.alone(s)
@@ -115,6 +115,15 @@ func (a *arena) add(s string) strRef {
 	}
 	a.chunks[last] = c
 	return strRef(last<<16 | off)
+}
+
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
 }
 
 func (a *arena) alone(s string) strRef {

@@ -581,6 +581,9 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 // the records a store read of them are skipped, not used.
 func (b *IndexBuilder) LeftOut(from, to int, all *IndexBuilder) int {
 	n := 0
+	if len(b.poisoned) == 0 && len(all.poisoned) == 0 {
+		return 0
+	}
 	for i := from; i < to && i < len(b.ents); i++ {
 		if id := b.strs.str(b.ents[i].id); b.poisoned[id] || all.poisoned[id] {
 			n++

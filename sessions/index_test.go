@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"math/rand"
@@ -524,7 +525,8 @@ func TestOutcomeString(t *testing.T) {
 }
 
 // The arena's strings keep their bytes across chunks, for short strings,
-// strings that end a chunk and strings longer than a chunk's share.
+// strings whose length takes two bytes, strings that end a chunk and
+// strings longer than a chunk's share.
 func TestArenaKeepsStrings(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	var a arena
@@ -532,8 +534,11 @@ func TestArenaKeepsStrings(t *testing.T) {
 	var got []strRef
 	for i := 0; i < 20000; i++ {
 		n := rng.Intn(64)
-		if i%500 == 0 {
-			n = arenaChunk/8 + rng.Intn(arenaChunk) // stored alone
+		switch {
+		case i%500 == 0:
+			n = arenaChunk/8 + 1 + rng.Intn(arenaChunk) // stored alone
+		case i%50 == 0:
+			n = 128 + rng.Intn(arenaChunk/8-127) // a length of two bytes
 		}
 		b := make([]byte, n)
 		rng.Read(b)
@@ -544,6 +549,26 @@ func TestArenaKeepsStrings(t *testing.T) {
 	for i := range want {
 		if a.str(got[i]) != want[i] || !a.eq(got[i], want[i]) {
 			t.Fatalf("string %d (%d bytes) changed in the arena", i, len(want[i]))
+		}
+	}
+}
+
+// uvarintLen gives the length binary.PutUvarint writes, so that a string
+// the arena is given never outgrows its chunk; and the chunks never grow.
+func TestArenaSizes(t *testing.T) {
+	buf := make([]byte, binary.MaxVarintLen64)
+	for _, x := range []uint64{0, 1, 127, 128, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<63 - 1, 1 << 63, 1<<64 - 1} {
+		if got, want := uvarintLen(x), binary.PutUvarint(buf, x); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", x, got, want)
+		}
+	}
+	var a arena
+	for i := range 3 * arenaChunk / 100 {
+		a.add(strings.Repeat("x", 60+i%80)) // lengths of one byte and of two
+	}
+	for k, c := range a.chunks {
+		if cap(c) != arenaChunk {
+			t.Errorf("chunk %d grew to %d bytes", k, cap(c))
 		}
 	}
 }
