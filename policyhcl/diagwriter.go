@@ -64,13 +64,13 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		if warns > 0 {
 			more = append(more, english.Count(warns, "more warning", "more warnings"))
 		}
-		if errs > 0 {
-			fmt.Fprintf(bw, "\n%s not shown: fix the ones above and run again.\n", strings.Join(more, " and "))
-		} else {
+		advice := "fix the ones above and run again."
+		if errs == 0 {
 			// Warnings do not fail the policy: fixing them is a choice,
 			// so say where all of them are listed.
-			fmt.Fprintf(bw, "\n%s not shown: --format json or sarif lists every one.\n", strings.Join(more, " and "))
+			advice = "--format json or sarif lists every one."
 		}
+		fmt.Fprintf(bw, "\n%s not shown: %s\n", strings.Join(more, " and "), advice)
 	}
 	_ = bw.Flush()
 	// File names, summaries and details come from the policy's author:

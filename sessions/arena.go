@@ -88,13 +88,13 @@ func (a *arena) add(s string) strRef {
 	if s == "" {
 		return noStr
 	}
+	if len(s) > arenaChunk/8 {
+		return a.alone(s)
+	}
 	u, packed := packUUID(s)
 	size := 1 + 16
 	if !packed {
 		size = uvarintLen(uint64(len(s))<<1) + len(s)
-	}
-	if len(s) > arenaChunk/8 {
-		return a.alone(s)
 	}
 	last := len(a.chunks) - 1
 	if last < 0 || cap(a.chunks[last])-len(a.chunks[last]) < size {

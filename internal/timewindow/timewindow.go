@@ -119,14 +119,14 @@ func badDate(s string) error {
 		if _, err := time.Parse(time.RFC3339Nano, fixed); err == nil {
 			return fmt.Errorf("%q has a space between the date and the time: RFC 3339 puts a T there, as in %s", s, fixed)
 		}
-		if _, err := time.Parse("2006-01-02T15:04:05.999999999", fixed); err == nil {
+		if noZone(fixed) {
 			return fmt.Errorf("%q has a space between the date and the time, and no time zone: use RFC 3339, such as %sZ for UTC or %s+01:00", s, fixed, fixed)
 		}
 	}
 	layout := "2006-01-02"
 	if len(s) > 10 {
 		layout = time.RFC3339Nano
-		if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		if noZone(s) {
 			return fmt.Errorf("%q has no time zone: use RFC 3339 with a zone, such as %sZ for UTC or %s+01:00", s, s, s)
 		}
 	}
@@ -136,6 +136,12 @@ func badDate(s string) error {
 		return fmt.Errorf("%q is not a time%s: give a UTC date such as 2026-11-20, or RFC 3339 with a zone such as 2026-11-20T08:00:00Z", s, pe.Message)
 	}
 	return nil
+}
+
+// noZone reports whether s is an RFC 3339 time without its zone.
+func noZone(s string) bool {
+	_, err := time.Parse("2006-01-02T15:04:05.999999999", s)
+	return err == nil
 }
 
 func digits(s string) bool {
