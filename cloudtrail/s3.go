@@ -19,10 +19,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 )
+
+// Defaults of S3Options.Prefetch and PrefetchBytes: 64 downloads at once
+// keep two decoders busy with files of 50 KB of JSON at 20 ms to first
+// byte (BenchmarkS3Latency); 4 MiB of compressed files is about 50 MB of
+// JSON, what two CPUs decode in 40 ms: more than S3 takes to start
+// sending the next ones.
+const (
+	DefaultS3Prefetch      = 64
+	DefaultS3PrefetchBytes = 4 << 20
+)
+
+// MaxPrefetchedObject is the largest log file downloaded ahead of its
+// decoding: 1 MiB of gzip is about 10 MB of JSON, which takes longer to
+// decode than its first byte takes to come, so downloading it ahead gains
+// little and holds its bytes.
+const MaxPrefetchedObject = 1 << 20
 
 // DefaultDeliverySlack is how long after the window's end S3 day folders
 // are still listed: CloudTrail delivers a log file after the events it
@@ -37,9 +54,19 @@ type S3Options struct {
 	// Progress receives the objects listed and read (nil: Files.Progress,
 	// else nothing).
 	Progress Progress
-	// InFlight bounds the objects downloaded and decoded at once, and the
-	// listings made at once; 0 means 2×GOMAXPROCS.
+	// InFlight bounds the objects decoded at once, and the listings made
+	// at once; 0 means 2×GOMAXPROCS.
 	InFlight int
+	// Prefetch bounds the log files downloaded whole, at once, ahead of
+	// their decoding (0: DefaultS3Prefetch; -1: none, each object is
+	// streamed into its decoder), and PrefetchBytes the bytes they hold
+	// (0: DefaultS3PrefetchBytes). Log files are small and every GET first
+	// waits for S3's time to first byte, so a read that downloads only as
+	// many as it decodes waits more than it decodes. A file listed larger
+	// than MaxPrefetchedObject, or than a quarter of PrefetchBytes, is
+	// streamed into its decoder.
+	Prefetch      int
+	PrefetchBytes int64
 	// Accounts and Regions keep only these accounts' and regions' folders
 	// (empty = all; "all" = all). The Query's Accounts and Regions apply too.
 	Accounts, Regions []string
@@ -101,6 +128,12 @@ func NewS3Source(client *s3.Client, bucket, prefix string, opts S3Options) Sourc
 func newS3Source(api s3API, region, bucket, prefix string, opts S3Options) *s3Source {
 	if opts.InFlight <= 0 {
 		opts.InFlight = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opts.Prefetch == 0 {
+		opts.Prefetch = DefaultS3Prefetch
+	}
+	if opts.PrefetchBytes <= 0 {
+		opts.PrefetchBytes = DefaultS3PrefetchBytes
 	}
 	if opts.DeliverySlack <= 0 {
 		opts.DeliverySlack = DefaultDeliverySlack
@@ -262,6 +295,63 @@ type s3Object struct {
 	// pos is the object's place in listing order: its folder's index,
 	// then its place in the folder (-1: the folder's listing itself).
 	pos s3Pos
+	// got is the object's first download when it was prefetched (see
+	// S3Options.Prefetch), nil when it is to be streamed.
+	got *s3Download
+}
+
+// s3Download is an object downloaded whole before it is decoded: its
+// bytes and what ended them (nil: the whole body), or the error of its
+// GetObject.
+type s3Download struct {
+	data    []byte // what is left to read of buf
+	buf     *[]byte
+	bodyErr error
+	getErr  error
+	release func() // gives its bytes back to the prefetch budget
+}
+
+// downloadBufs keeps the buffers of the downloads decoded for the next
+// ones, by size class: 16 KiB << i bytes, up to twice MaxPrefetchedObject
+// (fresh buffers would be zeroed each time, and collected).
+var downloadBufs [8]sync.Pool
+
+// downloadBuf returns an empty buffer that holds at least n bytes.
+func downloadBuf(n int64) *[]byte {
+	for i := range downloadBufs {
+		if size := int64(16<<10) << i; n <= size {
+			if b, ok := downloadBufs[i].Get().(*[]byte); ok {
+				*b = (*b)[:0]
+				return b
+			}
+			b := make([]byte, 0, size)
+			return &b
+		}
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+// putDownloadBuf gives a buffer of downloadBuf back.
+func putDownloadBuf(b *[]byte) {
+	for i := range downloadBufs {
+		if int64(cap(*b)) == int64(16<<10)<<i {
+			downloadBufs[i].Put(b)
+			return
+		}
+	}
+}
+
+func (d *s3Download) Read(p []byte) (int, error) {
+	if len(d.data) == 0 {
+		if d.bodyErr != nil {
+			return 0, d.bodyErr
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, d.data)
+	d.data = d.data[n:]
+	return n, nil
 }
 
 type s3Pos struct{ folder, seq int }
@@ -791,8 +881,9 @@ func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
 	return out
 }
 
-// listAndFetch lists the folders and reads their log files, InFlight
-// listings and InFlight downloads at a time.
+// listAndFetch lists the folders and reads their log files: InFlight
+// listings and decodings at a time, and Prefetch downloads of the log
+// files that are decoded from memory (see S3Options).
 //
 // An error does not stop the read at once: the objects before the failed
 // one in listing order are still read, those after it are not, and the
@@ -810,13 +901,24 @@ func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Ev
 		}
 		return lg.Wait()
 	})
+	decode := objects
+	if r.s.opts.Prefetch > 0 {
+		decode = make(chan s3Object)
+		g.Go(func() error {
+			defer close(decode)
+			return r.prefetch(gctx, objects, decode)
+		})
+	}
 	for range r.s.opts.InFlight {
 		g.Go(func() error {
-			for o := range objects {
+			for o := range decode {
 				if r.after(o.pos) {
+					o.got.done()
 					continue // an earlier object failed: the run fails on it
 				}
-				if err := r.fetch(gctx, o, emit); err != nil {
+				err := r.fetch(gctx, o, emit)
+				o.got.done()
+				if err != nil {
 					if gctx.Err() != nil {
 						return err
 					}
@@ -924,6 +1026,85 @@ func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<
 	return err
 }
 
+// prefetch passes the objects on to the decoders, downloading those listed
+// no larger than MaxPrefetchedObject and a quarter of PrefetchBytes first,
+// Prefetch at once and holding at most PrefetchBytes.
+func (r *s3Run) prefetch(ctx context.Context, in <-chan s3Object, out chan<- s3Object) error {
+	budget := semaphore.NewWeighted(r.s.opts.PrefetchBytes)
+	largest := min(MaxPrefetchedObject, r.s.opts.PrefetchBytes/4)
+	g, gctx := errgroup.WithContext(ctx)
+	for range r.s.opts.Prefetch {
+		g.Go(func() error {
+			for o := range in {
+				if r.after(o.pos) {
+					continue // an earlier object failed: the run fails on it
+				}
+				if o.size <= largest {
+					if err := budget.Acquire(gctx, o.size); err != nil {
+						return err
+					}
+					if o.got = r.download(gctx, o); o.got != nil {
+						o.got.release = func() { budget.Release(o.size) }
+					} else {
+						budget.Release(o.size) // streamed
+					}
+				}
+				select {
+				case out <- o:
+				case <-gctx.Done():
+					o.got.done()
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// download reads object o whole, up to the size it was listed with. An
+// object found larger (written again since it was listed) is streamed
+// instead: download returns nil.
+func (r *s3Run) download(ctx context.Context, o s3Object) *s3Download {
+	out, err := r.s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.s.bucket, Key: &o.key}, r.optFns())
+	if err != nil {
+		return &s3Download{getErr: err}
+	}
+	defer out.Body.Close()
+	buf := downloadBuf(o.size + 1)
+	b := *buf
+	for int64(len(b)) <= o.size {
+		n, err := out.Body.Read(b[len(b):min(int64(cap(b)), o.size+1)])
+		b = b[:len(b)+n]
+		if err != nil {
+			*buf = b
+			d := &s3Download{data: b, buf: buf}
+			if err != io.EOF {
+				d.bodyErr = &bodyError{err}
+			}
+			return d
+		}
+	}
+	putDownloadBuf(buf)
+	return nil
+}
+
+// done gives a download's bytes back to the prefetch budget, and its
+// buffer for the next download; d may be nil.
+func (d *s3Download) done() {
+	if d == nil {
+		return
+	}
+	if d.release != nil {
+		d.release()
+		d.release = nil
+	}
+	if d.buf != nil {
+		putDownloadBuf(d.buf)
+		d.buf, d.data = nil, nil
+	}
+}
+
 // maxBodyAttempts bounds the downloads of one object whose body broke off
 // in the middle (a connection reset, a stall): DecodeStream emits nothing
 // from a failed attempt, so reading the object again is safe.
@@ -935,6 +1116,7 @@ func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		st, err = r.fetchObject(ctx, o, emit)
+		o.got = nil // a download that broke off is streamed again
 		var be *bodyError
 		if err == nil || ctx.Err() != nil || !errors.As(err, &be) {
 			break
@@ -974,7 +1156,15 @@ func (r *s3Run) fetch(ctx context.Context, o s3Object, emit func(Event)) error {
 }
 
 func (r *s3Run) fetchObject(ctx context.Context, o s3Object, emit func(Event)) (Stats, error) {
-	out, err := r.s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.s.bucket, Key: &o.key}, r.optFns())
+	var out *s3.GetObjectOutput
+	var err error
+	if o.got != nil {
+		if err = o.got.getErr; err == nil {
+			return DecodeStream(o.got, r.url(o.key), r.s.opts.Files, emit)
+		}
+	} else {
+		out, err = r.s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.s.bucket, Key: &o.key}, r.optFns())
+	}
 	if err != nil {
 		if isCode(err, "NoSuchKey") {
 			return Stats{}, &SourceError{Source: r.url(o.key), Err: &awsError{

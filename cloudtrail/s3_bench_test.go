@@ -5,13 +5,20 @@ package cloudtrail
 import (
 	"context"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/sentinel-check/sentinel-check/internal/testsvc"
+	"github.com/sentinel-check/sentinel-check/internal/trailgen"
 )
 
 // cpuTime is the user and system CPU this process has used.
@@ -23,13 +30,9 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkS3Source reads the generated trail from s3rver with the real SDK
-// client and, in the same run, the same files from disk. MB/s are of
-// decompressed JSON; cpu-s/GB is the CPU this process spent per GB of it
-// (s3rver, which stands in for S3, runs in its own process and is not
-// counted), so that the two say what reading from S3 adds to decoding.
-func BenchmarkS3Source(b *testing.B) {
-	dir, sum := generatedTrail(b)
+// trailObjects reads the files under dir as S3 objects, keyed by their
+// paths below it.
+func trailObjects(b *testing.B, dir string) map[string][]byte {
 	objs := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -46,6 +49,19 @@ func BenchmarkS3Source(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return objs
+}
+
+// BenchmarkS3Source reads the generated trail from s3rver with the real SDK
+// client and, in the same run, the same files from disk. MB/s are of
+// decompressed JSON; cpu-s/GB is the CPU this process spent per GB of it
+// (s3rver, which stands in for S3, runs in its own process and is not
+// counted), so that the two say what reading from S3 adds to decoding.
+// s3-streamed reads the objects without downloading any ahead (Prefetch
+// -1).
+func BenchmarkS3Source(b *testing.B) {
+	dir, sum := generatedTrail(b)
+	objs := trailObjects(b, dir)
 	client := newS3Client(b, testsvc.S3rver(b), nil)
 	s3Bucket(b, client, "bench-trail", objs)
 
@@ -66,9 +82,74 @@ func BenchmarkS3Source(b *testing.B) {
 			return NewS3Source(client, "bench-trail", "", S3Options{}).Read(context.Background(), Query{}, func(Event) {})
 		})
 	})
+	b.Run("s3-streamed", func(b *testing.B) {
+		run(b, func() (Stats, error) {
+			return NewS3Source(client, "bench-trail", "", S3Options{Prefetch: -1}).Read(context.Background(), Query{}, func(Event) {})
+		})
+	})
 	b.Run("file", func(b *testing.B) {
 		run(b, func() (Stats, error) {
 			return NewFileSource([]string{dir}, FileOptions{}).Read(context.Background(), Query{}, func(Event) {})
 		})
 	})
+}
+
+// latencyProxy serves endpoint on a loopback port of its own, holding every
+// request for delay before passing it on: the time to first byte of S3,
+// which s3rver on loopback does not have.
+func latencyProxy(b *testing.B, endpoint string, delay time.Duration) string {
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		time.Sleep(delay)
+		rp.ServeHTTP(w, req)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// BenchmarkS3Latency reads 500 log files of the size CloudTrail writes (40
+// records, about 50 KB of JSON each: the median of the real files under
+// testdata/real is 21 KB) from s3rver through a proxy that delays every request
+// by 20 ms, S3's usual time to first byte, with the real SDK client. The
+// source's default is compared with the same source downloading no more
+// objects at once than it decodes (Prefetch -1), and with the default
+// through the proxy without the delay: what s3rver, the proxy and the
+// client can serve on this machine, in the same run.
+func BenchmarkS3Latency(b *testing.B) {
+	dir := b.TempDir()
+	sum, err := trailgen.Generate(trailgen.Options{Out: dir, Records: 20000, Files: 500, Seed: 7, AssumeRoleRate: 0.03})
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs := trailObjects(b, dir)
+	endpoint := testsvc.S3rver(b)
+	s3Bucket(b, newS3Client(b, endpoint, nil), "latency-trail", objs)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128 // as the command's client keeps them
+	client := newS3Client(b, latencyProxy(b, endpoint, 20*time.Millisecond), tr)
+	direct := newS3Client(b, latencyProxy(b, endpoint, 0), tr)
+	for _, bc := range []struct {
+		name   string
+		client *s3.Client
+		opts   S3Options
+	}{
+		{"20ms", client, S3Options{}},
+		{"20ms-no-prefetch", client, S3Options{Prefetch: -1}},
+		{"0ms", direct, S3Options{}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(sum.RawBytes)
+			for b.Loop() {
+				st, err := NewS3Source(bc.client, "latency-trail", "", bc.opts).Read(context.Background(), Query{}, func(Event) {})
+				if err != nil || st.Records != sum.Records || st.Files != int64(len(objs)) {
+					b.Fatalf("read %d records in %d files, want %d in %d: %v", st.Records, st.Files, sum.Records, len(objs), err)
+				}
+			}
+			b.ReportMetric(float64(len(objs))*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
 }

@@ -91,16 +91,20 @@ func TestS3BodyBreaksOff(t *testing.T) {
 	key := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "X")
 	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}
 	for _, tc := range []struct {
-		breaks  int
-		events  int
-		wantErr string
+		breaks   int
+		prefetch int
+		events   int
+		wantErr  string
 	}{
 		{breaks: 0, events: 1},
 		{breaks: 2, events: 1},
 		{breaks: 3, wantErr: "the download broke off 3 times"},
+		{breaks: 0, prefetch: -1, events: 1},
+		{breaks: 2, prefetch: -1, events: 1},
+		{breaks: 3, prefetch: -1, wantErr: "the download broke off 3 times"},
 	} {
 		api := &flakyS3{objects: map[string][]byte{key: cloudtrailtest.LogFile(t, rec)}, breaks: tc.breaks}
-		src := newS3Source(api, "us-east-1", "b", "", S3Options{})
+		src := newS3Source(api, "us-east-1", "b", "", S3Options{Prefetch: tc.prefetch})
 		var n int
 		var mu sync.Mutex
 		st, err := src.Read(context.Background(), q, func(Event) { mu.Lock(); n++; mu.Unlock() })

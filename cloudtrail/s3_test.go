@@ -884,11 +884,11 @@ func TestS3FirstErrorInListingOrder(t *testing.T) {
 	kB := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(6*time.Minute), "B")
 	objs := map[string][]byte{kA: []byte("garbage A"), kB: []byte("garbage B")}
 	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}
-	for _, n := range []int{1, 4} {
-		src := newS3Source(&slowFirstS3{flakyS3{objects: objs}}, "us-east-1", "b", "", S3Options{InFlight: n})
+	for _, opts := range []S3Options{{InFlight: 1}, {InFlight: 4}, {InFlight: 1, Prefetch: -1}, {InFlight: 4, Prefetch: -1}} {
+		src := newS3Source(&slowFirstS3{flakyS3{objects: objs}}, "us-east-1", "b", "", opts)
 		_, err := src.Read(context.Background(), q, func(Event) {})
 		if err == nil || !strings.Contains(err.Error(), "A_slow") {
-			t.Errorf("InFlight %d: error %v, want the first object's (A_slow)", n, err)
+			t.Errorf("%+v: error %v, want the first object's (A_slow)", opts, err)
 		}
 	}
 }

@@ -66,7 +66,7 @@ Usage:
                           [--profile NAME]... [--format F[=FILE]]... [--fail-on error|warning|note|none]
                           [--base-dir DIR] [--category ID] [--skip-unreadable] [--aws-timeout 1m]
                           [--workers N] [--max-decompressed BYTES] [--max-record-bytes BYTES]
-                          [--event-buffer BYTES] [--temp-dir DIR]
+                          [--s3-downloads N] [--event-buffer BYTES] [--temp-dir DIR]
   sentinel-check validate [--policy PATH]... [--format F[=FILE]]... [--base-dir DIR] [--category ID]
                           [--fail-on error|warning|note|none] [PATH]...
   sentinel-check fmt      [--check] [PATH]...
@@ -435,7 +435,8 @@ func (c Command) check(args []string) int {
 	failOn := fs.String("fail-on", "error", "exit 1 on findings at or above: error, warning, note or none")
 	baseDir := fs.String("base-dir", "", "directory that SARIF and annotation paths are relative to (default: $GITHUB_WORKSPACE, else the enclosing git repository's root, else the current directory)")
 	skip := fs.Bool("skip-unreadable", false, "count unreadable sources and report them as SC2002 instead of failing with exit code 3")
-	workers := fs.Int("workers", 0, "local files decoded in parallel, at most 1024 (default: number of CPUs; S3 reads 2 objects per CPU at once)")
+	workers := fs.Int("workers", 0, "local files decoded in parallel, at most 1024 (default: number of CPUs; S3 decodes 2 objects per CPU at once)")
+	s3Downloads := fs.Int("s3-downloads", cloudtrail.DefaultS3Prefetch, "S3 log files downloaded at once ahead of their decoding, at most 1024; 0 streams each into its decoder instead")
 	var maxDecomp, maxRecord byteSize
 	fs.Var(&maxDecomp, "max-decompressed", "largest decompressed size of one log file: bytes, or with a unit (512MiB, 4GiB, 1GB) (default 4GiB)")
 	fs.Var(&maxRecord, "max-record-bytes", "largest single CloudTrail record: bytes, or with a unit (64MiB) (default 64MiB)")
@@ -455,6 +456,9 @@ func (c Command) check(args []string) int {
 	}
 	if *workers > maxWorkers {
 		return c.usageError(fmt.Errorf("--workers %d: at most %d (each worker holds a decompression buffer; the default, one per CPU, keeps the CPUs busy)", *workers, maxWorkers))
+	}
+	if *s3Downloads < 0 || *s3Downloads > maxWorkers {
+		return c.usageError(fmt.Errorf("--s3-downloads %d: want 0 to %d (the default, %d, hides S3's time to first byte behind the decoding of the files before; 0 downloads each file as it is decoded)", *s3Downloads, maxWorkers, cloudtrail.DefaultS3Prefetch))
 	}
 	if eventBuffer != 0 && (eventBuffer < minEventBuffer || eventBuffer > maxEventBuffer) {
 		return c.usageError(fmt.Errorf("--event-buffer %d: want 64KiB to 1GiB (a size such as 64MiB); the default is 1MiB", eventBuffer))
@@ -518,6 +522,10 @@ func (c Command) check(args []string) int {
 	}
 	env.Timeout = *awsTimeout
 	env.Files = cloudtrail.FileOptions{Workers: *workers, MaxDecompressed: int64(maxDecomp), MaxRecordBytes: int64(maxRecord), SkipUnreadable: *skip}
+	env.S3Prefetch = *s3Downloads
+	if env.S3Prefetch == 0 {
+		env.S3Prefetch = -1 // none
+	}
 	var progress cloudtrail.Progress // only when stderr is a terminal
 	if bar := cloudtrail.TerminalBar(c.Stderr); bar != nil {
 		progress = bar

@@ -149,6 +149,8 @@ func TestExitCodes(t *testing.T) {
 		{"flag without its value", []string{"check", "--since"}, ExitUsage, []string{"--since needs a value"}},
 		{"bad number", []string{"check", "--workers", "abc"}, ExitUsage, []string{`--workers "abc": want a whole number`}},
 		{"negative workers", []string{"check", "--workers", "-1"}, ExitUsage, []string{"--workers -1: must not be negative"}},
+		{"negative s3 downloads", []string{"check", "--s3-downloads", "-1"}, ExitUsage, []string{"--s3-downloads -1: want 0 to 1024"}},
+		{"too many s3 downloads", []string{"check", "--s3-downloads", "1025"}, ExitUsage, []string{"--s3-downloads 1025: want 0 to 1024"}},
 		{"bad duration", []string{"check", "--aws-timeout", "5"}, ExitUsage, []string{`--aws-timeout "5": want a duration such as 30s`}},
 		{"bad size", []string{"check", "--max-decompressed", "1XB"}, ExitUsage, []string{`--max-decompressed "1XB": want a number of bytes, or one with a unit`}},
 		{"bad boolean", []string{"check", "--skip-unreadable=yes"}, ExitUsage, []string{`--skip-unreadable "yes": want true or false`}},
@@ -1255,6 +1257,27 @@ func TestEventBufferFlags(t *testing.T) {
 		}
 		if got.EventBuffer != tc.buffer || got.TempDir != tc.temp {
 			t.Errorf("%v: the run got buffer %d, folder %q; want %d, %q", tc.args, got.EventBuffer, got.TempDir, tc.buffer, tc.temp)
+		}
+	}
+}
+
+// --s3-downloads reaches the S3 source's options: 0 downloads none ahead.
+func TestS3DownloadsFlag(t *testing.T) {
+	chdirRoot(t)
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 64},
+		{[]string{"--s3-downloads", "8"}, 8},
+		{[]string{"--s3-downloads", "0"}, -1},
+	} {
+		env := &engine.Env{}
+		var out, errb bytes.Buffer
+		c := Command{Stdout: &out, Stderr: &errb, Env: env, Now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
+		args := append(append([]string{"sentinel-check"}, exampleArgs...), tc.args...)
+		if code := c.Main(args); code != ExitFindings || env.S3Prefetch != tc.want {
+			t.Errorf("%v: exit %d, S3Prefetch %d; want exit %d and %d\n%s", tc.args, code, env.S3Prefetch, ExitFindings, tc.want, errb.String())
 		}
 	}
 }

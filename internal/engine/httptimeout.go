@@ -19,11 +19,19 @@ import (
 // would hang the check for ever.
 const DefaultAWSTimeout = time.Minute
 
+// idleConnsPerHost is how many idle connections to one host the client
+// keeps for reuse, at least: more than the S3 source's downloads,
+// decodings and listings at once (cloudtrail.DefaultS3Prefetch and 2 per
+// CPU), so that reading thousands of small log files does not open a
+// connection (and make a TLS handshake) for most of them. The SDK keeps 10.
+const idleConnsPerHost = 128
+
 // withTimeouts returns the SDK's HTTP client with the timeouts set: a
 // connection must open within min(d, 10s), the response's headers arrive
-// within d, and its body never stall longer than d. A client the SDK built
-// (also with AWS_CA_BUNDLE) keeps its settings.
-func withTimeouts(c aws.HTTPClient, d time.Duration) aws.HTTPClient {
+// within d, and its body never stall longer than d. It also keeps idle
+// idle connections per host. A client the SDK built (also with
+// AWS_CA_BUNDLE) keeps its other settings.
+func withTimeouts(c aws.HTTPClient, d time.Duration, idle int) aws.HTTPClient {
 	if c == nil {
 		c = awshttp.NewBuildableClient()
 	}
@@ -33,6 +41,8 @@ func withTimeouts(c aws.HTTPClient, d time.Duration) aws.HTTPClient {
 		}).WithTransportOptions(func(tr *http.Transport) {
 			tr.ResponseHeaderTimeout = d
 			tr.TLSHandshakeTimeout = min(d, 10*time.Second)
+			tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, idle)
+			tr.MaxIdleConns = max(tr.MaxIdleConns, 2*idle)
 		})
 	}
 	return &idleTimeoutClient{next: c, idle: d}

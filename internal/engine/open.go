@@ -28,6 +28,10 @@ type Env struct {
 	Accounts []string
 	// Files configures the file and S3 decoders.
 	Files cloudtrail.FileOptions
+	// S3Prefetch is the S3 source's cloudtrail.S3Options.Prefetch: log
+	// files downloaded at once ahead of their decoding (0: the default;
+	// -1: none).
+	S3Prefetch int
 	// LoadAWS loads the SDK configuration; nil = config.LoadDefaultConfig.
 	LoadAWS func(ctx context.Context, region string) (aws.Config, error)
 	// Timeout bounds how long an AWS request waits for a response, or for
@@ -67,7 +71,7 @@ func (e *Env) AWS(ctx context.Context) (aws.Config, error) {
 		if timeout <= 0 {
 			timeout = DefaultAWSTimeout
 		}
-		e.awsCfg.HTTPClient = withTimeouts(e.awsCfg.HTTPClient, timeout)
+		e.awsCfg.HTTPClient = withTimeouts(e.awsCfg.HTTPClient, timeout, max(idleConnsPerHost, e.S3Prefetch+idleConnsPerHost/2))
 		// Also for a configuration from LoadAWS.
 		e.awsCfg.Logger = logging.Nop{}
 		e.awsCfg.ClientLogMode = 0

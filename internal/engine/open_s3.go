@@ -33,7 +33,13 @@ func openS3(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, e
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		o.UsePathStyle = o.UsePathStyle || pathStyle
 	})
-	opts := cloudtrail.S3Options{Files: env.Files}
+	return cloudtrail.NewS3Source(client, bucket, prefix, s3Options(cfg, env)), nil
+}
+
+// s3Options are the S3 source's options: the flags', else the cloudtrail
+// block's accounts and regions (with the global region).
+func s3Options(cfg *policyhcl.CloudTrailConfig, env *Env) cloudtrail.S3Options {
+	opts := cloudtrail.S3Options{Files: env.Files, Prefetch: env.S3Prefetch}
 	opts.Accounts, opts.Regions = env.Accounts, env.Regions
 	if cfg != nil {
 		if len(opts.Accounts) == 0 {
@@ -44,5 +50,5 @@ func openS3(ctx context.Context, spec string, cfg *policyhcl.CloudTrailConfig, e
 		}
 	}
 	opts.Regions = cloudtrail.WithGlobalRegion(opts.Regions)
-	return cloudtrail.NewS3Source(client, bucket, prefix, opts), nil
+	return opts
 }

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail"
+	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
 // A mistyped scheme is a usage error that shows the source meant, not a
@@ -53,5 +57,19 @@ func TestSourceSchemeTypos(t *testing.T) {
 	os.WriteFile(filepath.Join(".", "dynamodb:export.json"), []byte("[]"), 0o644)
 	if _, err := OpenSessions(context.Background(), "dynamodb:export.json", env); err != nil {
 		t.Errorf("dynamodb:export.json (a file): %v", err)
+	}
+}
+
+// The S3 source gets the flags' settings, else the cloudtrail block's
+// accounts and regions.
+func TestS3Options(t *testing.T) {
+	cfg := &policyhcl.CloudTrailConfig{Accounts: []string{"111122223333"}, Regions: []string{"eu-west-1"}}
+	opts := s3Options(cfg, &Env{S3Prefetch: -1, Files: cloudtrail.FileOptions{Workers: 3}})
+	if opts.Prefetch != -1 || opts.Files.Workers != 3 || !slices.Equal(opts.Accounts, cfg.Accounts) || !slices.Equal(opts.Regions, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("from the block: %+v", opts)
+	}
+	opts = s3Options(cfg, &Env{S3Prefetch: 8, Accounts: []string{"444455556666"}, Regions: []string{"all"}})
+	if opts.Prefetch != 8 || !slices.Equal(opts.Accounts, []string{"444455556666"}) || !slices.Equal(opts.Regions, []string{"all"}) {
+		t.Errorf("from the flags: %+v", opts)
 	}
 }

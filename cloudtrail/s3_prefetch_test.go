@@ -1,0 +1,216 @@
+package cloudtrail
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sentinel-check/sentinel-check/cloudtrail/cloudtrailtest"
+)
+
+// eventKeys are the events' ids with their files, sorted: what two reads
+// of the same objects must both give.
+func eventKeys(evs []Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.EventID + " " + e.Origin
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Prefetched, streamed, or some of each: the same events and counts.
+func TestS3PrefetchMatchesStreaming(t *testing.T) {
+	objs := s3Scenario(t)
+	// Larger files too, whose downloads take buffers of other sizes.
+	for i, n := range []int{300, 1200, 5000} {
+		at := s3Start.Add(time.Duration(i+1) * time.Hour)
+		recs := []cloudtrailtest.Record{cloudtrailtest.Assume{Time: at, Account: s3Account1, Role: "arn:aws:iam::" + s3Account1 + ":role/ProdAdmin", Session: fmt.Sprintf("big%d", i)}.Record()}
+		for j := range n {
+			recs = append(recs, cloudtrailtest.Noise(at.Add(time.Duration(j)*time.Millisecond), s3Account1, "us-east-1"))
+		}
+		objs[cloudtrailtest.Key("", s3Account1, "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("BIG%d", i))] = cloudtrailtest.LogFile(t, recs...)
+	}
+	var smallest int64 = 1 << 62
+	for k, b := range objs {
+		if hasTrailName(k[strings.LastIndex(k, "/")+1:]) {
+			smallest = min(smallest, int64(len(b)))
+		}
+	}
+	q := Query{Start: s3Start, End: s3End}
+	read := func(opts S3Options) ([]string, Stats) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var c awsCollected
+		st, err := newS3Source(&flakyS3{objects: objs}, "us-east-1", "b", "", opts).Read(ctx, q, c.emit)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		return eventKeys(c.evs), st
+	}
+	wantEvs, wantSt := read(S3Options{Prefetch: -1})
+	if len(wantEvs) == 0 || wantSt.Files == 0 {
+		t.Fatalf("the scenario read nothing: %+v", wantSt)
+	}
+	for _, opts := range []S3Options{
+		{},
+		{Prefetch: 1, InFlight: 1},
+		{PrefetchBytes: 1},                // every file larger than a quarter: streamed
+		{PrefetchBytes: 4*smallest + 300}, // some prefetched, some streamed
+		{Prefetch: 3, PrefetchBytes: 4 * smallest, InFlight: 2},
+	} {
+		evs, st := read(opts)
+		if !slices.Equal(evs, wantEvs) {
+			t.Errorf("%+v: %d events, want the %d read streamed", opts, len(evs), len(wantEvs))
+		}
+		if st.Files != wantSt.Files || st.Records != wantSt.Records || st.AssumeRole != wantSt.AssumeRole || st.Bytes != wantSt.Bytes || st.FilesSkipped != wantSt.FilesSkipped || st.Requests != wantSt.Requests {
+			t.Errorf("%+v: stats %+v, want those of the read streamed %+v", opts, st, wantSt)
+		}
+	}
+}
+
+// countingS3 is flakyS3 that counts its GetObject calls and, when
+// listSize is set, lists the sizes it returns.
+type countingS3 struct {
+	flakyS3
+	listSize func(key string, size int64) int64
+	mu       sync.Mutex
+	gets     int
+}
+
+func (f *countingS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	out, err := f.flakyS3.ListObjectsV2(ctx, in, o...)
+	if err == nil && f.listSize != nil {
+		for i, obj := range out.Contents {
+			out.Contents[i].Size = aws.Int64(f.listSize(aws.ToString(obj.Key), aws.ToInt64(obj.Size)))
+		}
+	}
+	return out, err
+}
+
+func (f *countingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	f.mu.Lock()
+	f.gets++
+	f.mu.Unlock()
+	return f.flakyS3.GetObject(ctx, in, o...)
+}
+
+func (f *countingS3) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gets
+}
+
+// While the decoder is held, downloads stop once the files downloaded and
+// not yet decoded fill PrefetchBytes, however many downloads Prefetch
+// allows.
+func TestS3PrefetchBudget(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	file := cloudtrailtest.LogFile(t, cloudtrailtest.Assume{Time: at, Account: "111122223333", Role: "arn:aws:iam::111122223333:role/ProdAdmin", Session: "s"}.Record())
+	objs := map[string][]byte{}
+	for i := range 20 {
+		objs[cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("F%02d", i))] = file
+	}
+	api := &countingS3{flakyS3: flakyS3{objects: objs}}
+	size := int64(len(file))
+	src := newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * size})
+	hold := make(chan struct{})
+	var once sync.Once
+	var n int
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Read(context.Background(), Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {
+			once.Do(func() { <-hold })
+			mu.Lock()
+			n++
+			mu.Unlock()
+		})
+		done <- err
+	}()
+	// The file being decoded and three more fill the 4 files' budget.
+	deadline := time.Now().Add(10 * time.Second)
+	for api.count() < 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := api.count(); got != 4 {
+		t.Errorf("%d files downloaded while the first was being decoded, want 4 (a budget of 4 files)", got)
+	}
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 || api.count() != 20 {
+		t.Errorf("%d events from %d downloads, want 20 from 20", n, api.count())
+	}
+}
+
+// An object written again, larger, after it was listed is streamed by a
+// second download; one found smaller is decoded from what arrived. No
+// object larger than the budget waits for it (which would never end).
+func TestS3PrefetchSizeChanged(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	rec := func(s string) cloudtrailtest.Record {
+		return cloudtrailtest.Assume{Time: at, Account: "111122223333", Role: "arn:aws:iam::111122223333:role/ProdAdmin", Session: s}.Record()
+	}
+	grown := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "GROWN")
+	shrunk := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "SHRUNK")
+	same := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "SAME")
+	objs := map[string][]byte{
+		grown:  cloudtrailtest.LogFile(t, rec("g1"), rec("g2")),
+		shrunk: cloudtrailtest.LogFile(t, rec("s1")),
+		same:   cloudtrailtest.LogFile(t, rec("x1")),
+	}
+	q := Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}
+	for _, tc := range []struct {
+		name  string
+		opts  S3Options
+		list  func(key string, size int64) int64
+		gets  int
+		files int64
+	}{
+		{"grown", S3Options{}, func(k string, n int64) int64 {
+			if k == grown {
+				return n / 2
+			}
+			return n
+		}, 4, 3},
+		{"listed as empty", S3Options{}, func(k string, n int64) int64 {
+			if k == grown {
+				return 0
+			}
+			return n
+		}, 4, 3},
+		{"shrunk", S3Options{}, func(k string, n int64) int64 {
+			if k == shrunk {
+				return n * 3
+			}
+			return n
+		}, 3, 3},
+		{"larger than the budget", S3Options{PrefetchBytes: 10}, func(_ string, n int64) int64 { return n }, 3, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &countingS3{flakyS3: flakyS3{objects: objs}, listSize: tc.list}
+			src := newS3Source(api, "us-east-1", "b", "", tc.opts)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var c awsCollected
+			st, err := src.Read(ctx, q, c.emit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.evs) != 4 || st.Files != tc.files || api.count() != tc.gets {
+				t.Errorf("%d events from %d files in %d downloads, want 4 from %d in %d", len(c.evs), st.Files, api.count(), tc.files, tc.gets)
+			}
+		})
+	}
+}
