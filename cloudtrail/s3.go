@@ -54,8 +54,7 @@ type S3Options struct {
 	// Progress receives the objects listed and read (nil: Files.Progress,
 	// else nothing).
 	Progress Progress
-	// InFlight bounds the objects decoded at once, and the listings made
-	// at once; 0 means 2×GOMAXPROCS.
+	// InFlight bounds the objects decoded at once; 0 means 2×GOMAXPROCS.
 	InFlight int
 	// Prefetch bounds the log files downloaded whole, at once, ahead of
 	// their decoding (0: DefaultS3Prefetch; -1: none, each object is
@@ -64,7 +63,8 @@ type S3Options struct {
 	// waits for S3's time to first byte, so a read that downloads only as
 	// many as it decodes waits more than it decodes. A file listed larger
 	// than MaxPrefetchedObject, or than a quarter of PrefetchBytes, is
-	// streamed into its decoder.
+	// streamed into its decoder. The larger of InFlight and Prefetch
+	// bounds the listings made at once.
 	Prefetch      int
 	PrefetchBytes int64
 	// Accounts and Regions keep only these accounts' and regions' folders
@@ -154,6 +154,11 @@ type s3Source struct {
 }
 
 func (s *s3Source) Name() string { return "s3://" + s.bucket + "/" + s.prefix }
+
+// listings is how many listings are made at once: as many as downloads,
+// as each waits for S3's time to first byte too (an organisation's trail
+// has a day folder per account, region and day to list).
+func (s *s3Source) listings() int { return max(s.opts.InFlight, s.opts.Prefetch) }
 
 // Layout patterns.
 var (
@@ -660,7 +665,7 @@ func (r *s3Run) discover(ctx context.Context, l s3Layout) ([]string, error) {
 		held = map[string]bool{}
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.s.opts.InFlight)
+	g.SetLimit(r.s.listings())
 	for _, ap := range accountPrefixes {
 		g.Go(func() error {
 			trail := ap + "CloudTrail/"
@@ -814,7 +819,7 @@ func (r *s3Run) accountPrefixes(ctx context.Context, l s3Layout) ([]string, erro
 		candidates = r.accountsIn(dirs, objs, l.root)
 		results := make([][]string, len(orgs))
 		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(r.s.opts.InFlight)
+		g.SetLimit(r.s.listings())
 		for i, o := range orgs {
 			g.Go(func() error {
 				dirs, objs, err := r.listDirs(gctx, o)
@@ -882,8 +887,8 @@ func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
 }
 
 // listAndFetch lists the folders and reads their log files: InFlight
-// listings and decodings at a time, and Prefetch downloads of the log
-// files that are decoded from memory (see S3Options).
+// decodings at a time, Prefetch downloads of the log files that are
+// decoded from memory, and the larger of the two listings (see S3Options).
 //
 // An error does not stop the read at once: the objects before the failed
 // one in listing order are still read, those after it are not, and the
@@ -895,7 +900,7 @@ func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Ev
 	g.Go(func() error {
 		defer close(objects)
 		lg, lctx := errgroup.WithContext(gctx)
-		lg.SetLimit(r.s.opts.InFlight)
+		lg.SetLimit(r.s.listings())
 		for i, f := range folders {
 			lg.Go(func() error { return r.listFolder(lctx, i, f, objects) })
 		}

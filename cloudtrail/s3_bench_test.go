@@ -4,6 +4,7 @@ package cloudtrail
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sentinel-check/sentinel-check/cloudtrail/cloudtrailtest"
 	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 	"github.com/sentinel-check/sentinel-check/internal/trailgen"
 )
@@ -150,6 +152,50 @@ func BenchmarkS3Latency(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(objs))*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+// BenchmarkS3LatencyFolders reads an organisation's layout, 12 accounts of
+// 4 regions over a 7-day window (48 region folders, 384 day folders to list,
+// a small log file in each), through the 20 ms proxy of BenchmarkS3Latency:
+// the listings, one per day folder, wait as the downloads do. The default
+// is compared with Prefetch -1, which lists and downloads no more at once
+// than it decodes, in the same run.
+func BenchmarkS3LatencyFolders(b *testing.B) {
+	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	objs := map[string][]byte{}
+	for a := range 12 {
+		account := fmt.Sprintf("1111222233%02d", a)
+		for _, region := range []string{"us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2"} {
+			for day := range 8 {
+				at := start.Add(time.Duration(day)*24*time.Hour + 10*time.Hour)
+				rec := cloudtrailtest.Assume{Time: at, Account: account, Region: region, Role: "arn:aws:iam::" + account + ":role/ProdAdmin", Session: "s"}.Record()
+				objs[cloudtrailtest.Key("", account, region, at.Add(5*time.Minute), "F")] = cloudtrailtest.LogFile(b, rec)
+			}
+		}
+	}
+	endpoint := testsvc.S3rver(b)
+	s3Bucket(b, newS3Client(b, endpoint, nil), "org-folders", objs)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128 // as the command's client keeps them
+	client := newS3Client(b, latencyProxy(b, endpoint, 20*time.Millisecond), tr)
+	q := Query{Start: start, End: start.Add(7 * 24 * time.Hour)}
+	for _, bc := range []struct {
+		name string
+		opts S3Options
+	}{
+		{"default", S3Options{}},
+		{"no-prefetch", S3Options{Prefetch: -1}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				st, err := NewS3Source(client, "org-folders", "", bc.opts).Read(context.Background(), q, func(Event) {})
+				if err != nil || st.Files != 12*4*8 {
+					b.Fatalf("read %d files, want %d: %v", st.Files, 12*4*8, err)
+				}
+			}
+			b.ReportMetric(float64(12*4*8)*float64(b.N)/b.Elapsed().Seconds(), "day-folders/s")
 		})
 	}
 }

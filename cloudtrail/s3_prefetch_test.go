@@ -214,3 +214,44 @@ func TestS3PrefetchSizeChanged(t *testing.T) {
 		})
 	}
 }
+
+// listGateS3 is flakyS3 whose listings take 20 ms, counting the most made
+// at once.
+type listGateS3 struct {
+	flakyS3
+	mu        sync.Mutex
+	now, most int
+}
+
+func (f *listGateS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	f.mu.Lock()
+	f.now++
+	f.most = max(f.most, f.now)
+	f.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	f.mu.Lock()
+	f.now--
+	f.mu.Unlock()
+	return f.flakyS3.ListObjectsV2(ctx, in, o...)
+}
+
+// Listings wait for S3 as downloads do: as many are made at once as
+// files are downloaded (the larger of InFlight and Prefetch).
+func TestS3ListingsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		opts     S3Options
+		min, max int
+	}{
+		{S3Options{InFlight: 1, Prefetch: 8}, 2, 8},
+		{S3Options{InFlight: 1, Prefetch: -1}, 1, 1},
+		{S3Options{InFlight: 3, Prefetch: -1}, 2, 3},
+	} {
+		api := &listGateS3{flakyS3: flakyS3{objects: s3Scenario(t)}}
+		if _, err := newS3Source(api, "us-east-1", "b", "", tc.opts).Read(context.Background(), Query{Start: s3Start, End: s3End}, func(Event) {}); err != nil {
+			t.Fatal(err)
+		}
+		if api.most < tc.min || api.most > tc.max {
+			t.Errorf("%+v: %d listings at once, want %d to %d", tc.opts, api.most, tc.min, tc.max)
+		}
+	}
+}
