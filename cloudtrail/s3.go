@@ -917,6 +917,10 @@ func (r *s3Run) listAndFetch(ctx context.Context, folders []string, emit func(Ev
 	for range r.s.opts.InFlight {
 		g.Go(func() error {
 			for o := range decode {
+				if gctx.Err() != nil {
+					o.got.done()
+					return gctx.Err() // a download needs no request to see it
+				}
 				if r.after(o.pos) {
 					o.got.done()
 					continue // an earlier object failed: the run fails on it

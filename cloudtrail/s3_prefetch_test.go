@@ -2,10 +2,12 @@ package cloudtrail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,19 +111,25 @@ func (f *countingS3) count() int {
 	return f.gets
 }
 
+// sameFiles serves n copies of one log file of one assume-role call at at,
+// and the source that reads them with one decoder, 10 downloads at once
+// and a budget of 4 files.
+func sameFiles(t *testing.T, n int) (*countingS3, *s3Source, time.Time) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	file := cloudtrailtest.LogFile(t, cloudtrailtest.Assume{Time: at, Account: "111122223333", Role: "arn:aws:iam::111122223333:role/ProdAdmin", Session: "s"}.Record())
+	objs := map[string][]byte{}
+	for i := range n {
+		objs[cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("F%02d", i))] = file
+	}
+	api := &countingS3{flakyS3: flakyS3{objects: objs}}
+	return api, newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * int64(len(file))}), at
+}
+
 // While the decoder is held, downloads stop once the files downloaded and
 // not yet decoded fill PrefetchBytes, however many downloads Prefetch
 // allows.
 func TestS3PrefetchBudget(t *testing.T) {
-	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
-	file := cloudtrailtest.LogFile(t, cloudtrailtest.Assume{Time: at, Account: "111122223333", Role: "arn:aws:iam::111122223333:role/ProdAdmin", Session: "s"}.Record())
-	objs := map[string][]byte{}
-	for i := range 20 {
-		objs[cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("F%02d", i))] = file
-	}
-	api := &countingS3{flakyS3: flakyS3{objects: objs}}
-	size := int64(len(file))
-	src := newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * size})
+	api, src, at := sameFiles(t, 20)
 	hold := make(chan struct{})
 	var once sync.Once
 	var n int
@@ -253,5 +261,36 @@ func TestS3ListingsAtOnce(t *testing.T) {
 		if api.most < tc.min || api.most > tc.max {
 			t.Errorf("%+v: %d listings at once, want %d to %d", tc.opts, api.most, tc.min, tc.max)
 		}
+	}
+}
+
+// A read cancelled while downloads wait for the budget and the decoder is
+// busy ends with the cancellation, and nothing waits for ever.
+func TestS3PrefetchCancelled(t *testing.T) {
+	api, src, at := sameFiles(t, 50)
+	ctx, cancel := context.WithCancel(context.Background())
+	hold := make(chan struct{})
+	var once sync.Once
+	var events atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Read(ctx, Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {
+			once.Do(func() { <-hold })
+			events.Add(1)
+		})
+		done <- err
+	}()
+	for api.count() < 4 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	close(hold)
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || events.Load() > 1 || api.count() > 4 {
+			t.Errorf("err = %v after %d events and %d downloads; want the cancellation after 1 and 4", err, events.Load(), api.count())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end after it was cancelled")
 	}
 }
