@@ -110,8 +110,9 @@ func ParseS3URL(spec string) (bucket, prefix string, err error) {
 // window's first day to the day of its end plus DeliverySlack, for the
 // accounts and regions the filters keep. CloudTrail-Digest/ and other
 // folders beside CloudTrail/ are not read (each is listed in
-// Stats.Skipped). Objects are downloaded and decoded in parallel, at most
-// InFlight at once, each streamed into DecodeStream.
+// Stats.Skipped). Objects are decoded in parallel, at most InFlight at
+// once; up to Prefetch small ones are downloaded ahead of their decoding
+// and the others streamed into DecodeStream (see S3Options).
 //
 // Stats count the objects read (Files), passed over (FilesSkipped: log
 // files delivered long before the window, by the time in their name;
