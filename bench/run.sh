@@ -19,6 +19,10 @@
 #             growth: of the whole check, and of the file source alone)
 #   check-4x-1x-sessions   the check of the 4x trail with the 2 GiB trail's
 #             session export: the growth that the trail alone causes
+#   check-small, gunzip-small, jq-small   check, floor and jq on a trail of
+#             files of 16 records (~20 KB of JSON: the median size of real
+#             CloudTrail files, where the large trail's files hold 2,000),
+#             where the cost of each file shows
 # Each line is run BENCH_REPS times, interleaved with the others; the table
 # shows the fastest run (with the CPU other processes used meanwhile) and
 # the median, and the ratios use both. The runs are also checked to agree:
@@ -30,6 +34,8 @@
 #   BENCH_REPS      runs of each timing line (default 3)
 #   BENCH_JQ_REPS   runs of the jq pipeline, the slowest line (default BENCH_REPS)
 #   BENCH_LARGE     0 skips the 4x trail (default 1)
+#   BENCH_SMALL     records of the trail of small files (default 400000,
+#                   25,000 files, ~0.5 GB); 0 skips it
 #   BENCH_WORKERS   files decoded at once by check and gunzip (default: CPUs)
 #   BENCH_SIMD      0 builds without GOEXPERIMENT=simd: the scalar JSON scanner
 #                   (default 1: the AVX2 scanner when the toolchain has it)
@@ -44,6 +50,7 @@ RECORDS=${BENCH_RECORDS:-1750000}
 REPS=${BENCH_REPS:-3}
 JQ_REPS=${BENCH_JQ_REPS:-$REPS}
 LARGE=${BENCH_LARGE:-1}
+SMALL=${BENCH_SMALL:-400000}
 WORKERS=${BENCH_WORKERS:-$(nproc)}
 QUIET=${BENCH_QUIET:-10s}
 SIMD=${BENCH_SIMD:-1}
@@ -81,14 +88,16 @@ go build -o "$BIN/readtrail" ./bench/cmd/readtrail
 # generator's source, so a changed generator writes a new one.
 GEN=$(find internal/trailgen -maxdepth 1 -name "*.go" ! -name "*_test.go" -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12)
 
-# trail N: prints the folder of a generated trail of N records.
+# trail N [PER]: prints the folder of a generated trail of N records, PER
+# records a file (default 2000).
 trail() {
-  local n=$1 dir="$OUT/trail-$1-$GEN"
+  local n=$1 per=${2:-2000} dir="$OUT/trail-$1-$GEN"
+  [ "$per" = 2000 ] || dir="$OUT/trail-$1-per-$per-$GEN"
   if [ ! -s "$dir/summary.json" ]; then
     rm -rf "$dir"
     mkdir -p "$dir"
     echo "== generating $n records into $dir" >&2
-    "$BIN/trailgen" -out "$dir/logs" -records "$n" -files $((n / 2000)) -seed 1 \
+    "$BIN/trailgen" -out "$dir/logs" -records "$n" -files $((n / per)) -seed 1 \
       -sessions "$dir/sessions.jsonl" >"$dir/summary.tmp"
     mv "$dir/summary.tmp" "$dir/summary.json"
   fi
@@ -106,6 +115,10 @@ TRAILS=("$T1")
 if [ "$LARGE" != 0 ]; then
   T4=$(trail $((RECORDS * 4)))
   TRAILS+=("$T4")
+fi
+if [ "$SMALL" != 0 ]; then
+  TS=$(trail "$SMALL" 16)
+  TRAILS+=("$TS")
 fi
 # Remove trails of other sizes or generator versions.
 for d in "$OUT"/trail-*; do
@@ -160,6 +173,13 @@ for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
     run_check check-4x-1x-sessions "$T4" "$T1/sessions.jsonl" "$T4/check-1x-sessions.json"
     run_read read-4x "$T4"
   fi
+  if [ "$SMALL" != 0 ] && ((r <= REPS)); then
+    run_gunzip gunzip-small "$TS"
+    run_check check-small "$TS"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    "${M[@]}" -label jq-small -- bash -c 'set -o pipefail; xargs -0 zcat <"$1" | jq -c "$2" >"$3"' \
+      bash "$TS/files0" "$JQ_FILTER" "$OUT/jq-small.out"
+  fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -187,9 +207,14 @@ agree() {
 }
 agree "$T1"
 [ "$LARGE" = 0 ] || agree "$T4"
+[ "$SMALL" = 0 ] || agree "$TS"
 jq_lines=$(wc -l <"$OUT/jq.out")
 if [ "$jq_lines" != "$(jq .assume_role "$T1/summary.json")" ]; then
   echo "bench: the jq pipeline found $jq_lines assume-role events, sentinel-check $(jq .assume_role "$T1/summary.json")" >&2
+  exit 1
+fi
+if [ "$SMALL" != 0 ] && [ "$(wc -l <"$OUT/jq-small.out")" != "$(jq .assume_role "$TS/summary.json")" ]; then
+  echo "bench: the jq pipeline found $(wc -l <"$OUT/jq-small.out") assume-role events in the small files, the generator wrote $(jq .assume_role "$TS/summary.json")" >&2
   exit 1
 fi
 
@@ -217,10 +242,14 @@ echo "trail:    $(jq .files "$T1/summary.json") files, $(jq .records "$T1/summar
 if [ "$LARGE" != 0 ]; then
   echo "4x trail: $(jq .files "$T4/summary.json") files, $(jq .records "$T4/summary.json") records, $(gb "$(jq .raw_bytes "$T4/summary.json")") JSON"
 fi
+if [ "$SMALL" != 0 ]; then
+  echo "small:    $(jq .files "$TS/summary.json") files, $(jq .records "$TS/summary.json") records, $(gb "$(jq .raw_bytes "$TS/summary.json")") JSON, $(gb "$(jq .bytes "$TS/summary.json")") gzipped"
+fi
 echo
 printf '%-21s %8s %9s %8s %9s %8s\n' "" "wall s" "median s" "CPU s" "others s" "peak RSS"
 labels=(check read gunzip gunzip-klauspost zcat jq)
 [ "$LARGE" = 0 ] || labels+=(check-4x check-4x-1x-sessions read-4x gunzip-4x)
+[ "$SMALL" = 0 ] || labels+=(check-small gunzip-small jq-small)
 for l in "${labels[@]}"; do
   printf '%-21s %8s %9s %8s %9s %5s MB\n' "$l" "$(best "$l" 2)" "$(med "$l")" "$(best "$l" 3)" "$(best "$l" 5)" "$(peak "$l")"
 done
@@ -241,5 +270,8 @@ if [ "$LARGE" != 0 ]; then
   per_session=$(awk -v p4="$(peak check-4x)" -v p1="$(peak check)" -v s4="$(jq .sessions "$T4/summary.json")" -v s1="$(jq .sessions "$T1/summary.json")" \
     'BEGIN { printf "%.0f", (p4 - p1) * 1e6 / (s4 - s1) }')
   echo "RSS per added session: $per_session B   (check-4x minus check peak RSS per added session record: the assume-role events are kept in --event-buffer and on disk, the session index in memory)"
+fi
+if [ "$SMALL" != 0 ]; then
+  echo "small files:           check / gunzip floor $(ratio "$(best check-small 2)" "$(best gunzip-small 2)")x wall (medians $(ratio "$(med check-small)" "$(med gunzip-small)")x), jq / check $(ratio "$(best jq-small 2)" "$(best check-small 2)")x, jq / gunzip floor $(ratio "$(best jq-small 2)" "$(best gunzip-small 2)")x   (files of 16 records: each file costs the floor and the check as much as tens of KB of JSON)"
 fi
 echo "runs: $RES"
