@@ -20,21 +20,56 @@ const nameTimeMargin = time.Hour
 // deliveryTime returns the delivery time in a log file's name, to the
 // minute; ok is false for a name that is not CloudTrail's
 // (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz]).
+//
+// It reads every log file's name, so it takes the name apart by hand: from
+// the end, <unique>, the time and <region> hold no underscore (nor a
+// slash), and "_CloudTrail" comes before them: the names that
+// `_CloudTrail_[^_/]+_([0-9]{8}T[0-9]{4}Z)_[^_/]+$` matches
+// (FuzzDeliveryTime compares the two).
 func deliveryTime(name string) (at time.Time, ok bool) {
-	m := deliveryTimePattern.FindStringSubmatch(strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".json"))
-	if m == nil {
+	rest := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".json")
+	var parts [3]string // unique, time, region
+	for i := range parts {
+		j := strings.LastIndexByte(rest, '_')
+		if j < 0 {
+			return time.Time{}, false
+		}
+		parts[i], rest = rest[j+1:], rest[:j]
+	}
+	if !strings.HasSuffix(rest, "_CloudTrail") || !plainPart(parts[0]) || !plainPart(parts[2]) || !isStamp(parts[1]) {
 		return time.Time{}, false
 	}
-	at, err := time.Parse("20060102T1504Z", m[1])
+	at, err := time.Parse("20060102T1504Z", parts[1])
 	return at, err == nil
 }
+
+// plainPart tells whether s is a non-empty part of a name without a slash.
+func plainPart(s string) bool { return s != "" && !strings.Contains(s, "/") }
+
+// isStamp tells whether s has the form of a name's time: YYYYMMDDTHHmmZ.
+func isStamp(s string) bool {
+	return len(s) == 14 && allDigits(s[:8]) && s[8] == 'T' && allDigits(s[9:13]) && s[13] == 'Z'
+}
+
+// allDigits tells whether s is ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAccountID tells whether s is an account id: twelve digits.
+func isAccountID(s string) bool { return len(s) == 12 && allDigits(s) }
 
 // nameAccount returns the account that starts a log file's CloudTrail name
 // (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz], whose
 // time deliveryTime reads); ok is false for another start.
 func nameAccount(name string) (account string, ok bool) {
 	account, rest, _ := strings.Cut(name, "_")
-	return account, accountIDPattern.MatchString(account) && strings.HasPrefix(rest, "CloudTrail_")
+	return account, isAccountID(account) && strings.HasPrefix(rest, "CloudTrail_")
 }
 
 // deliveryDays holds, per account, the UTC days on which log files were

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -291,4 +292,47 @@ func TestSourcesTellDeliveryDays(t *testing.T) {
 	if err != nil || fileSt.DeliveredKnown || fileSt.AccountsKnown {
 		t.Errorf("a file without CloudTrail's name: known %v %v, error %v", fileSt.DeliveredKnown, fileSt.AccountsKnown, err)
 	}
+}
+
+// The names' expressions that deliveryTime and isAccountID read by hand.
+var (
+	deliveryTimeRE = regexp.MustCompile(`_CloudTrail_[^_/]+_([0-9]{8}T[0-9]{4}Z)_[^_/]+$`)
+	accountIDRE    = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// deliveryTime reads a name as deliveryTimeRE does, and isAccountID tells
+// account ids as accountIDRE does.
+func FuzzDeliveryTime(f *testing.F) {
+	for _, s := range []string{
+		"111122223333_CloudTrail_us-east-1_20261120T0805Z_abc.json.gz",
+		"111122223333_CloudTrail_us-east-1_20261120T0805Z_abc.json",
+		"111122223333_CloudTrail_us-east-1_20261320T0805Z_abc.json.gz", // month 13
+		"_CloudTrail_r_20261120T0805Z_u",
+		"CloudTrail_r_20261120T0805Z_u",
+		"a_CloudTrail__20261120T0805Z_u",
+		"a_CloudTrail_r_20261120T0805Z_",
+		"a_CloudTrail_r_2026112OT0805Z_u",
+		"x/y_CloudTrail_r_20261120T0805Z_u",
+		"a_CloudTrail_r/s_20261120T0805Z_u",
+		"a_CloudTrail_r_20261120T0805Z_u/v",
+		"a_CloudTrail_r_x_20261120T0805Z_u",
+		"a_CloudTrail_r_20261120T0805Z_u_v",
+		"111122223333", "11112222333", "1111222233334", "11112222333x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		var want time.Time
+		wantOK := false
+		if m := deliveryTimeRE.FindStringSubmatch(strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".json")); m != nil {
+			at, err := time.Parse("20060102T1504Z", m[1])
+			want, wantOK = at, err == nil
+		}
+		if at, ok := deliveryTime(name); ok != wantOK || !at.Equal(want) {
+			t.Errorf("deliveryTime(%q) = %v, %t; the expression reads %v, %t", name, at, ok, want, wantOK)
+		}
+		if got, want := isAccountID(name), accountIDRE.MatchString(name); got != want {
+			t.Errorf("isAccountID(%q) = %t, want %t", name, got, want)
+		}
+	})
 }

@@ -163,13 +163,9 @@ func (s *s3Source) listings() int { return max(s.opts.InFlight, s.opts.Prefetch)
 
 // Layout patterns.
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	orgIDPattern     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	yearPattern      = regexp.MustCompile(`^[0-9]{4}$`)
-	twoDigitPattern  = regexp.MustCompile(`^[0-9]{2}$`)
-	// The delivery time in a log file's name:
-	// <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
-	deliveryTimePattern = regexp.MustCompile(`_CloudTrail_[^_/]+_([0-9]{8}T[0-9]{4}Z)_[^_/]+$`)
+	orgIDPattern    = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	yearPattern     = regexp.MustCompile(`^[0-9]{4}$`)
+	twoDigitPattern = regexp.MustCompile(`^[0-9]{2}$`)
 )
 
 // s3Layout is the part of the layout fixed by the prefix.
@@ -209,7 +205,7 @@ func parseLayout(prefix string) (s3Layout, error) {
 		i++
 	}
 	if i < len(rest) {
-		if !accountIDPattern.MatchString(rest[i]) {
+		if !isAccountID(rest[i]) {
 			return bad("a 12-digit account id or an organisation id (o-…) after AWSLogs/", rest[i])
 		}
 		l.account = rest[i]
@@ -873,7 +869,7 @@ func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
 	for _, d := range dirs {
 		name := last(d)
 		switch {
-		case accountIDPattern.MatchString(name):
+		case isAccountID(name):
 			out = append(out, d)
 		case orgIDPattern.MatchString(name) && parent != "" && strings.HasSuffix(parent, "AWSLogs/"):
 			// read by the caller

@@ -783,7 +783,7 @@ func FuzzParseLayout(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !strings.HasSuffix(l.root, "AWSLogs/") || len(l.date) > 3 || (l.account != "" && !accountIDPattern.MatchString(l.account)) {
+		if !strings.HasSuffix(l.root, "AWSLogs/") || len(l.date) > 3 || (l.account != "" && !isAccountID(l.account)) {
 			t.Fatalf("%q: layout %+v", prefix, l)
 		}
 		var segs []string
