@@ -235,7 +235,7 @@ func TestActionOutcomes(t *testing.T) {
 func TestActionTuningInputs(t *testing.T) {
 	t.Run("valid values", func(t *testing.T) {
 		with := map[string]string{"temp-dir": "spill", "event-buffer": "64KiB", "aws-timeout": "30s",
-			"max-decompressed": "1GiB", "max-record-bytes": "8MiB"}
+			"max-decompressed": "1GiB", "max-record-bytes": "8MiB", "s3-downloads": "16"}
 		res, _ := runAction(t, with, func(ws string) {
 			if err := os.Mkdir(filepath.Join(ws, "spill"), 0o755); err != nil {
 				t.Fatal(err)
@@ -252,6 +252,7 @@ func TestActionTuningInputs(t *testing.T) {
 		{"aws-timeout", "0s", "--aws-timeout 0s: want a positive duration"},
 		{"max-decompressed", "lots", "--max-decompressed"},
 		{"max-record-bytes", "-1", "--max-record-bytes"},
+		{"s3-downloads", "2000", "--s3-downloads 2000: want 0 to 1024"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.input, func(t *testing.T) {

@@ -190,7 +190,7 @@ func TestDocsWorkflowsLint(t *testing.T) {
 	}
 }
 
-var tableRow = regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\| ([^|]*) \\|")
+var tableRow = regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ([^|]*) \\|")
 
 // docsTable returns the first column and the second of the table under
 // the heading.
