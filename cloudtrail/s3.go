@@ -27,12 +27,12 @@ import (
 
 // Defaults of S3Options.Prefetch and PrefetchBytes: 64 downloads at once
 // keep two decoders busy with files of 50 KB of JSON at 20 ms to first
-// byte (BenchmarkS3Latency); 4 MiB of compressed files is about 50 MB of
-// JSON, what two CPUs decode in 40 ms: more than S3 takes to start
-// sending the next ones.
+// byte (BenchmarkS3Latency); 8 MiB of buffers hold 4 to 8 MiB of
+// compressed files, 50 to 100 MB of JSON, what two CPUs decode in 40 to
+// 80 ms: more than S3 takes to start sending the next ones.
 const (
 	DefaultS3Prefetch      = 64
-	DefaultS3PrefetchBytes = 4 << 20
+	DefaultS3PrefetchBytes = 8 << 20
 )
 
 // MaxPrefetchedObject is the largest log file downloaded ahead of its
@@ -318,19 +318,29 @@ type s3Download struct {
 // (fresh buffers would be zeroed each time, and collected).
 var downloadBufs [8]sync.Pool
 
-// downloadBuf returns an empty buffer that holds at least n bytes.
-func downloadBuf(n int64) *[]byte {
+// downloadBufSize is the capacity of the buffer that downloadBuf gives
+// for n bytes: its size class, what the prefetch budget counts.
+func downloadBufSize(n int64) int64 {
 	for i := range downloadBufs {
 		if size := int64(16<<10) << i; n <= size {
+			return size
+		}
+	}
+	return n
+}
+
+// downloadBuf returns an empty buffer that holds at least n bytes.
+func downloadBuf(n int64) *[]byte {
+	size := downloadBufSize(n)
+	for i := range downloadBufs {
+		if int64(16<<10)<<i == size {
 			if b, ok := downloadBufs[i].Get().(*[]byte); ok {
 				*b = (*b)[:0]
 				return b
 			}
-			b := make([]byte, 0, size)
-			return &b
 		}
 	}
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, size)
 	return &b
 }
 
@@ -1034,7 +1044,8 @@ func (r *s3Run) listFolder(ctx context.Context, fi int, folder string, out chan<
 
 // prefetch passes the objects on to the decoders, downloading those listed
 // no larger than MaxPrefetchedObject and a quarter of PrefetchBytes first,
-// Prefetch at once and holding at most PrefetchBytes.
+// Prefetch at once and holding buffers of at most PrefetchBytes (a buffer,
+// at least 16 KiB, is less than twice its file).
 func (r *s3Run) prefetch(ctx context.Context, in <-chan s3Object, out chan<- s3Object) error {
 	budget := semaphore.NewWeighted(r.s.opts.PrefetchBytes)
 	largest := min(MaxPrefetchedObject, r.s.opts.PrefetchBytes/4)
@@ -1045,14 +1056,15 @@ func (r *s3Run) prefetch(ctx context.Context, in <-chan s3Object, out chan<- s3O
 				if r.after(o.pos) {
 					continue // an earlier object failed: the run fails on it
 				}
-				if o.size <= largest {
-					if err := budget.Acquire(gctx, o.size); err != nil {
+				if held := downloadBufSize(o.size + 1); o.size <= largest && held <= r.s.opts.PrefetchBytes {
+					// The budget counts the buffer, not the listed size.
+					if err := budget.Acquire(gctx, held); err != nil {
 						return err
 					}
 					if o.got = r.download(gctx, o); o.got != nil {
-						o.got.release = func() { budget.Release(o.size) }
+						o.got.release = func() { budget.Release(held) }
 					} else {
-						budget.Release(o.size) // streamed
+						budget.Release(held) // streamed
 					}
 				}
 				select {
@@ -1079,9 +1091,18 @@ func (r *s3Run) download(ctx context.Context, o s3Object) *s3Download {
 	defer out.Body.Close()
 	buf := downloadBuf(o.size + 1)
 	b := *buf
+	empty := 0 // reads in a row that gave nothing
 	for int64(len(b)) <= o.size {
 		n, err := out.Body.Read(b[len(b):min(int64(cap(b)), o.size+1)])
 		b = b[:len(b)+n]
+		switch {
+		case n > 0:
+			empty = 0
+		case err == nil:
+			if empty++; empty == maxEmptyReads {
+				err = io.ErrNoProgress // as bufio says when streamed
+			}
+		}
 		if err != nil {
 			*buf = b
 			d := &s3Download{data: b, buf: buf}
@@ -1094,6 +1115,10 @@ func (r *s3Run) download(ctx context.Context, o s3Object) *s3Download {
 	putDownloadBuf(buf)
 	return nil
 }
+
+// maxEmptyReads is how many reads in a row may give no byte and no error
+// before a download fails, as in bufio.
+const maxEmptyReads = 100
 
 // done gives a download's bytes back to the prefetch budget, and its
 // buffer for the next download; d may be nil.

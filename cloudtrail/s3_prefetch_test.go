@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -40,12 +41,6 @@ func TestS3PrefetchMatchesStreaming(t *testing.T) {
 		}
 		objs[cloudtrailtest.Key("", s3Account1, "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("BIG%d", i))] = cloudtrailtest.LogFile(t, recs...)
 	}
-	var smallest int64 = 1 << 62
-	for k, b := range objs {
-		if hasTrailName(k[strings.LastIndex(k, "/")+1:]) {
-			smallest = min(smallest, int64(len(b)))
-		}
-	}
 	q := Query{Start: s3Start, End: s3End}
 	read := func(opts S3Options) ([]string, Stats) {
 		t.Helper()
@@ -65,9 +60,9 @@ func TestS3PrefetchMatchesStreaming(t *testing.T) {
 	for _, opts := range []S3Options{
 		{},
 		{Prefetch: 1, InFlight: 1},
-		{PrefetchBytes: 1},                // every file larger than a quarter: streamed
-		{PrefetchBytes: 4*smallest + 300}, // some prefetched, some streamed
-		{Prefetch: 3, PrefetchBytes: 4 * smallest, InFlight: 2},
+		{PrefetchBytes: 1},        // every file larger than a quarter: streamed
+		{PrefetchBytes: 64 << 10}, // the small files prefetched (16 KiB buffers), the larger ones streamed
+		{Prefetch: 3, PrefetchBytes: 48 << 10, InFlight: 2}, // 3 buffers of 16 KiB
 	} {
 		evs, st := read(opts)
 		if !slices.Equal(evs, wantEvs) {
@@ -113,7 +108,7 @@ func (f *countingS3) count() int {
 
 // sameFiles serves n copies of one log file of one assume-role call at at,
 // and the source that reads them with one decoder, 10 downloads at once
-// and a budget of 4 files.
+// and a budget of the buffers of 4 files.
 func sameFiles(t *testing.T, n int) (*countingS3, *s3Source, time.Time) {
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
 	file := cloudtrailtest.LogFile(t, cloudtrailtest.Assume{Time: at, Account: "111122223333", Role: "arn:aws:iam::111122223333:role/ProdAdmin", Session: "s"}.Record())
@@ -122,7 +117,7 @@ func sameFiles(t *testing.T, n int) (*countingS3, *s3Source, time.Time) {
 		objs[cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), fmt.Sprintf("F%02d", i))] = file
 	}
 	api := &countingS3{flakyS3: flakyS3{objects: objs}}
-	return api, newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * int64(len(file))}), at
+	return api, newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * downloadBufSize(int64(len(file))+1)}), at
 }
 
 // While the decoder is held, downloads stop once the files downloaded and
@@ -280,7 +275,8 @@ func TestS3PrefetchCancelled(t *testing.T) {
 		})
 		done <- err
 	}()
-	for api.count() < 4 {
+	deadline := time.Now().Add(10 * time.Second)
+	for api.count() < 4 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
@@ -292,5 +288,69 @@ func TestS3PrefetchCancelled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the read did not end after it was cancelled")
+	}
+}
+
+// stuckS3 serves bodies whose reads give nothing, and no error.
+type stuckS3 struct{ flakyS3 }
+
+type stuckBody struct{}
+
+func (stuckBody) Read([]byte) (int, error) { return 0, nil }
+
+func (f *stuckS3) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return &s3.GetObjectOutput{Body: io.NopCloser(stuckBody{})}, nil
+}
+
+// A body that gives nothing, and no error, fails the read (as bufio does
+// when it is streamed) instead of being read for ever.
+func TestS3DownloadMakesNoProgress(t *testing.T) {
+	_, _, at := sameFiles(t, 0)
+	key := cloudtrailtest.Key("", "111122223333", "us-east-1", at.Add(5*time.Minute), "X")
+	objs := map[string][]byte{key: []byte("listed with its size")}
+	for _, prefetch := range []int{-1, 0} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := newS3Source(&stuckS3{flakyS3{objects: objs}}, "us-east-1", "b", "", S3Options{Prefetch: prefetch}).Read(ctx, Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {})
+		cancel()
+		if !errors.Is(err, io.ErrNoProgress) || !strings.Contains(err.Error(), key) {
+			t.Errorf("prefetch %d: %v, want an error naming %s that says the reads made no progress", prefetch, err, key)
+		}
+	}
+}
+
+// The budget counts the buffers downloads take, not the sizes listed: a
+// file listed empty still takes 16 KiB.
+func TestS3PrefetchBudgetCountsBuffers(t *testing.T) {
+	for _, tc := range []struct{ size, want int64 }{{0, 16 << 10}, {1, 16 << 10}, {16<<10 - 1, 16 << 10}, {16 << 10, 32 << 10}, {1 << 20, 2 << 20}} {
+		if got := downloadBufSize(tc.size + 1); got != tc.want {
+			t.Errorf("a file of %d bytes takes %d of the budget, want %d", tc.size, got, tc.want)
+		}
+		if b := downloadBuf(tc.size + 1); int64(cap(*b)) != tc.want {
+			t.Errorf("a file of %d bytes gets a buffer of %d, want %d", tc.size, cap(*b), tc.want)
+		}
+	}
+	// 10 files of a few hundred bytes, a budget of 3 buffers (which the
+	// sizes listed would not fill): 3 downloads while the decoder is held.
+	api, _, at := sameFiles(t, 10)
+	src := newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 3 * 16 << 10})
+	hold := make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Read(context.Background(), Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) { once.Do(func() { <-hold }) })
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for api.count() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	got := api.count()
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got != 3 {
+		t.Errorf("%d files downloaded while the first was being decoded, want 3 (a budget of 3 buffers)", got)
 	}
 }
