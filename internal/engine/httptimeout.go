@@ -28,8 +28,8 @@ const idleConnsPerHost = 128
 
 // withTimeouts returns the SDK's HTTP client with the timeouts set: a
 // connection must open within min(d, 10s), the response's headers arrive
-// within d, and its body never stall longer than d. It also keeps idle
-// idle connections per host. A client the SDK built (also with
+// within d, and its body never stall longer than d. Up to idle connections
+// per host stay open for reuse. A client the SDK built (also with
 // AWS_CA_BUNDLE) keeps its other settings.
 func withTimeouts(c aws.HTTPClient, d time.Duration, idle int) aws.HTTPClient {
 	if c == nil {
