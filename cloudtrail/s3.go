@@ -1093,7 +1093,7 @@ func (r *s3Run) download(ctx context.Context, o s3Object) *s3Download {
 	b := *buf
 	empty := 0 // reads in a row that gave nothing
 	for int64(len(b)) <= o.size {
-		n, err := out.Body.Read(b[len(b):min(int64(cap(b)), o.size+1)])
+		n, err := out.Body.Read(b[len(b) : o.size+1]) // the buffer holds o.size+1
 		b = b[:len(b)+n]
 		switch {
 		case n > 0:
