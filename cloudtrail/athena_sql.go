@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 	"regexp"
@@ -63,9 +64,8 @@ var athenaColumns = []struct{ alias, expr string }{
 }
 
 var (
-	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	identRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
 // sqlString returns s as a SQL string literal: single quotes doubled. A
@@ -97,7 +97,7 @@ func sqlIdent(what, name string) (string, error) {
 // ValidateAccounts checks that every value is a 12-digit AWS account id.
 func ValidateAccounts(accounts []string) error {
 	for _, a := range accounts {
-		if !accountRE.MatchString(a) {
+		if !awsaccount.IsID(a) {
 			return fmt.Errorf("account %q is not an AWS account id: use the 12 digits, e.g. 111122223333", a)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 )
 
@@ -61,15 +62,12 @@ func allDigits(s string) bool {
 	return true
 }
 
-// isAccountID tells whether s is an account id: twelve digits.
-func isAccountID(s string) bool { return len(s) == 12 && allDigits(s) }
-
 // nameAccount returns the account that starts a log file's CloudTrail name
 // (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json[.gz], whose
 // time deliveryTime reads); ok is false for another start.
 func nameAccount(name string) (account string, ok bool) {
 	account, rest, _ := strings.Cut(name, "_")
-	return account, isAccountID(account) && strings.HasPrefix(rest, "CloudTrail_")
+	return account, awsaccount.IsID(account) && strings.HasPrefix(rest, "CloudTrail_")
 }
 
 // deliveryDays holds, per account, the UTC days on which log files were

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/fspath"
 	"io"
 	"io/fs"
@@ -626,7 +627,7 @@ func withAWSLogs(path string) string {
 		return path
 	}
 	for i := 1; i < len(segs); i++ {
-		if segs[i] != "CloudTrail" || !isAccountID(segs[i-1]) {
+		if segs[i] != "CloudTrail" || !awsaccount.IsID(segs[i-1]) {
 			continue
 		}
 		j := i - 1
@@ -712,7 +713,7 @@ func realPath(path string) string {
 func splitTrail(real string) (trail, region string) {
 	segs := strings.Split(real, "/")
 	for i := len(segs) - 1; i >= 1; i-- {
-		if segs[i] == "CloudTrail" && isAccountID(segs[i-1]) {
+		if segs[i] == "CloudTrail" && awsaccount.IsID(segs[i-1]) {
 			if i+1 < len(segs) {
 				if region = segs[i+1]; !isRegionName(region) {
 					return "", "" // a folder of another kind there: not the layout

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/awsattempt"
 	"github.com/sentinel-check/sentinel-check/internal/english"
 )
@@ -205,7 +206,7 @@ func parseLayout(prefix string) (s3Layout, error) {
 		i++
 	}
 	if i < len(rest) {
-		if !isAccountID(rest[i]) {
+		if !awsaccount.IsID(rest[i]) {
 			return bad("a 12-digit account id or an organisation id (o-…) after AWSLogs/", rest[i])
 		}
 		l.account = rest[i]
@@ -879,7 +880,7 @@ func (r *s3Run) accountsIn(dirs, objs []string, parent string) []string {
 	for _, d := range dirs {
 		name := last(d)
 		switch {
-		case isAccountID(name):
+		case awsaccount.IsID(name):
 			out = append(out, d)
 		case orgIDPattern.MatchString(name) && parent != "" && strings.HasSuffix(parent, "AWSLogs/"):
 			// read by the caller

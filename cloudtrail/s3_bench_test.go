@@ -96,10 +96,11 @@ func BenchmarkS3Source(b *testing.B) {
 	})
 }
 
-// latencyProxy serves endpoint on a loopback port of its own, holding every
-// request for delay before passing it on: the time to first byte of S3,
-// which s3rver on loopback does not have.
-func latencyProxy(b *testing.B, endpoint string, delay time.Duration) string {
+// latencyClient is an S3 client of endpoint through a proxy on a loopback
+// port of its own that holds every request for delay before passing it
+// on: the time to first byte of S3, which s3rver on loopback does not
+// have. It keeps idle connections as the command's client does.
+func latencyClient(b *testing.B, endpoint string, delay time.Duration) *s3.Client {
 	target, err := url.Parse(endpoint)
 	if err != nil {
 		b.Fatal(err)
@@ -110,7 +111,9 @@ func latencyProxy(b *testing.B, endpoint string, delay time.Duration) string {
 		rp.ServeHTTP(w, req)
 	}))
 	b.Cleanup(srv.Close)
-	return srv.URL
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128 // as internal/engine's client keeps them
+	return newS3Client(b, srv.URL, tr)
 }
 
 // BenchmarkS3Latency reads 500 log files of the size CloudTrail writes (40
@@ -130,10 +133,8 @@ func BenchmarkS3Latency(b *testing.B) {
 	objs := trailObjects(b, dir)
 	endpoint := testsvc.S3rver(b)
 	s3Bucket(b, newS3Client(b, endpoint, nil), "latency-trail", objs)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 128 // as the command's client keeps them
-	client := newS3Client(b, latencyProxy(b, endpoint, 20*time.Millisecond), tr)
-	direct := newS3Client(b, latencyProxy(b, endpoint, 0), tr)
+	client := latencyClient(b, endpoint, 20*time.Millisecond)
+	direct := latencyClient(b, endpoint, 0)
 	for _, bc := range []struct {
 		name   string
 		client *s3.Client
@@ -177,9 +178,7 @@ func BenchmarkS3LatencyFolders(b *testing.B) {
 	}
 	endpoint := testsvc.S3rver(b)
 	s3Bucket(b, newS3Client(b, endpoint, nil), "org-folders", objs)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 128 // as the command's client keeps them
-	client := newS3Client(b, latencyProxy(b, endpoint, 20*time.Millisecond), tr)
+	client := latencyClient(b, endpoint, 20*time.Millisecond)
 	q := Query{Start: start, End: start.Add(7 * 24 * time.Hour)}
 	for _, bc := range []struct {
 		name string

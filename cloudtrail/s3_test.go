@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sentinel-check/sentinel-check/cloudtrail/cloudtrailtest"
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/testsvc"
 )
 
@@ -783,7 +784,7 @@ func FuzzParseLayout(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !strings.HasSuffix(l.root, "AWSLogs/") || len(l.date) > 3 || (l.account != "" && !isAccountID(l.account)) {
+		if !strings.HasSuffix(l.root, "AWSLogs/") || len(l.date) > 3 || (l.account != "" && !awsaccount.IsID(l.account)) {
 			t.Fatalf("%q: layout %+v", prefix, l)
 		}
 		var segs []string

@@ -2,6 +2,7 @@ package policyhcl
 
 import (
 	"fmt"
+	"github.com/sentinel-check/sentinel-check/internal/awsaccount"
 	"github.com/sentinel-check/sentinel-check/internal/awsregion"
 	"math"
 	"regexp"
@@ -523,7 +524,7 @@ func (l *loader) profile(b *hcl.Block) {
 				"%q ends in a role name that holds %q, and an IAM role name has only letters, digits and + = , . @ _ -, so no role will map to profile %q through it. Remove the character.",
 				s, badChar, name)
 			continue
-		case literal && !isAccountID(acct):
+		case literal && !awsaccount.IsID(acct):
 			l.errorf(rngs[i], "Not an account id",
 				"%q names the account %q, which is not 12 digits as every AWS account id is, so no role will map to profile %q through it. Write the account id in full, like 111122223333.", s, acct, name)
 		}
@@ -613,18 +614,6 @@ func literalAccount(arn string) (string, bool) {
 		return "", false
 	}
 	return parts[4], true
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func (l *loader) glob(attr, s string, rng hcl.Range) (Glob, bool) {

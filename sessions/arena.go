@@ -176,7 +176,8 @@ func (a *arena) eq(r strRef, s string) bool {
 	return ok && string(b) == string(u[:])
 }
 
-// hash hashes the string r names, as hashString hashes it.
+// hash hashes the string r names as refTable.find hashes a key: the
+// maphash of its text.
 func (a *arena) hash(seed maphash.Seed, r strRef) uint64 {
 	var buf [uuidLen]byte
 	if r != noStr && r&bigRef == 0 {

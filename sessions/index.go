@@ -580,10 +580,10 @@ func (b *IndexBuilder) Len() int { return len(b.ents) }
 // tees into, or b) were told to Poison: no version of them is indexed, so
 // the records a store read of them are skipped, not used.
 func (b *IndexBuilder) LeftOut(from, to int, all *IndexBuilder) int {
-	n := 0
 	if len(b.poisoned) == 0 && len(all.poisoned) == 0 {
 		return 0
 	}
+	n := 0
 	for i := from; i < to && i < len(b.ents); i++ {
 		if id := b.strs.str(b.ents[i].id); b.poisoned[id] || all.poisoned[id] {
 			n++
