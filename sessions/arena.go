@@ -2,10 +2,11 @@ package sessions
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"hash/maphash"
 	"strings"
 	"unsafe"
+
+	"github.com/sentinel-check/sentinel-check/internal/uuidtext"
 )
 
 // strRef names a string kept in an arena in 4 bytes, where a string
@@ -33,56 +34,6 @@ type arena struct {
 	big    []string // strings longer than a chunk's eighth, and any past maxChunks
 }
 
-// uuidLen is the length of a UUID's canonical text form.
-const uuidLen = 36
-
-// packUUID returns the 16 bytes of s when s is a UUID in the canonical
-// lower-case form (8-4-4-4-12 hex digits), the only form that converts back
-// to the same text.
-func packUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != uuidLen || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	k := 0
-	for i := 0; i < uuidLen; i += 2 {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i--
-			continue
-		}
-		hi, ok1 := lowerHex(s[i])
-		lo, ok2 := lowerHex(s[i+1])
-		if !ok1 || !ok2 {
-			return u, false
-		}
-		u[k] = hi<<4 | lo
-		k++
-	}
-	return u, true
-}
-
-func lowerHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
-
-// appendUUID appends the canonical text of u.
-func appendUUID(dst []byte, u []byte) []byte {
-	dst = hex.AppendEncode(dst, u[:4])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[4:6])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[6:8])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[8:10])
-	dst = append(dst, '-')
-	return hex.AppendEncode(dst, u[10:16])
-}
-
 // add keeps s and returns its ref.
 func (a *arena) add(s string) strRef {
 	if s == "" {
@@ -91,7 +42,7 @@ func (a *arena) add(s string) strRef {
 	if len(s) > arenaChunk/8 {
 		return a.alone(s)
 	}
-	u, packed := packUUID(s)
+	u, packed := uuidtext.Pack(s)
 	size := 1 + 16
 	if !packed {
 		size = uvarintLen(uint64(len(s))<<1) + len(s)
@@ -155,7 +106,7 @@ func (a *arena) str(r strRef) string {
 	}
 	b, packed := a.raw(r)
 	if packed {
-		return string(appendUUID(make([]byte, 0, uuidLen), b))
+		return string(uuidtext.Append(make([]byte, 0, uuidtext.Len), b))
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
@@ -172,17 +123,17 @@ func (a *arena) eq(r strRef, s string) bool {
 	if !packed {
 		return string(b) == s
 	}
-	u, ok := packUUID(s)
+	u, ok := uuidtext.Pack(s)
 	return ok && string(b) == string(u[:])
 }
 
 // hash hashes the string r names as refTable.find hashes a key: the
 // maphash of its text.
 func (a *arena) hash(seed maphash.Seed, r strRef) uint64 {
-	var buf [uuidLen]byte
+	var buf [uuidtext.Len]byte
 	if r != noStr && r&bigRef == 0 {
 		if b, packed := a.raw(r); packed {
-			return maphash.Bytes(seed, appendUUID(buf[:0], b))
+			return maphash.Bytes(seed, uuidtext.Append(buf[:0], b))
 		}
 	}
 	return maphash.String(seed, a.str(r))

@@ -1,11 +1,13 @@
 package classify
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/sentinel-check/sentinel-check/internal/uuidtext"
 	"github.com/sentinel-check/sentinel-check/policyhcl"
 )
 
@@ -38,13 +40,43 @@ type EventSet struct {
 	ruleFirst map[*policyhcl.Rule]eventKey
 }
 
+// eventKey orders events by time, then id, in 48 bytes and no allocation
+// of its own: CloudTrail's event ids are UUIDs, kept as their 16 bytes
+// (any other id as its text), and the time as seconds and nanoseconds.
 type eventKey struct {
-	t  time.Time
-	id string
+	sec    int64
+	ns     int32
+	packed bool
+	u      [16]byte
+	id     string // when not packed
+}
+
+func newEventKey(t time.Time, id string) eventKey {
+	k := eventKey{sec: t.Unix(), ns: int32(t.Nanosecond())}
+	if u, ok := uuidtext.Pack(id); ok {
+		k.packed, k.u = true, u
+	} else {
+		k.id = id
+	}
+	return k
+}
+
+// text returns the key's event id.
+func (k eventKey) text() string {
+	if k.packed {
+		return uuidtext.String(k.u)
+	}
+	return k.id
 }
 
 func (k eventKey) compare(o eventKey) int {
-	return cmp.Or(k.t.Compare(o.t), strings.Compare(k.id, o.id))
+	if c := cmp.Or(cmp.Compare(k.sec, o.sec), cmp.Compare(k.ns, o.ns)); c != 0 {
+		return c
+	}
+	if k.packed && o.packed {
+		return bytes.Compare(k.u[:], o.u[:]) // the order of their texts
+	}
+	return strings.Compare(k.text(), o.text())
 }
 
 func (k eventKey) less(o eventKey) bool { return k.compare(o) < 0 }
@@ -72,7 +104,7 @@ func (s *EventSet) add(e *Event, tally string) {
 		}
 		s.Tallies[tally]++
 	}
-	k := eventKey{t: e.EventTime, id: e.EventID}
+	k := newEventKey(e.EventTime, e.EventID)
 	if e.Rule != nil {
 		if s.ruleFirst == nil {
 			s.ruleFirst = map[*policyhcl.Rule]eventKey{}
@@ -126,7 +158,7 @@ func (s *EventSet) finish() {
 	slices.SortFunc(keys, eventKey.compare)
 	s.IDs = make([]string, len(keys))
 	for i, k := range keys {
-		s.IDs[i] = k.id
+		s.IDs[i] = k.text()
 	}
 	s.earliest = nil
 	for r := range s.ruleFirst {

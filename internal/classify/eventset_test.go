@@ -21,7 +21,17 @@ func TestEventSetBounded(t *testing.T) {
 	var evs []*Event
 	for i := range 3 * MaxEventIDs {
 		e := &Event{Category: Categories[i%len(Categories)]}
-		e.EventID = fmt.Sprintf("id-%05d", (i*7919)%(3*MaxEventIDs))
+		// Ids of three forms, whose order is their text's: UUIDs as
+		// CloudTrail writes them (kept packed), the same in upper case
+		// and other text (kept as text).
+		switch n := (i * 7919) % (3 * MaxEventIDs); n % 3 {
+		case 0:
+			e.EventID = fmt.Sprintf("%08x-84a2-4102-8de7-ad94253f%04x", n*0x9e3779b1%0xffffffff, n)
+		case 1:
+			e.EventID = fmt.Sprintf("%08X-84A2-4102-8DE7-AD94253F%04X", n*0x9e3779b1%0xffffffff, n)
+		default:
+			e.EventID = fmt.Sprintf("id-%05d", n)
+		}
 		e.EventTime = base.Add(time.Duration(i%50) * time.Second)
 		switch {
 		case i == 2999: // the latest of rule c is its only event, at second 49
