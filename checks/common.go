@@ -89,6 +89,19 @@ func example(set *classify.EventSet) string {
 	return fmt.Sprintf(" (e.g. event %s)", safetext.Clip(set.IDs[0], maxEventID))
 }
 
+// exampleSession is example with the session record that decided the
+// event's category, when one did: the record to look up in the broker's
+// table.
+func exampleSession(set *classify.EventSet) string {
+	if len(set.IDs) == 0 || set.IDs[0] == "" {
+		return ""
+	}
+	if set.FirstSession == "" {
+		return example(set)
+	}
+	return fmt.Sprintf(" (e.g. event %s, on session record %s)", safetext.Clip(set.IDs[0], maxEventID), safetext.Clip(set.FirstSession, maxEventID))
+}
+
 // categoryPhrases describe each non-tracked category in a message.
 var categoryPhrases = map[string]string{
 	classify.CategoryNoSourceIdentity:      "without SourceIdentity",

@@ -35,9 +35,15 @@ type EventSet struct {
 	// earliest event each matched (by time, then id). Set by the
 	// classifier's Analysis.
 	Rules []*policyhcl.Rule
+	// FirstSession is the id of the session record that decided the
+	// category of the earliest event (IDs[0]), "" when none did. Set by
+	// the classifier's Analysis.
+	FirstSession string
 
 	earliest  []eventKey // max-heap of the earliest MaxEventIDs keys
 	ruleFirst map[*policyhcl.Rule]eventKey
+	first     eventKey // the earliest key, and its event's session record
+	firstSess string
 }
 
 // eventKey orders events by time, then id, in 48 bytes and no allocation
@@ -105,6 +111,9 @@ func (s *EventSet) add(e *Event, tally string) {
 		s.Tallies[tally]++
 	}
 	k := newEventKey(e.EventTime, e.EventID)
+	if s.Count == 1 || k.less(s.first) {
+		s.first, s.firstSess = k, e.SessionID
+	}
 	if e.Rule != nil {
 		if s.ruleFirst == nil {
 			s.ruleFirst = map[*policyhcl.Rule]eventKey{}
@@ -161,6 +170,7 @@ func (s *EventSet) finish() {
 		s.IDs[i] = k.text()
 	}
 	s.earliest = nil
+	s.FirstSession, s.firstSess = s.firstSess, ""
 	for r := range s.ruleFirst {
 		s.Rules = append(s.Rules, r)
 	}

@@ -32,6 +32,7 @@ func TestEventSetBounded(t *testing.T) {
 		default:
 			e.EventID = fmt.Sprintf("id-%05d", n)
 		}
+		e.SessionID = "record of " + e.EventID
 		e.EventTime = base.Add(time.Duration(i%50) * time.Second)
 		switch {
 		case i == 2999: // the latest of rule c is its only event, at second 49
@@ -68,6 +69,9 @@ func TestEventSetBounded(t *testing.T) {
 		}
 		if !s.First.Equal(base) || !s.Last.Equal(base.Add(49*time.Second)) {
 			t.Errorf("span %v..%v", s.First, s.Last)
+		}
+		if want := "record of " + wantIDs[0]; s.FirstSession != want {
+			t.Errorf("FirstSession = %q, want %q (the earliest event's)", s.FirstSession, want)
 		}
 		if !reflect.DeepEqual(s.IDs, wantIDs) {
 			t.Fatalf("ids differ from the first %d of the sorted events: got %d ids starting %v", MaxEventIDs, len(s.IDs), s.IDs[:3])

@@ -24,6 +24,8 @@ const (
 	hostileID   = "ev\x1b[2J\x1b]0;owned\x07-\u202egnp.exe\u202c-\r\n::error title=pwned::injected\u009b31m\x00|<img src=x onerror=alert(1)>"
 	hostileRole = "arn:aws:iam::111122223333:role/\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\u2066\u202e\r\n::warning::fake"
 	hostileText = "\x1b[31mred\x1b[0m\rover\x07bell\u202eevil\u2069\u2028sep\n::error::ua\x00"
+	// hostileRecord is a session record's id, which SC1002 names.
+	hostileRecord = "rec\x1b]0;recowned\x07\u202e\r\n::error title=rec::injected|<b>rec</b>"
 )
 
 // Secrets a record carries that no output may show.
@@ -67,12 +69,16 @@ func secScenario(t *testing.T, dir string) {
 		hostile(ctEvent{ID: hostileID + "-3", Role: "arn:aws:iam::111122223333:role/DevOps", SI: "sentinel:mallory:direct:0badc0de", Time: base}),
 		hostile(ctEvent{ID: hostileID + "-4", Role: hostileRole, Time: base}),
 		hostile(ctEvent{ID: hostileID + "-5", Role: "arn:aws:iam::111122223333:role/ProdAdmin", ErrorCode: "AccessDenied\x1b[31m", Time: base}),
+		// On a session the broker revoked: SC1002 names the record.
+		hostile(ctEvent{ID: hostileID + "-6", Role: "arn:aws:iam::111122223333:role/ProdAdmin", SI: "sentinel:alice:direct:feedface", Time: base}),
 	}
 	writeFile(t, filepath.Join(dir, "trail", "t.json"), trailDoc(evs))
 	// The caller's own key id sits in userIdentity.
 	b, _ := os.ReadFile(filepath.Join(dir, "trail", "t.json"))
 	writeFile(t, filepath.Join(dir, "trail", "t.json"), []byte(strings.ReplaceAll(string(b), "AKIACALLERKEY0000001", callerKeyID)))
-	writeJSON(t, filepath.Join(dir, "sessions.json"), []sessRec{})
+	revoked := liveRec(hostileRecord, "alice", "prod", "sentinel:alice:direct:feedface", base.Add(-time.Hour), 2*time.Hour)
+	revoked.Status, revoked.UpdatedAt = "revoked", stamp(base.Add(-30*time.Minute))
+	writeJSON(t, filepath.Join(dir, "sessions.json"), []sessRec{revoked})
 }
 
 var formats = []string{"text", "json", "sarif", "markdown", "github"}
@@ -170,8 +176,8 @@ func TestOutputNeutralisesHostileValues(t *testing.T) {
 	// The hostile values do reach the outputs (the test is not vacuous):
 	// the event id in findings, the role in SC2001.
 	for _, name := range []string{"stdout", "text", "markdown", "github", "sarif"} {
-		if !strings.Contains(outs[name], "owned") || !strings.Contains(outs[name], "evil.example") {
-			t.Errorf("%s: the hostile event id or role does not appear at all; the test would prove nothing", name)
+		if !strings.Contains(outs[name], "owned") || !strings.Contains(outs[name], "evil.example") || !strings.Contains(outs[name], "recowned") {
+			t.Errorf("%s: the hostile event id, role or session record id does not appear at all; the test would prove nothing", name)
 		}
 	}
 	for name, out := range outs {
