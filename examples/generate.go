@@ -162,7 +162,7 @@ func nano(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func newSession(user, profile, si string, start time.Time, dur time.Duration) session {
 	return session{
-		ID: uuid("sess")[:23], User: user, Profile: profile, ServerInstanceID: "srv-eu-west-1a",
+		ID: uuid("sess"), User: user, Profile: profile, ServerInstanceID: "srv-eu-west-1a",
 		Status: "active", StartedAt: nano(start), LastAccessAt: nano(start.Add(dur / 2)), ExpiresAt: nano(start.Add(dur)),
 		RequestCount: 3, SourceIdentity: si, CreatedAt: nano(start), UpdatedAt: nano(start.Add(dur / 2)),
 		TTL: start.Add(dur + 30*24*time.Hour).Unix(),
