@@ -144,6 +144,13 @@ run_check() {
 run_read() {
   "${M[@]}" -label "$1" -- "$BIN/readtrail" -workers "$WORKERS" "$2/logs" >"$2/read.txt"
 }
+# run_jq LABEL TRAIL: the jq pipeline on the trail's files, its output kept in
+# $OUT/LABEL.out for the check below.
+run_jq() {
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  "${M[@]}" -label "$1" -- bash -c 'set -o pipefail; xargs -0 zcat <"$1" | jq -c "$2" >"$3"' \
+    bash "$2/files0" "$JQ_FILTER" "$OUT/$1.out"
+}
 run_gunzip() {
   "${M[@]}" -label "$1" -- "$BIN/gunzipall" -workers "$WORKERS" "${@:3}" "$2/logs" >"$2/gunzip.txt"
 }
@@ -163,9 +170,7 @@ for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
     "${M[@]}" -label zcat -- sh -c 'xargs -0 zcat <"$1" >/dev/null' sh "$T1/files0"
   fi
   if ((r <= JQ_REPS)); then
-    # shellcheck disable=SC2016 # expanded by the inner shell
-    "${M[@]}" -label jq -- bash -c 'set -o pipefail; xargs -0 zcat <"$1" | jq -c "$2" >"$3"' \
-      bash "$T1/files0" "$JQ_FILTER" "$OUT/jq.out"
+    run_jq jq "$T1"
   fi
   if [ "$LARGE" != 0 ] && ((r <= REPS)); then
     run_gunzip gunzip-4x "$T4"
@@ -176,9 +181,7 @@ for ((r = 1; r <= REPS || r <= JQ_REPS; r++)); do
   if [ "$SMALL" != 0 ] && ((r <= REPS)); then
     run_gunzip gunzip-small "$TS"
     run_check check-small "$TS"
-    # shellcheck disable=SC2016 # expanded by the inner shell
-    "${M[@]}" -label jq-small -- bash -c 'set -o pipefail; xargs -0 zcat <"$1" | jq -c "$2" >"$3"' \
-      bash "$TS/files0" "$JQ_FILTER" "$OUT/jq-small.out"
+    run_jq jq-small "$TS"
   fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -208,15 +211,18 @@ agree() {
 agree "$T1"
 [ "$LARGE" = 0 ] || agree "$T4"
 [ "$SMALL" = 0 ] || agree "$TS"
-jq_lines=$(wc -l <"$OUT/jq.out")
-if [ "$jq_lines" != "$(jq .assume_role "$T1/summary.json")" ]; then
-  echo "bench: the jq pipeline found $jq_lines assume-role events, sentinel-check $(jq .assume_role "$T1/summary.json")" >&2
-  exit 1
-fi
-if [ "$SMALL" != 0 ] && [ "$(wc -l <"$OUT/jq-small.out")" != "$(jq .assume_role "$TS/summary.json")" ]; then
-  echo "bench: the jq pipeline found $(wc -l <"$OUT/jq-small.out") assume-role events in the small files, the generator wrote $(jq .assume_role "$TS/summary.json")" >&2
-  exit 1
-fi
+# agree_jq LABEL TRAIL: the jq pipeline found the trail's assume-role events.
+agree_jq() {
+  local got want
+  got=$(wc -l <"$OUT/$1.out")
+  want=$(jq .assume_role "$2/summary.json")
+  if [ "$got" != "$want" ]; then
+    echo "bench: the jq pipeline found $got assume-role events in $2, the generator wrote $want" >&2
+    exit 1
+  fi
+}
+agree_jq jq "$T1"
+[ "$SMALL" = 0 ] || agree_jq jq-small "$TS"
 
 # Figures of the runs (columns: 2 wall, 3 CPU, 4 peak RSS, 5 others' CPU).
 # best LABEL COLUMN: the column of the fastest run of LABEL (other processes

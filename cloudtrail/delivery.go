@@ -55,7 +55,7 @@ func isStamp(s string) bool {
 // allDigits tells whether s is ASCII digits only.
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+		if !isDigit(s[i]) {
 			return false
 		}
 	}

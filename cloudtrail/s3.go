@@ -315,43 +315,49 @@ type s3Download struct {
 }
 
 // downloadBufs keeps the buffers of the downloads decoded for the next
-// ones, by size class: 16 KiB << i bytes, up to twice MaxPrefetchedObject
-// (fresh buffers would be zeroed each time, and collected).
+// ones, by size class: minDownloadBuf << i bytes, up to twice
+// MaxPrefetchedObject (fresh buffers would be zeroed each time, and
+// collected).
 var downloadBufs [8]sync.Pool
+
+const minDownloadBuf = 16 << 10
+
+// downloadClass returns the size class of a buffer for n bytes, and false
+// when n is larger than every class.
+func downloadClass(n int64) (int, bool) {
+	for i := range downloadBufs {
+		if n <= minDownloadBuf<<i {
+			return i, true
+		}
+	}
+	return 0, false
+}
 
 // downloadBufSize is the capacity of the buffer that downloadBuf gives
 // for n bytes: its size class, what the prefetch budget counts.
 func downloadBufSize(n int64) int64 {
-	for i := range downloadBufs {
-		if size := int64(16<<10) << i; n <= size {
-			return size
-		}
+	if i, ok := downloadClass(n); ok {
+		return minDownloadBuf << i
 	}
 	return n
 }
 
 // downloadBuf returns an empty buffer that holds at least n bytes.
 func downloadBuf(n int64) *[]byte {
-	size := downloadBufSize(n)
-	for i := range downloadBufs {
-		if int64(16<<10)<<i == size {
-			if b, ok := downloadBufs[i].Get().(*[]byte); ok {
-				*b = (*b)[:0]
-				return b
-			}
+	if i, ok := downloadClass(n); ok {
+		if b, ok := downloadBufs[i].Get().(*[]byte); ok {
+			*b = (*b)[:0]
+			return b
 		}
 	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, downloadBufSize(n))
 	return &b
 }
 
 // putDownloadBuf gives a buffer of downloadBuf back.
 func putDownloadBuf(b *[]byte) {
-	for i := range downloadBufs {
-		if int64(cap(*b)) == int64(16<<10)<<i {
-			downloadBufs[i].Put(b)
-			return
-		}
+	if i, ok := downloadClass(int64(cap(*b))); ok && cap(*b) == minDownloadBuf<<i {
+		downloadBufs[i].Put(b)
 	}
 }
 

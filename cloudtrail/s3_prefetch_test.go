@@ -120,40 +120,52 @@ func sameFiles(t *testing.T, n int) (*countingS3, *s3Source, time.Time) {
 	return api, newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 4 * downloadBufSize(int64(len(file))+1)}), at
 }
 
+// heldRead starts src's read of the files of sameFiles with its first
+// event held (emit, if not nil, sees every event once it goes on), and
+// returns release, which lets it go on, and the read's error to come.
+func heldRead(ctx context.Context, src *s3Source, at time.Time, emit func()) (release func(), done <-chan error) {
+	hold := make(chan struct{})
+	var once sync.Once
+	errc := make(chan error, 1)
+	go func() {
+		_, err := src.Read(ctx, Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {
+			once.Do(func() { <-hold })
+			if emit != nil {
+				emit()
+			}
+		})
+		errc <- err
+	}()
+	return func() { close(hold) }, errc
+}
+
+// waitGets waits until api has served n downloads, or 10 s.
+func waitGets(api *countingS3, n int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for api.count() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // While the decoder is held, downloads stop once the files downloaded and
 // not yet decoded fill PrefetchBytes, however many downloads Prefetch
 // allows.
 func TestS3PrefetchBudget(t *testing.T) {
 	api, src, at := sameFiles(t, 20)
-	hold := make(chan struct{})
-	var once sync.Once
-	var n int
-	var mu sync.Mutex
-	done := make(chan error, 1)
-	go func() {
-		_, err := src.Read(context.Background(), Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {
-			once.Do(func() { <-hold })
-			mu.Lock()
-			n++
-			mu.Unlock()
-		})
-		done <- err
-	}()
+	var n atomic.Int64
+	release, done := heldRead(context.Background(), src, at, func() { n.Add(1) })
 	// The file being decoded and three more fill the 4 files' budget.
-	deadline := time.Now().Add(10 * time.Second)
-	for api.count() < 4 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitGets(api, 4)
 	time.Sleep(200 * time.Millisecond)
 	if got := api.count(); got != 4 {
 		t.Errorf("%d files downloaded while the first was being decoded, want 4 (a budget of 4 files)", got)
 	}
-	close(hold)
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if n != 20 || api.count() != 20 {
-		t.Errorf("%d events from %d downloads, want 20 from 20", n, api.count())
+	if n.Load() != 20 || api.count() != 20 {
+		t.Errorf("%d events from %d downloads, want 20 from 20", n.Load(), api.count())
 	}
 }
 
@@ -264,23 +276,11 @@ func TestS3ListingsAtOnce(t *testing.T) {
 func TestS3PrefetchCancelled(t *testing.T) {
 	api, src, at := sameFiles(t, 50)
 	ctx, cancel := context.WithCancel(context.Background())
-	hold := make(chan struct{})
-	var once sync.Once
 	var events atomic.Int64
-	done := make(chan error, 1)
-	go func() {
-		_, err := src.Read(ctx, Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) {
-			once.Do(func() { <-hold })
-			events.Add(1)
-		})
-		done <- err
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for api.count() < 4 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	release, done := heldRead(ctx, src, at, func() { events.Add(1) })
+	waitGets(api, 4)
 	cancel()
-	close(hold)
+	release()
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) || events.Load() > 1 || api.count() > 4 {
@@ -333,20 +333,11 @@ func TestS3PrefetchBudgetCountsBuffers(t *testing.T) {
 	// sizes listed would not fill): 3 downloads while the decoder is held.
 	api, _, at := sameFiles(t, 10)
 	src := newS3Source(api, "us-east-1", "b", "", S3Options{InFlight: 1, Prefetch: 10, PrefetchBytes: 3 * 16 << 10})
-	hold := make(chan struct{})
-	var once sync.Once
-	done := make(chan error, 1)
-	go func() {
-		_, err := src.Read(context.Background(), Query{Start: at.Add(-time.Hour), End: at.Add(time.Hour)}, func(Event) { once.Do(func() { <-hold }) })
-		done <- err
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for api.count() < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	release, done := heldRead(context.Background(), src, at, nil)
+	waitGets(api, 3)
 	time.Sleep(200 * time.Millisecond)
 	got := api.count()
-	close(hold)
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
